@@ -1,0 +1,63 @@
+// Lint: type-aware rules that catch unawaited promises and `any`, plus the
+// layer rules that keep dependencies pointing one way (see STYLE.md):
+// core never imports the ORM or diagnostics; a dialect never imports an
+// engine or a driver; a driver knows nothing of SQL flavour.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const layer = (files, patterns) => ({
+  files,
+  rules: {
+    'no-restricted-imports': ['error', { patterns }],
+  },
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.tmp/**', 'bench/node_modules/**', 'bench/results/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unsafe-declaration-merging': 'off',
+      '@typescript-eslint/no-redundant-type-constituents': 'off',
+      '@typescript-eslint/only-throw-error': 'off',
+      '@typescript-eslint/require-await': 'off',
+      '@typescript-eslint/no-unnecessary-type-assertion': 'off',
+      '@typescript-eslint/restrict-template-expressions': 'off',
+      '@typescript-eslint/no-base-to-string': 'off',
+      '@typescript-eslint/unbound-method': 'off',
+    },
+  },
+  {
+    // Tests and benchmarks may poke at internals and loosely typed driver results.
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'examples/**/*.ts', 'scripts/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  layer(['src/core/**/*.ts'], [
+    { group: ['**/orm/**', '**/orm', '**/diagnostics/**', '**/diagnostics'], message: 'core never imports the ORM or diagnostics' },
+  ]),
+  layer(['src/core/dialects/**/*.ts', 'src/core/compiler/**/*.ts', 'src/core/sql/**/*.ts', 'src/core/schema/**/*.ts'], [
+    { group: ['**/orm/**', '**/diagnostics/**'], message: 'core never imports the ORM or diagnostics' },
+    { group: ['**/engine/**', '**/engine', '**/drivers/**', 'pg', 'pg-copy-streams', 'mysql2', 'mysql2/*', 'better-sqlite3'], message: 'SQL, schema, compilers and dialects never import an engine or a driver' },
+  ]),
+  layer(['src/drivers/**/*.ts'], [
+    { group: ['**/dialects/**', '**/compiler/**', '**/sql/**', '**/schema/**', '**/orm/**', '**/diagnostics/**'], message: 'a driver knows nothing of SQL flavour, schema or sessions' },
+  ]),
+  layer(['src/orm/**/*.ts'], [
+    { group: ['**/drivers/**', 'pg', 'mysql2', 'mysql2/*', 'better-sqlite3', '**/diagnostics/**'], message: 'the ORM talks to databases through the engine only' },
+  ]),
+);

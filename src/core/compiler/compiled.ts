@@ -1,0 +1,19 @@
+import type { SqlType } from '../schema/types.js';
+import type { StatementKind } from '../sql/nodes.js';
+
+/** One output column of a statement: its name in the result row and its type (for decoding). */
+export interface ResultColumn {
+  readonly name: string;
+  readonly type: SqlType | undefined;
+}
+
+/** SQL text and bound parameters, ready for a driver. */
+export interface CompiledStatement {
+  readonly sql: string;
+  readonly parameters: readonly unknown[];
+  /** Output columns, in order (empty for statements that return no rows). */
+  readonly columns: readonly ResultColumn[];
+  readonly kind: StatementKind;
+  /** True when the driver should fetch rows (SELECT, RETURNING, raw statements). */
+  readonly returnsRows: boolean;
+}

@@ -1,0 +1,141 @@
+/**
+ * What differs between databases, in one place per database.
+ *
+ * A dialect bundles a statement compiler, a DDL compiler, value conversion
+ * (bind and decode) and error mapping. The base classes branch on the
+ * capability flags below, never on the dialect's name, so supporting another
+ * database means filling in these flags and overriding the few methods whose
+ * SQL truly differs. Dialects know nothing of drivers, engines or sessions.
+ */
+
+import type { SqlType } from '../schema/types.js';
+import type { StatementNode } from '../sql/nodes.js';
+import { splitInsert } from '../compiler/split-insert.js';
+import type { CompiledStatement } from '../compiler/compiled.js';
+import type { SqlCompiler } from '../compiler/compiler.js';
+import type { DdlCompiler } from '../compiler/ddl.js';
+
+export type DialectName = 'sqlite' | 'postgres' | 'mysql';
+
+export interface DialectCapabilities {
+  /** Where RETURNING is available (MariaDB >= 10.5: INSERT and DELETE only). */
+  readonly returning: { readonly insert: boolean; readonly update: boolean; readonly delete: boolean };
+  /** The most bound parameters one statement may carry. */
+  readonly maxBindParameters: number;
+  readonly placeholder: 'dollar' | 'question';
+  readonly ilike: boolean;
+  /** `NULLS FIRST` / `NULLS LAST` in ORDER BY (emulated where false). */
+  readonly nullsOrdering: boolean;
+  readonly rightJoin: boolean;
+  readonly fullJoin: boolean;
+  /** `SELECT ... FOR UPDATE` (SQLite locks the whole database on write instead). */
+  readonly lockingReads: boolean;
+  /** `FOR SHARE` (else `LOCK IN SHARE MODE`). */
+  readonly forShare: boolean;
+  /** UPDATE with other tables: `FROM` (PostgreSQL, SQLite) or a multi-table `UPDATE a, b` (MySQL). */
+  readonly updateFrom: 'from' | 'multiTable';
+  /** DELETE with other tables: `USING` (PostgreSQL), multi-table (MySQL), or not at all (SQLite). */
+  readonly deleteUsing: 'using' | 'multiTable' | 'none';
+  /** `DEFAULT` as a value inside a multi-row VALUES list. */
+  readonly defaultInValues: boolean;
+  /** `a || b` concatenates (MySQL uses CONCAT()). */
+  readonly concatOperator: boolean;
+  /** `(a, b) IN ((1, 2), (3, 4))`. */
+  readonly rowValueIn: boolean;
+  /** Compound members may be parenthesized (`(SELECT ...) UNION (SELECT ...)`). */
+  readonly parenthesizedCompoundMembers: boolean;
+  /** `UPDATE ... FROM (VALUES ...) AS v(...)` for many rows with different values (PostgreSQL). */
+  readonly updateFromValues: boolean;
+  readonly partialIndexes: boolean;
+  readonly createIndexIfNotExists: boolean;
+  readonly dropIndexNeedsTable: boolean;
+  readonly nativeEnums: boolean;
+  readonly nativeBoolean: boolean;
+  /** DDL runs inside transactions and rolls back with them. */
+  readonly transactionalDdl: boolean;
+  /** Foreign keys can be added to an existing table with ALTER TABLE (not SQLite). */
+  readonly alterAddForeignKey: boolean;
+  /** `ON CONFLICT (...)` (else `ON DUPLICATE KEY UPDATE`). */
+  readonly onConflict: boolean;
+  /** Rows come back from a multi-row INSERT ... RETURNING in VALUES order. */
+  readonly returningPreservesOrder: boolean;
+}
+
+/** What a driver error means, as far as the dialect can tell. */
+export interface ErrorClassification {
+  readonly kind: 'unique' | 'foreignKey' | 'notNull' | 'check' | 'serialization' | 'connection' | 'other';
+  readonly constraint?: string | undefined;
+  readonly table?: string | undefined;
+  readonly column?: string | undefined;
+}
+
+export type IsolationLevel = 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable';
+
+export interface TransactionOptions {
+  isolation?: IsolationLevel;
+  readOnly?: boolean;
+}
+
+/** Converts a raw driver value to the JavaScript value of a column type. */
+export type Decoder = (raw: unknown) => unknown;
+
+export abstract class Dialect {
+  abstract readonly name: DialectName;
+  abstract readonly capabilities: DialectCapabilities;
+  /** @internal */
+  abstract readonly compiler: SqlCompiler;
+  /** @internal */
+  abstract readonly ddl: DdlCompiler;
+
+  /** Quote an identifier, doubling the quote character inside it. */
+  abstract quoteIdentifier(name: string): string;
+
+  /** The value to send to the driver for `value` bound as `type` (undefined type: raw `sql` values). */
+  abstract bindValue(type: SqlType | undefined, value: unknown): unknown;
+
+  /** A decoder for values of `type` coming back from the driver, or undefined when they need none. */
+  abstract decoder(type: SqlType): Decoder | undefined;
+
+  /** The SQL type name used in DDL and in CAST. */
+  abstract typeName(type: SqlType, context: 'ddl' | 'cast'): string;
+
+  /** Statements that open a transaction with these options. */
+  abstract beginStatements(options: TransactionOptions): string[];
+
+  /**
+   * Read a driver error (SQLSTATE, SQLite result code, MySQL errno and message)
+   * into a classification the engine turns into a typed error.
+   */
+  abstract classifyError(error: unknown): ErrorClassification;
+
+  /** `EXPLAIN` text for a statement. */
+  abstract explainPrefix(options: { analyze?: boolean; format?: 'text' | 'json' }): string;
+
+  /** Compile a statement to SQL and bound parameters. */
+  compile(node: StatementNode): CompiledStatement {
+    return this.compiler.compile(node);
+  }
+
+  /**
+   * Compile a statement that may need several round trips: a multi-row INSERT
+   * is split under the bound-parameter limit (and, where `DEFAULT` cannot
+   * appear in VALUES, by which columns each row leaves to the database).
+   */
+  compileAll(node: StatementNode): CompiledStatement[] {
+    if (node.kind !== 'insert' || node.rows.length <= 1) return [this.compile(node)];
+    return splitInsert(node, this.capabilities).map((part) => this.compile(part));
+  }
+
+  /** An SQL literal for DDL, where parameters cannot be bound. */
+  abstract literal(value: unknown): string;
+
+  savepointStatement(name: string): string {
+    return `SAVEPOINT ${this.quoteIdentifier(name)}`;
+  }
+  releaseSavepointStatement(name: string): string {
+    return `RELEASE SAVEPOINT ${this.quoteIdentifier(name)}`;
+  }
+  rollbackToSavepointStatement(name: string): string {
+    return `ROLLBACK TO SAVEPOINT ${this.quoteIdentifier(name)}`;
+  }
+}

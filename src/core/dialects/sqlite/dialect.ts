@@ -1,0 +1,211 @@
+/**
+ * SQLite (3.35+ for RETURNING; better-sqlite3 12 bundles 3.5x).
+ *
+ * SQLite has no boolean, date or decimal storage classes: booleans are 0/1,
+ * timestamps are ISO-8601 UTC text, dates `YYYY-MM-DD` text, JSON text.
+ * Numerics keep NUMERIC affinity (so they sort and sum as numbers) and come
+ * back as strings formatted to the declared scale.
+ */
+
+import type { Column } from '../../schema/column.js';
+import type { Table } from '../../schema/table.js';
+import type { SqlType } from '../../schema/types.js';
+import { SqlCompiler, type SqlWriter } from '../../compiler/compiler.js';
+import { DdlCompiler } from '../../compiler/ddl.js';
+import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
+import { decodeBigint, decodeBooleanNumber, decodeJsonText, formatDateUtc, parseTimestampUtc, toBuffer } from '../values.js';
+
+const CAPABILITIES: DialectCapabilities = Object.freeze({
+  returning: Object.freeze({ insert: true, update: true, delete: true }),
+  maxBindParameters: 32766,
+  placeholder: 'question',
+  ilike: false,
+  nullsOrdering: true,
+  rightJoin: true,
+  fullJoin: true,
+  lockingReads: false,
+  forShare: false,
+  updateFrom: 'from',
+  deleteUsing: 'none',
+  defaultInValues: false,
+  concatOperator: true,
+  rowValueIn: false,
+  parenthesizedCompoundMembers: false,
+  updateFromValues: false,
+  partialIndexes: true,
+  createIndexIfNotExists: true,
+  dropIndexNeedsTable: false,
+  nativeEnums: false,
+  nativeBoolean: false,
+  transactionalDdl: true,
+  alterAddForeignKey: false,
+  onConflict: true,
+  returningPreservesOrder: true,
+} as const);
+
+class SqliteCompiler extends SqlCompiler {
+  /** SQLite needs a LIMIT before OFFSET; -1 means no limit. */
+  protected override limitForOffsetOnly(w: SqlWriter): void {
+    w.write(' LIMIT -1');
+  }
+}
+
+class SqliteDdlCompiler extends DdlCompiler {
+  /** A single auto-increment integer key becomes the rowid alias: `"id" INTEGER PRIMARY KEY`. */
+  protected override inlinePrimaryKey(table: Table): boolean {
+    return table.primaryKey.length === 1 && table.primaryKey[0]!.autoIncrement;
+  }
+  protected override columnType(table: Table, c: Column<unknown>): string {
+    if (c.autoIncrement && this.inlinePrimaryKey(table)) return 'INTEGER PRIMARY KEY';
+    return super.columnType(table, c);
+  }
+  protected override notNullImplied(table: Table, c: Column<unknown>): boolean {
+    return c.autoIncrement && this.inlinePrimaryKey(table);
+  }
+}
+
+export class SqliteDialect extends Dialect {
+  readonly name = 'sqlite' as const;
+  readonly capabilities = CAPABILITIES;
+  readonly compiler: SqlCompiler = new SqliteCompiler(this);
+  readonly ddl: DdlCompiler = new SqliteDdlCompiler(this);
+
+  quoteIdentifier(name: string): string {
+    return `"${name.replace(/"/g, '""')}"`;
+  }
+
+  literal(value: unknown): string {
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    if (typeof value === 'boolean') return value ? '1' : '0';
+    if (value instanceof Uint8Array) return `X'${toBuffer(value).toString('hex')}'`;
+    return `'${String(value).replace(/'/g, "''")}'`;
+  }
+
+  bindValue(type: SqlType | undefined, value: unknown): unknown {
+    if (value === null || value === undefined) return null;
+    switch (type?.kind) {
+      case 'json':
+        return JSON.stringify(value);
+      case 'date':
+        return value instanceof Date ? formatDateUtc(value) : value;
+      case 'timestamp':
+      case 'timestamptz':
+        return value instanceof Date ? value.toISOString() : value;
+      case 'numeric':
+        // NUMERIC affinity stores what fits exactly as a number; send text so nothing is rounded on the way in.
+        return typeof value === 'bigint' ? value.toString() : value;
+      default:
+        break;
+    }
+    if (typeof value === 'boolean') return value ? 1 : 0;
+    if (value instanceof Date) return value.toISOString();
+    if (value instanceof Uint8Array) return toBuffer(value);
+    return value;
+  }
+
+  decoder(type: SqlType): Decoder | undefined {
+    switch (type.kind) {
+      case 'boolean':
+        return decodeBooleanNumber;
+      case 'timestamp':
+      case 'timestamptz':
+        return parseTimestampUtc;
+      case 'json':
+        return decodeJsonText;
+      case 'numeric': {
+        const scale = type.scale;
+        return (raw) => {
+          if (typeof raw === 'number') return scale !== undefined ? raw.toFixed(scale) : String(raw);
+          if (typeof raw === 'bigint') return raw.toString();
+          return raw;
+        };
+      }
+      case 'bigint':
+        return type.bigintMode === 'bigint' ? decodeBigint : (raw) => (typeof raw === 'bigint' ? Number(raw) : raw);
+      case 'integer':
+      case 'smallint':
+      case 'real':
+      case 'double':
+      case 'text':
+      case 'varchar':
+      case 'date':
+      case 'uuid':
+      case 'blob':
+      case 'enum':
+        return undefined;
+    }
+  }
+
+  typeName(type: SqlType, context: 'ddl' | 'cast'): string {
+    switch (type.kind) {
+      case 'integer':
+        return 'INTEGER';
+      case 'smallint':
+        return context === 'cast' ? 'INTEGER' : 'SMALLINT';
+      case 'bigint':
+        return context === 'cast' ? 'INTEGER' : 'BIGINT';
+      case 'text':
+      case 'uuid':
+      case 'json':
+      case 'enum':
+        return 'TEXT';
+      case 'varchar':
+        return context === 'cast' ? 'TEXT' : `VARCHAR(${type.length})`;
+      case 'boolean':
+        return context === 'cast' ? 'INTEGER' : 'BOOLEAN';
+      case 'real':
+      case 'double':
+        return 'REAL';
+      case 'numeric':
+        return type.precision !== undefined && context === 'ddl' ? `NUMERIC(${type.precision}, ${type.scale ?? 0})` : 'NUMERIC';
+      case 'date':
+        return context === 'cast' ? 'TEXT' : 'DATE';
+      case 'timestamp':
+      case 'timestamptz':
+        return context === 'cast' ? 'TEXT' : 'TIMESTAMP';
+      case 'blob':
+        return 'BLOB';
+    }
+  }
+
+  beginStatements(options: TransactionOptions): string[] {
+    // IMMEDIATE takes the write lock up front, so two writers queue instead of
+    // deadlocking on the read-to-write upgrade. SQLite is always serializable.
+    return [options.readOnly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE'];
+  }
+
+  classifyError(error: unknown): ErrorClassification {
+    const e = error as { code?: unknown; message?: unknown };
+    const code = typeof e?.code === 'string' ? e.code : '';
+    const message = typeof e?.message === 'string' ? e.message : '';
+    // "UNIQUE constraint failed: artist.name, artist.x" / "NOT NULL constraint failed: t.c" / "CHECK constraint failed: name"
+    const target = /constraint failed: (.+)$/.exec(message)?.[1];
+    const firstColumn = target?.split(',')[0]?.trim();
+    const [table, column] = firstColumn?.includes('.') ? firstColumn.split('.') : [undefined, undefined];
+    switch (code) {
+      case 'SQLITE_CONSTRAINT_UNIQUE':
+      case 'SQLITE_CONSTRAINT_PRIMARYKEY':
+        return { kind: 'unique', table, column, constraint: target };
+      case 'SQLITE_CONSTRAINT_FOREIGNKEY':
+        return { kind: 'foreignKey' };
+      case 'SQLITE_CONSTRAINT_NOTNULL':
+        return { kind: 'notNull', table, column };
+      case 'SQLITE_CONSTRAINT_CHECK':
+        return { kind: 'check', constraint: target };
+      case 'SQLITE_BUSY':
+      case 'SQLITE_BUSY_SNAPSHOT':
+      case 'SQLITE_LOCKED':
+        return { kind: 'serialization' };
+      case 'SQLITE_CANTOPEN':
+      case 'SQLITE_NOTADB':
+        return { kind: 'connection' };
+      default:
+        return { kind: 'other' };
+    }
+  }
+
+  explainPrefix(_options: { analyze?: boolean; format?: 'text' | 'json' }): string {
+    return 'EXPLAIN QUERY PLAN ';
+  }
+}

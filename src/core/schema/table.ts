@@ -1,0 +1,259 @@
+/**
+ * Tables and their constraints.
+ *
+ * ```ts
+ * const artist = table('artist', {
+ *   id: identity(),
+ *   name: text().notNull(),
+ * });
+ * const song = table('song', {
+ *   id: identity(),
+ *   title: text().notNull(),
+ *   artistId: integer('artist_id').references(() => artist.c.id, { onDelete: 'CASCADE' }),
+ * }, (t) => [index('song_artist_idx', t.artistId)]);
+ * ```
+ * Columns live under `.c` (as in SQLAlchemy), so a column called `name` never
+ * collides with the table's own `name`.
+ */
+
+import type { Predicate } from '../sql/expression.js';
+import type { ExprNode, TableMeta, TableRefNode } from '../sql/nodes.js';
+import { Column, type BuilderValue, type ColumnBuilder, type ReferenceOptions } from './column.js';
+
+export class SchemaError extends Error {
+  readonly code = 'ATH_SCHEMA';
+  override name = 'SchemaError';
+}
+
+export class IndexDef {
+  readonly kind = 'index' as const;
+  constructor(
+    readonly name: string,
+    readonly columns: readonly Column<unknown>[],
+    readonly unique: boolean,
+    /** Partial index predicate (PostgreSQL, SQLite). */
+    readonly condition: ExprNode | undefined = undefined,
+  ) {}
+  /** A partial index: only rows matching `condition` are indexed. */
+  where(condition: Predicate): IndexDef {
+    return new IndexDef(this.name, this.columns, this.unique, condition.node);
+  }
+}
+
+export interface UniqueDef {
+  readonly kind: 'unique';
+  readonly name: string;
+  readonly columns: readonly Column<unknown>[];
+}
+
+export interface CheckDef {
+  readonly kind: 'check';
+  readonly name: string;
+  readonly condition: ExprNode;
+}
+
+export interface ForeignKeyDef {
+  readonly kind: 'foreignKey';
+  readonly name: string;
+  readonly columns: readonly Column<unknown>[];
+  /** Resolved lazily: the target table may be declared after this one. */
+  readonly targetColumns: () => readonly Column<unknown>[];
+  readonly onDelete: ReferenceOptions['onDelete'];
+  readonly onUpdate: ReferenceOptions['onUpdate'];
+}
+
+export interface PrimaryKeyDef {
+  readonly kind: 'primaryKey';
+  readonly columns: readonly Column<unknown>[];
+}
+
+export type TableConstraint = IndexDef | UniqueDef | CheckDef | ForeignKeyDef | PrimaryKeyDef;
+
+export function index(name: string, ...columns: Column<unknown>[]): IndexDef {
+  return new IndexDef(name, columns, false);
+}
+export function uniqueIndex(name: string, ...columns: Column<unknown>[]): IndexDef {
+  return new IndexDef(name, columns, true);
+}
+export function unique(name: string, ...columns: Column<unknown>[]): UniqueDef {
+  return { kind: 'unique', name, columns };
+}
+export function check(name: string, condition: Predicate): CheckDef {
+  return { kind: 'check', name, condition: condition.node };
+}
+export function primaryKey(...columns: Column<unknown>[]): PrimaryKeyDef {
+  return { kind: 'primaryKey', columns };
+}
+export function foreignKey(
+  name: string,
+  columns: Column<unknown>[],
+  target: () => Column<unknown>[],
+  options: Omit<ReferenceOptions, 'name'> = {},
+): ForeignKeyDef {
+  return { kind: 'foreignKey', name, columns, targetColumns: target, onDelete: options.onDelete, onUpdate: options.onUpdate };
+}
+
+type Builders = Record<string, ColumnBuilder<unknown, boolean, boolean>>;
+
+/** The bound columns of a table declared with builders `B`. */
+export type ColumnsOf<B extends Builders> = {
+  readonly [K in keyof B & string]: B[K] extends ColumnBuilder<infer _T, infer NN, infer D>
+    ? Column<BuilderValue<B[K]>, K, NN, D>
+    : never;
+};
+
+export type AnyColumns = Record<string, Column<unknown, string>>;
+
+/** A full row of a table: nullable columns are `T | null`. */
+export type RowOf<C> = { -readonly [K in keyof C]: C[K] extends Column<infer T, string> ? T : never };
+
+type RequiredKeys<C> = {
+  [K in keyof C]: C[K] extends Column<infer _T, string, infer NN, infer D> ? (NN extends true ? (D extends true ? never : K) : never) : never;
+}[keyof C];
+
+/** A row to insert: not-null columns without a default are required, the rest optional. */
+export type InsertRowOf<C> = Simplify<
+  { -readonly [K in RequiredKeys<C>]: RowOf<C>[K] } & { -readonly [K in Exclude<keyof C, RequiredKeys<C>>]?: RowOf<C>[K] }
+>;
+
+export type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** Anything usable in FROM that exposes typed columns. */
+export interface Selectable<C> {
+  readonly c: C;
+  /** @internal */
+  readonly fromNode: TableRefNode | import('../sql/nodes.js').FromNode;
+}
+
+export class Table<TName extends string = string, C extends AnyColumns = AnyColumns> implements TableMeta, Selectable<C> {
+  readonly c: C;
+  readonly columns: readonly Column<unknown>[];
+  readonly primaryKey: readonly Column<unknown>[];
+  readonly indexes: readonly IndexDef[];
+  readonly uniques: readonly UniqueDef[];
+  readonly checks: readonly CheckDef[];
+  private readonly explicitForeignKeys: readonly ForeignKeyDef[];
+  private resolvedForeignKeys: readonly ForeignKeyDef[] | undefined;
+  readonly fromNode: TableRefNode;
+  private readonly columnsByKey: ReadonlyMap<string, Column<unknown>>;
+
+  constructor(
+    readonly name: TName,
+    builders: Builders,
+    extras: (c: C) => TableConstraint[],
+    readonly schema: string | undefined,
+  ) {
+    const qualifier = name;
+    const c: Record<string, Column<unknown>> = {};
+    const names = new Set<string>();
+    for (const [key, b] of Object.entries(builders)) {
+      const col = new Column<unknown>(this, key, b.declaration, qualifier);
+      if (names.has(col.name)) throw new SchemaError(`table "${name}": two columns are named "${col.name}"`);
+      names.add(col.name);
+      c[key] = col;
+    }
+    this.c = Object.freeze(c) as unknown as C;
+    this.columns = Object.values(c);
+    this.columnsByKey = new Map(Object.entries(c));
+    const constraints = extras(this.c);
+    const pkDef = constraints.find((x): x is PrimaryKeyDef => x.kind === 'primaryKey');
+    if (pkDef) {
+      // A table-level primary key makes its columns primary-key and not-null columns.
+      this.primaryKey = pkDef.columns;
+      for (const col of pkDef.columns) {
+        (col as { declaration: Column<unknown>['declaration'] }).declaration = { ...col.declaration, primaryKey: true, notNull: true };
+      }
+    } else {
+      this.primaryKey = this.columns.filter((col) => col.declaration.primaryKey);
+    }
+    this.indexes = constraints.filter((x): x is IndexDef => x.kind === 'index');
+    this.uniques = constraints.filter((x): x is UniqueDef => x.kind === 'unique');
+    this.checks = constraints.filter((x): x is CheckDef => x.kind === 'check');
+    this.explicitForeignKeys = constraints.filter((x): x is ForeignKeyDef => x.kind === 'foreignKey');
+    this.fromNode = Object.freeze({ kind: 'tableRef', table: this, alias: undefined });
+  }
+
+  /** All foreign keys: those declared on columns with `.references()` and the table-level ones. */
+  get foreignKeys(): readonly ForeignKeyDef[] {
+    if (!this.resolvedForeignKeys) {
+      const fromColumns: ForeignKeyDef[] = this.columns
+        .filter((col) => col.declaration.references)
+        .map((col) => ({
+          kind: 'foreignKey',
+          name: col.declaration.referenceOptions.name ?? `${this.name}_${col.name}_fkey`,
+          columns: [col],
+          targetColumns: () => [col.declaration.references!()],
+          onDelete: col.declaration.referenceOptions.onDelete,
+          onUpdate: col.declaration.referenceOptions.onUpdate,
+        }));
+      this.resolvedForeignKeys = [...fromColumns, ...this.explicitForeignKeys];
+    }
+    return this.resolvedForeignKeys;
+  }
+
+  /** The column with TypeScript key `key`, or a {@link SchemaError} naming the table and the key. */
+  column(key: string): Column<unknown> {
+    const col = this.columnsByKey.get(key);
+    if (!col) {
+      throw new SchemaError(
+        `table "${this.name}" has no column "${key}" (columns: ${[...this.columnsByKey.keys()].join(', ')})`,
+      );
+    }
+    return col;
+  }
+
+  /** @internal */
+  hasColumn(key: string): boolean {
+    return this.columnsByKey.has(key);
+  }
+
+  /** The same table under another name, for self-joins: `const manager = employee.as('manager')`. */
+  as<A extends string>(alias: A): TableAlias<TName, C> {
+    return new TableAlias<TName, C>(this, alias);
+  }
+
+  toString(): string {
+    return this.schema ? `${this.schema}.${this.name}` : this.name;
+  }
+}
+
+
+export class TableAlias<TName extends string = string, C extends AnyColumns = AnyColumns> implements Selectable<C> {
+  readonly c: C;
+  readonly fromNode: TableRefNode;
+  constructor(
+    readonly table: Table<TName, C>,
+    readonly alias: string,
+  ) {
+    const c: Record<string, Column<unknown>> = {};
+    for (const [key, col] of Object.entries(table.c)) c[key] = col.withQualifier(alias);
+    this.c = Object.freeze(c) as unknown as C;
+    this.fromNode = Object.freeze({ kind: 'tableRef', table, alias });
+  }
+  get columns(): readonly Column<unknown>[] {
+    return Object.values(this.c);
+  }
+}
+
+/**
+ * Declare a table. `extras` receives the bound columns and returns table-level
+ * constraints: indexes, composite unique / primary / foreign keys, checks.
+ */
+export function table<TName extends string, B extends Builders>(
+  name: TName,
+  columns: B,
+  extras?: (c: ColumnsOf<B>) => TableConstraint[],
+  options: { schema?: string } = {},
+): Table<TName, ColumnsOf<B>> {
+  return new Table<TName, ColumnsOf<B>>(
+    name,
+    columns,
+    (extras ?? (() => [])) as (c: ColumnsOf<B>) => TableConstraint[],
+    options.schema,
+  );
+}
+
+/** A table's full row type: `type Artist = RowType<typeof artist>`. */
+export type RowType<T> = T extends Table<string, infer C> ? Simplify<RowOf<C>> : never;
+/** A table's insert row type. */
+export type InsertType<T> = T extends Table<string, infer C> ? InsertRowOf<C> : never;

@@ -1,0 +1,113 @@
+/**
+ * Checks that a JavaScript value fits a column before any SQL is sent, so a
+ * wrong value fails with the table, column and value named instead of a
+ * driver error (or, worse, SQLite silently storing a string in an integer).
+ */
+
+import type { ColumnMeta } from '../sql/nodes.js';
+import { describeType, type SqlType } from './types.js';
+
+export class InvalidValueError extends TypeError {
+  readonly code = 'ATH_INVALID_VALUE';
+  override name = 'InvalidValueError';
+  constructor(
+    message: string,
+    readonly table: string,
+    readonly column: string,
+    readonly value: unknown,
+  ) {
+    super(message);
+  }
+}
+
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NUMERIC_RE = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Returns why `value` does not fit `type`, or undefined when it fits. Null is checked elsewhere. */
+export function typeMismatch(type: SqlType, value: unknown): string | undefined {
+  switch (type.kind) {
+    case 'integer':
+    case 'smallint':
+      return Number.isInteger(value) ? undefined : 'an integer';
+    case 'bigint':
+      return typeof value === 'bigint' || Number.isInteger(value) ? undefined : 'an integer or a bigint';
+    case 'real':
+    case 'double':
+      return typeof value === 'number' ? undefined : 'a number';
+    case 'numeric':
+      if (typeof value === 'number' && Number.isFinite(value)) return undefined;
+      if (typeof value === 'bigint') return undefined;
+      return typeof value === 'string' && NUMERIC_RE.test(value) ? undefined : 'a decimal string such as "12.50"';
+    case 'text':
+      return typeof value === 'string' ? undefined : 'a string';
+    case 'varchar':
+      if (typeof value !== 'string') return 'a string';
+      return type.length !== undefined && value.length > type.length ? `at most ${type.length} characters` : undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'a boolean';
+    case 'date':
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'a valid date' : undefined;
+      return typeof value === 'string' && DATE_RE.test(value) ? undefined : 'a date string "YYYY-MM-DD"';
+    case 'timestamp':
+    case 'timestamptz':
+      if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'a valid Date' : undefined;
+      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? undefined : 'a Date';
+    case 'json':
+      return value === undefined || typeof value === 'function' || typeof value === 'symbol'
+        ? 'a JSON value'
+        : undefined;
+    case 'uuid':
+      return typeof value === 'string' && UUID_RE.test(value) ? undefined : 'a UUID string';
+    case 'blob':
+      return value instanceof Uint8Array ? undefined : 'a Uint8Array or Buffer';
+    case 'enum':
+      return typeof value === 'string' && (type.values ?? []).includes(value)
+        ? undefined
+        : `one of ${(type.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? 'Invalid' : value.toISOString()})`;
+  if (value instanceof Uint8Array) return `bytes[${value.length}]`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Throws {@link InvalidValueError} when `value` cannot be written to `column`. */
+export function checkColumnValue(column: ColumnMeta & { readonly notNull?: boolean }, value: unknown): void {
+  if (value === null) {
+    if (column.notNull) {
+      throw new InvalidValueError(
+        `${column.table.name}.${column.name} is NOT NULL: null is not allowed`,
+        column.table.name,
+        column.name,
+        value,
+      );
+    }
+    return;
+  }
+  if (value === undefined) {
+    throw new InvalidValueError(
+      `${column.table.name}.${column.name}: undefined is not a value (use null, or leave the key out)`,
+      column.table.name,
+      column.name,
+      value,
+    );
+  }
+  const expected = typeMismatch(column.type, value);
+  if (expected !== undefined) {
+    throw new InvalidValueError(
+      `${column.table.name}.${column.name} (${describeType(column.type)}) expects ${expected}, got ${show(value)}`,
+      column.table.name,
+      column.name,
+      value,
+    );
+  }
+}

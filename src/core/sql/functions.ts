@@ -1,0 +1,164 @@
+/**
+ * Functions, logical connectives, CASE, CAST and window functions.
+ *
+ * ```ts
+ * select({ artistId: album.c.artistId, albums: count() }).from(album).groupBy(album.c.artistId)
+ * // SELECT "album"."artist_id" AS "artistId", count(*) AS "albums" FROM "album" GROUP BY "album"."artist_id"
+ * ```
+ */
+
+import type { Column } from '../schema/column.js';
+import { types, type SqlType } from '../schema/types.js';
+import { Expression, predicate, toNode, toOrderNode, type Operand, type Ordering, type Predicate } from './expression.js';
+import type { ExprNode, FunctionNode } from './nodes.js';
+
+const NUMBER = types.double();
+const INTEGER = types.integer();
+const TEXT = types.text();
+
+const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function fnNode(name: string, args: readonly ExprNode[], distinct = false, star = false): FunctionNode {
+  if (!FUNCTION_NAME.test(name)) throw new TypeError(`invalid SQL function name: ${JSON.stringify(name)}`);
+  return { kind: 'function', name, args, distinct, star };
+}
+
+/** AND of the given conditions (undefined ones are skipped; none at all is TRUE). */
+export function and(...conditions: (Predicate | undefined)[]): Predicate {
+  return logical('AND', conditions);
+}
+/** OR of the given conditions (none at all is FALSE). */
+export function or(...conditions: (Predicate | undefined)[]): Predicate {
+  return logical('OR', conditions);
+}
+function logical(op: 'AND' | 'OR', conditions: (Predicate | undefined)[]): Predicate {
+  const operands: ExprNode[] = [];
+  for (const c of conditions) {
+    if (!c) continue;
+    if (c.node.kind === 'logical' && c.node.op === op) operands.push(...c.node.operands);
+    else operands.push(c.node);
+  }
+  if (operands.length === 0) return predicate({ kind: 'keyword', keyword: op === 'AND' ? 'TRUE' : 'FALSE' });
+  if (operands.length === 1) return predicate(operands[0]!);
+  return predicate({ kind: 'logical', op, operands });
+}
+export function not(condition: Predicate): Predicate {
+  return predicate({ kind: 'unary', op: 'NOT', operand: condition.node });
+}
+
+/** `count(*)`, or `count(expr)` (non-null values). */
+export function count(expr?: Expression<unknown>): Expression<number> {
+  return new Expression<number>(expr ? fnNode('count', [expr.node]) : fnNode('count', [], false, true), INTEGER);
+}
+export function countDistinct(expr: Expression<unknown>): Expression<number> {
+  return new Expression<number>(fnNode('count', [expr.node], true), INTEGER);
+}
+/** `sum(expr)`: null over no rows. Sums of numerics stay strings. */
+export function sum<T extends number | string | null>(expr: Expression<T>): Expression<T | null> {
+  return new Expression<T | null>(fnNode('sum', [expr.node]), expr.sqlType);
+}
+export function avg(expr: Expression<number | string | null>): Expression<number | null> {
+  return new Expression<number | null>(fnNode('avg', [expr.node]), NUMBER);
+}
+export function min<T>(expr: Expression<T>): Expression<T | null> {
+  return new Expression<T | null>(fnNode('min', [expr.node]), expr.sqlType);
+}
+export function max<T>(expr: Expression<T>): Expression<T | null> {
+  return new Expression<T | null>(fnNode('max', [expr.node]), expr.sqlType);
+}
+export function lower(expr: Expression<string | null>): Expression<string> {
+  return new Expression<string>(fnNode('lower', [expr.node]), TEXT);
+}
+export function upper(expr: Expression<string | null>): Expression<string> {
+  return new Expression<string>(fnNode('upper', [expr.node]), TEXT);
+}
+/** `coalesce(a, b, ...)`: the first non-null. */
+export function coalesce<T>(first: Expression<T>, ...rest: Operand<NonNullable<T>>[]): Expression<NonNullable<T>> {
+  return new Expression<NonNullable<T>>(
+    fnNode('coalesce', [first.node, ...rest.map((r) => toNode(r, first.sqlType))]),
+    first.sqlType,
+  );
+}
+
+/** Any SQL function by name; the name is checked to be a plain identifier. */
+export function fn<T>(name: string, args: readonly (Expression<unknown> | string | number | boolean | null)[], type?: SqlType<T>): Expression<T> {
+  return new Expression<T>(fnNode(name, args.map((a) => toNode(a, undefined))), type);
+}
+
+/** A bound parameter with an explicit type. */
+export function param<T>(value: T, type?: SqlType<T>): Expression<T> {
+  return new Expression<T>(toNode(value, type), type);
+}
+
+/** `CAST(expr AS type)`. */
+export function cast<T>(expr: Expression<unknown> | string | number, type: SqlType<T>): Expression<T> {
+  return new Expression<T>({ kind: 'cast', operand: toNode(expr, undefined), type }, type);
+}
+
+/**
+ * `CASE WHEN ... THEN ... ELSE ... END`.
+ * ```ts
+ * caseWhen([[track.c.milliseconds.gt(300000), 'long']], 'short')
+ * ```
+ */
+export function caseWhen<T>(
+  whens: readonly (readonly [Predicate, Operand<T>])[],
+  otherwise?: Operand<T>,
+): Expression<T> {
+  const type = whens.map(([, then]) => (then instanceof Expression ? then.sqlType : undefined)).find((t) => t);
+  return new Expression<T>(
+    {
+      kind: 'case',
+      subject: undefined,
+      whens: whens.map(([when, then]) => ({ when: when.node, then: toNode(then, type) })),
+      else: otherwise === undefined ? undefined : toNode(otherwise, type),
+    },
+    type,
+  );
+}
+
+/** A window function call: `rowNumber().over({ partitionBy: [...], orderBy: [...] })`. */
+export class WindowFunction<T> {
+  constructor(private readonly fn: FunctionNode, private readonly type: SqlType | undefined) {}
+  over(spec: { partitionBy?: Expression<unknown>[]; orderBy?: (Expression<unknown> | Ordering)[] } = {}): Expression<T> {
+    return new Expression<T>(
+      {
+        kind: 'window',
+        fn: this.fn,
+        partitionBy: (spec.partitionBy ?? []).map((e) => e.node),
+        orderBy: (spec.orderBy ?? []).map(toOrderNode),
+      },
+      this.type,
+    );
+  }
+}
+export function rowNumber(): WindowFunction<number> {
+  return new WindowFunction<number>(fnNode('row_number', []), INTEGER);
+}
+export function rank(): WindowFunction<number> {
+  return new WindowFunction<number>(fnNode('rank', []), INTEGER);
+}
+export function denseRank(): WindowFunction<number> {
+  return new WindowFunction<number>(fnNode('dense_rank', []), INTEGER);
+}
+/** An aggregate as a window function: `over(sum(x))({ partitionBy: [...] })`. */
+export function windowOf<T>(aggregate: Expression<T>): WindowFunction<T> {
+  if (aggregate.node.kind !== 'function') throw new TypeError('windowOf() takes a function call such as sum(x)');
+  return new WindowFunction<T>(aggregate.node, aggregate.sqlType);
+}
+
+/** In an upsert's update set: the value the conflicting INSERT tried to write. */
+export function excluded<T>(column: Column<T>): Expression<T> {
+  return new Expression<T>({ kind: 'excluded', column }, column.sqlType);
+}
+
+/** A row value `(a, b)`: for composite-key comparisons and composite IN. */
+export function tuple(...items: Expression<unknown>[]): Expression<unknown[]> {
+  return new Expression<unknown[]>({ kind: 'tuple', items: items.map((i) => i.node) }, undefined);
+}
+
+/** SQL keyword constants. */
+export const currentTimestamp = (): Expression<Date> =>
+  new Expression<Date>({ kind: 'keyword', keyword: 'CURRENT_TIMESTAMP' }, types.timestamp());
+export const currentDate = (): Expression<string> =>
+  new Expression<string>({ kind: 'keyword', keyword: 'CURRENT_DATE' }, types.date());

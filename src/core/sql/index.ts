@@ -1,0 +1,6 @@
+export * from './expression.js';
+export * from './select.js';
+export * from './dml.js';
+export * from './functions.js';
+export * from './raw.js';
+export type * from './nodes.js';

@@ -1,0 +1,233 @@
+/**
+ * better-sqlite3: SQLite in-process, one connection per engine.
+ *
+ * better-sqlite3 is synchronous, so "a pool" would only add locking; instead
+ * one connection is shared and checked out under a mutex, so two async
+ * transactions on one engine queue rather than interleave their statements.
+ * Prepared statements are kept in a per-connection LRU cache: preparing is the
+ * dominant cost of a small query.
+ */
+
+import Database from 'better-sqlite3';
+import type { Driver, DriverBatch, DriverConnection, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
+import { Mutex } from '../../core/engine/mutex.js';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+export interface SqliteDriverOptions {
+  /** A file path or `':memory:'`. Ignored when `database` is given. */
+  readonly filename?: string;
+  /** An already open database; the driver will not close it. */
+  readonly database?: Database.Database;
+  /** `PRAGMA foreign_keys = ON` (SQLite's default is off, for backwards compatibility). Default true. */
+  readonly foreignKeys?: boolean;
+  /** Write-ahead logging for file databases: readers in other processes do not block the writer. Default true. */
+  readonly wal?: boolean;
+  /** How long to wait for a lock held by another process before failing with SQLITE_BUSY. Default 5000. */
+  readonly busyTimeoutMs?: number;
+  /** Prepared statements kept per connection. Default 500. */
+  readonly statementCacheSize?: number;
+  readonly readonly?: boolean;
+}
+
+interface CachedStatement {
+  readonly stmt: Statement;
+  /** Column names, read once: `stmt.columns()` allocates. */
+  readonly columns: readonly string[];
+}
+
+const NO_COLUMNS: readonly string[] = Object.freeze([]);
+const EMPTY_ROWS: unknown[][] = [];
+
+/** Schema changes can alter what a cached `SELECT *` returns: drop the cache after them. */
+const SCHEMA_CHANGE = /^\s*(CREATE|ALTER|DROP)\b/i;
+
+/** better-sqlite3 binds Buffers but not other Uint8Array views. */
+function normalizeParams(params: readonly unknown[]): unknown[] {
+  let out: unknown[] | undefined;
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    if (p instanceof Uint8Array && !Buffer.isBuffer(p)) {
+      out ??= params.slice();
+      out[i] = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+    }
+  }
+  return out ?? (params as unknown[]);
+}
+
+/** The one physical connection and its statement cache. */
+class SqliteConnectionState {
+  private readonly cache = new Map<string, CachedStatement>();
+
+  constructor(
+    readonly db: Database.Database,
+    private readonly cacheSize: number,
+  ) {}
+
+  prepare(sql: string): CachedStatement {
+    const hit = this.cache.get(sql);
+    if (hit) {
+      // Re-insert to mark as most recently used (Map keeps insertion order).
+      this.cache.delete(sql);
+      this.cache.set(sql, hit);
+      return hit;
+    }
+    const entry = this.prepareUncached(sql);
+    if (this.cache.size >= this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+    this.cache.set(sql, entry);
+    return entry;
+  }
+
+  prepareUncached(sql: string): CachedStatement {
+    const stmt = this.db.prepare(sql) as Statement;
+    if (!stmt.reader) return { stmt, columns: NO_COLUMNS };
+    stmt.raw(true);
+    return { stmt, columns: stmt.columns().map((c) => c.name) };
+  }
+
+  clearCache(): void {
+    this.cache.clear();
+  }
+}
+
+/** One checkout of the shared connection; unusable once released. */
+class SqliteLease implements DriverConnection {
+  readonly id = 1;
+  private released = false;
+
+  constructor(
+    private readonly state: SqliteConnectionState,
+    private readonly unlock: () => void,
+  ) {}
+
+  private check(): SqliteConnectionState {
+    if (this.released) throw new Error('SQLite connection used after it was released');
+    return this.state;
+  }
+
+  async query(sql: string, params: readonly unknown[], _wantRows: boolean): Promise<DriverResult> {
+    const state = this.check();
+    const { stmt, columns } = state.prepare(sql);
+    const args = normalizeParams(params);
+    // `.reader` (the statement has result columns) decides, not the caller's hint:
+    // better-sqlite3 refuses run() on a statement that returns rows and all() on one that does not.
+    if (stmt.reader) {
+      const rows = stmt.all(args) as unknown[][];
+      return { columns, rows, rowCount: rows.length };
+    }
+    const info = stmt.run(args);
+    if (SCHEMA_CHANGE.test(sql)) state.clearCache();
+    return { columns: NO_COLUMNS, rows: EMPTY_ROWS, rowCount: info.changes, lastInsertId: info.lastInsertRowid };
+  }
+
+  async *stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<DriverBatch> {
+    const state = this.check();
+    // A fresh statement: an iterating statement is busy, and a cached one may be wanted meanwhile.
+    const { stmt, columns } = state.prepareUncached(sql);
+    if (!stmt.reader) {
+      stmt.run(normalizeParams(params));
+      return;
+    }
+    const iterator = stmt.iterate(normalizeParams(params)) as IterableIterator<unknown[]>;
+    try {
+      let batch: unknown[][] = [];
+      for (let next = iterator.next(); !next.done; next = iterator.next()) {
+        batch.push(next.value);
+        if (batch.length >= batchSize) {
+          yield { columns, rows: batch };
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield { columns, rows: batch };
+    } finally {
+      // Resets the statement so the connection is no longer busy when the consumer stops early.
+      iterator.return?.();
+    }
+  }
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.unlock();
+  }
+}
+
+export class SqliteDriver implements Driver {
+  readonly library = 'better-sqlite3';
+  readonly poolSize = 1;
+  private readonly mutex = new Mutex();
+  private state: SqliteConnectionState | undefined;
+  private readonly ownsDatabase: boolean;
+  private closed = false;
+
+  constructor(private readonly options: SqliteDriverOptions) {
+    this.ownsDatabase = options.database === undefined;
+  }
+
+  /** Opens the database on first use, so creating an engine never touches the file system. */
+  private open(): SqliteConnectionState {
+    if (this.state) return this.state;
+    const o = this.options;
+    const db = o.database ?? new Database(o.filename ?? ':memory:', { readonly: o.readonly ?? false });
+    try {
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(o.busyTimeoutMs ?? 5000))}`);
+      if (o.foreignKeys ?? true) db.pragma('foreign_keys = ON');
+      if ((o.wal ?? true) && !db.memory && !db.readonly) db.pragma('journal_mode = WAL');
+    } catch (error) {
+      if (this.ownsDatabase) db.close();
+      throw error;
+    }
+    this.state = new SqliteConnectionState(db, Math.max(1, o.statementCacheSize ?? 500));
+    return this.state;
+  }
+
+  async acquire(): Promise<DriverConnection> {
+    if (this.closed) throw Object.assign(new Error('the SQLite database is closed'), { code: 'SQLITE_MISUSE' });
+    const unlock = await this.mutex.lock();
+    try {
+      return new SqliteLease(this.open(), unlock);
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Wait for the current holder: closing mid-transaction would lose its work silently.
+    const unlock = await this.mutex.lock();
+    try {
+      if (this.state && this.ownsDatabase) this.state.db.close();
+      this.state = undefined;
+    } finally {
+      unlock();
+    }
+  }
+}
+
+/**
+ * `sqlite::memory:`, `sqlite:relative/path.db`, `sqlite:///absolute/path.db`.
+ */
+export function parseSqliteUrl(url: string): string {
+  if (!url.startsWith('sqlite:')) throw new TypeError(`not a SQLite URL: ${url}`);
+  let rest = url.slice('sqlite:'.length);
+  if (rest.startsWith('//')) rest = rest.slice(2); // sqlite:///abs -> /abs, sqlite://rel -> rel
+  if (rest === '' ) throw new TypeError(`SQLite URL names no database: ${url} (use sqlite::memory: or sqlite:path/to/file.db)`);
+  return decodeURIComponent(rest);
+}
+
+export function createDriverFromUrl(url: string, options: DriverUrlOptions): Driver {
+  return new SqliteDriver({
+    filename: parseSqliteUrl(url),
+    ...(options.foreignKeys !== undefined ? { foreignKeys: options.foreignKeys } : {}),
+  });
+}
+
+/** A driver for an existing better-sqlite3 database, or for options beyond what a URL says. */
+export function createSqliteDriver(options: SqliteDriverOptions): Driver {
+  return new SqliteDriver(options);
+}

@@ -1,0 +1,1 @@
+export { createDriverFromUrl, createSqliteDriver, parseSqliteUrl, SqliteDriver, type SqliteDriverOptions } from './driver.js';

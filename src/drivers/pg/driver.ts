@@ -1,0 +1,194 @@
+/**
+ * node-postgres: a `pg.Pool` (built from a URL or handed in), or one `pg.Client`.
+ *
+ * Type parsing is fixed per query through a private `TypeOverrides`, never by
+ * changing the global `pg.types`, so Athanor neither depends on nor disturbs
+ * how the rest of the application parses values:
+ * - date (1082) stays `YYYY-MM-DD` text: a calendar date has no time zone;
+ * - timestamp without time zone (1114) is read as UTC wall time;
+ * - int8 (20) and numeric (1700) stay strings: the dialect decides.
+ */
+
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import type { CopySource, Driver, DriverBatch, DriverConnection, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
+import { Mutex } from '../../core/engine/mutex.js';
+
+const identity = (value: string): string => value;
+
+/** @internal The parsers every Athanor query uses. */
+export const athanorTypes = new pg.TypeOverrides();
+athanorTypes.setTypeParser(pg.types.builtins.DATE, identity);
+athanorTypes.setTypeParser(pg.types.builtins.TIMESTAMP, (value: string) =>
+  // 'infinity' and BC dates have no Date; keep the text rather than an Invalid Date.
+  /^\d{4}-/.test(value) ? new Date(`${value.replace(' ', 'T')}Z`) : value,
+);
+athanorTypes.setTypeParser(pg.types.builtins.INT8, identity);
+athanorTypes.setTypeParser(pg.types.builtins.NUMERIC, identity);
+
+export interface PgDriverOptions {
+  /** `postgres://user:password@host:port/database`. */
+  readonly url?: string;
+  /** An existing pool; the driver will not end it. */
+  readonly pool?: pg.Pool;
+  /** A single existing, connected client; callers queue for it. The driver will not end it. */
+  readonly client?: pg.Client;
+  /** Extra settings for a pool built from `url` (size, timeouts, ssl). */
+  readonly poolConfig?: pg.PoolConfig;
+}
+
+/** The pieces of `pg.PoolClient` / `pg.Client` a lease needs. */
+interface PgClientLike {
+  query: pg.ClientBase['query'];
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  removeListener(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+let cursorSequence = 0;
+
+class PgLease implements DriverConnection {
+  readonly id: number;
+  private released = false;
+  /** Set when the connection failed while checked out; it must not go back to the pool. */
+  private broken = false;
+  private readonly onError = (): void => {
+    // Without a listener an error on a checked-out client would crash the process;
+    // the failing query rejects on its own, so only remember not to reuse the client.
+    this.broken = true;
+  };
+
+  constructor(
+    private readonly client: PgClientLike,
+    private readonly giveBack: (broken: boolean) => void,
+  ) {
+    this.id = (client as { processID?: number | null }).processID ?? 0;
+    client.on('error', this.onError);
+  }
+
+  private check(): PgClientLike {
+    if (this.released) throw new Error('PostgreSQL connection used after it was released');
+    return this.client;
+  }
+
+  async query(sql: string, params: readonly unknown[], _wantRows: boolean): Promise<DriverResult> {
+    const result = await this.check().query({
+      text: sql,
+      values: params as unknown[],
+      rowMode: 'array',
+      types: athanorTypes,
+    });
+    const fields = result.fields;
+    const columns = new Array<string>(fields.length);
+    for (let i = 0; i < fields.length; i++) columns[i] = fields[i]!.name;
+    return { columns, rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
+  }
+
+  /**
+   * A server-side cursor: `DECLARE ... NO SCROLL CURSOR` and `FETCH n` until
+   * exhausted. Cursors live in transactions, so one is opened (and committed)
+   * around the cursor when the caller is not already inside one.
+   */
+  async *stream(sql: string, params: readonly unknown[], batchSize: number, inTransaction: boolean): AsyncIterable<DriverBatch> {
+    const client = this.check();
+    const cursor = `athanor_cursor_${++cursorSequence}`;
+    const size = Math.max(1, Math.floor(batchSize));
+    let began = false;
+    let declared = false;
+    let failed = false;
+    try {
+      if (!inTransaction) {
+        await client.query('BEGIN');
+        began = true;
+      }
+      await client.query({ text: `DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`, values: params as unknown[] });
+      declared = true;
+      let columns: string[] | undefined;
+      for (;;) {
+        const result = await client.query({ text: `FETCH ${size} FROM ${cursor}`, rowMode: 'array', types: athanorTypes });
+        columns ??= result.fields.map((f) => f.name);
+        if (result.rows.length > 0) yield { columns, rows: result.rows };
+        if (result.rows.length < size) break;
+      }
+    } catch (error) {
+      failed = true;
+      // An error aborts the transaction; ours is rolled back here, the caller's by the caller.
+      if (began) await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      // Also reached when the consumer breaks out early: free the cursor and end our transaction.
+      if (!failed) {
+        if (declared) await client.query(`CLOSE ${cursor}`);
+        if (began) await client.query('COMMIT');
+      }
+    }
+  }
+
+  async copyFrom(copySql: string, source: CopySource): Promise<number> {
+    const client = this.check();
+    // Loaded on first use: pg-copy-streams is an optional peer dependency.
+    const copyStreams = await import('pg-copy-streams');
+    const from = copyStreams.from ?? (copyStreams as unknown as { default: typeof copyStreams }).default.from;
+    const sink = client.query(from(copySql));
+    await pipeline(Readable.from(source), sink);
+    return sink.rowCount;
+  }
+
+  release(broken = false): void {
+    if (this.released) return;
+    this.released = true;
+    this.client.removeListener('error', this.onError);
+    this.giveBack(broken || this.broken);
+  }
+}
+
+export class PgDriver implements Driver {
+  readonly library = 'pg';
+  readonly poolSize: number;
+  private readonly pool: pg.Pool | undefined;
+  private readonly client: pg.Client | undefined;
+  private readonly clientMutex = new Mutex();
+  private readonly ownsPool: boolean;
+
+  constructor(options: PgDriverOptions) {
+    if (options.client) {
+      this.client = options.client;
+      this.poolSize = 1;
+      this.ownsPool = false;
+      return;
+    }
+    this.ownsPool = options.pool === undefined;
+    if (options.pool) {
+      this.pool = options.pool;
+    } else {
+      if (!options.url && !options.poolConfig) throw new TypeError('the pg driver needs a url, a pool or a client');
+      this.pool = new pg.Pool({ ...(options.url ? { connectionString: options.url } : {}), ...options.poolConfig });
+      // An idle client whose connection drops emits 'error' on the pool; pg-pool
+      // already discards that client, and an unhandled 'error' would crash the process.
+      this.pool.on('error', () => undefined);
+    }
+    this.poolSize = (this.pool.options as { max?: number }).max ?? 10;
+  }
+
+  async acquire(): Promise<DriverConnection> {
+    if (this.client) {
+      const unlock = await this.clientMutex.lock();
+      return new PgLease(this.client, () => unlock());
+    }
+    const client = await this.pool!.connect();
+    return new PgLease(client, (broken) => client.release(broken));
+  }
+
+  async close(): Promise<void> {
+    if (this.pool && this.ownsPool && !this.pool.ended && !this.pool.ending) await this.pool.end();
+  }
+}
+
+export function createDriverFromUrl(url: string, options: DriverUrlOptions): Driver {
+  return new PgDriver({ url, ...(options.poolSize !== undefined ? { poolConfig: { max: options.poolSize } } : {}) });
+}
+
+/** A driver around an existing pool or client, or a URL with pool settings. */
+export function createPgDriver(options: PgDriverOptions): Driver {
+  return new PgDriver(options);
+}

@@ -1,0 +1,2 @@
+/** Athanor: a TypeScript ORM where the fast way to use a database is the natural way. */
+export * from './core/index.js';

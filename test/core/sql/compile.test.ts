@@ -1,0 +1,470 @@
+/**
+ * The exact SQL and parameters each construct compiles to, per dialect.
+ * Execution against the real databases is in test/core/dialects.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  MysqlDialect,
+  PostgresDialect,
+  SqliteDialect,
+  type Dialect,
+  type StatementNode,
+  select,
+  selectFrom,
+  insert,
+  update,
+  deleteFrom,
+  count,
+  countDistinct,
+  sum,
+  avg,
+  min,
+  max,
+  and,
+  or,
+  not,
+  caseWhen,
+  cast,
+  coalesce,
+  exists,
+  union,
+  unionAll,
+  recursiveCte,
+  rowNumber,
+  rank,
+  sql,
+  identifier,
+  excluded,
+  tuple,
+  types,
+  UnsupportedError,
+  InvalidValueError,
+  SchemaError,
+} from '../../../src/index.js';
+import { album, artist, person, song } from '../../fixtures/music.js';
+
+const dialects = { sqlite: new SqliteDialect(), postgres: new PostgresDialect(), mysql: new MysqlDialect() };
+type Expected = Partial<Record<keyof typeof dialects, readonly [string, unknown[]?]>>;
+
+function node(stmt: { node: StatementNode } | { statementNode: StatementNode }): StatementNode {
+  return 'statementNode' in stmt ? stmt.statementNode : stmt.node;
+}
+
+function expectSql(stmt: { node: StatementNode } | { statementNode: StatementNode }, expected: Expected): void {
+  for (const [name, exp] of Object.entries(expected)) {
+    const d: Dialect = dialects[name as keyof typeof dialects];
+    const compiled = d.compile(node(stmt));
+    assert.equal(compiled.sql, exp![0], `${name} SQL`);
+    if (exp![1]) assert.deepEqual(compiled.parameters, exp![1], `${name} parameters`);
+  }
+}
+
+describe('SELECT', () => {
+  it('selects columns, filters with bound parameters', () => {
+    expectSql(select(artist.c.id, artist.c.name).from(artist).where(artist.c.name.eq("O'Brien")), {
+      sqlite: ['SELECT "artist"."id", "artist"."name" FROM "artist" WHERE "artist"."name" = ?', ["O'Brien"]],
+      postgres: ['SELECT "artist"."id", "artist"."name" FROM "artist" WHERE "artist"."name" = $1', ["O'Brien"]],
+      mysql: ['SELECT `artist`.`id`, `artist`.`name` FROM `artist` WHERE `artist`.`name` = ?', ["O'Brien"]],
+    });
+  });
+
+  it('aliases columns whose key differs from their name, and expressions', () => {
+    expectSql(select(song.c.artistId, song.c.milliseconds.div(1000).as('seconds')).from(song), {
+      postgres: ['SELECT "song"."artist_id" AS "artistId", "song"."milliseconds" / $1 AS "seconds" FROM "song"', [1000]],
+    });
+  });
+
+  it('expands a table into all its columns', () => {
+    expectSql(selectFrom(artist), {
+      sqlite: ['SELECT "artist"."id", "artist"."name", "artist"."active" FROM "artist"'],
+    });
+  });
+
+  it('renders comparison operators, IN, BETWEEN, LIKE, IS NULL and boolean logic with minimal parentheses', () => {
+    const q = select(song.c.id)
+      .from(song)
+      .where(
+        or(song.c.milliseconds.gt(1), song.c.milliseconds.le(2)),
+        not(song.c.title.like('a%')),
+        song.c.id.in([1, 2]),
+        song.c.id.notIn([3]),
+        song.c.milliseconds.between(10, 20),
+        song.c.albumId.isNull(),
+        song.c.artistId.ne(null),
+        song.c.id.ge(0),
+        song.c.id.lt(100),
+      );
+    expectSql(q, {
+      postgres: [
+        'SELECT "song"."id" FROM "song" WHERE ("song"."milliseconds" > $1 OR "song"."milliseconds" <= $2) AND NOT "song"."title" LIKE $3 AND "song"."id" IN ($4, $5) AND "song"."id" NOT IN ($6) AND "song"."milliseconds" BETWEEN $7 AND $8 AND "song"."album_id" IS NULL AND "song"."artist_id" IS NOT NULL AND "song"."id" >= $9 AND "song"."id" < $10',
+        [1, 2, 'a%', 1, 2, 3, 10, 20, 0, 100],
+      ],
+    });
+  });
+
+  it('renders an empty IN list as always false and an empty NOT IN as always true', () => {
+    expectSql(select(song.c.id).from(song).where(song.c.id.in([])), {
+      sqlite: ['SELECT "song"."id" FROM "song" WHERE 1 = 0', []],
+    });
+    expectSql(select(song.c.id).from(song).where(song.c.id.notIn([])), {
+      mysql: ['SELECT `song`.`id` FROM `song` WHERE 1 = 1', []],
+    });
+  });
+
+  it('emulates ILIKE with lower() where it is missing', () => {
+    const q = select(artist.c.id).from(artist).where(artist.c.name.ilike('%ac%'));
+    expectSql(q, {
+      postgres: ['SELECT "artist"."id" FROM "artist" WHERE "artist"."name" ILIKE $1'],
+      sqlite: ['SELECT "artist"."id" FROM "artist" WHERE lower("artist"."name") LIKE lower(?)'],
+      mysql: ['SELECT `artist`.`id` FROM `artist` WHERE lower(`artist`.`name`) LIKE lower(?)'],
+    });
+  });
+
+  it('concatenates with || or CONCAT()', () => {
+    const q = select(person.c.firstname.concat(' ').concat(person.c.lastname).as('full')).from(person);
+    expectSql(q, {
+      postgres: ['SELECT "person"."firstname" || $1 || "person"."lastname" AS "full" FROM "person"', [' ']],
+      mysql: ['SELECT CONCAT(CONCAT(`person`.`firstname`, ?), `person`.`lastname`) AS `full` FROM `person`', [' ']],
+    });
+  });
+
+  it('keeps parentheses that arithmetic needs', () => {
+    const q = select(song.c.milliseconds.sub(song.c.milliseconds.sub(1)).mul(2).as('x')).from(song);
+    expectSql(q, {
+      sqlite: ['SELECT ("song"."milliseconds" - ("song"."milliseconds" - ?)) * ? AS "x" FROM "song"', [1, 2]],
+    });
+  });
+
+  it('renders CASE, CAST and COALESCE', () => {
+    const q = select(
+      caseWhen([[song.c.milliseconds.gt(300000), 'long']], 'short').as('len'),
+      cast(song.c.milliseconds, types.text()).as('ms'),
+      coalesce(song.c.albumId, 0).as('albumId'),
+    ).from(song);
+    expectSql(q, {
+      postgres: [
+        'SELECT CASE WHEN "song"."milliseconds" > $1 THEN $2 ELSE $3 END AS "len", CAST("song"."milliseconds" AS TEXT) AS "ms", coalesce("song"."album_id", $4) AS "albumId" FROM "song"',
+        [300000, 'long', 'short', 0],
+      ],
+      mysql: [
+        'SELECT CASE WHEN `song`.`milliseconds` > ? THEN ? ELSE ? END AS `len`, CAST(`song`.`milliseconds` AS CHAR) AS `ms`, coalesce(`song`.`album_id`, ?) AS `albumId` FROM `song`',
+      ],
+    });
+  });
+
+  it('joins: inner, left, right, full with explicit ON, and self-joins through an alias', () => {
+    const manager = person.as('manager');
+    const q = select(person.c.firstname, manager.c.firstname.as('managerName'))
+      .from(person)
+      .join(manager, person.c.managerId.eq(manager.c.id))
+      .where(manager.c.firstname.eq('Pierre'));
+    expectSql(q, {
+      postgres: [
+        'SELECT "person"."firstname", "manager"."firstname" AS "managerName" FROM "person" JOIN "person" AS "manager" ON "person"."manager_id" = "manager"."id" WHERE "manager"."firstname" = $1',
+        ['Pierre'],
+      ],
+    });
+    const lj = select(artist.c.name, album.c.title).from(artist).leftJoin(album, album.c.artistId.eq(artist.c.id));
+    expectSql(lj, { sqlite: ['SELECT "artist"."name", "album"."title" FROM "artist" LEFT JOIN "album" ON "album"."artist_id" = "artist"."id"'] });
+    const rj = select(artist.c.name).from(artist).rightJoin(album, album.c.artistId.eq(artist.c.id));
+    expectSql(rj, { mysql: ['SELECT `artist`.`name` FROM `artist` RIGHT JOIN `album` ON `album`.`artist_id` = `artist`.`id`'] });
+    const fj = select(artist.c.name).from(artist).fullJoin(album, album.c.artistId.eq(artist.c.id));
+    expectSql(fj, { postgres: ['SELECT "artist"."name" FROM "artist" FULL JOIN "album" ON "album"."artist_id" = "artist"."id"'] });
+    assert.throws(() => dialects.mysql.compile(fj.node), UnsupportedError);
+  });
+
+  it('groups, filters groups, orders with NULLS FIRST/LAST (emulated on MySQL), limits and offsets', () => {
+    const q = select(album.c.artistId, count().as('albums'))
+      .from(album)
+      .groupBy(album.c.artistId)
+      .having(count().gt(1))
+      .orderBy(album.c.artistId.desc().nullsLast(), count().asc().nullsFirst())
+      .limit(10)
+      .offset(20);
+    expectSql(q, {
+      postgres: [
+        'SELECT "album"."artist_id" AS "artistId", count(*) AS "albums" FROM "album" GROUP BY "album"."artist_id" HAVING count(*) > $1 ORDER BY "album"."artist_id" DESC NULLS LAST, count(*) NULLS FIRST LIMIT $2 OFFSET $3',
+        [1, 10, 20],
+      ],
+      mysql: [
+        'SELECT `album`.`artist_id` AS `artistId`, count(*) AS `albums` FROM `album` GROUP BY `album`.`artist_id` HAVING count(*) > ? ORDER BY `album`.`artist_id` IS NULL, `album`.`artist_id` DESC, count(*) IS NULL DESC, count(*) LIMIT ? OFFSET ?',
+      ],
+    });
+  });
+
+  it('writes an unbounded LIMIT where OFFSET needs one', () => {
+    const q = select(artist.c.id).from(artist).offset(5);
+    expectSql(q, {
+      postgres: ['SELECT "artist"."id" FROM "artist" OFFSET $1'],
+      sqlite: ['SELECT "artist"."id" FROM "artist" LIMIT -1 OFFSET ?'],
+      mysql: ['SELECT `artist`.`id` FROM `artist` LIMIT 18446744073709551615 OFFSET ?'],
+    });
+  });
+
+  it('renders aggregates, DISTINCT and count distinct', () => {
+    const q = select({
+      n: count(),
+      artists: countDistinct(song.c.artistId),
+      total: sum(song.c.milliseconds),
+      mean: avg(song.c.milliseconds),
+      shortest: min(song.c.milliseconds),
+      longest: max(song.c.milliseconds),
+    }).from(song);
+    expectSql(q, {
+      sqlite: [
+        'SELECT count(*) AS "n", count(DISTINCT "song"."artist_id") AS "artists", sum("song"."milliseconds") AS "total", avg("song"."milliseconds") AS "mean", min("song"."milliseconds") AS "shortest", max("song"."milliseconds") AS "longest" FROM "song"',
+      ],
+    });
+    expectSql(select(song.c.artistId).from(song).distinct(), {
+      sqlite: ['SELECT DISTINCT "song"."artist_id" AS "artistId" FROM "song"'],
+    });
+  });
+
+  it('uses subqueries: IN, EXISTS, scalar, derived tables', () => {
+    const withAlbums = select(album.c.artistId).from(album);
+    const q1 = select(artist.c.id).from(artist).where(artist.c.id.in(withAlbums));
+    expectSql(q1, {
+      sqlite: ['SELECT "artist"."id" FROM "artist" WHERE "artist"."id" IN (SELECT "album"."artist_id" AS "artistId" FROM "album")'],
+    });
+    const q2 = select(artist.c.id).from(artist).where(exists(select(album.c.id).from(album).where(album.c.artistId.eq(artist.c.id))));
+    expectSql(q2, {
+      postgres: ['SELECT "artist"."id" FROM "artist" WHERE EXISTS (SELECT "album"."id" FROM "album" WHERE "album"."artist_id" = "artist"."id")'],
+    });
+    const albumCount = select(count().as('n')).from(album).where(album.c.artistId.eq(artist.c.id)).scalar<number>();
+    const q3 = select(artist.c.name, albumCount.as('albums')).from(artist);
+    expectSql(q3, {
+      postgres: ['SELECT "artist"."name", (SELECT count(*) AS "n" FROM "album" WHERE "album"."artist_id" = "artist"."id") AS "albums" FROM "artist"'],
+    });
+    const counts = select(album.c.artistId, count().as('n')).from(album).groupBy(album.c.artistId).as('counts');
+    const q4 = select(artist.c.name, counts.c.n).from(artist).join(counts, counts.c.artistId.eq(artist.c.id)).where(counts.c.n.gt(2));
+    expectSql(q4, {
+      postgres: [
+        'SELECT "artist"."name", "counts"."n" FROM "artist" JOIN (SELECT "album"."artist_id" AS "artistId", count(*) AS "n" FROM "album" GROUP BY "album"."artist_id") AS "counts" ON "counts"."artistId" = "artist"."id" WHERE "counts"."n" > $1',
+        [2],
+      ],
+    });
+  });
+
+  it('renders CTEs, recursive CTEs, UNION and UNION ALL', () => {
+    const chain = recursiveCte(
+      'chain',
+      select(person.c.id, person.c.managerId).from(person).where(person.c.id.eq(7)),
+      (self) => select(person.c.id, person.c.managerId).from(person).join(self, person.c.id.eq(self.c.managerId)),
+    );
+    expectSql(select(chain.c.id).with(chain).from(chain), {
+      postgres: [
+        'WITH RECURSIVE "chain" ("id", "managerId") AS (SELECT "person"."id", "person"."manager_id" AS "managerId" FROM "person" WHERE "person"."id" = $1 UNION ALL SELECT "person"."id", "person"."manager_id" AS "managerId" FROM "person" JOIN "chain" ON "person"."id" = "chain"."managerId") SELECT "chain"."id" FROM "chain"',
+        [7],
+      ],
+    });
+    const a = select(artist.c.name).from(artist);
+    const b = select(album.c.title.as('name')).from(album);
+    expectSql(union(a, b).orderBy(artist.c.name), {
+      sqlite: ['SELECT "artist"."name" FROM "artist" UNION SELECT "album"."title" AS "name" FROM "album" ORDER BY "artist"."name"'],
+    });
+    expectSql(unionAll(a.limit(1), b), {
+      postgres: ['(SELECT "artist"."name" FROM "artist" LIMIT $1) UNION ALL SELECT "album"."title" AS "name" FROM "album"', [1]],
+      sqlite: ['SELECT * FROM (SELECT "artist"."name" FROM "artist" LIMIT ?) UNION ALL SELECT "album"."title" AS "name" FROM "album"', [1]],
+    });
+    const named = select(artist.c.id).from(artist).where(artist.c.active.eq(true)).cte('active_artists');
+    expectSql(select(named.c.id).with(named).from(named), {
+      sqlite: ['WITH "active_artists" AS (SELECT "artist"."id" FROM "artist" WHERE "artist"."active" = ?) SELECT "active_artists"."id" FROM "active_artists"', [1]],
+    });
+  });
+
+  it('renders window functions over a partition', () => {
+    const q = select(
+      song.c.id,
+      rowNumber().over({ partitionBy: [song.c.artistId], orderBy: [song.c.milliseconds.desc()] }).as('rn'),
+      rank().over({ orderBy: [song.c.milliseconds] }).as('r'),
+    ).from(song);
+    expectSql(q, {
+      sqlite: [
+        'SELECT "song"."id", row_number() OVER (PARTITION BY "song"."artist_id" ORDER BY "song"."milliseconds" DESC) AS "rn", rank() OVER (ORDER BY "song"."milliseconds") AS "r" FROM "song"',
+      ],
+    });
+  });
+
+  it('locks rows FOR UPDATE where the database has locking reads', () => {
+    const q = select(artist.c.id).from(artist).where(artist.c.id.eq(1)).forUpdate();
+    expectSql(q, {
+      postgres: ['SELECT "artist"."id" FROM "artist" WHERE "artist"."id" = $1 FOR UPDATE'],
+      mysql: ['SELECT `artist`.`id` FROM `artist` WHERE `artist`.`id` = ? FOR UPDATE'],
+      sqlite: ['SELECT "artist"."id" FROM "artist" WHERE "artist"."id" = ?'],
+    });
+    expectSql(select(artist.c.id).from(artist).forShare(), {
+      postgres: ['SELECT "artist"."id" FROM "artist" FOR SHARE'],
+      mysql: ['SELECT `artist`.`id` FROM `artist` LOCK IN SHARE MODE'],
+    });
+  });
+
+  it('compares row values, emulated with OR/AND on SQLite', () => {
+    const q = select(song.c.id).from(song).where(tuple(song.c.artistId, song.c.albumId).in([tuple(sqlParam(1), sqlParam(2))]));
+    expectSql(q, {
+      postgres: ['SELECT "song"."id" FROM "song" WHERE ("song"."artist_id", "song"."album_id") IN (($1, $2))', [1, 2]],
+      sqlite: ['SELECT "song"."id" FROM "song" WHERE ("song"."artist_id" = ? AND "song"."album_id" = ?)', [1, 2]],
+    });
+  });
+});
+
+function sqlParam(v: number) {
+  return sql<number>`${v}`;
+}
+
+describe('INSERT', () => {
+  it('inserts one row, applying client defaults', () => {
+    expectSql(insert(artist).values({ name: 'AC/DC' }), {
+      postgres: ['INSERT INTO "artist" ("name", "active") VALUES ($1, $2)', ['AC/DC', true]],
+      sqlite: ['INSERT INTO "artist" ("name", "active") VALUES (?, ?)', ['AC/DC', 1]],
+      mysql: ['INSERT INTO `artist` (`name`, `active`) VALUES (?, ?)', ['AC/DC', 1]],
+    });
+  });
+
+  it('inserts many rows in one statement with RETURNING', () => {
+    const stmt = insert(artist).values([{ name: 'a' }, { name: 'b', active: false }]).returning(artist.c.id);
+    expectSql(stmt, {
+      postgres: ['INSERT INTO "artist" ("name", "active") VALUES ($1, $2), ($3, $4) RETURNING "artist"."id"', ['a', true, 'b', false]],
+      mysql: ['INSERT INTO `artist` (`name`, `active`) VALUES (?, ?), (?, ?) RETURNING `artist`.`id`'],
+    });
+  });
+
+  it('fills DEFAULT for server-side defaults, and SQLite splits rows by the columns they omit', () => {
+    const stmt = insert(song).values([{ title: 'a', milliseconds: 5 }, { title: 'b', milliseconds: 6, price: '1.50' }]);
+    expectSql(stmt, {
+      postgres: ['INSERT INTO "song" ("title", "milliseconds", "price") VALUES ($1, $2, NULL), ($3, $4, $5)', ['a', 5, 'b', 6, '1.50']],
+    });
+    const withServerDefault = insert(song).values([{ title: 'a', milliseconds: 1, id: 10 }, { title: 'b', milliseconds: 2 }]);
+    expectSql(withServerDefault, {
+      postgres: ['INSERT INTO "song" ("id", "title", "milliseconds") VALUES ($1, $2, $3), (DEFAULT, $4, $5)'],
+    });
+    const parts = dialects.sqlite.compileAll(withServerDefault.node).map((c) => c.sql);
+    assert.deepEqual(parts, [
+      'INSERT INTO "song" ("id", "title", "milliseconds") VALUES (?, ?, ?)',
+      'INSERT INTO "song" ("title", "milliseconds") VALUES (?, ?)',
+    ]);
+  });
+
+  it('splits a large insert under the bound-parameter limit', () => {
+    const rows = Array.from({ length: 40000 }, (_, i) => ({ name: `artist ${i}` }));
+    const stmt = insert(artist).values(rows);
+    const sqlite = dialects.sqlite.compileAll(stmt.node);
+    // 2 parameters per row, 32766 per statement on SQLite -> 16383 rows per statement.
+    assert.deepEqual(sqlite.map((c) => c.parameters.length), [32766, 32766, 14468]);
+    const pg = dialects.postgres.compileAll(stmt.node);
+    assert.deepEqual(pg.map((c) => c.parameters.length), [65534, 14466]);
+  });
+
+  it('inserts from a select', () => {
+    const stmt = insert(artist).fromSelect([artist.c.name], select(album.c.title).from(album));
+    expectSql(stmt, {
+      sqlite: ['INSERT INTO "artist" ("name") SELECT "album"."title" FROM "album"'],
+    });
+  });
+
+  it('upserts: ON CONFLICT on PostgreSQL and SQLite, ON DUPLICATE KEY UPDATE on MySQL', () => {
+    const stmt = insert(artist)
+      .values({ id: 1, name: 'x' })
+      .onConflictDoUpdate({ target: [artist.c.id], set: { name: excluded(artist.c.name) } });
+    expectSql(stmt, {
+      postgres: ['INSERT INTO "artist" ("id", "name", "active") VALUES ($1, $2, $3) ON CONFLICT ("id") DO UPDATE SET "name" = excluded."name"'],
+      sqlite: ['INSERT INTO "artist" ("id", "name", "active") VALUES (?, ?, ?) ON CONFLICT ("id") DO UPDATE SET "name" = excluded."name"'],
+      mysql: ['INSERT INTO `artist` (`id`, `name`, `active`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)'],
+    });
+    const nothing = insert(artist).values({ id: 1, name: 'x' }).onConflictDoNothing([artist.c.id]);
+    expectSql(nothing, {
+      postgres: ['INSERT INTO "artist" ("id", "name", "active") VALUES ($1, $2, $3) ON CONFLICT ("id") DO NOTHING'],
+      mysql: ['INSERT INTO `artist` (`id`, `name`, `active`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `id` = `id`'],
+    });
+  });
+
+  it('rejects unknown columns, wrong types and nulls in NOT NULL columns before any SQL', () => {
+    assert.throws(() => insert(artist).values({ name: 'x', nope: 1 } as never), (e: unknown) => e instanceof SchemaError && /artist.*nope/.test(e.message));
+    assert.throws(
+      () => insert(song).values({ title: 'x', milliseconds: 'long' as never }),
+      (e: unknown) => e instanceof InvalidValueError && e.column === 'milliseconds' && /song\.milliseconds \(integer\) expects an integer, got "long"/.test(e.message),
+    );
+    assert.throws(() => insert(artist).values({ name: null as never }), (e: unknown) => e instanceof InvalidValueError && /NOT NULL/.test(e.message));
+    assert.throws(() => insert(album).values({ title: 'x'.repeat(201), artistId: 1 }), /at most 200 characters/);
+    assert.throws(() => insert(song).values({ title: 'x', price: '12,50' }), /decimal string/);
+    assert.throws(() => insert(artist).values([]), RangeError);
+  });
+});
+
+describe('UPDATE and DELETE', () => {
+  it('updates with WHERE and RETURNING (not on MariaDB)', () => {
+    const stmt = update(artist).set({ active: false }).where(artist.c.id.in([1, 2])).returning(artist.c.id);
+    expectSql(stmt, {
+      postgres: ['UPDATE "artist" SET "active" = $1 WHERE "artist"."id" IN ($2, $3) RETURNING "artist"."id"', [false, 1, 2]],
+      sqlite: ['UPDATE "artist" SET "active" = ? WHERE "artist"."id" IN (?, ?) RETURNING "artist"."id"', [0, 1, 2]],
+    });
+    assert.throws(() => dialects.mysql.compile(stmt.node), UnsupportedError);
+  });
+
+  it('updates with other tables: FROM, or a multi-table UPDATE on MySQL', () => {
+    const stmt = update(song).set({ price: '0.99' }).from(artist).where(song.c.artistId.eq(artist.c.id), artist.c.name.eq('x'));
+    expectSql(stmt, {
+      postgres: ['UPDATE "song" SET "price" = $1 FROM "artist" WHERE "song"."artist_id" = "artist"."id" AND "artist"."name" = $2', ['0.99', 'x']],
+      mysql: ['UPDATE `song`, `artist` SET `song`.`price` = ? WHERE `song`.`artist_id` = `artist`.`id` AND `artist`.`name` = ?'],
+    });
+  });
+
+  it('updates with expressions', () => {
+    expectSql(update(song).set({ milliseconds: song.c.milliseconds.add(1) }), {
+      sqlite: ['UPDATE "song" SET "milliseconds" = "song"."milliseconds" + ?', [1]],
+    });
+  });
+
+  it('deletes with WHERE, USING (PostgreSQL), multi-table (MySQL) and RETURNING', () => {
+    expectSql(deleteFrom(song).where(song.c.id.eq(3)).returning(song.c.id), {
+      postgres: ['DELETE FROM "song" WHERE "song"."id" = $1 RETURNING "song"."id"', [3]],
+      mysql: ['DELETE FROM `song` WHERE `song`.`id` = ? RETURNING `song`.`id`', [3]],
+    });
+    const using = deleteFrom(song).using(artist).where(song.c.artistId.eq(artist.c.id), artist.c.active.eq(false));
+    expectSql(using, {
+      postgres: ['DELETE FROM "song" USING "artist" WHERE "song"."artist_id" = "artist"."id" AND "artist"."active" = $1', [false]],
+      mysql: ['DELETE `song` FROM `song`, `artist` WHERE `song`.`artist_id` = `artist`.`id` AND `artist`.`active` = ?', [0]],
+    });
+    assert.throws(() => dialects.sqlite.compile(using.node), UnsupportedError);
+  });
+});
+
+describe('raw SQL', () => {
+  it('binds every interpolated value and quotes identifiers', () => {
+    const hostile = `x"; DROP TABLE artist; --`;
+    const stmt = sql`SELECT * FROM ${identifier('we"ird')} WHERE a = ${hostile} AND b = ${artist.c.id}`;
+    expectSql(stmt, {
+      postgres: [`SELECT * FROM "we""ird" WHERE a = $1 AND b = "artist"."id"`, [hostile]],
+      mysql: ['SELECT * FROM `we"ird` WHERE a = ? AND b = `artist`.`id`', [hostile]],
+    });
+  });
+  it('joins fragments', () => {
+    const stmt = sql`SELECT ${sql.join([1, 2, 3])}`;
+    expectSql(stmt, { postgres: ['SELECT $1, $2, $3', [1, 2, 3]] });
+  });
+});
+
+describe('statement cache', () => {
+  it('compiles a shape once and reuses it with new values', () => {
+    const d = new PostgresDialect();
+    const q = (name: string) => select(artist.c.id).from(artist).where(artist.c.name.eq(name), artist.c.id.in([1, 2]));
+    const a = d.compile(q('a').node);
+    const b = d.compile(q('b').node);
+    assert.equal(a.sql, b.sql);
+    assert.deepEqual(b.parameters, ['b', 1, 2]);
+    assert.equal(d.compiler.cache.misses, 1);
+    assert.equal(d.compiler.cache.hits, 1);
+    // A different IN-list length is another shape.
+    d.compile(select(artist.c.id).from(artist).where(artist.c.name.eq('c'), artist.c.id.in([1, 2, 3])).node);
+    assert.equal(d.compiler.cache.misses, 2);
+  });
+
+  it('keeps duplicated parameters in placeholder order (NULLS emulation repeats an expression)', () => {
+    const d = new MysqlDialect();
+    const q = (n: number) => select(song.c.id).from(song).orderBy(song.c.milliseconds.add(n).asc().nullsLast()).where(song.c.id.gt(n * 10));
+    d.compile(q(1).node);
+    const second = d.compile(q(2).node);
+    assert.deepEqual(second.parameters, [20, 2, 2]);
+    assert.equal(second.sql, 'SELECT `song`.`id` FROM `song` WHERE `song`.`id` > ? ORDER BY `song`.`milliseconds` + ? IS NULL, `song`.`milliseconds` + ?');
+  });
+});
