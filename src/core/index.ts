@@ -16,3 +16,4 @@ export * from './dialects/dialect.js';
 export { SqliteDialect } from './dialects/sqlite/dialect.js';
 export { PostgresDialect } from './dialects/postgres/dialect.js';
 export { MysqlDialect, type MysqlFlavor } from './dialects/mysql/dialect.js';
+export * from './engine/index.js';

@@ -16,7 +16,11 @@ export interface DriverResult {
   readonly rows: unknown[][];
   /** Rows returned, or rows affected for INSERT / UPDATE / DELETE without RETURNING. */
   readonly rowCount: number;
-  /** The generated key of the last inserted row, where the database reports one (SQLite, MySQL). */
+  /**
+   * The generated key the database reports for an INSERT: SQLite gives the
+   * last inserted rowid, MySQL the key of the first row of a multi-row INSERT.
+   * PostgreSQL reports none: use RETURNING.
+   */
   readonly lastInsertId?: number | bigint | undefined;
 }
 

@@ -20,6 +20,18 @@ export interface ReferenceOptions {
   name?: string;
 }
 
+/**
+ * Type-level mark of a foreign-key column. The ORM lets such columns be left
+ * out when an object is created, because a relationship can fill them in.
+ */
+export interface References {
+  /** @internal phantom: never present at run time */
+  readonly __references: true;
+}
+
+/** A table's own columns, handed to a `references()` thunk for self-references. */
+export type SelfColumns = Readonly<Record<string, Column<unknown>>>;
+
 /** A value computed by the client when a row is inserted without one. */
 export type ClientDefault<T> = T | (() => T);
 
@@ -38,7 +50,7 @@ export interface ColumnDeclaration {
   readonly clientDefault: ClientDefault<unknown> | undefined;
   readonly serverDefault: ExprNode | undefined;
   readonly unique: boolean;
-  readonly references: (() => Column<unknown>) | undefined;
+  readonly references: ((self: SelfColumns) => Column<unknown>) | undefined;
   readonly referenceOptions: ReferenceOptions;
   /** Version counter for optimistic concurrency (used by the ORM). */
   readonly version: boolean;
@@ -86,9 +98,13 @@ export class ColumnBuilder<T, TNotNull extends boolean = false, THasDefault exte
   unique(): ColumnBuilder<T, TNotNull, THasDefault> {
     return this.with({ unique: true });
   }
-  /** A foreign key to another column; a thunk so tables can reference each other (or themselves). */
-  references(target: () => Column<unknown>, options: ReferenceOptions = {}): ColumnBuilder<T, TNotNull, THasDefault> {
-    return this.with({ references: target, referenceOptions: options });
+  /**
+   * A foreign key to another column: a thunk, so tables can reference tables
+   * declared later. A self-reference uses the thunk's argument, the table's own
+   * columns (`references((self) => self.id)`), since the table is not declared yet.
+   */
+  references(target: (self: SelfColumns) => Column<unknown>, options: ReferenceOptions = {}): ColumnBuilder<T, TNotNull, THasDefault> & References {
+    return this.with({ references: target, referenceOptions: options }) as ColumnBuilder<T, TNotNull, THasDefault> & References;
   }
   /** Marks the optimistic-concurrency version counter (the ORM checks and increments it). */
   version(): ColumnBuilder<T, true, true> {

@@ -18,7 +18,7 @@
 
 import type { Predicate } from '../sql/expression.js';
 import type { ExprNode, TableMeta, TableRefNode } from '../sql/nodes.js';
-import { Column, type BuilderValue, type ColumnBuilder, type ReferenceOptions } from './column.js';
+import { Column, type BuilderValue, type ColumnBuilder, type ReferenceOptions, type References } from './column.js';
 
 export class SchemaError extends Error {
   readonly code = 'ATH_SCHEMA';
@@ -98,7 +98,7 @@ type Builders = Record<string, ColumnBuilder<unknown, boolean, boolean>>;
 /** The bound columns of a table declared with builders `B`. */
 export type ColumnsOf<B extends Builders> = {
   readonly [K in keyof B & string]: B[K] extends ColumnBuilder<infer _T, infer NN, infer D>
-    ? Column<BuilderValue<B[K]>, K, NN, D>
+    ? Column<BuilderValue<B[K]>, K, NN, D> & (B[K] extends References ? References : unknown)
     : never;
 };
 
@@ -182,7 +182,7 @@ export class Table<TName extends string = string, C extends AnyColumns = AnyColu
           kind: 'foreignKey',
           name: col.declaration.referenceOptions.name ?? `${this.name}_${col.name}_fkey`,
           columns: [col],
-          targetColumns: () => [col.declaration.references!()],
+          targetColumns: () => [col.declaration.references!(this.c)],
           onDelete: col.declaration.referenceOptions.onDelete,
           onUpdate: col.declaration.referenceOptions.onUpdate,
         }));

@@ -19,7 +19,7 @@ export interface SqliteDriverOptions {
   readonly filename?: string;
   /** An already open database; the driver will not close it. */
   readonly database?: Database.Database;
-  /** `PRAGMA foreign_keys = ON` (SQLite's default is off, for backwards compatibility). Default true. */
+  /** `PRAGMA foreign_keys = ON`, enforcing foreign keys. Default true. */
   readonly foreignKeys?: boolean;
   /** Write-ahead logging for file databases: readers in other processes do not block the writer. Default true. */
   readonly wal?: boolean;
@@ -174,7 +174,8 @@ export class SqliteDriver implements Driver {
     const db = o.database ?? new Database(o.filename ?? ':memory:', { readonly: o.readonly ?? false });
     try {
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(o.busyTimeoutMs ?? 5000))}`);
-      if (o.foreignKeys ?? true) db.pragma('foreign_keys = ON');
+      // Set both ways: SQLite's default is off, but better-sqlite3's build turns it on.
+      db.pragma(`foreign_keys = ${(o.foreignKeys ?? true) ? 'ON' : 'OFF'}`);
       if ((o.wal ?? true) && !db.memory && !db.readonly) db.pragma('journal_mode = WAL');
     } catch (error) {
       if (this.ownsDatabase) db.close();
@@ -216,7 +217,7 @@ export function parseSqliteUrl(url: string): string {
   if (!url.startsWith('sqlite:')) throw new TypeError(`not a SQLite URL: ${url}`);
   let rest = url.slice('sqlite:'.length);
   if (rest.startsWith('//')) rest = rest.slice(2); // sqlite:///abs -> /abs, sqlite://rel -> rel
-  if (rest === '' ) throw new TypeError(`SQLite URL names no database: ${url} (use sqlite::memory: or sqlite:path/to/file.db)`);
+  if (rest === '') throw new TypeError(`SQLite URL names no database: ${url} (use sqlite::memory: or sqlite:path/to/file.db)`);
   return decodeURIComponent(rest);
 }
 

@@ -21,7 +21,6 @@ import {
   avg,
   min,
   max,
-  and,
   or,
   not,
   caseWhen,

@@ -1,0 +1,278 @@
+/**
+ * The engine: a dialect plus a source of connections, and the front door for
+ * running statements.
+ *
+ * ```ts
+ * const engine = createEngine('postgres://app@localhost/music');
+ * const rows = await engine.all(select(artist.c.id, artist.c.name).from(artist));
+ * await engine.transaction(async (tx) => {
+ *   await tx.execute(insert(artist).values({ name: 'Accept' }));
+ * });
+ * await engine.close();
+ * ```
+ * Creating an engine is synchronous and touches nothing: the driver module is
+ * loaded by URL scheme with `import()` on first use (an application on
+ * PostgreSQL never loads better-sqlite3), and a `mysql://` engine asks the
+ * server whether it is MySQL or MariaDB before compiling anything.
+ */
+
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Dialect, type DialectName, type TransactionOptions } from '../dialects/dialect.js';
+import { MysqlDialect, type MysqlFlavor } from '../dialects/mysql/dialect.js';
+import { PostgresDialect } from '../dialects/postgres/dialect.js';
+import { SqliteDialect } from '../dialects/sqlite/dialect.js';
+import { AthanorError, ConnectionError } from '../errors.js';
+import type { Driver, DriverConnection, DriverModule, DriverUrlOptions } from './driver.js';
+import { ExecutionEvents } from './events.js';
+import { Connection, Executor, runTransaction, type Transaction } from './executor.js';
+import { RowShaper } from './rows.js';
+import { Runner, type EngineCore } from './runner.js';
+import { connectionError, redactUrl, translateError } from './translate-error.js';
+
+export interface EngineOptions {
+  /** `sqlite::memory:`, `sqlite:path.db`, `postgres://...`, `mysql://...`, `mariadb://...`. */
+  readonly url?: string;
+  /** A driver built by hand (`createPgDriver({ pool })`); needs `dialect`. */
+  readonly driver?: Driver;
+  /** The dialect, as an instance or a name; a name of `'mysql'` detects MySQL vs MariaDB on connect. */
+  readonly dialect?: Dialect | DialectName;
+  /** MySQL family only: skip detection. */
+  readonly flavor?: MysqlFlavor;
+  /** SQLite: `PRAGMA foreign_keys = ON` on every connection. Default true. */
+  readonly foreignKeys?: boolean;
+  /** Most connections open at once (PostgreSQL, MySQL). */
+  readonly poolSize?: number;
+}
+
+interface SchemeInfo {
+  readonly dialect: DialectName;
+  readonly flavor?: MysqlFlavor;
+  readonly load: () => Promise<DriverModule>;
+}
+
+/**
+ * Drivers by URL scheme. Literal `import()` calls, so bundlers can see them,
+ * and each runs only when its scheme is used.
+ */
+const SCHEMES: Record<string, SchemeInfo> = {
+  sqlite: { dialect: 'sqlite', load: () => import('../../drivers/better-sqlite3/index.js') },
+  postgres: { dialect: 'postgres', load: () => import('../../drivers/pg/index.js') },
+  postgresql: { dialect: 'postgres', load: () => import('../../drivers/pg/index.js') },
+  mysql: { dialect: 'mysql', load: () => import('../../drivers/mysql2/index.js') },
+  mariadb: { dialect: 'mysql', flavor: 'mariadb', load: () => import('../../drivers/mysql2/index.js') },
+};
+
+function schemeOf(url: string): SchemeInfo {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  const info = scheme ? SCHEMES[scheme] : undefined;
+  if (!info) {
+    throw new TypeError(`unsupported database URL "${redactUrl(url)}": expected one of ${Object.keys(SCHEMES).map((s) => `${s}:`).join(', ')}`);
+  }
+  return info;
+}
+
+function dialectFor(name: DialectName, flavor: MysqlFlavor | undefined): Dialect | undefined {
+  switch (name) {
+    case 'sqlite':
+      return new SqliteDialect();
+    case 'postgres':
+      return new PostgresDialect();
+    case 'mysql':
+      return flavor ? new MysqlDialect({ flavor }) : undefined; // known after connecting
+  }
+}
+
+/** Engines whose only connection the current async context holds (single-connection drivers). */
+const holding = new AsyncLocalStorage<ReadonlySet<Engine>>();
+
+let nextEngineId = 1;
+
+export class Engine extends Executor implements EngineCore {
+  /** Tells engines apart in events. */
+  readonly id = nextEngineId++;
+  /** Statement listeners for this engine; see also `executionHooks` for all engines. */
+  readonly events = new ExecutionEvents();
+  private currentDialect: Dialect | undefined;
+  private currentShaper: RowShaper | undefined;
+  private driver: Driver | undefined;
+  private readying: Promise<void> | undefined;
+  private isReady = false;
+  private closed = false;
+  private readonly target: string;
+
+  /** @internal Use {@link createEngine}. */
+  constructor(private readonly options: EngineOptions & { readonly dialectName: DialectName; readonly load?: () => Promise<DriverModule> }) {
+    super();
+    this.driver = options.driver;
+    this.target = options.url ? redactUrl(options.url) : `a ${options.dialectName} database`;
+    if (options.dialect instanceof Dialect) this.setDialect(options.dialect);
+    else this.setDialect(dialectFor(options.dialectName, options.flavor));
+    this.isReady = this.driver !== undefined && this.currentDialect !== undefined;
+  }
+
+  private setDialect(dialect: Dialect | undefined): void {
+    this.currentDialect = dialect;
+    this.currentShaper = dialect ? new RowShaper(dialect) : undefined;
+  }
+
+  /**
+   * The dialect. Known at once except for a `mysql://` URL, where the server
+   * decides between MySQL and MariaDB: `await engine.ready()` first (or use
+   * `mariadb://`, or the `flavor` option).
+   */
+  get dialect(): Dialect {
+    if (!this.currentDialect) {
+      throw new AthanorError(`the dialect of ${this.target} is not known until it connects: await engine.ready() first`);
+    }
+    return this.currentDialect;
+  }
+
+  /** @internal */
+  get shaper(): RowShaper {
+    return this.currentShaper!;
+  }
+
+  /**
+   * Load the driver, connect once, and settle the dialect. Every call runs it
+   * implicitly; call it at startup to fail fast on a wrong URL or a server
+   * that is down. A failure is not cached: the next call tries again.
+   */
+  ready(): Promise<void> {
+    if (this.isReady) return Promise.resolve();
+    if (this.closed) return Promise.reject(new ConnectionError(`the engine for ${this.target} is closed`));
+    this.readying ??= this.prepare().then(
+      () => {
+        this.isReady = true;
+      },
+      (error: unknown) => {
+        this.readying = undefined;
+        throw error;
+      },
+    );
+    return this.readying;
+  }
+
+  private async prepare(): Promise<void> {
+    if (!this.driver) {
+      const module = await this.options.load!();
+      const urlOptions: DriverUrlOptions = {
+        ...(this.options.foreignKeys !== undefined ? { foreignKeys: this.options.foreignKeys } : {}),
+        ...(this.options.poolSize !== undefined ? { poolSize: this.options.poolSize } : {}),
+      };
+      this.driver = module.createDriverFromUrl(this.options.url!, urlOptions);
+    }
+    const connection = await this.connectDriver(this.driver);
+    try {
+      if (!this.currentDialect) {
+        // Only the MySQL family lacks a dialect here: ask the server which one it is.
+        const sql = 'SELECT VERSION()';
+        let version: string;
+        try {
+          const result = await connection.query(sql, [], true);
+          version = String(result.rows[0]?.[0] ?? '');
+        } catch (error) {
+          throw translateError(undefined, error, sql, []);
+        }
+        this.setDialect(new MysqlDialect({ flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql' }));
+      }
+    } finally {
+      await connection.release();
+    }
+  }
+
+  private async connectDriver(driver: Driver): Promise<DriverConnection> {
+    try {
+      return await driver.acquire();
+    } catch (error) {
+      throw connectionError(driver.library, this.target, error);
+    }
+  }
+
+  /** @internal */
+  protected async lease(): Promise<Runner> {
+    if (!this.isReady) await this.ready();
+    if (this.closed) throw new ConnectionError(`the engine for ${this.target} is closed`);
+    const driver = this.driver!;
+    if (driver.poolSize === 1 && holding.getStore()?.has(this)) {
+      throw new AthanorError(
+        `this engine has a single connection, held by the transaction around this call; ` +
+          `waiting for it would never end. Run the statement on the transaction (tx.execute(...)) instead of the engine.`,
+      );
+    }
+    return new Runner(this, await this.connectDriver(driver));
+  }
+
+  /** @internal */
+  protected async unlease(runner: Runner): Promise<void> {
+    await runner.release();
+  }
+
+  /**
+   * Run `fn` in a transaction: COMMIT when it resolves, ROLLBACK (and rethrow)
+   * when it throws. Nest with `tx.transaction()` for savepoints.
+   *
+   * ```ts
+   * await engine.transaction(async (tx) => {
+   *   const { id } = await tx.one(insert(artist).values({ name: 'Accept' }).returning(artist.c.id));
+   *   await tx.execute(insert(song).values({ title: 'Balls to the Wall', artistId: id }));
+   * }, { isolation: 'serializable' });
+   * // PostgreSQL: BEGIN ISOLATION LEVEL SERIALIZABLE; INSERT ...; INSERT ...; COMMIT
+   * ```
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    const runner = await this.lease();
+    try {
+      if (this.driver!.poolSize !== 1) return await runTransaction(this, runner, fn, options);
+      // Remember that this async context holds the only connection, to turn a deadlock into an error.
+      const held = new Set(holding.getStore() ?? []).add(this);
+      return await holding.run(held, () => runTransaction(this, runner, fn, options));
+    } finally {
+      await this.unlease(runner);
+    }
+  }
+
+  /** Check a connection out and hold it until `release()`. */
+  /** @internal A held connection for an ORM session (which opens and ends its own transaction). */
+  async connectForSession(): Promise<Connection> {
+    return this.connect();
+  }
+
+  async connect(): Promise<Connection> {
+    return new Connection(this, await this.lease());
+  }
+
+  /** Close every connection. Pools and databases handed in by the application stay open. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.readying) await this.readying.catch(() => undefined);
+    await this.driver?.close();
+  }
+}
+
+/**
+ * Create an engine from a URL, or from a driver and a dialect.
+ *
+ * ```ts
+ * createEngine('sqlite::memory:');
+ * createEngine('sqlite:data/app.db', { foreignKeys: true });
+ * createEngine('postgres://postgres@127.0.0.1:5432/app', { poolSize: 20 });
+ * createEngine('mysql://root@127.0.0.1:3306/app');          // MySQL or MariaDB, detected
+ * createEngine({ driver: createPgDriver({ pool }), dialect: 'postgres' });
+ * ```
+ */
+export function createEngine(url: string, options?: Omit<EngineOptions, 'url' | 'driver'>): Engine;
+export function createEngine(options: EngineOptions): Engine;
+export function createEngine(urlOrOptions: string | EngineOptions, extra: Omit<EngineOptions, 'url' | 'driver'> = {}): Engine {
+  const options: EngineOptions = typeof urlOrOptions === 'string' ? { ...extra, url: urlOrOptions } : urlOrOptions;
+  if (options.driver) {
+    const dialect = options.dialect;
+    if (!dialect) throw new TypeError('createEngine({ driver }) needs a dialect too (an instance or a name)');
+    const dialectName = typeof dialect === 'string' ? dialect : dialect.name;
+    return new Engine({ ...options, dialectName });
+  }
+  if (!options.url) throw new TypeError('createEngine() needs a URL or a driver');
+  const scheme = schemeOf(options.url);
+  const flavor = options.flavor ?? scheme.flavor;
+  return new Engine({ ...options, dialectName: scheme.dialect, load: scheme.load, ...(flavor ? { flavor } : {}) });
+}

@@ -1,0 +1,21 @@
+/**
+ * The execution layer: engines, connections, transactions, results, events
+ * and the driver contract.
+ */
+
+export { createEngine, Engine, type EngineOptions } from './engine.js';
+export { Connection, Executor, Transaction, type StreamOptions } from './executor.js';
+export { Result, type AnyRow, type Executable, type RowOfStatement } from './result.js';
+export type { CopyOptions, CopyRows } from './copy.js';
+export {
+  executionHooks,
+  ExecutionEvents,
+  type AfterExecuteEvent,
+  type ExecuteErrorEvent,
+  type ExecutionEvent,
+  type ExecutionEventName,
+  type ExecutionKind,
+  type ExecutionListeners,
+} from './events.js';
+export type { CopySource, Driver, DriverBatch, DriverConnection, DriverModule, DriverResult, DriverUrlOptions } from './driver.js';
+export { rowBuilding } from './rows.js';

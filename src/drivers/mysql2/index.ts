@@ -1,0 +1,1 @@
+export { createDriverFromUrl, createMysqlDriver, MysqlDriver, type MysqlDriverOptions } from './driver.js';

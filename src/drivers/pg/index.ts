@@ -1,0 +1,1 @@
+export { createDriverFromUrl, createPgDriver, PgDriver, type PgDriverOptions } from './driver.js';

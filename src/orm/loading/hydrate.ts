@@ -1,0 +1,138 @@
+/**
+ * Rows to objects. A row's columns are decoded once per value with the
+ * dialect's decoders (only for types that need it), the identity key is read,
+ * and the identity map either supplies the existing object (whose loaded and
+ * changed values are left alone) or receives a new one.
+ *
+ * @internal
+ */
+
+import type { Dialect, Decoder } from '../../core/dialects/dialect.js';
+import type { SelectItemNode } from '../../core/sql/nodes.js';
+import type { IdentityMap } from '../identity-map.js';
+import type { Mapper } from '../mapper.js';
+import { LoadGroup, NOT_LOADED, STATE, type InstanceState, type SessionHooks } from '../state.js';
+
+const decoderCache = new WeakMap<Mapper, WeakMap<Dialect, readonly (Decoder | undefined)[]>>();
+
+/** Decoders for a mapper's columns on a dialect (undefined where values need none). */
+export function decodersFor(mapper: Mapper, dialect: Dialect): readonly (Decoder | undefined)[] {
+  let byDialect = decoderCache.get(mapper);
+  if (!byDialect) {
+    byDialect = new WeakMap();
+    decoderCache.set(mapper, byDialect);
+  }
+  let decoders = byDialect.get(dialect);
+  if (!decoders) {
+    decoders = mapper.columns.map((c) => dialect.decoder(c.type));
+    byDialect.set(dialect, decoders);
+  }
+  return decoders;
+}
+
+/** Which of a mapper's columns a query selects, in select-list order. */
+export interface EntityShape {
+  readonly mapper: Mapper;
+  /** Mapper column indexes, in the order they appear in the row. */
+  readonly columnIndexes: readonly number[];
+  /** Position of the first of them in the row. */
+  readonly offset: number;
+  /** Row positions of the primary key columns. */
+  readonly keyPositions: readonly number[];
+}
+
+export function entityShape(mapper: Mapper, columnIndexes: readonly number[], offset: number): EntityShape {
+  const keyPositions = mapper.primaryKeyIndexes.map((pk) => {
+    const at = columnIndexes.indexOf(pk);
+    if (at < 0) throw new Error(`internal: ${mapper.name} query does not select its primary key`);
+    return offset + at;
+  });
+  return { mapper, columnIndexes, offset, keyPositions };
+}
+
+/** Select-list items for some of a mapper's columns (all by default), qualified by `qualifier`. */
+export function entitySelectItems(mapper: Mapper, columnIndexes: readonly number[], qualifier: string, prefix = ''): SelectItemNode[] {
+  return columnIndexes.map((i) => {
+    const col = mapper.columns[i]!;
+    return {
+      expr: { kind: 'column', column: col, qualifier },
+      alias: `${prefix}${col.key}`,
+      explicitAlias: prefix !== '' || col.key !== col.name,
+      type: col.type,
+    };
+  });
+}
+
+export interface HydrationContext {
+  readonly dialect: Dialect;
+  readonly identityMap: IdentityMap;
+  readonly hooks: SessionHooks;
+  /** Objects the session is about to delete: still returned, as SQLAlchemy does until flush. */
+}
+
+/**
+ * The object for one row (at `shape`'s columns), from the identity map or new.
+ * Returns undefined when the row's key columns are all NULL (an outer join that matched nothing).
+ */
+export function hydrateRow(ctx: HydrationContext, shape: EntityShape, row: readonly unknown[], group: LoadGroup | undefined): object | undefined {
+  const { mapper, keyPositions, columnIndexes, offset } = shape;
+  const decoders = decodersFor(mapper, ctx.dialect);
+  let key: unknown;
+  if (keyPositions.length === 1) {
+    const p = keyPositions[0]!;
+    let raw = row[p];
+    if (raw === null || raw === undefined) return undefined;
+    const d = decoders[mapper.primaryKeyIndexes[0]!];
+    if (d) raw = d(raw);
+    key = raw;
+  } else {
+    const parts: unknown[] = [];
+    for (let k = 0; k < keyPositions.length; k++) {
+      let raw = row[keyPositions[k]!];
+      if (raw === null || raw === undefined) return undefined;
+      const d = decoders[mapper.primaryKeyIndexes[k]!];
+      if (d) raw = d(raw);
+      parts.push(raw);
+    }
+    const values = new Array<unknown>(mapper.columns.length);
+    mapper.primaryKeyIndexes.forEach((pk, k) => (values[pk] = parts[k]));
+    key = mapper.identityKey(values);
+  }
+  const map = ctx.identityMap.mapFor(mapper);
+  const existing = map.get(key);
+  if (existing) {
+    const st = (existing as { [STATE]: InstanceState })[STATE];
+    // Fill in columns this object had not loaded; loaded (and changed) values stay as they are.
+    const values = st.values;
+    for (let j = 0; j < columnIndexes.length; j++) {
+      const i = columnIndexes[j]!;
+      if (values[i] === NOT_LOADED) {
+        const raw = row[offset + j];
+        const d = decoders[i];
+        values[i] = d && raw !== null ? d(raw) : raw;
+      }
+    }
+    return existing;
+  }
+  const n = mapper.columns.length;
+  const values = new Array<unknown>(n);
+  if (columnIndexes.length !== n) values.fill(NOT_LOADED);
+  for (let j = 0; j < columnIndexes.length; j++) {
+    const i = columnIndexes[j]!;
+    const raw = row[offset + j];
+    const d = decoders[i];
+    values[i] = d !== undefined && raw !== null ? d(raw) : raw;
+  }
+  const obj = mapper.hydrate(values);
+  const st = (obj as { [STATE]: InstanceState })[STATE];
+  st.key = key;
+  st.session = ctx.hooks;
+  if (group) {
+    st.group = group;
+    group.states.push(st);
+  }
+  ctx.identityMap.add(mapper, key, obj);
+  return obj;
+}
+
+export { LoadGroup };

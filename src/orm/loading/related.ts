@@ -1,0 +1,226 @@
+/**
+ * Loading one relationship for many parents at once: one `IN` query per
+ * relationship (chunked under the bound-parameter limit), whatever the number
+ * of parents. Lazy loads (batched over siblings), `selectin` eager loads and
+ * the unit of work's delete cascades all come through here.
+ *
+ * @internal
+ */
+
+import type { Column } from '../../core/schema/column.js';
+import type { Expression, Predicate } from '../../core/sql/expression.js';
+import { toOrderNode } from '../../core/sql/expression.js';
+import { and, param, tuple } from '../../core/sql/functions.js';
+import type { ExprNode, OrderNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
+import type { Mapper } from '../mapper.js';
+import type { RawResult } from '../port.js';
+import type { RelationshipAttribute } from '../relationship.js';
+import { LoadGroup, NOT_LOADED, STATE, type InstanceState } from '../state.js';
+import { entitySelectItems, entityShape, hydrateRow, type HydrationContext } from './hydrate.js';
+
+export interface LoaderContext extends HydrationContext {
+  run(node: SelectNode): Promise<RawResult>;
+}
+
+/** What a relationship load should also do with the objects it loads (nested options). */
+export interface RelatedLoadHooks {
+  /** Called with the newly loaded objects (for nested eager loads). */
+  loaded?(children: InstanceState[]): Promise<void>;
+  /** Columns of the target to load (default: all). */
+  columnIndexes?: readonly number[];
+  /** The group the loaded children join (for their own sibling batching). */
+  group?: LoadGroup;
+}
+
+function allColumns(mapper: Mapper): number[] {
+  return mapper.columns.map((_, i) => i);
+}
+
+function keyOf(values: readonly unknown[]): unknown {
+  if (values.length === 1) return values[0];
+  return values.map((v) => (v instanceof Date ? v.toISOString() : String(v))).join('\u0000');
+}
+
+function valuesAt(st: InstanceState, indexes: readonly number[]): unknown[] | undefined {
+  const out: unknown[] = [];
+  for (const i of indexes) {
+    const v = st.values[i];
+    if (v === null || v === undefined || v === NOT_LOADED) return undefined;
+    out.push(v);
+  }
+  return out;
+}
+
+/** `col IN (...)`, or `(a, b) IN ((...), ...)` for composite keys. */
+function inPredicate(columns: readonly Expression<unknown>[], keys: readonly unknown[][]): Predicate {
+  if (columns.length === 1) return columns[0]!.in(keys.map((k) => k[0]));
+  return tuple(...columns).in(keys.map((k) => tuple(...k.map((v, i) => param(v, columns[i]!.sqlType)))));
+}
+
+function selectNode(items: SelectItemNode[], from: SelectNode['from'], joins: SelectNode['joins'], where: ExprNode, orderBy: readonly OrderNode[]): SelectNode {
+  return {
+    kind: 'select',
+    ctes: [],
+    distinct: false,
+    items,
+    from,
+    joins,
+    where,
+    groupBy: [],
+    having: undefined,
+    orderBy,
+    limit: undefined,
+    offset: undefined,
+    lock: undefined,
+  };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Load `attr` for every parent in `parents` that has not loaded it, in as few
+ * statements as the parameter limit allows. Parents already loaded are skipped.
+ */
+export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribute, parents: readonly InstanceState[], hooks: RelatedLoadHooks = {}): Promise<void> {
+  const todo = parents.filter((p) => !(p.slots?.[p.mapper.relationshipIndex(attr)]?.loaded ?? false));
+  if (todo.length === 0) return;
+  const { direction, pairs, target } = attr.r;
+  const parentMapper = attr.parent!;
+  const columnIndexes = hooks.columnIndexes ?? allColumns(target);
+  const group = hooks.group ?? new LoadGroup();
+  const maxKeys = Math.max(1, Math.floor((ctx.dialect.capabilities.maxBindParameters - 100) / Math.max(1, pairs.local.length)));
+  const loadedChildren: InstanceState[] = [];
+  const orderBy = (attr.options.orderBy ?? []).map(toOrderNode);
+
+  if (direction === 'manyToOne') {
+    const localIdx = pairs.local.map((c) => parentMapper.columnIndex(c.key));
+    const remoteIdx = pairs.remote.map((c) => target.columnIndex(c.key));
+    const remoteIsKey = remoteIdx.length === target.primaryKeyIndexes.length && remoteIdx.every((r, i) => r === target.primaryKeyIndexes[i]);
+    const waiting = new Map<unknown, InstanceState[]>();
+    const keys: unknown[][] = [];
+    for (const p of todo) {
+      const fk = valuesAt(p, localIdx);
+      if (!fk) {
+        p.setLoaded(attr, null);
+        continue;
+      }
+      const k = keyOf(fk);
+      if (remoteIsKey) {
+        const hit = ctx.identityMap.get(target, remoteIdx.length === 1 ? fk[0] : target.identityKey(placeKey(target, fk)));
+        if (hit) {
+          p.setLoaded(attr, hit);
+          continue;
+        }
+      }
+      let list = waiting.get(k);
+      if (!list) {
+        list = [];
+        waiting.set(k, list);
+        keys.push(fk);
+      }
+      list.push(p);
+    }
+    const qualifier = target.table.name;
+    const items = entitySelectItems(target, withKey(target, columnIndexes, remoteIdx), qualifier);
+    const shapeCols = withKey(target, columnIndexes, remoteIdx);
+    const shape = entityShape(target, shapeCols, 0);
+    const remotePositions = remoteIdx.map((r) => shapeCols.indexOf(r));
+    for (const part of chunks(keys, maxKeys)) {
+      const where = inPredicate(pairs.remote as readonly Column<unknown>[], part).node;
+      const result = await ctx.run(selectNode(items, [target.table.fromNode], [], where, []));
+      for (const row of result.rows) {
+        const child = hydrateRow(ctx, shape, row, group)!;
+        const cst = (child as { [STATE]: InstanceState })[STATE];
+        loadedChildren.push(cst);
+        const k = keyOf(remotePositions.map((p) => cst.values[shapeCols[p]!]));
+        for (const parent of waiting.get(k) ?? []) parent.setLoaded(attr, child);
+        waiting.delete(k);
+      }
+    }
+    for (const list of waiting.values()) for (const p of list) p.setLoaded(attr, null);
+  } else {
+    const localIdx = pairs.local.map((c) => parentMapper.columnIndex(c.key));
+    const byKey = new Map<unknown, InstanceState[]>();
+    const keys: unknown[][] = [];
+    const collected = new Map<InstanceState, object[]>();
+    for (const p of todo) {
+      const k = valuesAt(p, localIdx);
+      collected.set(p, []);
+      if (!k) continue;
+      const kk = keyOf(k);
+      let list = byKey.get(kk);
+      if (!list) {
+        list = [];
+        byKey.set(kk, list);
+        keys.push(k);
+      }
+      list.push(p);
+    }
+    const qualifier = target.table.name;
+    let items: SelectItemNode[];
+    let joins: SelectNode['joins'] = [];
+    let linkColumns: readonly Column<unknown>[];
+    let shapeCols: number[];
+    let linkPositions: number[];
+    if (direction === 'oneToMany') {
+      const remoteIdx = pairs.remote.map((c) => target.columnIndex(c.key));
+      shapeCols = withKey(target, columnIndexes, remoteIdx);
+      items = entitySelectItems(target, shapeCols, qualifier);
+      linkColumns = pairs.remote;
+      linkPositions = remoteIdx.map((r) => shapeCols.indexOf(r));
+    } else {
+      // many-to-many: join the association table and select its parent-side columns after the entity's.
+      const secondary = attr.options.secondary!;
+      shapeCols = withKey(target, columnIndexes, []);
+      items = [
+        ...entitySelectItems(target, shapeCols, qualifier),
+        ...pairs.secondaryLocal!.map((c, i): SelectItemNode => ({
+          expr: c.node,
+          alias: `__link${i}`,
+          explicitAlias: true,
+          type: c.type,
+        })),
+      ];
+      const on = pairs.secondaryRemote!.map((c, i) => c.eq(pairs.remote[i]!));
+      joins = [{ kind: 'join', type: 'INNER', target: secondary.fromNode, on: and(...on).node }];
+      linkColumns = pairs.secondaryLocal!;
+      linkPositions = pairs.secondaryLocal!.map((_, i) => shapeCols.length + i);
+    }
+    const shape = entityShape(target, shapeCols, 0);
+    const decoders = linkColumns.map((c) => ctx.dialect.decoder(c.type));
+    for (const part of chunks(keys, maxKeys)) {
+      const where = inPredicate(linkColumns, part).node;
+      const result = await ctx.run(selectNode(items, [target.table.fromNode], joins, where, orderBy));
+      for (const row of result.rows) {
+        const child = hydrateRow(ctx, shape, row, group)!;
+        const cst = (child as { [STATE]: InstanceState })[STATE];
+        loadedChildren.push(cst);
+        const link = linkPositions.map((pos, i) => {
+          const raw = row[pos];
+          const d = decoders[i];
+          return d && raw !== null ? d(raw) : raw;
+        });
+        for (const parent of byKey.get(keyOf(link)) ?? []) collected.get(parent)!.push(child);
+      }
+    }
+    for (const [parent, children] of collected) parent.setLoaded(attr, children);
+  }
+  if (hooks.loaded && loadedChildren.length > 0) await hooks.loaded(loadedChildren);
+}
+
+/** The requested columns plus the key columns a loader needs to match rows to parents. */
+function withKey(mapper: Mapper, columnIndexes: readonly number[], extra: readonly number[]): number[] {
+  const out = [...columnIndexes];
+  for (const i of [...mapper.primaryKeyIndexes, ...extra]) if (!out.includes(i)) out.push(i);
+  return out;
+}
+
+function placeKey(mapper: Mapper, key: readonly unknown[]): unknown[] {
+  const values = new Array<unknown>(mapper.columns.length);
+  mapper.primaryKeyIndexes.forEach((pk, i) => (values[pk] = key[i]));
+  return values;
+}

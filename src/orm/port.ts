@@ -1,0 +1,41 @@
+/**
+ * What the ORM needs from Core's engine: a held connection it can run compiled
+ * statements on (rows as raw arrays, decoded by the ORM's own hydrators) and
+ * bracket with explicit transaction and savepoint statements.
+ *
+ * @internal
+ */
+
+import type { CompiledStatement } from '../core/compiler/compiled.js';
+import type { Dialect, TransactionOptions } from '../core/dialects/dialect.js';
+
+export interface RawResult {
+  readonly columns: readonly string[];
+  readonly rows: unknown[][];
+  readonly rowCount: number;
+  readonly lastInsertId?: number | bigint | undefined;
+}
+
+export interface SessionConnection {
+  readonly dialect: Dialect;
+  /** Run one compiled statement; rows come back as positional arrays, undecoded. */
+  runRaw(compiled: CompiledStatement): Promise<RawResult>;
+  /** Run a statement and yield raw rows in batches (server-side cursor where there is one). */
+  streamRaw(compiled: CompiledStatement, batchSize: number): AsyncIterable<unknown[][]>;
+  begin(options: TransactionOptions): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  savepoint(name: string): Promise<void>;
+  releaseSavepoint(name: string): Promise<void>;
+  rollbackToSavepoint(name: string): Promise<void>;
+  readonly inTransaction: boolean;
+  release(): Promise<void>;
+}
+
+/** Where sessions get connections: an engine. */
+export interface ConnectionSource {
+  readonly dialect: Dialect;
+  /** Wait until the dialect is known (MySQL vs MariaDB is detected on first connect). */
+  ready(): Promise<void>;
+  connectForSession(): Promise<SessionConnection>;
+}

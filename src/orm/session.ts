@@ -1,0 +1,572 @@
+/**
+ * The Session: a unit of work and an identity map over one transaction.
+ *
+ * ```ts
+ * await db.session(async (s) => {
+ *   const artist = new Artist({ name: 'Bob Dylan' });
+ *   artist.songs.push(new Song({ title: 'Mr. Tambourine Man' }));
+ *   s.add(artist);
+ * }); // one commit: INSERT artist ... RETURNING id; INSERT song (... artist_id ...) — ids copied for you
+ * ```
+ * Objects are tracked as they change; `flush()` writes all changes in a
+ * number of statements that does not grow with the number of objects;
+ * queries autoflush first so they see pending changes. A session opens its
+ * transaction on first use and keeps one connection until commit, rollback
+ * or close.
+ */
+
+import type { CompiledStatement } from '../core/compiler/compiled.js';
+import type { Dialect, TransactionOptions } from '../core/dialects/dialect.js';
+import type { SelectNode } from '../core/sql/nodes.js';
+import { and } from '../core/sql/functions.js';
+import { Collection } from './collection.js';
+import { DetachedInstanceError, InvalidRequestError, RaiseLoadError } from './errors.js';
+import { IdentityMap } from './identity-map.js';
+import { isModel, mapperOf, type Mapper } from './mapper.js';
+import { entitySelectItems, entityShape, hydrateRow } from './loading/hydrate.js';
+import { loadRelated, type LoaderContext } from './loading/related.js';
+import type { ConnectionSource, RawResult, SessionConnection } from './port.js';
+import type { ModelCtor, RelationshipAttribute } from './relationship.js';
+import { InstanceState, LoadGroup, NOT_LOADED, STATE, maybeState, stateOf, type SessionHooks } from './state.js';
+import { UnitOfWork, type FlushContext } from './unit-of-work/flush.js';
+import { Query } from './query/query.js';
+import { compileExecutable } from '../core/engine/runner.js';
+import type { Executable, RowOfStatement } from '../core/engine/result.js';
+
+export interface SessionOptions {
+  /** Flush pending changes before each query so it sees them (default true). */
+  autoflush?: boolean;
+  /** Sibling batching of lazy loads (default true). */
+  batchLazyLoads?: boolean;
+  /** Transaction options for the session's transaction. */
+  transaction?: TransactionOptions;
+}
+
+type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
+
+/** A snapshot of an object before the current transaction touched it, for rollback. */
+interface TxRecord {
+  values: unknown[];
+  status: InstanceState['status'];
+  key: unknown;
+}
+
+export class Session implements SessionHooks {
+  /** @internal */
+  readonly identityMap = new IdentityMap();
+  /** @internal Objects to insert. */
+  readonly pending = new Set<InstanceState>();
+  /** @internal Persistent objects with changes. */
+  readonly dirty = new Set<InstanceState>();
+  /** @internal Objects to delete. */
+  readonly deleted = new Set<InstanceState>();
+
+  readonly autoflush: boolean;
+  readonly batchLazyLoads: boolean;
+  private conn: SessionConnection | undefined;
+  private connecting: Promise<SessionConnection> | undefined;
+  private flushing = false;
+  private flushCount = 0;
+  private savepointCounter = 0;
+  private closed = false;
+  /** Objects written in this transaction, as they were before it. */
+  private readonly txLog = new Map<InstanceState, TxRecord>();
+
+  constructor(
+    private readonly source: ConnectionSource,
+    private readonly options: SessionOptions = {},
+  ) {
+    this.autoflush = options.autoflush ?? true;
+    this.batchLazyLoads = options.batchLazyLoads ?? true;
+  }
+
+  get dialect(): Dialect {
+    return this.source.dialect;
+  }
+
+  /** Objects the session knows: pending, persistent, and marked for deletion. */
+  get size(): number {
+    return this.identityMap.size + this.pending.size;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Adding and removing objects
+
+  /** Put a new object (and, through save-update cascades, its related objects) in the session. */
+  add(obj: object): void {
+    this.checkOpen();
+    const st = stateOf(obj);
+    if (st.session && st.session !== this) {
+      throw new InvalidRequestError(`${st.mapper.name} object is already in another session; expunge it there, or merge() it here`);
+    }
+    switch (st.status) {
+      case 'transient':
+        st.status = 'pending';
+        st.session = this;
+        this.pending.add(st);
+        break;
+      case 'detached': {
+        const existing = this.identityMap.get(st.mapper, st.key);
+        if (existing && existing !== obj) {
+          throw new InvalidRequestError(`another ${st.mapper.name} object with the same key is already in this session; use merge()`);
+        }
+        st.status = 'persistent';
+        st.session = this;
+        this.identityMap.add(st.mapper, st.key, obj);
+        if (st.changedColumns().length > 0 || st.changedRelationships) this.markDirty(st);
+        break;
+      }
+      case 'deleted':
+        this.deleted.delete(st);
+        st.status = 'persistent';
+        break;
+      case 'pending':
+      case 'persistent':
+        return;
+    }
+    this.cascade(st, (child) => this.add(child), 'saveUpdate');
+  }
+
+  addAll(objects: Iterable<object>): void {
+    for (const o of objects) this.add(o);
+  }
+
+  /** Mark an object for deletion at the next flush (a pending one is simply dropped). */
+  delete(obj: object): void {
+    this.checkOpen();
+    const st = stateOf(obj);
+    if (st.status === 'pending') {
+      this.pending.delete(st);
+      st.status = 'transient';
+      st.session = undefined;
+      return;
+    }
+    if (st.status !== 'persistent' || st.session !== this) {
+      throw new InvalidRequestError(`delete(): the ${st.mapper.name} object is ${st.status}, not persistent in this session`);
+    }
+    this.deleted.add(st);
+    this.dirty.delete(st);
+  }
+
+  /** Remove an object from the session without deleting it (cascades `expunge`). */
+  expunge(obj: object): void {
+    const st = stateOf(obj);
+    if (st.session !== this) return;
+    this.pending.delete(st);
+    this.dirty.delete(st);
+    this.deleted.delete(st);
+    if (st.status === 'persistent') this.identityMap.remove(st.mapper, st.key);
+    st.status = st.status === 'pending' ? 'transient' : 'detached';
+    st.session = undefined;
+    st.dirty = false;
+    this.cascade(st, (child) => this.expunge(child), 'expunge');
+  }
+
+  /** @internal SessionHooks */
+  markDirty(state: InstanceState): void {
+    if (state.session !== this) return;
+    if (state.status === 'persistent' && !this.deleted.has(state)) {
+      this.dirty.add(state);
+      state.dirty = true;
+    }
+  }
+
+  /** @internal SessionHooks */
+  cascadeAdd(obj: object): void {
+    const st = maybeState(obj);
+    if (!st || st.session === this) return;
+    if (st.status === 'transient' || st.status === 'detached') this.add(obj);
+  }
+
+  private cascade(st: InstanceState, fn: (child: object) => void, which: 'saveUpdate' | 'expunge' | 'merge'): void {
+    const slots = st.slots;
+    if (!slots) return;
+    st.mapper.relationships.forEach((attr, i) => {
+      if (!attr.cascade[which]) return;
+      const slot = slots[i];
+      if (!slot) return;
+      const items = slot.value instanceof Collection ? [...(slot.value as Collection<object>)] : slot.value ? [slot.value] : [];
+      for (const item of [...items, ...(slot.added ?? [])]) fn(item);
+    });
+  }
+
+  // ---------------------------------------------------------------------------
+  // Reading
+
+  /**
+   * Run a Core statement in the session's transaction (after an autoflush),
+   * rows decoded as Core returns them.
+   *
+   * ```ts
+   * await s.execute(update(userTable).set({ active: true }).where(userTable.c.id.in(ids)));
+   * ```
+   */
+  async execute<S extends Executable>(statement: S): Promise<{ rows: RowOfStatement<S>[]; rowCount: number }> {
+    this.checkOpen();
+    if (this.autoflush) await this.flush();
+    const conn = await this.connection();
+    const compiled = compileExecutable(conn.dialect, statement);
+    let rowCount = 0;
+    const rows: RowOfStatement<S>[] = [];
+    for (const c of compiled) {
+      const raw = await conn.runRaw(c);
+      rowCount += raw.rowCount;
+      if (raw.rows.length === 0) continue;
+      const decoders = c.columns.map((col) => (col.type ? conn.dialect.decoder(col.type) : undefined));
+      const names = c.columns.length > 0 ? c.columns.map((col) => col.name) : raw.columns;
+      for (const r of raw.rows) {
+        const row: Record<string, unknown> = {};
+        names.forEach((n, i) => {
+          const d = decoders[i];
+          const v = r[i];
+          row[n] = d && v !== null ? d(v) : v;
+        });
+        rows.push(row as RowOfStatement<S>);
+      }
+    }
+    return { rows, rowCount };
+  }
+
+  /** An entity query: `s.query(Artist).where(Artist.name.eq('Queen')).all()`. */
+  query<M extends ModelCtor>(model: M): Query<M> {
+    this.checkOpen();
+    return new Query<M>(this, mapperOf(model));
+  }
+
+  /**
+   * The object with this primary key, or undefined. An identity-map hit emits no SQL.
+   * Composite keys: an array in key order, or an object by attribute name.
+   */
+  async get<M extends ModelCtor>(model: M, pk: unknown): Promise<Instance<M> | undefined> {
+    this.checkOpen();
+    const mapper = mapperOf(model);
+    const key = mapper.identityKeyOf(pk);
+    const hit = this.identityMap.get(mapper, key);
+    if (hit) {
+      const st = stateOf(hit);
+      return (this.deleted.has(st) ? undefined : hit) as Instance<M> | undefined;
+    }
+    if (this.autoflush) await this.flush();
+    const parts = mapper.primaryKeyIndexes.length === 1 ? [key] : Array.isArray(pk) ? pk : mapper.primaryKeyIndexes.map((i) => (pk as Record<string, unknown>)[mapper.columns[i]!.key]);
+    const cols = mapper.columns.map((_, i) => i);
+    const where = and(...mapper.primaryKeyIndexes.map((i, j) => mapper.columns[i]!.eq(parts[j] as never)));
+    const node: SelectNode = {
+      kind: 'select',
+      ctes: [],
+      distinct: false,
+      items: entitySelectItems(mapper, cols, mapper.table.name),
+      from: [mapper.table.fromNode],
+      joins: [],
+      where: where.node,
+      groupBy: [],
+      having: undefined,
+      orderBy: [],
+      limit: undefined,
+      offset: undefined,
+      lock: undefined,
+    };
+    const result = await this.run(node);
+    if (result.rows.length === 0) return undefined;
+    const obj = hydrateRow(this.loaderContext(), entityShape(mapper, cols, 0), result.rows[0]!, new LoadGroup());
+    return obj as Instance<M> | undefined;
+  }
+
+  /**
+   * Load a relationship of an object (and of its siblings from the same query
+   * result, in one statement): `await s.load(artist, 'songs')`.
+   */
+  async load<T extends object, K extends string & keyof T>(obj: T, key: K): Promise<T[K] extends { load(): Promise<infer C> } ? C : T[K]> {
+    const st = stateOf(obj);
+    const attr = st.mapper.relationship(key);
+    return (await this.loadRelationship(st, attr)) as never;
+  }
+
+  /** @internal SessionHooks: a lazy load, batched over the object's siblings. */
+  async loadRelationship(state: InstanceState, attr: RelationshipAttribute): Promise<unknown> {
+    this.checkOpen();
+    const slotIndex = state.mapper.relationshipIndex(attr);
+    const existing = state.slots?.[slotIndex];
+    if (existing?.loaded) return existing.value;
+    const strategy = attr.lazy;
+    if (strategy === 'raise' || state.group?.raise?.has(attr.key)) throw new RaiseLoadError(state.mapper.name, attr.key);
+    if (strategy === 'noload') {
+      state.setLoaded(attr, attr.many ? [] : null);
+      return state.slots![slotIndex]!.value;
+    }
+    if (strategy === 'raiseOnSql' && !attr.many) {
+      // Allowed only when the target is already in the identity map.
+      const { pairs, target } = attr.r;
+      const fk = pairs.local.map((c) => state.values[state.mapper.columnIndex(c.key)]);
+      if (fk.some((v) => v === null)) {
+        state.setLoaded(attr, null);
+        return null;
+      }
+      const hit = this.identityMap.get(target, fk.length === 1 ? fk[0] : fk.join('\u0000'));
+      if (!hit) throw new RaiseLoadError(state.mapper.name, attr.key);
+      state.setLoaded(attr, hit);
+      return hit;
+    }
+    if (strategy === 'raiseOnSql') throw new RaiseLoadError(state.mapper.name, attr.key);
+    if (state.status !== 'persistent') {
+      state.setLoaded(attr, attr.many ? [] : null);
+      return state.slots![slotIndex]!.value;
+    }
+    if (this.autoflush) await this.flush();
+    const batch = this.batchLazyLoads && attr.options.batch !== false && !state.group?.noBatch?.has(attr.key);
+    const parents = batch && state.group ? state.group.states.filter((s) => s.mapper === state.mapper && s.status === 'persistent' && s.session === this) : [state];
+    if (!parents.includes(state)) parents.push(state);
+    await loadRelated(this.loaderContext(), attr, parents);
+    return state.slots![slotIndex]!.value;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Flush and transactions
+
+  /** Write all pending changes. The statement count does not grow with the number of objects. */
+  async flush(): Promise<void> {
+    this.checkOpen();
+    if (this.flushing) return;
+    if (this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) return;
+    this.flushing = true;
+    const conn = await this.connection();
+    // A failure rolls back to before this flush: the transaction itself when it is the first, else a savepoint.
+    const savepoint = this.flushCount > 0 ? `athanor_flush_${++this.savepointCounter}` : undefined;
+    const pendingBefore = new Set(this.pending);
+    const dirtyBefore = new Set(this.dirty);
+    const deletedBefore = new Set(this.deleted);
+    for (const s of [...this.pending, ...this.dirty, ...this.deleted]) this.logForTransaction(s);
+    const uow = new UnitOfWork(this.flushContext(conn));
+    try {
+      if (savepoint) await conn.savepoint(savepoint);
+      await uow.flush();
+      if (savepoint) await conn.releaseSavepoint(savepoint);
+    } catch (error) {
+      uow.undo();
+      restoreSet(this.pending, pendingBefore);
+      restoreSet(this.dirty, dirtyBefore);
+      restoreSet(this.deleted, deletedBefore);
+      this.flushing = false;
+      try {
+        if (savepoint) await conn.rollbackToSavepoint(savepoint);
+        else await this.endTransaction('rollback', false);
+      } catch {
+        // The connection is gone: the original error says more.
+      }
+      throw error;
+    }
+    uow.commitMemory();
+    this.flushCount++;
+    this.flushing = false;
+  }
+
+  /** Flush, then commit the transaction. */
+  async commit(): Promise<void> {
+    this.checkOpen();
+    await this.flush();
+    if (this.conn) await this.endTransaction('commit', true);
+  }
+
+  /** Roll back the transaction: objects written in it return to how they were before it. */
+  async rollback(): Promise<void> {
+    this.checkOpen();
+    await this.endTransaction('rollback', true);
+  }
+
+  /** Roll back what is open and release the connection; objects become detached. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (this.conn || this.connecting) await this.endTransaction('rollback', true);
+    for (const obj of this.identityMap.objects()) {
+      const st = stateOf(obj);
+      st.session = undefined;
+      st.status = 'detached';
+    }
+    for (const st of this.pending) {
+      st.session = undefined;
+      st.status = 'transient';
+    }
+    this.identityMap.clear();
+    this.pending.clear();
+    this.dirty.clear();
+    this.deleted.clear();
+    this.closed = true;
+  }
+
+  private logForTransaction(st: InstanceState): void {
+    if (!this.txLog.has(st)) this.txLog.set(st, { values: [...st.values], status: st.status, key: st.key });
+  }
+
+  private async endTransaction(how: 'commit' | 'rollback', restoreMemory: boolean): Promise<void> {
+    const conn = this.conn ?? (this.connecting ? await this.connecting : undefined);
+    this.conn = undefined;
+    this.connecting = undefined;
+    this.flushCount = 0;
+    if (!conn) return;
+    try {
+      if (how === 'commit') await conn.commit();
+      else await conn.rollback();
+    } finally {
+      await conn.release();
+    }
+    if (how === 'rollback' && restoreMemory) this.restoreAfterRollback();
+    this.txLog.clear();
+  }
+
+  /** After ROLLBACK, objects written in the transaction return to their state before it. */
+  private restoreAfterRollback(): void {
+    for (const [st, rec] of this.txLog) {
+      if (st.status === 'persistent' && rec.status !== 'persistent') this.identityMap.remove(st.mapper, st.key);
+      st.values = rec.values;
+      st.original = undefined;
+      st.changedRelationships = undefined;
+      st.dirty = false;
+      if (rec.status === 'pending') {
+        // Rows inserted in the rolled-back transaction never existed.
+        st.status = 'transient';
+        st.session = undefined;
+        st.key = undefined;
+      } else if (rec.status === 'persistent') {
+        st.status = 'persistent';
+        st.key = rec.key;
+        st.session = this;
+        this.identityMap.add(st.mapper, st.key, st.obj);
+      }
+    }
+    this.pending.clear();
+    this.dirty.clear();
+    this.deleted.clear();
+  }
+
+  /** Reload an object's columns from the database, discarding its unflushed changes. */
+  async refresh(obj: object): Promise<void> {
+    const st = stateOf(obj);
+    if (st.session !== this || st.status !== 'persistent') {
+      throw new DetachedInstanceError(`refresh(): the ${st.mapper.name} object is not persistent in this session`);
+    }
+    st.values = st.values.map((v, i) => (st.mapper.primaryKeyIndexes.includes(i) ? v : NOT_LOADED));
+    st.original = undefined;
+    this.dirty.delete(st);
+    st.dirty = false;
+    const found = await this.get(st.mapper.model, st.mapper.primaryKeyIndexes.map((i) => st.values[i]));
+    if (!found) throw new InvalidRequestError(`refresh(): ${st.mapper.name}(${String(st.key)}) no longer exists`);
+  }
+
+  /** Mark an object's columns as not loaded: the next query returning it reloads them. */
+  expire(obj: object): void {
+    const st = stateOf(obj);
+    st.values = st.values.map((v, i) => (st.mapper.primaryKeyIndexes.includes(i) ? v : NOT_LOADED));
+    st.original = undefined;
+    this.dirty.delete(st);
+    st.dirty = false;
+    st.slots = undefined;
+  }
+
+  /**
+   * Copy a detached (or transient) object's state onto this session's object
+   * with the same key, loading it if needed, and return that object.
+   */
+  async merge<T extends object>(obj: T): Promise<T> {
+    const src = stateOf(obj);
+    const mapper = src.mapper;
+    const pkValues = mapper.primaryKeyIndexes.map((i) => src.values[i]);
+    let target: object | undefined;
+    if (pkValues.every((v) => v !== undefined && v !== null && v !== NOT_LOADED)) {
+      target = await this.get(mapper.model, pkValues.length === 1 ? pkValues[0] : pkValues);
+    }
+    if (!target) {
+      const copy = mapper.hydrate([...src.values], 'transient');
+      this.add(copy);
+      return copy as T;
+    }
+    const tst = stateOf(target);
+    src.values.forEach((v, i) => {
+      if (v !== NOT_LOADED && v !== undefined && !mapper.primaryKeyIndexes.includes(i)) tst.set(i, v);
+    });
+    return target as T;
+  }
+
+  // ---------------------------------------------------------------------------
+  // Plumbing
+
+  private checkOpen(): void {
+    if (this.closed) throw new InvalidRequestError('this session is closed');
+  }
+
+  /** The session's connection, opening it and its transaction on first use. @internal */
+  async connection(): Promise<SessionConnection> {
+    if (this.conn) return this.conn;
+    if (!this.connecting) {
+      this.connecting = (async () => {
+        await this.source.ready();
+        const conn = await this.source.connectForSession();
+        try {
+          await conn.begin(this.options.transaction ?? {});
+        } catch (e) {
+          await conn.release();
+          throw e;
+        }
+        this.conn = conn;
+        return conn;
+      })();
+      this.connecting.catch(() => (this.connecting = undefined));
+    }
+    return this.connecting;
+  }
+
+  /** Run a SELECT node on the session's connection. @internal */
+  async run(node: SelectNode): Promise<RawResult> {
+    const conn = await this.connection();
+    return conn.runRaw(conn.dialect.compile(node));
+  }
+
+  /** @internal */
+  async exec(compiled: CompiledStatement): Promise<RawResult> {
+    const conn = await this.connection();
+    return conn.runRaw(compiled);
+  }
+
+  /** @internal */
+  loaderContext(): LoaderContext {
+    return {
+      dialect: this.source.dialect,
+      identityMap: this.identityMap,
+      hooks: this,
+      run: (node) => this.run(node),
+    };
+  }
+
+  private flushContext(conn: SessionConnection): FlushContext {
+    const ctx: FlushContext = {
+      dialect: conn.dialect,
+      identityMap: this.identityMap,
+      hooks: this,
+      pending: this.pending,
+      dirty: this.dirty,
+      deleted: this.deleted,
+      run: (node) => conn.runRaw(conn.dialect.compile(node)),
+      exec: (compiled) => conn.runRaw(compiled),
+      track: () => {},
+    };
+    return ctx;
+  }
+
+  /** @internal True when `model` is a mapped class. */
+  static isModel(value: unknown): boolean {
+    return isModel(value);
+  }
+
+  /** @internal */
+  mapper(model: ModelCtor): Mapper {
+    return mapperOf(model);
+  }
+
+  /** @internal */
+  stateOf(obj: object): InstanceState {
+    return (obj as { [STATE]: InstanceState })[STATE];
+  }
+}
+
+function restoreSet<T>(target: Set<T>, from: ReadonlySet<T>): void {
+  target.clear();
+  for (const x of from) target.add(x);
+}

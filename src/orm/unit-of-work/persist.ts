@@ -1,0 +1,305 @@
+/**
+ * Writing rows in groups: the statements a flush emits.
+ *
+ * INSERTs of one table go out as multi-row `INSERT ... RETURNING` (split only
+ * by the parameter limit and by which columns the rows leave to the database).
+ * UPDATEs are grouped by the set of changed columns: one `UPDATE ... WHERE pk
+ * IN (...)` when every row gets the same values, else one statement per chunk
+ * that carries each row's values (`UPDATE ... FROM (VALUES ...)` on
+ * PostgreSQL, `CASE` elsewhere). DELETEs are `DELETE ... WHERE pk IN (...)`.
+ * Every UPDATE and DELETE checks the number of rows it matched.
+ *
+ * @internal
+ */
+
+import type { Column } from '../../core/schema/column.js';
+import type { SqlType } from '../../core/schema/types.js';
+import { Expression, type Predicate } from '../../core/sql/expression.js';
+import { cast, param, tuple } from '../../core/sql/functions.js';
+import type { CaseNode, ExprNode, InsertNode, SelectItemNode } from '../../core/sql/nodes.js';
+import { identifier, sql, type RawSql } from '../../core/sql/raw.js';
+import { deleteFrom, update } from '../../core/sql/dml.js';
+import { InvalidRequestError, StaleDataError } from '../errors.js';
+import type { Mapper } from '../mapper.js';
+import type { RawResult } from '../port.js';
+import { sameValue, type InstanceState } from '../state.js';
+import type { Dialect } from '../../core/dialects/dialect.js';
+import type { CompiledStatement } from '../../core/compiler/compiled.js';
+import { decodersFor } from '../loading/hydrate.js';
+
+export interface PersistContext {
+  readonly dialect: Dialect;
+  exec(compiled: CompiledStatement): Promise<RawResult>;
+  /** Record a state before the flush changes it (for undo on failure). */
+  track(state: InstanceState): void;
+}
+
+const NULL_NODE: ExprNode = { kind: 'keyword', keyword: 'NULL' };
+
+function paramNode(value: unknown, type: SqlType): ExprNode {
+  return value === null ? NULL_NODE : { kind: 'param', value, type };
+}
+
+function describeState(st: InstanceState): string {
+  const m = st.mapper;
+  const key = m.primaryKeyIndexes.map((i) => st.values[i]);
+  return key.every((k) => k !== undefined && k !== null) ? `${m.name}(${key.join(', ')})` : `pending ${m.name}`;
+}
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  const n = Math.max(1, size);
+  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// INSERT
+
+/** Insert pending objects of one mapper; database-generated values come back through RETURNING. */
+export async function insertStates(ctx: PersistContext, mapper: Mapper, states: readonly InstanceState[]): Promise<void> {
+  const cols = mapper.columns;
+  // Check NOT NULL columns nobody filled in, before any SQL.
+  for (const st of states) {
+    for (let i = 0; i < cols.length; i++) {
+      const c = cols[i]!;
+      const v = st.values[i];
+      if ((v === undefined || v === null) && c.notNull && !c.hasDefault) {
+        throw new InvalidRequestError(
+          `${describeState(st)}: ${mapper.name}.${c.key} is NOT NULL but has no value` +
+            (c.declaration.references ? ' (set it, or set the relationship that fills it in)' : ''),
+        );
+      }
+    }
+  }
+  // Group rows by the columns they carry; the rest is left to the database.
+  const groups = new Map<string, { indexes: number[]; states: InstanceState[] }>();
+  for (const st of states) {
+    let sig = '';
+    for (let i = 0; i < cols.length; i++) sig += st.values[i] === undefined ? '0' : '1';
+    let g = groups.get(sig);
+    if (!g) {
+      const indexes: number[] = [];
+      for (let i = 0; i < cols.length; i++) if (sig[i] === '1') indexes.push(i);
+      g = { indexes, states: [] };
+      groups.set(sig, g);
+    }
+    g.states.push(st);
+  }
+  const caps = ctx.dialect.capabilities;
+  const decoders = decodersFor(mapper, ctx.dialect);
+  for (const { indexes, states: group } of groups.values()) {
+    // Ask for the primary key and whatever else the database fills in.
+    const returned = cols.map((_, i) => i).filter((i) => !indexes.includes(i) && (mapper.primaryKeyIndexes.includes(i) || mapper.serverGeneratedIndexes.includes(i)));
+    const rowsPerStatement = indexes.length === 0 ? 1 : Math.floor(caps.maxBindParameters / indexes.length);
+    for (const part of chunk(group, rowsPerStatement)) {
+      const node: InsertNode = {
+        kind: 'insert',
+        ctes: [],
+        table: mapper.table.fromNode,
+        columns: indexes.map((i) => cols[i]!),
+        rows: part.map((st) => indexes.map((i): ExprNode => ({ kind: 'param', value: st.values[i], type: cols[i]!.type }))),
+        source: undefined,
+        onConflict: undefined,
+        returning: caps.returning.insert ? returned.map((i) => returningItem(cols[i]!)) : [],
+      };
+      const result = await ctx.exec(ctx.dialect.compile(node));
+      for (const st of part) ctx.track(st);
+      if (returned.length === 0) continue;
+      if (caps.returning.insert) {
+        if (result.rows.length !== part.length) {
+          throw new InvalidRequestError(`internal: INSERT into ${mapper.table.name} returned ${result.rows.length} rows for ${part.length} objects`);
+        }
+        let rows = result.rows;
+        // Ids are handed out in VALUES order; sort by the generated key so the mapping does not depend on RETURNING order.
+        const pk = mapper.primaryKeyIndexes;
+        if (pk.length === 1 && cols[pk[0]!]!.autoIncrement && !indexes.includes(pk[0]!)) {
+          const at = returned.indexOf(pk[0]!);
+          rows = [...rows].sort((a, b) => Number(a[at]) - Number(b[at]));
+        }
+        rows.forEach((row, r) => {
+          const st = part[r]!;
+          returned.forEach((i, j) => {
+            const raw = row[j];
+            const d = decoders[i];
+            st.values[i] = d && raw !== null ? d(raw) : raw;
+          });
+        });
+      } else {
+        // No RETURNING (MySQL): consecutive auto-increment ids from the first one.
+        const pk = mapper.primaryKeyIndexes;
+        if (pk.length !== 1 || result.lastInsertId === undefined) {
+          throw new InvalidRequestError(`${mapper.name}: this database cannot report generated keys for a multi-row insert`);
+        }
+        const first = Number(result.lastInsertId);
+        part.forEach((st, r) => (st.values[pk[0]!] = first + r));
+      }
+    }
+    // Columns left out and not returned hold NULL in the database.
+    for (const st of group) for (let i = 0; i < cols.length; i++) if (st.values[i] === undefined) st.values[i] = null;
+  }
+}
+
+function returningItem(col: Column<unknown>): SelectItemNode {
+  return { expr: col.node, alias: col.key, explicitAlias: col.key !== col.name, type: col.type };
+}
+
+// ---------------------------------------------------------------------------
+// UPDATE
+
+function pkPredicate(mapper: Mapper, states: readonly InstanceState[], withVersion: boolean): Predicate {
+  const cols = mapper.columns;
+  const keyIdx = withVersion ? [...mapper.primaryKeyIndexes, mapper.versionIndex] : [...mapper.primaryKeyIndexes];
+  if (keyIdx.length === 1) {
+    const i = keyIdx[0]!;
+    return cols[i]!.in(states.map((st) => st.values[i]));
+  }
+  return tuple(...keyIdx.map((i) => cols[i]!)).in(
+    states.map((st) => tuple(...keyIdx.map((i) => param(st.values[i], cols[i]!.type)))),
+  );
+}
+
+function originalVersion(st: InstanceState): unknown {
+  const vi = st.mapper.versionIndex;
+  return st.original?.has(vi) ? st.original.get(vi) : st.values[vi];
+}
+
+/** Update changed columns of persistent objects of one mapper, grouped by which columns changed. */
+export async function updateStates(ctx: PersistContext, mapper: Mapper, states: readonly InstanceState[]): Promise<void> {
+  const groups = new Map<string, { indexes: number[]; states: InstanceState[] }>();
+  const vi = mapper.versionIndex;
+  for (const st of states) {
+    const changed = st.changedColumns().filter((i) => i !== vi);
+    if (changed.length === 0) continue;
+    const sig = changed.join(',');
+    let g = groups.get(sig);
+    if (!g) {
+      g = { indexes: changed, states: [] };
+      groups.set(sig, g);
+    }
+    g.states.push(st);
+  }
+  const caps = ctx.dialect.capabilities;
+  const cols = mapper.columns;
+  for (const { indexes, states: group } of groups.values()) {
+    for (const st of group) ctx.track(st);
+    const versioned = vi >= 0;
+    // The version column must still hold what this session read; the UPDATE then bumps it.
+    const keyWidth = mapper.primaryKeyIndexes.length + (versioned ? 1 : 0);
+    const first = group[0]!;
+    const allSame = !versioned && group.every((st) => indexes.every((i) => sameValue(st.values[i], first.values[i])));
+    let parts: InstanceState[][];
+    if (allSame) {
+      parts = chunk(group, Math.floor((caps.maxBindParameters - indexes.length) / keyWidth));
+      for (const part of parts) {
+        const set: Record<string, unknown> = {};
+        for (const i of indexes) set[cols[i]!.key] = first.values[i];
+        const stmt = update(mapper.table).set(set).where(pkPredicate(mapper, part, false));
+        const result = await ctx.exec(ctx.dialect.compile(stmt.node));
+        checkCount(mapper, 'UPDATE', part.length, result.rowCount);
+      }
+      continue;
+    }
+    const perRow = caps.updateFromValues ? keyWidth + indexes.length : keyWidth * (indexes.length + 1) + indexes.length;
+    parts = chunk(group, Math.floor((caps.maxBindParameters - 10) / perRow));
+    for (const part of parts) {
+      const compiled = caps.updateFromValues ? updateFromValues(ctx.dialect, mapper, indexes, part) : updateWithCase(ctx.dialect, mapper, indexes, part);
+      const result = await ctx.exec(compiled);
+      checkCount(mapper, 'UPDATE', part.length, result.rowCount);
+    }
+    if (versioned) for (const st of group) st.values[vi] = Number(originalVersion(st)) + 1;
+  }
+  if (vi >= 0) {
+    // Groups handled by the "all same" path never carry a version column, so nothing else to bump.
+  }
+}
+
+/** `UPDATE t SET c = CASE WHEN pk = ? THEN ? ... END WHERE pk IN (...)`. */
+function updateWithCase(dialect: Dialect, mapper: Mapper, indexes: readonly number[], states: readonly InstanceState[]): CompiledStatement {
+  const cols = mapper.columns;
+  const pk = mapper.primaryKeyIndexes;
+  const set: Record<string, Expression<unknown>> = {};
+  for (const i of indexes) {
+    const col = cols[i]!;
+    const node: CaseNode = {
+      kind: 'case',
+      subject: pk.length === 1 ? cols[pk[0]!]!.node : undefined,
+      whens: states.map((st) => ({
+        when:
+          pk.length === 1
+            ? paramNode(st.values[pk[0]!], cols[pk[0]!]!.type)
+            : { kind: 'logical', op: 'AND', operands: pk.map((k) => cols[k]!.eq(st.values[k] as never).node) },
+        then: paramNode(st.values[i], col.type),
+      })),
+      else: undefined,
+    };
+    set[col.key] = new Expression(node, col.type);
+  }
+  const vi = mapper.versionIndex;
+  if (vi >= 0) set[cols[vi]!.key] = cols[vi]!.add(1 as never);
+  const versioned = vi >= 0;
+  const where = versioned ? versionedKeys(mapper, states) : pkPredicate(mapper, states, false);
+  return dialect.compile(update(mapper.table).set(set).where(where).node);
+}
+
+function versionedKeys(mapper: Mapper, states: readonly InstanceState[]): Predicate {
+  const cols = mapper.columns;
+  const keyIdx = [...mapper.primaryKeyIndexes, mapper.versionIndex];
+  return tuple(...keyIdx.map((i) => cols[i]!)).in(
+    states.map((st) => tuple(...keyIdx.map((i) => param(i === mapper.versionIndex ? originalVersion(st) : st.values[i], cols[i]!.type)))),
+  );
+}
+
+/** PostgreSQL: `UPDATE t SET c = v.c FROM (VALUES (...), ...) AS v (k, c) WHERE t.k = v.k`. */
+function updateFromValues(dialect: Dialect, mapper: Mapper, indexes: readonly number[], states: readonly InstanceState[]): CompiledStatement {
+  const cols = mapper.columns;
+  const vi = mapper.versionIndex;
+  const keys = vi >= 0 ? [...mapper.primaryKeyIndexes, vi] : [...mapper.primaryKeyIndexes];
+  const all = [...keys, ...indexes];
+  const names = all.map((i, j) => (j < keys.length ? `k${j}` : `c${j}`));
+  const rows = states.map((st, r) =>
+    sql`(${sql.join(
+      all.map((i) => {
+        const value = i === vi ? originalVersion(st) : st.values[i];
+        const p = param(value, cols[i]!.type);
+        // VALUES columns take their types from the first row: cast it.
+        return r === 0 ? cast(p, cols[i]!.type) : p;
+      }),
+    )})`,
+  );
+  const table = mapper.table;
+  const t = identifier(table.name);
+  const sets: RawSql[] = indexes.map((i, j) => sql`${identifier(cols[i]!.name)} = ${identifier('v', names[keys.length + j]!)}`);
+  if (vi >= 0) sets.push(sql`${identifier(cols[vi]!.name)} = ${t}.${identifier(cols[vi]!.name)} + 1`);
+  const conds = keys.map((i, j) => sql`${t}.${identifier(cols[i]!.name)} = ${identifier('v', names[j]!)}`);
+  const stmt = sql`UPDATE ${t} SET ${sql.join(sets)} FROM (VALUES ${sql.join(rows)}) AS ${identifier('v')} (${sql.join(names.map((n) => identifier(n)))}) WHERE ${sql.join(conds, sql` AND `)}`;
+  return dialect.compile(stmt.statementNode);
+}
+
+function checkCount(mapper: Mapper, what: 'UPDATE' | 'DELETE', expected: number, matched: number): void {
+  if (matched !== expected) {
+    throw new StaleDataError(
+      `${what} of ${mapper.name} expected to match ${expected} row(s) but matched ${matched}: ` +
+        (mapper.versionIndex >= 0
+          ? 'another transaction changed or deleted them since they were loaded (version check)'
+          : 'the rows were deleted by another transaction'),
+      mapper.name,
+      expected,
+      matched,
+    );
+  }
+}
+
+// ---------------------------------------------------------------------------
+// DELETE
+
+/** Delete rows of one mapper by primary key (and version), chunked. */
+export async function deleteStates(ctx: PersistContext, mapper: Mapper, states: readonly InstanceState[]): Promise<void> {
+  const versioned = mapper.versionIndex >= 0;
+  const width = mapper.primaryKeyIndexes.length + (versioned ? 1 : 0);
+  for (const part of chunk(states, Math.floor((ctx.dialect.capabilities.maxBindParameters - 10) / width))) {
+    const where = versioned ? versionedKeys(mapper, part) : pkPredicate(mapper, part, false);
+    const result = await ctx.exec(ctx.dialect.compile(deleteFrom(mapper.table).where(where).node));
+    checkCount(mapper, 'DELETE', part.length, result.rowCount);
+  }
+}
