@@ -3,7 +3,7 @@
  * where there is one, the fix in Athanor's API.
  */
 
-import { AthanorError } from '../core/errors.js';
+import { AthanorError, IntegrityError } from '../core/errors.js';
 
 /** Misuse of the ORM API: an unknown attribute, a wrong model, a detached object. */
 export class InvalidRequestError extends AthanorError {
@@ -71,4 +71,22 @@ export class FlushError extends AthanorError {
 export class DetachedInstanceError extends InvalidRequestError {
   override readonly code: string = 'ATH_DETACHED';
   override name = 'DetachedInstanceError';
+}
+
+/**
+ * A constraint rejected a row the flush was writing. Still an `IntegrityError`
+ * (kind, constraint, table), and it names the object(s) whose row it was.
+ */
+export class FlushIntegrityError extends IntegrityError {
+  override name = 'IntegrityError';
+  constructor(
+    source: IntegrityError,
+    /** The objects whose row failed, when the database said which; else every object of that statement. */
+    readonly objects: readonly object[],
+    description: string,
+  ) {
+    super(`${source.message}\n  while flushing ${description}`, source.kind, source.constraint, source.table, source.column, source.sql, source.parameters, {
+      cause: source.cause ?? source,
+    });
+  }
 }

@@ -24,12 +24,13 @@ import { DetachedInstanceError, InvalidRequestError, RaiseLoadError } from './er
 import { IdentityMap } from './identity-map.js';
 import { isModel, mapperOf, type Mapper } from './mapper.js';
 import { entitySelectItems, entityShape, hydrateRow } from './loading/hydrate.js';
-import { loadRelated, type LoaderContext } from './loading/related.js';
+import { loadRelated, populateReverse, type LoaderContext } from './loading/related.js';
 import type { ConnectionSource, RawResult, SessionConnection } from './port.js';
 import type { ModelCtor, RelationshipAttribute } from './relationship.js';
 import { InstanceState, LoadGroup, NOT_LOADED, STATE, maybeState, stateOf, type SessionHooks } from './state.js';
 import { UnitOfWork, type FlushContext } from './unit-of-work/flush.js';
 import { Query } from './query/query.js';
+import { connectionIdOf, flushEvent, lazyCaller, ormHooks, ormTrace } from './instrumentation.js';
 import { compileExecutable } from '../core/engine/runner.js';
 import type { Executable, RowOfStatement } from '../core/engine/result.js';
 
@@ -248,6 +249,11 @@ export class Session implements SessionHooks {
     }
     if (this.autoflush) await this.flush();
     const parts = mapper.primaryKeyIndexes.length === 1 ? [key] : Array.isArray(pk) ? pk : mapper.primaryKeyIndexes.map((i) => (pk as Record<string, unknown>)[mapper.columns[i]!.key]);
+    return (await this.fetchByKey(mapper, parts)) as Instance<M> | undefined;
+  }
+
+  /** SELECT one row by primary key (always SQL); an object already in the identity map gets its unloaded columns filled. */
+  private async fetchByKey(mapper: Mapper, parts: readonly unknown[]): Promise<object | undefined> {
     const cols = mapper.columns.map((_, i) => i);
     const where = and(...mapper.primaryKeyIndexes.map((i, j) => mapper.columns[i]!.eq(parts[j] as never)));
     const node: SelectNode = {
@@ -267,8 +273,7 @@ export class Session implements SessionHooks {
     };
     const result = await this.run(node);
     if (result.rows.length === 0) return undefined;
-    const obj = hydrateRow(this.loaderContext(), entityShape(mapper, cols, 0), result.rows[0]!, new LoadGroup());
-    return obj as Instance<M> | undefined;
+    return hydrateRow(this.loaderContext(), entityShape(mapper, cols, 0), result.rows[0]!, new LoadGroup());
   }
 
   /**
@@ -287,8 +292,8 @@ export class Session implements SessionHooks {
     const slotIndex = state.mapper.relationshipIndex(attr);
     const existing = state.slots?.[slotIndex];
     if (existing?.loaded) return existing.value;
-    const strategy = attr.lazy;
-    if (strategy === 'raise' || state.group?.raise?.has(attr.key)) throw new RaiseLoadError(state.mapper.name, attr.key);
+    const strategy = state.group ? state.group.strategyFor(attr) : attr.lazy;
+    if (strategy === 'raise') throw new RaiseLoadError(state.mapper.name, attr.key);
     if (strategy === 'noload') {
       state.setLoaded(attr, attr.many ? [] : null);
       return state.slots![slotIndex]!.value;
@@ -312,10 +317,11 @@ export class Session implements SessionHooks {
       return state.slots![slotIndex]!.value;
     }
     if (this.autoflush) await this.flush();
-    const batch = this.batchLazyLoads && attr.options.batch !== false && !state.group?.noBatch?.has(attr.key);
+    const batch = this.batchLazyLoads && attr.options.batch !== false && state.group?.batch !== false && !state.group?.noBatch?.has(attr.key);
     const parents = batch && state.group ? state.group.states.filter((s) => s.mapper === state.mapper && s.status === 'persistent' && s.session === this) : [state];
     if (!parents.includes(state)) parents.push(state);
     await loadRelated(this.loaderContext(), attr, parents);
+    populateReverse(attr, parents);
     return state.slots![slotIndex]!.value;
   }
 
@@ -328,7 +334,11 @@ export class Session implements SessionHooks {
     if (this.flushing) return;
     if (this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) return;
     this.flushing = true;
+    // Diagnostics: the stack must be taken before the first await, while the caller's frame is on it.
+    const trace = ormHooks.active ? ormTrace() : undefined;
     const conn = await this.connection();
+    const startedAt = trace ? performance.now() : 0;
+    if (trace) ormHooks.emit('flush', flushEvent(trace, this, conn, this.pending.size, this.dirty.size, this.deleted));
     // A failure rolls back to before this flush: the transaction itself when it is the first, else a savepoint.
     const savepoint = this.flushCount > 0 ? `athanor_flush_${++this.savepointCounter}` : undefined;
     const pendingBefore = new Set(this.pending);
@@ -346,6 +356,7 @@ export class Session implements SessionHooks {
       restoreSet(this.dirty, dirtyBefore);
       restoreSet(this.deleted, deletedBefore);
       this.flushing = false;
+      if (trace) ormHooks.emit('flushed', { session: this, connectionId: connectionIdOf(conn), ok: false, durationMs: performance.now() - startedAt });
       try {
         if (savepoint) await conn.rollbackToSavepoint(savepoint);
         else await this.endTransaction('rollback', false);
@@ -357,12 +368,15 @@ export class Session implements SessionHooks {
     uow.commitMemory();
     this.flushCount++;
     this.flushing = false;
+    if (trace) ormHooks.emit('flushed', { session: this, connectionId: connectionIdOf(conn), ok: true, durationMs: performance.now() - startedAt });
   }
 
   /** Flush, then commit the transaction. */
   async commit(): Promise<void> {
     this.checkOpen();
+    const caller = ormHooks.active ? lazyCaller() : undefined;
     await this.flush();
+    if (caller && this.conn) ormHooks.emit('commit', { session: this, connectionId: connectionIdOf(this.conn), callerLocation: caller.callerLocation });
     if (this.conn) await this.endTransaction('commit', true);
   }
 
@@ -392,8 +406,12 @@ export class Session implements SessionHooks {
     this.closed = true;
   }
 
+  /** Remember how an object was before this transaction changed it (values before unflushed changes). */
   private logForTransaction(st: InstanceState): void {
-    if (!this.txLog.has(st)) this.txLog.set(st, { values: [...st.values], status: st.status, key: st.key });
+    if (this.txLog.has(st)) return;
+    const values = [...st.values];
+    if (st.original) for (const [i, v] of st.original) values[i] = v;
+    this.txLog.set(st, { values, status: st.status, key: st.key });
   }
 
   private async endTransaction(how: 'commit' | 'rollback', restoreMemory: boolean): Promise<void> {
@@ -408,7 +426,12 @@ export class Session implements SessionHooks {
     } finally {
       await conn.release();
     }
-    if (how === 'rollback' && restoreMemory) this.restoreAfterRollback();
+    if (how === 'rollback' && restoreMemory) {
+      // Unflushed changes are discarded too.
+      for (const st of this.dirty) this.logForTransaction(st);
+      for (const st of this.pending) this.logForTransaction(st);
+      this.restoreAfterRollback();
+    }
     this.txLog.clear();
   }
 
@@ -447,7 +470,7 @@ export class Session implements SessionHooks {
     st.original = undefined;
     this.dirty.delete(st);
     st.dirty = false;
-    const found = await this.get(st.mapper.model, st.mapper.primaryKeyIndexes.map((i) => st.values[i]));
+    const found = await this.fetchByKey(st.mapper, st.mapper.primaryKeyIndexes.map((i) => st.values[i]));
     if (!found) throw new InvalidRequestError(`refresh(): ${st.mapper.name}(${String(st.key)}) no longer exists`);
   }
 

@@ -11,7 +11,7 @@ import { checkColumnValue } from '../core/schema/validate.js';
 import { Collection, UnloadedRelation, type CollectionOwner } from './collection.js';
 import { InvalidRequestError, NotLoadedError, RaiseLoadError } from './errors.js';
 import type { Mapper } from './mapper.js';
-import type { RelationshipAttribute } from './relationship.js';
+import type { LoadStrategy, RelationshipAttribute } from './relationship.js';
 
 /** The symbol under which every mapped object keeps its state. */
 export const STATE: unique symbol = Symbol('athanor.state');
@@ -38,6 +38,16 @@ export class LoadGroup {
   raise: ReadonlySet<string> | undefined;
   /** Relationship keys whose lazy loads must not batch over siblings. */
   noBatch: ReadonlySet<string> | undefined;
+  /** False when no lazy load of these objects batches over siblings (`noBatch()` query option). */
+  batch = true;
+  /** Per-query strategy overrides (`raiseLoad`, `lazyLoad`, ...) by relationship key. */
+  strategies: Map<string, LoadStrategy> | undefined;
+
+  /** The strategy a lazy load of `attr` on these objects follows. */
+  strategyFor(attr: RelationshipAttribute): LoadStrategy {
+    if (this.raise?.has(attr.key)) return 'raise';
+    return this.strategies?.get(attr.key) ?? attr.lazy;
+  }
 }
 
 /** A relationship's value on one object. @internal */
@@ -162,7 +172,8 @@ export class InstanceState implements CollectionOwner {
       if (!s.handle) s.handle = new UnloadedRelation<object>(this, attr.key);
       return s.handle;
     }
-    if (this.group?.raise?.has(attr.key) || attr.lazy === 'raise' || attr.lazy === 'raiseOnSql') {
+    const strategy = this.group ? this.group.strategyFor(attr) : attr.lazy;
+    if (strategy === 'raise' || strategy === 'raiseOnSql') {
       throw new RaiseLoadError(this.mapper.name, attr.key);
     }
     throw new NotLoadedError(this.mapper.name, attr.key);

@@ -29,6 +29,13 @@ export interface References {
   readonly __references: true;
 }
 
+/**
+ * Any column. Annotate a `references()` thunk with it when two tables refer to
+ * each other, so TypeScript need not infer one table's type from the other's:
+ * `.references((): AnyColumn => player.c.id)`.
+ */
+export type AnyColumn = Column<unknown>;
+
 /** A table's own columns, handed to a `references()` thunk for self-references. */
 export type SelfColumns = Readonly<Record<string, Column<unknown>>>;
 

@@ -36,7 +36,7 @@ function allColumns(mapper: Mapper): number[] {
   return mapper.columns.map((_, i) => i);
 }
 
-function keyOf(values: readonly unknown[]): unknown {
+export function keyOf(values: readonly unknown[]): unknown {
   if (values.length === 1) return values[0];
   return values.map((v) => (v instanceof Date ? v.toISOString() : String(v))).join('\u0000');
 }
@@ -75,7 +75,7 @@ function selectNode(items: SelectItemNode[], from: SelectNode['from'], joins: Se
   };
 }
 
-function chunks<T>(items: readonly T[], size: number): T[][] {
+export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
@@ -207,7 +207,8 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
         for (const parent of byKey.get(keyOf(link)) ?? []) collected.get(parent)!.push(child);
       }
     }
-    for (const [parent, children] of collected) parent.setLoaded(attr, children);
+    // A to-one held by the child (one-to-one) takes its single row.
+    for (const [parent, children] of collected) parent.setLoaded(attr, attr.many ? children : (children[0] ?? null));
   }
   if (hooks.loaded && loadedChildren.length > 0) await hooks.loaded(loadedChildren);
 }
@@ -223,4 +224,38 @@ function placeKey(mapper: Mapper, key: readonly unknown[]): unknown[] {
   const values = new Array<unknown>(mapper.columns.length);
   mapper.primaryKeyIndexes.forEach((pk, i) => (values[pk] = key[i]));
   return values;
+}
+
+/**
+ * After a one-to-many collection is loaded, point each child's back-populated
+ * to-one at its parent (it is that parent by construction), so reading
+ * `song.artist` after loading `artist.songs` needs no load.
+ */
+export function populateReverse(attr: RelationshipAttribute, parents: readonly InstanceState[]): void {
+  const { reverse, direction } = attr.r;
+  if (!reverse || reverse.many || direction !== 'oneToMany') return;
+  const index = attr.r.target.relationshipIndex(reverse);
+  for (const p of parents) {
+    const slot = p.slots?.[p.mapper.relationshipIndex(attr)];
+    if (!slot?.loaded) continue;
+    for (const child of slot.value as readonly object[]) {
+      const cst = (child as { [STATE]: InstanceState })[STATE];
+      if (!cst.slots?.[index]?.loaded) cst.setLoaded(reverse, p.obj);
+    }
+  }
+}
+
+/** The objects a relationship holds for these parents (loaded slots only), each once. */
+export function childrenOf(attr: RelationshipAttribute, parents: readonly InstanceState[]): InstanceState[] {
+  const seen = new Set<InstanceState>();
+  for (const p of parents) {
+    const slot = p.slots?.[p.mapper.relationshipIndex(attr)];
+    if (!slot?.loaded || !slot.value) continue;
+    if (attr.many) {
+      for (const c of slot.value as readonly object[]) seen.add((c as { [STATE]: InstanceState })[STATE]);
+    } else {
+      seen.add((slot.value as { [STATE]: InstanceState })[STATE]);
+    }
+  }
+  return [...seen];
 }

@@ -153,8 +153,19 @@ export class UnitOfWork {
     for (const children of this.fkWrites.keys()) involved.add(children.mapper);
     const order = this.mapperOrder(involved);
 
+    // Rows of tables nothing here points at can go before the inserts: replacing a
+    // one-to-one child (unique foreign key) must free the key before the new row takes it.
+    const referenced = new Set<Table>();
+    for (const m of involved) for (const fk of m.table.foreignKeys) referenced.add(fk.targetColumns()[0]!.table as Table);
+    const deletedEarly = new Set<Mapper>();
+
     // Inserts and updates, parents first.
     for (const mapper of order) {
+      if (!referenced.has(mapper.table) && this.linkClears.length === 0 && this.nullOuts.length === 0) {
+        const early = [...deleted].filter((s) => s.mapper === mapper && s.status === 'persistent');
+        if (early.length > 0) await deleteStates(ctx, mapper, early);
+        deletedEarly.add(mapper);
+      }
       const toInsert = pending.filter((s) => s.mapper === mapper);
       if (toInsert.length > 0) await this.insertInLevels(mapper, toInsert);
       this.applyFkWrites(mapper, undefined);
@@ -170,6 +181,7 @@ export class UnitOfWork {
     for (const { attr, parents } of this.linkClears) await this.clearLinks(attr, parents);
     for (const { attr, parents } of this.nullOuts) await this.nullOutChildren(attr, parents);
     for (const mapper of [...order].reverse()) {
+      if (deletedEarly.has(mapper)) continue;
       const toDelete = [...deleted].filter((s) => s.mapper === mapper && s.status === 'persistent');
       if (toDelete.length > 0) await deleteStates(ctx, mapper, toDelete);
     }

@@ -19,13 +19,74 @@ import { cast, param, tuple } from '../../core/sql/functions.js';
 import type { CaseNode, ExprNode, InsertNode, SelectItemNode } from '../../core/sql/nodes.js';
 import { identifier, sql, type RawSql } from '../../core/sql/raw.js';
 import { deleteFrom, update } from '../../core/sql/dml.js';
-import { InvalidRequestError, StaleDataError } from '../errors.js';
+import { FlushIntegrityError, InvalidRequestError, StaleDataError } from '../errors.js';
+import { IntegrityError } from '../../core/errors.js';
 import type { Mapper } from '../mapper.js';
 import type { RawResult } from '../port.js';
 import { sameValue, type InstanceState } from '../state.js';
 import type { Dialect } from '../../core/dialects/dialect.js';
 import type { CompiledStatement } from '../../core/compiler/compiled.js';
 import { decodersFor } from '../loading/hydrate.js';
+
+/**
+ * Run a statement writing `states`' rows; a constraint violation is re-raised
+ * naming the object(s) it was about, found from the values the database quotes.
+ */
+async function execFor(ctx: PersistContext, compiled: CompiledStatement, mapper: Mapper, states: readonly InstanceState[]): Promise<RawResult> {
+  try {
+    return await ctx.exec(compiled);
+  } catch (error) {
+    if (!(error instanceof IntegrityError)) throw error;
+    const culprits = findCulprits(error, mapper, states);
+    const shown = culprits.slice(0, 3).map(describeObject).join('; ');
+    const description =
+      culprits.length === 1
+        ? shown
+        : `${culprits.length} ${mapper.name} object(s)${culprits.length > 3 ? `, first: ${shown}` : `: ${shown}`}`;
+    throw new FlushIntegrityError(error, culprits.map((s) => s.obj), description);
+  }
+}
+
+function findCulprits(error: IntegrityError, mapper: Mapper, states: readonly InstanceState[]): readonly InstanceState[] {
+  const cause = error.cause as { detail?: unknown; message?: unknown } | undefined;
+  const detail = typeof cause?.detail === 'string' ? cause.detail : '';
+  const message = typeof cause?.message === 'string' ? cause.message : '';
+  // PostgreSQL: Key (label)=(dup) already exists. / Key (artist_id)=(999) is not present in table ...
+  const pg = /Key \((.+?)\)=\((.*?)\)/.exec(detail);
+  let wanted: { columns: string[]; values: string[] } | undefined;
+  if (pg) wanted = { columns: pg[1]!.split(', '), values: pg[2]!.split(', ') };
+  // MySQL/MariaDB: Duplicate entry 'dup' for key 'label'
+  const my = /Duplicate entry '(.*)' for key/.exec(message);
+  const matches = (st: InstanceState): boolean => {
+    if (wanted) {
+      return wanted.columns.every((name, i) => {
+        const col = mapper.columns.findIndex((c) => c.name === name);
+        return col >= 0 && String(st.values[col]) === wanted!.values[i];
+      });
+    }
+    if (my) return mapper.columns.some((_, i) => String(st.values[i]) === my[1]);
+    if (error.kind === 'notNull' && error.column) {
+      const col = mapper.columns.findIndex((c) => c.name === error.column);
+      return col >= 0 && (st.values[col] === null || st.values[col] === undefined);
+    }
+    return false;
+  };
+  const found = states.filter(matches);
+  return found.length > 0 ? found : states;
+}
+
+function describeObject(st: InstanceState): string {
+  const m = st.mapper;
+  const key = m.primaryKeyIndexes.map((i) => st.values[i]);
+  const shown = m.columns
+    .map((c, i) => [c.key, st.values[i]] as const)
+    .filter(([, v]) => v !== undefined && v !== null && (typeof v !== 'string' || v.length < 40))
+    .slice(0, 4)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
+  const known = key.every((k) => k !== undefined && k !== null);
+  return `${m.name}(${known ? key.join(', ') : 'pending'}${shown ? `; ${shown}` : ''})`;
+}
 
 export interface PersistContext {
   readonly dialect: Dialect;
@@ -103,8 +164,8 @@ export async function insertStates(ctx: PersistContext, mapper: Mapper, states: 
         onConflict: undefined,
         returning: caps.returning.insert ? returned.map((i) => returningItem(cols[i]!)) : [],
       };
-      const result = await ctx.exec(ctx.dialect.compile(node));
       for (const st of part) ctx.track(st);
+      const result = await execFor(ctx, ctx.dialect.compile(node), mapper, part);
       if (returned.length === 0) continue;
       if (caps.returning.insert) {
         if (result.rows.length !== part.length) {
@@ -195,7 +256,7 @@ export async function updateStates(ctx: PersistContext, mapper: Mapper, states: 
         const set: Record<string, unknown> = {};
         for (const i of indexes) set[cols[i]!.key] = first.values[i];
         const stmt = update(mapper.table).set(set).where(pkPredicate(mapper, part, false));
-        const result = await ctx.exec(ctx.dialect.compile(stmt.node));
+        const result = await execFor(ctx, ctx.dialect.compile(stmt.node), mapper, part);
         checkCount(mapper, 'UPDATE', part.length, result.rowCount);
       }
       continue;
@@ -204,7 +265,7 @@ export async function updateStates(ctx: PersistContext, mapper: Mapper, states: 
     parts = chunk(group, Math.floor((caps.maxBindParameters - 10) / perRow));
     for (const part of parts) {
       const compiled = caps.updateFromValues ? updateFromValues(ctx.dialect, mapper, indexes, part) : updateWithCase(ctx.dialect, mapper, indexes, part);
-      const result = await ctx.exec(compiled);
+      const result = await execFor(ctx, compiled, mapper, part);
       checkCount(mapper, 'UPDATE', part.length, result.rowCount);
     }
     if (versioned) for (const st of group) st.values[vi] = Number(originalVersion(st)) + 1;
@@ -299,7 +360,7 @@ export async function deleteStates(ctx: PersistContext, mapper: Mapper, states: 
   const width = mapper.primaryKeyIndexes.length + (versioned ? 1 : 0);
   for (const part of chunk(states, Math.floor((ctx.dialect.capabilities.maxBindParameters - 10) / width))) {
     const where = versioned ? versionedKeys(mapper, part) : pkPredicate(mapper, part, false);
-    const result = await ctx.exec(ctx.dialect.compile(deleteFrom(mapper.table).where(where).node));
+    const result = await execFor(ctx, ctx.dialect.compile(deleteFrom(mapper.table).where(where).node), mapper, part);
     checkCount(mapper, 'DELETE', part.length, result.rowCount);
   }
 }

@@ -147,7 +147,8 @@ class MysqlDdlCompiler extends DdlCompiler {
   protected override dropForeignKey(fk: ForeignKeyDef, options: DropOptions): string {
     const t = fk.columns[0]!.table as Table;
     const ie = options.ifExists ? 'IF EXISTS ' : '';
-    return `ALTER TABLE ${this.tableName(t)} DROP FOREIGN KEY ${ie}${this.q(fk.name)}`;
+    // MariaDB 10.5+: both IF EXISTS forms, so dropping a schema that is half there works.
+    return `ALTER TABLE ${ie}${this.tableName(t)} DROP FOREIGN KEY ${ie}${this.q(fk.name)}`;
   }
   protected override defaultExpression(node: import('../../sql/nodes.js').ExprNode): string {
     // TEXT/JSON defaults must be expressions in parentheses on MySQL; literals are fine bare elsewhere.

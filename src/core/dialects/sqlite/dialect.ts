@@ -3,8 +3,10 @@
  *
  * SQLite has no boolean, date or decimal storage classes: booleans are 0/1,
  * timestamps are ISO-8601 UTC text, dates `YYYY-MM-DD` text, JSON text.
- * Numerics keep NUMERIC affinity (so they sort and sum as numbers) and come
- * back as strings formatted to the declared scale.
+ * Numerics of up to 15 digits keep NUMERIC affinity (so they sort and sum as
+ * numbers: SQLite keeps 15 significant digits, so such values round-trip);
+ * wider ones are stored as TEXT, because NUMERIC affinity would round them to
+ * a double. Both come back as strings formatted to the declared scale.
  */
 
 import type { Column } from '../../schema/column.js';
@@ -42,6 +44,18 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   onConflict: true,
   returningPreservesOrder: true,
 } as const);
+
+/** Significant digits SQLite keeps when it turns decimal text into a REAL. */
+const EXACT_DIGITS = 15;
+
+/** `'5'` -> `'5.0000'` for scale 4, as the other databases return it; longer fractions are left alone. */
+function padScale(text: string, scale: number): string {
+  const m = /^([+-]?\d+)(?:\.(\d*))?$/.exec(text);
+  if (!m) return text;
+  const fraction = m[2] ?? '';
+  if (fraction.length >= scale) return text;
+  return scale === 0 ? m[1]! : `${m[1]}.${fraction.padEnd(scale, '0')}`;
+}
 
 class SqliteCompiler extends SqlCompiler {
   /** SQLite needs a LIMIT before OFFSET; -1 means no limit. */
@@ -93,8 +107,8 @@ export class SqliteDialect extends Dialect {
       case 'timestamptz':
         return value instanceof Date ? value.toISOString() : value;
       case 'numeric':
-        // NUMERIC affinity stores what fits exactly as a number; send text so nothing is rounded on the way in.
-        return typeof value === 'bigint' ? value.toString() : value;
+        // Text, so a TEXT-affinity column keeps every digit (a NUMERIC one converts it back to a number).
+        return typeof value === 'bigint' || typeof value === 'number' ? String(value) : value;
       default:
         break;
     }
@@ -118,7 +132,7 @@ export class SqliteDialect extends Dialect {
         return (raw) => {
           if (typeof raw === 'number') return scale !== undefined ? raw.toFixed(scale) : String(raw);
           if (typeof raw === 'bigint') return raw.toString();
-          return raw;
+          return typeof raw === 'string' && scale !== undefined ? padScale(raw, scale) : raw;
         };
       }
       case 'bigint':
@@ -158,7 +172,9 @@ export class SqliteDialect extends Dialect {
       case 'double':
         return 'REAL';
       case 'numeric':
-        return type.precision !== undefined && context === 'ddl' ? `NUMERIC(${type.precision}, ${type.scale ?? 0})` : 'NUMERIC';
+        if (context === 'cast' || type.precision === undefined) return 'NUMERIC';
+        // TEXT affinity keeps every digit; it compares and sorts as text.
+        return type.precision > EXACT_DIGITS ? 'TEXT' : `NUMERIC(${type.precision}, ${type.scale ?? 0})`;
       case 'date':
         return context === 'cast' ? 'TEXT' : 'DATE';
       case 'timestamp':

@@ -1,0 +1,81 @@
+/**
+ * One system, one dialect, one workload, in a process of its own so its heap
+ * and its JIT state are its own: warm up, run, count statements, report.
+ */
+
+import { performance } from 'node:perf_hooks';
+import { openRawDb } from './raw-db.js';
+import { statementCounter } from './counter.js';
+import { beforeRun, verifyAfter } from './hooks.js';
+import { Pending } from './system.js';
+import { systemNamed } from './systems.js';
+import { urlFor, type DialectId } from './targets.js';
+import { sizesAt, type WorkloadId } from './workloads.js';
+
+export interface Task {
+  readonly system: string;
+  readonly workload: WorkloadId;
+  readonly dialect: DialectId;
+  readonly scale: number;
+  readonly warmup: number;
+  readonly repeats: number;
+}
+
+export interface TaskResult {
+  readonly status: 'ok' | 'pending' | 'unsupported' | 'error';
+  readonly timesMs: number[];
+  readonly statements: number | null;
+  readonly peakRssMb: number;
+  readonly check: number | null;
+  readonly message?: string;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function runTask(task: Task): Promise<TaskResult> {
+  const sizes = sizesAt(task.scale);
+  const db = await openRawDb(task.dialect, task.scale);
+  const peak = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+  try {
+    const counter = await statementCounter(db);
+    const { open } = await systemNamed(task.system).load();
+    const system = await open({ dialect: task.dialect, url: urlFor(task.dialect, task.scale), sizes });
+    try {
+      const fn = system.workloads[task.workload];
+      if (!fn) return { status: 'unsupported', timesMs: [], statements: null, peakRssMb: peak(), check: null };
+      const timesMs: number[] = [];
+      let statements = 0;
+      let check: number | null = null;
+      for (let i = 0; i < task.warmup + task.repeats; i++) {
+        await beforeRun(task.workload, db, sizes);
+        gc?.();
+        await counter.take();
+        const t0 = performance.now();
+        check = await fn({ sizes, iteration: i });
+        const elapsed = performance.now() - t0;
+        statements = Math.max(statements, await counter.take());
+        await verifyAfter(task.workload, db, sizes, i);
+        if (i >= task.warmup) timesMs.push(elapsed);
+      }
+      return { status: 'ok', timesMs, statements, peakRssMb: peak(), check };
+    } finally {
+      await system.close();
+    }
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const status = error instanceof Pending ? 'pending' : 'error';
+    return { status, timesMs: [], statements: null, peakRssMb: peak(), check: null, message };
+  } finally {
+    await db.close();
+  }
+}
+
+process.once('message', (task: Task) => {
+  runTask(task).then(
+    (result) => process.send!(result, () => process.exit(0)),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+});

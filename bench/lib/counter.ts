@@ -1,0 +1,113 @@
+/**
+ * Statement counting, the same way for every system on a dialect:
+ * PostgreSQL from pg_stat_statements deltas (the server's own view, whatever
+ * library sent the statement); SQLite and MySQL-family by wrapping the wire
+ * libraries' execute methods, in every copy of them installed (a peer may
+ * bring its own copy of better-sqlite3).
+ */
+
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import type { RawDb } from './raw-db.js';
+import { BENCH_ROOT, REPO_ROOT } from './targets.js';
+
+export interface StatementCounter {
+  /** Statements executed since the previous call. */
+  take(): Promise<number>;
+}
+
+let executed = 0;
+
+/** Directories whose node_modules may hold a copy of a driver. */
+const HOLDERS = [
+  REPO_ROOT,
+  BENCH_ROOT,
+  `${BENCH_ROOT}node_modules/@mikro-orm/better-sqlite/`,
+  `${BENCH_ROOT}node_modules/@prisma/adapter-better-sqlite3/`,
+];
+
+function copiesOf(pkg: string): unknown[] {
+  const seen = new Set<unknown>();
+  for (const dir of HOLDERS) {
+    if (!existsSync(`${dir}package.json`)) continue;
+    try {
+      seen.add(createRequire(`${dir}package.json`)(pkg));
+    } catch {
+      // not installed there
+    }
+  }
+  return [...seen];
+}
+
+type Proto = Record<string, unknown>;
+
+function wrap(proto: Proto | undefined, methods: readonly string[]): void {
+  if (!proto) return;
+  for (const name of methods) {
+    const original = proto[name];
+    if (typeof original !== 'function' || (original as { counted?: boolean }).counted) continue;
+    const counted = function (this: unknown, ...args: unknown[]): unknown {
+      executed++;
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    };
+    (counted as { counted?: boolean }).counted = true;
+    proto[name] = counted;
+  }
+}
+
+function wrapSqlite(): void {
+  for (const mod of copiesOf('better-sqlite3')) {
+    const Db = mod as new (path: string) => { prepare(sql: string): object; close(): void };
+    const probe = new Db(':memory:');
+    const statementProto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Proto;
+    probe.close();
+    wrap(statementProto, ['run', 'get', 'all', 'iterate']);
+    wrap(Db.prototype as unknown as Proto, ['exec']);
+  }
+  for (const mod of copiesOf('sqlite3')) {
+    const m = mod as { Database?: { prototype: Proto }; Statement?: { prototype: Proto } };
+    wrap(m.Database?.prototype, ['run', 'get', 'all', 'each', 'exec']);
+    wrap(m.Statement?.prototype, ['run', 'get', 'all', 'each']);
+  }
+}
+
+function wrapMysql(): void {
+  for (const mod of copiesOf('mysql2')) {
+    const m = mod as { Connection?: { prototype: Proto } };
+    let proto = m.Connection?.prototype;
+    // query/execute live on a base class in recent mysql2: wrap where they are defined.
+    while (proto && !Object.prototype.hasOwnProperty.call(proto, 'query')) proto = Object.getPrototypeOf(proto) as Proto;
+    wrap(proto, ['query', 'execute']);
+  }
+}
+
+export async function statementCounter(db: RawDb): Promise<StatementCounter> {
+  if (db.dialect === 'postgres') {
+    const read = async (): Promise<number> => {
+      const rows = await db.query(
+        'SELECT coalesce(sum(calls), 0)::bigint AS n FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())',
+      );
+      return Number(rows[0]!.n);
+    };
+    let last = await read();
+    return {
+      take: async () => {
+        const now = await read();
+        // The previous reading is itself a statement in `now`.
+        const delta = now - last - 1;
+        last = now;
+        return delta;
+      },
+    };
+  }
+  if (db.dialect === 'sqlite') wrapSqlite();
+  else wrapMysql();
+  let last = executed;
+  return {
+    take: async () => {
+      const delta = executed - last;
+      last = executed;
+      return delta;
+    },
+  };
+}
