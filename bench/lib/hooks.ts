@@ -6,7 +6,7 @@
 
 import type { RawDb } from './raw-db.js';
 import { seedDeletes } from './schema.js';
-import { CHILDREN_PER_PARENT, type Sizes, type WorkloadId } from './workloads.js';
+import type { Sizes, WorkloadId } from './workloads.js';
 
 export async function beforeRun(w: WorkloadId, db: RawDb, s: Sizes): Promise<void> {
   switch (w) {
@@ -43,11 +43,8 @@ export async function verifyAfter(w: WorkloadId, db: RawDb, s: Sizes, iteration:
     case 'import':
       return expect('rows imported', 'SELECT count(*) FROM import_row', s.imported);
     case 'unit-of-work':
-      return expect('children linked to their parent', 'SELECT count(*) FROM uow_child c JOIN uow_parent p ON p.id = c.parent_id', s.pairs * 1);
+      return expect('children linked to their parent', 'SELECT count(*) FROM uow_child c JOIN uow_parent p ON p.id = c.parent_id', s.pairs);
     default:
       return;
   }
 }
-
-export const PAIRS_CHILDREN = 1;
-export const DELETE_CHILDREN = CHILDREN_PER_PARENT;

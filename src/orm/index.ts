@@ -6,3 +6,28 @@ export { Session, type SessionOptions } from './session.js';
 export { Database, database } from './database.js';
 export { mapperOf, isModel, Mapper } from './mapper.js';
 export * from './errors.js';
+export { Query, type JoinTarget, type EntityStreamOptions } from './query/query.js';
+export { ProjectionQuery } from './query/projection.js';
+export { aliased, type AliasedModel, type ModelColumns } from './query/aliased.js';
+export type { BulkOptions, BulkValues } from './query/bulk.js';
+export {
+  joinedLoad,
+  selectinLoad,
+  subqueryLoad,
+  immediateLoad,
+  lazyLoad,
+  noLoad,
+  raiseLoad,
+  defer,
+  undefer,
+  loadOnly,
+  noBatch,
+  LoadOption,
+  ColumnsOption,
+  BatchOption,
+  type Loaded,
+  type OptionsOverlay,
+  type PathOverlay,
+  type QueryOption,
+} from './query/options.js';
+export { serialize, type SerializeShape } from './loading/serialize.js';

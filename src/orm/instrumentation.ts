@@ -22,8 +22,8 @@ export type FlushTrigger = 'explicit' | 'commit' | 'autoflush';
 export interface FlushEvent {
   /** The Session (typed loosely so diagnostics need not import it). */
   readonly session: object;
-  /** Server id of the session's connection: ties the flush to its transaction's statements. */
-  readonly connectionId: number | undefined;
+  /** `engineId:connectionId` of the session's transaction: ties the flush to its statements' events. */
+  readonly transactionKey: string | undefined;
   readonly pending: number;
   readonly dirty: number;
   /** Mappers of the objects the application marked for deletion, with how many of each. */
@@ -36,7 +36,7 @@ export interface FlushEvent {
 /** A flush ended (`ok` false when it failed and was undone). */
 export interface FlushedEvent {
   readonly session: object;
-  readonly connectionId: number | undefined;
+  readonly transactionKey: string | undefined;
   readonly ok: boolean;
   readonly durationMs: number;
 }
@@ -44,7 +44,7 @@ export interface FlushedEvent {
 /** `session.commit()` is about to send COMMIT (after its flush). Throwing here aborts the commit. */
 export interface CommitEvent {
   readonly session: object;
-  readonly connectionId: number | undefined;
+  readonly transactionKey: string | undefined;
   readonly callerLocation: string | undefined;
 }
 
@@ -70,6 +70,8 @@ export interface ResultAccess {
  */
 export interface QueryResultEvent {
   readonly session: object;
+  /** {@link sessionTransactionKey} of the session. */
+  readonly transactionKey: string | undefined;
   readonly mapper: Mapper;
   /** The root objects returned (deduplicated). */
   readonly objects: readonly object[];
@@ -141,10 +143,26 @@ export class OrmHooks {
 /** The process-wide ORM hooks. */
 export const ormHooks = new OrmHooks();
 
-/** @internal The server id of a session connection (a Core `Connection` has `id`). */
-export function connectionIdOf(conn: object | undefined): number | undefined {
-  const id = (conn as { id?: unknown } | undefined)?.id;
-  return typeof id === 'number' ? id : undefined;
+/**
+ * @internal `engineId:connectionId` for a session's connection: the same key
+ * diagnostics build from statement events (`e.engineId`, `e.connectionId`).
+ * Read structurally: the engine (`id`) and Core's `Connection` (`id`) have
+ * them, test doubles may not.
+ */
+export function transactionKeyOf(source: object | undefined, conn: object | undefined): string | undefined {
+  const engineId = (source as { id?: unknown } | undefined)?.id;
+  const connectionId = (conn as { id?: unknown } | undefined)?.id;
+  return typeof engineId === 'number' && typeof connectionId === 'number' ? `${engineId}:${connectionId}` : undefined;
+}
+
+/**
+ * @internal The transaction key of a session (undefined before it opened its
+ * connection), for the query code's {@link QueryResultEvent}.
+ */
+export function sessionTransactionKey(session: object): string | undefined {
+  // The session's `source` and `conn` are private to it; diagnostics only need their ids.
+  const s = session as { source?: object; conn?: object };
+  return transactionKeyOf(s.source, s.conn);
 }
 
 /** @internal The caller of the current ORM call, computed on first read. */
@@ -182,7 +200,7 @@ export function ormTrace(): Error {
 export function flushEvent(
   stack: Error,
   session: object,
-  conn: object | undefined,
+  transactionKey: string | undefined,
   pending: number,
   dirty: number,
   deleted: Iterable<{ readonly mapper: Mapper }>,
@@ -193,7 +211,7 @@ export function flushEvent(
   let trigger: FlushTrigger | undefined;
   return {
     session,
-    connectionId: connectionIdOf(conn),
+    transactionKey,
     pending,
     dirty,
     deleted: byMapper,

@@ -30,7 +30,11 @@ import type { ModelCtor, RelationshipAttribute } from './relationship.js';
 import { InstanceState, LoadGroup, NOT_LOADED, STATE, maybeState, stateOf, type SessionHooks } from './state.js';
 import { UnitOfWork, type FlushContext } from './unit-of-work/flush.js';
 import { Query } from './query/query.js';
-import { connectionIdOf, flushEvent, lazyCaller, ormHooks, ormTrace } from './instrumentation.js';
+import { ProjectionQuery } from './query/projection.js';
+import { Column } from '../core/schema/column.js';
+import type { Table } from '../core/schema/table.js';
+import { select, SelectStatement, type RowOfItems, type SelectItem } from '../core/sql/select.js';
+import { flushEvent, lazyCaller, ormHooks, ormTrace, transactionKeyOf } from './instrumentation.js';
 import { compileExecutable } from '../core/engine/runner.js';
 import type { Executable, RowOfStatement } from '../core/engine/result.js';
 
@@ -163,6 +167,29 @@ export class Session implements SessionHooks {
     this.cascade(st, (child) => this.expunge(child), 'expunge');
   }
 
+  /**
+   * @internal Drop an unchanged object from the identity map (streaming with
+   * `clearIdentityMap`); objects with unflushed changes stay.
+   */
+  release(obj: object): void {
+    const st = stateOf(obj);
+    if (st.session !== this || st.status !== 'persistent' || this.dirty.has(st) || this.deleted.has(st)) return;
+    this.identityMap.remove(st.mapper, st.key);
+    st.status = 'detached';
+    st.session = undefined;
+  }
+
+  /** @internal A bulk DELETE removed this object's row: it leaves the session. */
+  forgetDeleted(st: InstanceState): void {
+    if (st.session !== this) return;
+    this.identityMap.remove(st.mapper, st.key);
+    this.dirty.delete(st);
+    this.deleted.delete(st);
+    st.status = 'detached';
+    st.session = undefined;
+    st.dirty = false;
+  }
+
   /** @internal SessionHooks */
   markDirty(state: InstanceState): void {
     if (state.session !== this) return;
@@ -232,6 +259,23 @@ export class Session implements SessionHooks {
   query<M extends ModelCtor>(model: M): Query<M> {
     this.checkOpen();
     return new Query<M>(this, mapperOf(model));
+  }
+
+  /**
+   * A projection without an entity query: plain typed rows, FROM taken from
+   * the first column's table. Add joins with `s.query(Model).join(...).select(...)`.
+   * ```ts
+   * await s.select(User.username, User.email).where(User.acctActive.eq(true)).all();
+   * // SELECT "user"."username", "user"."email" FROM "user" WHERE "user"."acct_active" = ?
+   * ```
+   */
+  select<I extends SelectItem[]>(...items: I): ProjectionQuery<RowOfItems<I>> {
+    this.checkOpen();
+    const first = items.find((i): i is Column<unknown> & SelectItem => i instanceof Column);
+    if (!first) throw new InvalidRequestError('session.select() needs a column among its items to find FROM; use s.query(Model).select(...) otherwise');
+    const table = first.table as Table;
+    const node: SelectNode = { ...select(...items).queryNode, from: [table.fromNode] };
+    return new ProjectionQuery<RowOfItems<I>>(this, new SelectStatement<RowOfItems<I>>(node));
   }
 
   /**
@@ -338,7 +382,7 @@ export class Session implements SessionHooks {
     const trace = ormHooks.active ? ormTrace() : undefined;
     const conn = await this.connection();
     const startedAt = trace ? performance.now() : 0;
-    if (trace) ormHooks.emit('flush', flushEvent(trace, this, conn, this.pending.size, this.dirty.size, this.deleted));
+    if (trace) ormHooks.emit('flush', flushEvent(trace, this, transactionKeyOf(this.source, conn), this.pending.size, this.dirty.size, this.deleted));
     // A failure rolls back to before this flush: the transaction itself when it is the first, else a savepoint.
     const savepoint = this.flushCount > 0 ? `athanor_flush_${++this.savepointCounter}` : undefined;
     const pendingBefore = new Set(this.pending);
@@ -356,7 +400,7 @@ export class Session implements SessionHooks {
       restoreSet(this.dirty, dirtyBefore);
       restoreSet(this.deleted, deletedBefore);
       this.flushing = false;
-      if (trace) ormHooks.emit('flushed', { session: this, connectionId: connectionIdOf(conn), ok: false, durationMs: performance.now() - startedAt });
+      if (trace) ormHooks.emit('flushed', { session: this, transactionKey: transactionKeyOf(this.source, conn), ok: false, durationMs: performance.now() - startedAt });
       try {
         if (savepoint) await conn.rollbackToSavepoint(savepoint);
         else await this.endTransaction('rollback', false);
@@ -368,7 +412,7 @@ export class Session implements SessionHooks {
     uow.commitMemory();
     this.flushCount++;
     this.flushing = false;
-    if (trace) ormHooks.emit('flushed', { session: this, connectionId: connectionIdOf(conn), ok: true, durationMs: performance.now() - startedAt });
+    if (trace) ormHooks.emit('flushed', { session: this, transactionKey: transactionKeyOf(this.source, conn), ok: true, durationMs: performance.now() - startedAt });
   }
 
   /** Flush, then commit the transaction. */
@@ -376,7 +420,7 @@ export class Session implements SessionHooks {
     this.checkOpen();
     const caller = ormHooks.active ? lazyCaller() : undefined;
     await this.flush();
-    if (caller && this.conn) ormHooks.emit('commit', { session: this, connectionId: connectionIdOf(this.conn), callerLocation: caller.callerLocation });
+    if (caller && this.conn) ormHooks.emit('commit', { session: this, transactionKey: transactionKeyOf(this.source, this.conn), callerLocation: caller.callerLocation });
     if (this.conn) await this.endTransaction('commit', true);
   }
 

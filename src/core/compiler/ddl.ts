@@ -49,6 +49,11 @@ export function planCreation(tables: readonly Table[]): CreationPlan {
   return { tables: ordered, deferredForeignKeys: deferred };
 }
 
+/** The name of the constraint a column's `.unique()` creates (PostgreSQL's own convention). */
+export function uniqueConstraintName(table: Table, column: Column<unknown>): string {
+  return `${table.name}_${column.name}_key`;
+}
+
 export class DdlCompiler {
   constructor(protected readonly dialect: Dialect) {}
 
@@ -71,10 +76,7 @@ export class DdlCompiler {
       out.push(this.createTable(t, options, deferred));
       for (const ix of t.indexes) out.push(this.createIndex(t, ix, options));
     }
-    for (const fk of deferred) {
-      const t = fk.columns[0]!.table as Table;
-      out.push(`ALTER TABLE ${this.tableName(t)} ADD ${this.foreignKey(fk)}`);
-    }
+    for (const fk of deferred) out.push(this.addForeignKey(fk, options));
     return out;
   }
 
@@ -95,6 +97,10 @@ export class DdlCompiler {
     const pk = table.primaryKey;
     if (pk.length > 0 && !this.inlinePrimaryKey(table)) {
       parts.push(`PRIMARY KEY (${pk.map((c) => this.q(c.name)).join(', ')})`);
+    }
+    for (const c of table.columns) {
+      // Named here rather than left to the database, so violations name the same constraint everywhere.
+      if (c.declaration.unique) parts.push(`CONSTRAINT ${this.q(uniqueConstraintName(table, c))} UNIQUE (${this.q(c.name)})`);
     }
     for (const u of table.uniques) {
       parts.push(`CONSTRAINT ${this.q(u.name)} UNIQUE (${u.columns.map((c) => this.q(c.name)).join(', ')})`);
@@ -129,7 +135,6 @@ export class DdlCompiler {
     if (c.notNull && !this.notNullImplied(table, c)) def += ' NOT NULL';
     const sd = c.declaration.serverDefault;
     if (sd) def += ` DEFAULT ${this.defaultExpression(sd)}`;
-    if (c.declaration.unique) def += ' UNIQUE';
     return def;
   }
 
@@ -169,13 +174,20 @@ export class DdlCompiler {
     return [];
   }
 
-  protected foreignKey(fk: ForeignKeyDef): string {
+  /** `guard` goes between FOREIGN KEY and the columns (MariaDB's `IF NOT EXISTS`). */
+  protected foreignKey(fk: ForeignKeyDef, guard = ''): string {
     const targets = fk.targetColumns();
     const target = targets[0]!.table as Table;
-    let s = `CONSTRAINT ${this.q(fk.name)} FOREIGN KEY (${fk.columns.map((c) => this.q(c.name)).join(', ')}) REFERENCES ${this.tableName(target)} (${targets.map((c) => this.q(c.name)).join(', ')})`;
+    let s = `CONSTRAINT ${this.q(fk.name)} FOREIGN KEY ${guard}(${fk.columns.map((c) => this.q(c.name)).join(', ')}) REFERENCES ${this.tableName(target)} (${targets.map((c) => this.q(c.name)).join(', ')})`;
     if (fk.onDelete) s += ` ON DELETE ${fk.onDelete}`;
     if (fk.onUpdate) s += ` ON UPDATE ${fk.onUpdate}`;
     return s;
+  }
+
+  /** `ALTER TABLE ... ADD CONSTRAINT ... FOREIGN KEY`, for a key that closes a cycle. */
+  protected addForeignKey(fk: ForeignKeyDef, _options: CreateOptions): string {
+    const t = fk.columns[0]!.table as Table;
+    return `ALTER TABLE ${this.tableName(t)} ADD ${this.foreignKey(fk)}`;
   }
 
   protected dropForeignKey(fk: ForeignKeyDef, options: DropOptions): string {
@@ -187,7 +199,7 @@ export class DdlCompiler {
   createIndex(table: Table, ix: IndexDef, options: CreateOptions = {}): string {
     const caps = this.dialect.capabilities;
     const ine = options.ifNotExists && caps.createIndexIfNotExists ? 'IF NOT EXISTS ' : '';
-    let s = `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${ine}${this.q(ix.name)} ON ${this.tableName(table)} (${ix.columns.map((c) => this.q(c.name)).join(', ')})`;
+    let s = `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${ine}${this.q(ix.name)} ON ${this.tableName(table)} (${ix.columns.map((c) => this.indexColumn(ix, c)).join(', ')})`;
     if (ix.condition) {
       if (caps.partialIndexes) {
         s += ` WHERE ${this.dialect.compiler.inlineExpression(ix.condition)}`;
@@ -200,6 +212,11 @@ export class DdlCompiler {
       // A plain partial index becomes a full index: slower to maintain, same results.
     }
     return s;
+  }
+
+  /** One column of an index (MySQL indexes only a prefix of long text). */
+  protected indexColumn(_ix: IndexDef, c: Column<unknown>): string {
+    return this.q(c.name);
   }
 
   dropTable(table: Table, options: DropOptions = {}): string {

@@ -13,7 +13,7 @@
 
 import type { Column } from '../schema/column.js';
 import type { AnyColumns, InsertRowOf, Simplify, RowOf, Table } from '../schema/table.js';
-import { checkColumnValue } from '../schema/validate.js';
+import { InvalidValueError, checkColumnValue } from '../schema/validate.js';
 import { Expression, type Predicate, type QueryLike } from './expression.js';
 import type { ColumnMeta, CteNode, DeleteNode, ExprNode, InsertNode, OnConflictNode, SelectItemNode, SetNode, UpdateNode } from './nodes.js';
 import { andNodes, toSelectItems, type Cte, type FromSource, type RowOfItems, type SelectItem } from './select.js';
@@ -80,6 +80,16 @@ export class InsertStatement<C extends AnyColumns, Row = never> {
       }
     }
     for (const key of present) this.table.column(key); // names the unknown key
+    for (const col of this.table.columns) {
+      if (col.notNull && !col.hasDefault && !present.has(col.key)) {
+        throw new InvalidValueError(
+          `insert into "${this.table.name}": ${this.table.name}.${col.name} is NOT NULL and has no default: give "${col.key}" a value`,
+          this.table.name,
+          col.name,
+          undefined,
+        );
+      }
+    }
     const columns = this.table.columns.filter(
       (col) => present.has(col.key) || (col.declaration.clientDefault !== undefined && !col.autoIncrement),
     );

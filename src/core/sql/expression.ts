@@ -8,7 +8,8 @@
  * methods become bound parameters typed after the other operand, never SQL text.
  */
 
-import type { SqlType } from '../schema/types.js';
+import { describeType, type SqlType } from '../schema/types.js';
+import { InvalidValueError, typeMismatch } from '../schema/validate.js';
 import type { ExprNode, OrderNode, ParamNode, QueryNode, BinaryOperator } from './nodes.js';
 
 /** Anything that can produce a query node (a select or a compound select). */
@@ -22,12 +23,18 @@ export type Operand<T> = T | Expression<T> | Expression<NonNullable<T>> | Expres
 /** @internal Turn a user value into a node, binding it as a parameter typed like `type`. */
 export function toNode(value: unknown, type: SqlType | undefined): ExprNode {
   if (value instanceof Expression) return value.node;
-  if (value === null || value === undefined) return NULL_NODE;
+  if (value === null) return NULL_NODE;
+  if (value === undefined) {
+    // `= NULL` would silently match nothing: an undefined here is almost always a missing variable.
+    throw new TypeError('undefined is not an SQL value: use null for NULL, or leave the condition out');
+  }
   const param: ParamNode = { kind: 'param', value, type };
   return param;
 }
 
 const NULL_NODE: ExprNode = Object.freeze({ kind: 'keyword', keyword: 'NULL' });
+
+const COMPARISONS: ReadonlySet<BinaryOperator> = new Set(['=', '<>', '<', '<=', '>', '>=']);
 
 function isQueryLike(value: unknown): value is QueryLike {
   return typeof value === 'object' && value !== null && 'queryNode' in value;
@@ -81,6 +88,8 @@ export class Expression<T> {
     return this.inImpl(values, true);
   }
   between(low: Operand<T>, high: Operand<T>): Predicate {
+    this.checkOperand(low);
+    this.checkOperand(high);
     return predicate({
       kind: 'between',
       negated: false,
@@ -90,6 +99,8 @@ export class Expression<T> {
     });
   }
   notBetween(low: Operand<T>, high: Operand<T>): Predicate {
+    this.checkOperand(low);
+    this.checkOperand(high);
     return predicate({
       kind: 'between',
       negated: true,
@@ -156,7 +167,23 @@ export class Expression<T> {
   // --- helpers --------------------------------------------------------------------
 
   private binary(op: BinaryOperator, value: unknown): Predicate {
+    if (COMPARISONS.has(op)) this.checkOperand(value);
     return predicate({ kind: 'binary', op, left: this.node, right: toNode(value, this.sqlType) });
+  }
+
+  /** A column compared with a plain value of the wrong type fails here, naming the column, not on the server. */
+  private checkOperand(value: unknown): void {
+    if (this.node.kind !== 'column' || value === null || value === undefined || value instanceof Expression) return;
+    const column = this.node.column;
+    const expected = typeMismatch(column.type, value);
+    if (expected !== undefined) {
+      throw new InvalidValueError(
+        `${column.table.name}.${column.name} (${describeType(column.type)}) is compared with ${JSON.stringify(value) ?? String(value)}, but expects ${expected}`,
+        column.table.name,
+        column.name,
+        value,
+      );
+    }
   }
 
   private arith(op: BinaryOperator, value: unknown): Expression<T> {
@@ -164,6 +191,7 @@ export class Expression<T> {
   }
 
   private inImpl(values: readonly unknown[] | QueryLike, negated: boolean): Predicate {
+    if (Array.isArray(values)) for (const v of values) this.checkOperand(v);
     if (isQueryLike(values)) {
       return predicate({ kind: 'inSubquery', negated, operand: this.node, query: values.queryNode });
     }

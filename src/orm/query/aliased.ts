@@ -14,9 +14,9 @@
  */
 
 import type { Column } from '../../core/schema/column.js';
-import type { AnyColumns, Table } from '../../core/schema/table.js';
+import type { Table } from '../../core/schema/table.js';
 import type { TableRefNode } from '../../core/sql/nodes.js';
-import { mapperOf, type Mapper, type TABLE } from '../mapper.js';
+import { mapperOf, TABLE, type Mapper } from '../mapper.js';
 import type { ModelCtor } from '../relationship.js';
 
 const ALIAS: unique symbol = Symbol('athanor.alias');
@@ -32,7 +32,7 @@ export interface AliasInfo {
 }
 
 /** A model under another name: its columns, qualified by the alias. */
-export type Aliased<M extends ModelCtor> = { readonly [K in keyof ModelColumns<M>]: ModelColumns<M>[K] } & {
+export type AliasedModel<M extends ModelCtor> = { readonly [K in keyof ModelColumns<M>]: ModelColumns<M>[K] } & {
   readonly [ALIAS]: AliasInfo;
   /** @internal phantom */
   readonly __model?: M;
@@ -45,7 +45,7 @@ const counters = new Map<string, number>();
  * counter, `person_1`). Its columns are the model's columns, qualified by
  * the alias, for `where()`, `orderBy()` and projections.
  */
-export function aliased<M extends ModelCtor>(model: M, name?: string): Aliased<M> {
+export function aliased<M extends ModelCtor>(model: M, name?: string): AliasedModel<M> {
   const mapper = mapperOf(model);
   const table = mapper.table;
   let alias = name;
@@ -57,12 +57,10 @@ export function aliased<M extends ModelCtor>(model: M, name?: string): Aliased<M
   const out: Record<string | symbol, unknown> = {};
   for (const col of table.columns) out[col.key] = (col as Column<unknown>).withQualifier(alias);
   out[ALIAS] = { mapper, name: alias, fromNode: Object.freeze({ kind: 'tableRef', table, alias }) } satisfies AliasInfo;
-  return Object.freeze(out) as unknown as Aliased<M>;
+  return Object.freeze(out) as unknown as AliasedModel<M>;
 }
 
 /** @internal */
 export function aliasInfo(value: unknown): AliasInfo | undefined {
   return typeof value === 'object' && value !== null ? (value as { [ALIAS]?: AliasInfo })[ALIAS] : undefined;
 }
-
-export type { AnyColumns };

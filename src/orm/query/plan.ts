@@ -132,6 +132,10 @@ function selectedColumns(mapper: Mapper, columnOptions: readonly ColumnOption[],
     }
   }
   for (const pk of mapper.primaryKeyIndexes) include.add(pk);
+  // Foreign keys of to-one relationships stay loaded: without them a later load could not tell "no parent" from "not read".
+  for (const attr of mapper.relationships) {
+    if (attr.r.direction === 'manyToOne') for (const c of attr.r.pairs.local) include.add(mapper.columnIndex(c.key));
+  }
   return all.filter((i) => include.has(i));
 }
 

@@ -2,96 +2,256 @@
  * Entity queries on a session.
  *
  * ```ts
- * const artists = await s.query(Artist).where(Artist.name.like('A%')).orderBy(Artist.name).all();
+ * const artists = await s.query(Artist)
+ *   .where(Artist.name.like('A%'))
+ *   .orderBy(Artist.name)
+ *   .options(selectinLoad(Artist.songs))
+ *   .all();
  * // SELECT "artist"."id", "artist"."name" FROM "artist" WHERE "artist"."name" LIKE ? ORDER BY "artist"."name"
+ * // SELECT ... FROM "song" WHERE "song"."artist_id" IN (?, ?, ...)
  * ```
- * Results pass through the identity map; objects from one result are
+ * Builders are immutable. Results pass through the identity map and come back
+ * once per entity even when joins repeat it; objects from one result are
  * siblings, so a lazy load on one loads the relationship for all of them.
+ * `count()` and `exists()` run on the server; `select(...)` returns plain rows.
  */
 
+import type { Column } from '../../core/schema/column.js';
 import type { Expression, Ordering, Predicate } from '../../core/sql/expression.js';
 import { toOrderNode } from '../../core/sql/expression.js';
-import { andNodes } from '../../core/sql/select.js';
-import type { ExprNode, OrderNode, SelectNode } from '../../core/sql/nodes.js';
+import { and } from '../../core/sql/functions.js';
+import { andNodes, SelectStatement, toSelectItems, type RowOfItems, type SelectItem } from '../../core/sql/select.js';
+import type { FromNode, JoinNode, SelectNode } from '../../core/sql/nodes.js';
 import { MultipleResultsError, NoResultError } from '../../core/errors.js';
-import type { Mapper } from '../mapper.js';
-import type { ModelCtor } from '../relationship.js';
+import { InvalidRequestError } from '../errors.js';
+import { isModel, mapperOf, type Mapper } from '../mapper.js';
+import { joinCondition, RelationshipAttribute, type ModelCtor } from '../relationship.js';
 import type { Session } from '../session.js';
-import { LoadGroup } from '../state.js';
-import { entitySelectItems, entityShape, hydrateRow } from '../loading/hydrate.js';
+import { LoadGroup, STATE, type InstanceState } from '../state.js';
+import { entityShape, hydrateRow } from '../loading/hydrate.js';
+import { JoinedRows } from '../loading/joined.js';
+import { loadPlan, type StrategyContext } from '../loading/strategies.js';
+import { aliasInfo, type Aliased } from './aliased.js';
+import { bulkDelete, bulkUpdate, type BulkOptions, type BulkValues } from './bulk.js';
+import { countSelect, EMPTY_STATE, entitySelect, existsSelect, type QueryState } from './compile.js';
+import type { Loaded, OptionsOverlay, QueryOption } from './options.js';
+import { buildPlan, isEager } from './plan.js';
+import { ProjectionQuery } from './projection.js';
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
 
-interface QueryState {
-  readonly where: ExprNode | undefined;
-  readonly orderBy: readonly OrderNode[];
-  readonly limit: number | undefined;
-  readonly offset: number | undefined;
-  readonly distinct: boolean;
+/** What `join()` accepts as its target: a relationship, a model, or an alias. */
+export type JoinTarget = RelationshipAttribute | ModelCtor | AliasedModel<ModelCtor>;
+
+/** Options of {@link Query.stream}. */
+export interface EntityStreamOptions {
+  /** Rows per batch (default 1000). */
+  batchSize?: number;
+  /** Remove each batch's unchanged objects from the identity map before the next batch, so memory stays bounded. */
+  clearIdentityMap?: boolean;
 }
 
 export class Query<M extends ModelCtor, R = Instance<M>> {
+  /** @internal */
   constructor(
     protected readonly session: Session,
-    protected readonly mapper: Mapper,
-    protected readonly state: QueryState = { where: undefined, orderBy: [], limit: undefined, offset: undefined, distinct: false },
+    /** @internal */
+    readonly mapper: Mapper,
+    /** @internal */
+    readonly state: QueryState = { ...EMPTY_STATE, tables: [mapper.table.name] },
+    /** @internal */
+    readonly loadOptions: readonly QueryOption[] = [],
   ) {}
 
-  protected with(change: Partial<QueryState>): this {
-    const Ctor = this.constructor as new (s: Session, m: Mapper, st: QueryState) => this;
-    return new Ctor(this.session, this.mapper, { ...this.state, ...change });
+  private with(change: Partial<QueryState>): Query<M, R> {
+    return new Query<M, R>(this.session, this.mapper, { ...this.state, ...change }, this.loadOptions);
   }
 
-  where(...conditions: (Predicate | undefined)[]): this {
+  /** WHERE; several calls (or arguments) are joined with AND. */
+  where(...conditions: (Predicate | undefined)[]): Query<M, R> {
     return this.with({ where: andNodes(this.state.where, conditions) });
   }
-  orderBy(...items: (Expression<unknown> | Ordering)[]): this {
+  /** Same as {@link where} (SQLAlchemy's name). */
+  filter(...conditions: (Predicate | undefined)[]): Query<M, R> {
+    return this.where(...conditions);
+  }
+  /** Equality on the queried model's columns: `filterBy({ acctActive: true })`. */
+  filterBy(values: Partial<Record<string & keyof R, unknown>>): Query<M, R> {
+    const m = this.mapper;
+    const terms = Object.entries(values).map(([k, v]) => (m.columns[m.columnIndex(k)] as Column<unknown>).eq(v));
+    return this.where(...terms);
+  }
+  orderBy(...items: (Expression<unknown> | Ordering)[]): Query<M, R> {
     return this.with({ orderBy: [...this.state.orderBy, ...items.map(toOrderNode)] });
   }
-  limit(n: number): this {
-    return this.with({ limit: n });
+  limit(n: number): Query<M, R> {
+    return this.with({ limit: checkCount(n, 'limit') });
   }
-  offset(n: number): this {
-    return this.with({ offset: n });
+  offset(n: number): Query<M, R> {
+    return this.with({ offset: checkCount(n, 'offset') });
   }
-  distinct(): this {
+  distinct(): Query<M, R> {
     return this.with({ distinct: true });
   }
+  groupBy(...exprs: Expression<unknown>[]): Query<M, R> {
+    return this.with({ groupBy: [...this.state.groupBy, ...exprs.map((e) => e.node)] });
+  }
+  having(...conditions: Predicate[]): Query<M, R> {
+    return this.with({ having: andNodes(this.state.having, conditions) });
+  }
 
-  /** @internal The SELECT this query runs. */
+  /**
+   * INNER JOIN along a relationship (`join(Person.address)`), to an alias along
+   * a relationship (`join(Manager, Person.manager)`), or to a model or alias
+   * with an explicit condition (`join(Address, Person.addressId.eq(Address.id))`).
+   * ```ts
+   * s.query(Person).join(Person.address).where(Address.city.eq('Paris'))
+   * // SELECT ... FROM "person" JOIN "address" ON "person"."address_id" = "address"."id" WHERE "address"."city" = ?
+   * ```
+   * Joins filter; they do not load the relationship (use `joinedLoad` for that).
+   */
+  join(target: JoinTarget, on?: RelationshipAttribute | Predicate): Query<M, R> {
+    return this.addJoin('INNER', target, on);
+  }
+  /** LEFT OUTER JOIN; same arguments as {@link join}. */
+  outerJoin(target: JoinTarget, on?: RelationshipAttribute | Predicate): Query<M, R> {
+    return this.addJoin('LEFT', target, on);
+  }
+
+  private addJoin(type: 'INNER' | 'LEFT', target: JoinTarget, on: RelationshipAttribute | Predicate | undefined): Query<M, R> {
+    const st = this.state;
+    if (target instanceof RelationshipAttribute) {
+      if (on !== undefined) throw new InvalidRequestError(`join(${target.name}, ...): a relationship join takes no condition`);
+      const tname = target.r.target.table.name;
+      if (st.joinedRelationships.includes(target.name)) {
+        throw new InvalidRequestError(
+          `${target.name} is already joined in this query; to join it twice, join an alias: ` +
+            `\`const ${target.r.target.name}2 = aliased(${target.r.target.name}); q.join(${target.r.target.name}2, ${target.name})\``,
+        );
+      }
+      if (st.tables.includes(tname)) {
+        throw new InvalidRequestError(
+          `join(${target.name}): table "${tname}" is already in this query, so its columns would be ambiguous. ` +
+            `Join an alias: \`const ${target.r.target.name}2 = aliased(${target.r.target.name}); q.join(${target.r.target.name}2, ${target.name})\``,
+        );
+      }
+      this.checkParent(target);
+      const joins = relationshipJoins(type, target, target.r.target.table.fromNode, tname);
+      return this.with({ joins: [...st.joins, ...joins], tables: [...st.tables, tname], joinedRelationships: [...st.joinedRelationships, target.name] });
+    }
+    const alias = aliasInfo(target);
+    let fromNode: FromNode;
+    let qualifier: string;
+    let mapper: Mapper;
+    if (alias) {
+      fromNode = alias.fromNode;
+      qualifier = alias.name;
+      mapper = alias.mapper;
+    } else if (isModel(target)) {
+      mapper = mapperOf(target);
+      fromNode = mapper.table.fromNode;
+      qualifier = mapper.table.name;
+      if (st.tables.includes(qualifier)) {
+        throw new InvalidRequestError(`join(${mapper.name}): table "${qualifier}" is already in this query; join an alias: \`aliased(${mapper.name})\``);
+      }
+    } else {
+      throw new InvalidRequestError('join() takes a relationship (Person.address), a model, or an alias from aliased()');
+    }
+    const tables = alias ? st.tables : [...st.tables, qualifier];
+    if (on instanceof RelationshipAttribute) {
+      if (on.r.target !== mapper) throw new InvalidRequestError(`join(${qualifier}, ${on.name}): ${on.name} leads to ${on.r.target.name}, not ${mapper.name}`);
+      this.checkParent(on);
+      if (alias && st.joinedRelationships.includes(`${on.name}@${qualifier}`)) {
+        throw new InvalidRequestError(`${on.name} is already joined to alias "${qualifier}"`);
+      }
+      const joins = relationshipJoins(type, on, fromNode, qualifier);
+      return this.with({ joins: [...st.joins, ...joins], tables, joinedRelationships: [...st.joinedRelationships, alias ? `${on.name}@${qualifier}` : on.name] });
+    }
+    if (on === undefined) {
+      throw new InvalidRequestError(`join(${qualifier}) needs a relationship or a condition: join(${qualifier}, Parent.relationship) or join(${qualifier}, cond)`);
+    }
+    const join: JoinNode = { kind: 'join', type, target: fromNode, on: on.node };
+    return this.with({ joins: [...st.joins, join], tables });
+  }
+
+  private checkParent(attr: RelationshipAttribute): void {
+    const parent = attr.parent!;
+    if (!this.state.tables.includes(parent.table.name)) {
+      throw new InvalidRequestError(`join(${attr.name}): ${parent.name} is not in this query yet; join it first`);
+    }
+  }
+
+  /**
+   * Loading options: relationship strategies and column options. Eager
+   * options show in the result type: after `selectinLoad(Artist.songs)`,
+   * `artist.songs` is a `Collection<Song>`.
+   */
+  options<O extends QueryOption[]>(...opts: O): Query<M, Loaded<R, OptionsOverlay<M, O>>> {
+    return new Query<M, Loaded<R, OptionsOverlay<M, O>>>(this.session, this.mapper, this.state, [...this.loadOptions, ...opts]);
+  }
+
+  /**
+   * A projection: plain typed rows of columns and expressions — no entities,
+   * no identity map, no change tracking (SQLAlchemy's `with_entities`).
+   * ```ts
+   * await s.query(User).where(User.acctActive.eq(true)).select(User.username, User.email).all();
+   * // SELECT "user"."username", "user"."email" FROM "user" WHERE "user"."acct_active" = ?
+   * ```
+   */
+  select<I extends SelectItem[]>(...items: I): ProjectionQuery<RowOfItems<I>> {
+    const node: SelectNode = { ...this.parentsSelect(), items: toSelectItems(items) };
+    return new ProjectionQuery<RowOfItems<I>>(this.session, new SelectStatement<RowOfItems<I>>(node));
+  }
+  /** Same as {@link select} (SQLAlchemy's name). */
+  withEntities<I extends SelectItem[]>(...items: I): ProjectionQuery<RowOfItems<I>> {
+    return this.select(...items);
+  }
+
+  /** @internal The query's SELECT of the queried entity's columns (no eager loads). */
+  parentsSelect(): SelectNode {
+    return entitySelect(this.mapper, this.state, buildPlan(this.mapper, [])).parents;
+  }
+
+  /** @internal The SELECT `all()` runs. */
   selectNode(): SelectNode {
-    const m = this.mapper;
-    const cols = m.columns.map((_, i) => i);
-    return {
-      kind: 'select',
-      ctes: [],
-      distinct: this.state.distinct,
-      items: entitySelectItems(m, cols, m.table.name),
-      from: [m.table.fromNode],
-      joins: [],
-      where: this.state.where,
-      groupBy: [],
-      having: undefined,
-      orderBy: this.state.orderBy,
-      limit: this.state.limit === undefined ? undefined : { kind: 'param', value: this.state.limit, type: { kind: 'integer' } },
-      offset: this.state.offset === undefined ? undefined : { kind: 'param', value: this.state.offset, type: { kind: 'integer' } },
-      lock: undefined,
-    };
+    return entitySelect(this.mapper, this.state, buildPlan(this.mapper, this.loadOptions)).node;
   }
 
   async all(): Promise<R[]> {
     const session = this.session;
     if (session.autoflush) await session.flush();
-    const result = await session.run(this.selectNode());
-    const group = new LoadGroup();
-    const shape = entityShape(this.mapper, this.mapper.columns.map((_, i) => i), 0);
+    const plan = buildPlan(this.mapper, this.loadOptions);
+    const sel = entitySelect(this.mapper, this.state, plan);
+    const result = await session.run(sel.node);
+    const group = this.newGroup();
+    const shape = entityShape(this.mapper, plan.columnIndexes, 0);
     const ctx = session.loaderContext();
-    const out: R[] = [];
+    const joined = sel.joined.entities.length > 0 ? new JoinedRows(ctx, sel.joined) : undefined;
+    const seen = new Set<object>();
+    const out: object[] = [];
     for (const row of result.rows) {
       const obj = hydrateRow(ctx, shape, row, group);
-      if (obj) out.push(obj as R);
+      if (!obj) continue;
+      if (!seen.has(obj)) {
+        seen.add(obj);
+        out.push(obj);
+      }
+      joined?.row(row, obj);
     }
-    return out;
+    joined?.finish();
+    const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, joined: sel.joined.done, rootQuery: sel.parents, rootPlan: plan };
+    await loadPlan(sctx, plan, out.map(stateOfObj));
+    return out as R[];
+  }
+
+  private newGroup(): LoadGroup {
+    const group = new LoadGroup();
+    for (const o of this.loadOptions) {
+      if (o.kind !== 'batch') continue;
+      if (o.attrs.length === 0) group.batch = false;
+      else group.noBatch = new Set([...(group.noBatch ?? []), ...o.attrs.map((a) => a.key)]);
+    }
+    return group;
   }
 
   async first(): Promise<R | undefined> {
@@ -100,7 +260,7 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
 
   async oneOrNull(): Promise<R | null> {
     const rows = await this.limit(2).all();
-    if (rows.length > 1) throw new MultipleResultsError(`${this.mapper.name} query returned more than one row`);
+    if (rows.length > 1) throw new MultipleResultsError(`${this.mapper.name} query returned more than one row; add a condition, or use first()`);
     return rows[0] ?? null;
   }
 
@@ -109,4 +269,125 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     if (r === null) throw new NoResultError(`${this.mapper.name} query returned no row`);
     return r;
   }
+
+  /**
+   * The object with this primary key: from the identity map without SQL when
+   * it is there, else with this query's options.
+   */
+  async get(pk: unknown): Promise<R | undefined> {
+    const m = this.mapper;
+    const hit = this.session.identityMap.get(m, m.identityKeyOf(pk));
+    if (hit && !this.session.deleted.has(stateOfObj(hit))) return hit as R;
+    const parts = m.primaryKeyIndexes.length === 1 ? [m.identityKeyOf(pk)] : Array.isArray(pk) ? pk : m.primaryKeyIndexes.map((i) => (pk as Record<string, unknown>)[m.columns[i]!.key]);
+    const where = and(...m.primaryKeyIndexes.map((i, j) => (m.columns[i] as Column<unknown>).eq(parts[j])));
+    return (await this.where(where).oneOrNull()) ?? undefined;
+  }
+
+  /**
+   * The number of matching entities, counted by the database.
+   * ```ts
+   * await s.query(User).filterBy({ acctActive: true }).count();
+   * // SELECT count(*) AS "count" FROM "user" WHERE "user"."acct_active" = ?
+   * ```
+   * With joins it counts distinct primary keys (the entities `all()` returns); with
+   * LIMIT, OFFSET, DISTINCT or GROUP BY it counts the rows of the query as a subquery.
+   */
+  async count(): Promise<number> {
+    if (this.session.autoflush) await this.session.flush();
+    const result = await this.session.run(countSelect(this.mapper, this.state));
+    return Number(result.rows[0]?.[0] ?? 0);
+  }
+
+  /** True when at least one entity matches: `SELECT EXISTS (SELECT 1 FROM ... WHERE ...)`. */
+  async exists(): Promise<boolean> {
+    if (this.session.autoflush) await this.session.flush();
+    const result = await this.session.run(existsSelect(this.mapper, this.state));
+    const v = result.rows[0]?.[0];
+    return v === true || v === 1 || v === '1' || v === 1n || v === 't';
+  }
+
+  /**
+   * UPDATE the matching rows in one statement. `synchronize` says what happens
+   * to matching objects already in the session (see {@link BulkOptions}).
+   * ```ts
+   * await s.query(User).where(User.id.in(ids)).update({ acctActive: true }, { synchronize: false });
+   * // UPDATE "user" SET "acct_active" = ? WHERE "user"."id" IN (?, ?, ?)
+   * ```
+   */
+  async update(values: BulkValues<M>, options: BulkOptions = {}): Promise<number> {
+    return bulkUpdate(this.session, this.mapper, this.state, values as Record<string, unknown>, options);
+  }
+
+  /** DELETE the matching rows in one statement; see {@link update} for `synchronize`. */
+  async delete(options: BulkOptions = {}): Promise<number> {
+    return bulkDelete(this.session, this.mapper, this.state, options);
+  }
+
+  /**
+   * The entities in batches, read through a cursor (SQLAlchemy's `yield_per`).
+   * ```ts
+   * for await (const batch of s.query(Track).stream({ batchSize: 1000, clearIdentityMap: true })) { ... }
+   * ```
+   * Eager loads other than joined to-one relationships cannot run while the
+   * cursor holds the connection, and neither can other queries of this session
+   * inside the loop: collect what you need, then load after the loop.
+   */
+  async *stream(options: EntityStreamOptions = {}): AsyncGenerator<R[], void, undefined> {
+    const session = this.session;
+    const plan = buildPlan(this.mapper, this.loadOptions);
+    const blocked = plan.relations.find((n) => isEager(n.strategy) && !(n.strategy === 'joined' && !n.attr.many && (n.entity?.relations.length ?? 0) === 0));
+    if (blocked) {
+      throw new InvalidRequestError(
+        `stream(): ${blocked.attr.name} loads with "${blocked.strategy}", which needs the connection the cursor holds; ` +
+          `load it after the loop (session.load / selectinLoad on a follow-up query), or use lazyLoad(${blocked.attr.name})`,
+      );
+    }
+    if (session.autoflush) await session.flush();
+    const sel = entitySelect(this.mapper, this.state, plan);
+    const conn = await session.connection();
+    const ctx = session.loaderContext();
+    const shape = entityShape(this.mapper, plan.columnIndexes, 0);
+    let previous: object[] = [];
+    for await (const rows of conn.streamRaw(conn.dialect.compile(sel.node), options.batchSize ?? 1000)) {
+      if (options.clearIdentityMap) for (const obj of previous) session.release(obj);
+      const group = this.newGroup();
+      const joined = sel.joined.entities.length > 0 ? new JoinedRows(ctx, sel.joined) : undefined;
+      const batch: object[] = [];
+      for (const row of rows) {
+        const obj = hydrateRow(ctx, shape, row, group);
+        if (!obj) continue;
+        batch.push(obj);
+        joined?.row(row, obj);
+      }
+      joined?.finish();
+      previous = batch;
+      yield batch as R[];
+    }
+    if (options.clearIdentityMap) for (const obj of previous) session.release(obj);
+  }
+}
+
+function stateOfObj(obj: object): InstanceState {
+  return (obj as { [STATE]: InstanceState })[STATE];
+}
+
+function checkCount(n: number, what: string): number {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what} must be a non-negative integer, got ${n}`);
+  return n;
+}
+
+/** The JOIN(s) for a relationship from its parent's table to `target` (the target table or an alias of it). */
+function relationshipJoins(type: 'INNER' | 'LEFT', attr: RelationshipAttribute, target: FromNode, qualifier: string): JoinNode[] {
+  const { pairs, direction } = attr.r;
+  const childCol = (c: Column<unknown>) => c.withQualifier(qualifier);
+  if (direction === 'manyToMany') {
+    const secondary = attr.options.secondary!;
+    const toLink = and(...pairs.local.map((l, i) => l.eq(pairs.secondaryLocal![i]!)));
+    const toTarget = and(...pairs.secondaryRemote!.map((s, i) => s.eq(childCol(pairs.remote[i]!))));
+    return [
+      { kind: 'join', type, target: secondary.fromNode, on: toLink.node },
+      { kind: 'join', type, target, on: toTarget.node },
+    ];
+  }
+  return [{ kind: 'join', type, target, on: joinCondition(attr, (c) => c, childCol).node }];
 }

@@ -25,6 +25,7 @@ import {
   uniqueIndex,
   update,
   varchar,
+  type Column,
   type Engine,
   type IntegrityKind,
   type Table,
@@ -77,7 +78,7 @@ const child = table('bsc_child', {
 /** Two tables that reference each other. */
 const hen = table('bsc_hen', {
   id: integer().primaryKey(),
-  eggId: integer('egg_id').references(() => egg.c.id),
+  eggId: integer('egg_id').references((): Column<unknown> => egg.c.id),
 });
 const egg = table('bsc_egg', {
   id: integer().primaryKey(),

@@ -13,8 +13,8 @@ import type { Table } from '../../schema/table.js';
 import type { SqlType } from '../../schema/types.js';
 import type { ColumnMeta, DeleteNode, InsertNode, UpdateNode } from '../../sql/nodes.js';
 import { SqlCompiler, type SqlWriter } from '../../compiler/compiler.js';
-import { DdlCompiler, type DropOptions } from '../../compiler/ddl.js';
-import type { ForeignKeyDef } from '../../schema/table.js';
+import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
+import type { ForeignKeyDef, IndexDef } from '../../schema/table.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
 import {
   decodeBigint,
@@ -134,6 +134,9 @@ class MysqlCompiler extends SqlCompiler {
   }
 }
 
+/** Characters of a TEXT column a plain index covers (255 * 4 bytes stays under InnoDB's 3072-byte key limit). */
+const INDEX_PREFIX_LENGTH = 255;
+
 class MysqlDdlCompiler extends DdlCompiler {
   protected override autoIncrementClause(_table: Table, _c: Column<unknown>): string {
     return ' AUTO_INCREMENT';
@@ -143,6 +146,21 @@ class MysqlDdlCompiler extends DdlCompiler {
   }
   protected override tableSuffix(): string {
     return ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+  }
+  /**
+   * TEXT and BLOB columns can only be indexed by a prefix. A plain index on a
+   * prefix finds the same rows; a unique one keeps the whole value (MariaDB
+   * enforces long unique keys with a hidden hash).
+   */
+  protected override indexColumn(ix: IndexDef, c: Column<unknown>): string {
+    const long = c.type.kind === 'text' || c.type.kind === 'blob' || c.type.kind === 'json';
+    return long && !ix.unique ? `${this.q(c.name)}(${INDEX_PREFIX_LENGTH})` : this.q(c.name);
+  }
+  /** MariaDB: `FOREIGN KEY IF NOT EXISTS`; MySQL 8 has no such guard. */
+  protected override addForeignKey(fk: ForeignKeyDef, options: CreateOptions): string {
+    const t = fk.columns[0]!.table as Table;
+    const guard = options.ifNotExists && (this.dialect as MysqlDialect).flavor === 'mariadb' ? 'IF NOT EXISTS ' : '';
+    return `ALTER TABLE ${this.tableName(t)} ADD ${this.foreignKey(fk, guard)}`;
   }
   protected override dropForeignKey(fk: ForeignKeyDef, options: DropOptions): string {
     const t = fk.columns[0]!.table as Table;

@@ -7,7 +7,7 @@
  * (or bigints) and leave numerics as exact strings.
  */
 
-import type { Table } from '../../schema/table.js';
+import type { ForeignKeyDef, Table } from '../../schema/table.js';
 import type { Column } from '../../schema/column.js';
 import type { SqlType } from '../../schema/types.js';
 import { SqlCompiler } from '../../compiler/compiler.js';
@@ -65,6 +65,11 @@ class PostgresDdlCompiler extends DdlCompiler {
           ? `DO $$ BEGIN ${create}; EXCEPTION WHEN duplicate_object THEN NULL; END $$`
           : create;
       });
+  }
+  /** ALTER TABLE has no ADD CONSTRAINT IF NOT EXISTS: guard it like CREATE TYPE. */
+  protected override addForeignKey(fk: ForeignKeyDef, options: CreateOptions): string {
+    const add = super.addForeignKey(fk, options);
+    return options.ifNotExists ? `DO $$ BEGIN ${add}; EXCEPTION WHEN duplicate_object THEN NULL; END $$` : add;
   }
   protected override dropTypes(table: Table, options: DropOptions): string[] {
     return table.columns

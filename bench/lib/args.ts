@@ -1,0 +1,103 @@
+/** Command-line options of `npm run bench`. */
+
+import { DIALECTS, type DialectId } from './targets.js';
+import { WORKLOADS, type WorkloadId } from './workloads.js';
+import { SYSTEMS } from './systems.js';
+
+export interface Options {
+  readonly command: 'suite' | 'core';
+  readonly quick: boolean;
+  readonly scales: number[];
+  readonly dialects: DialectId[];
+  readonly systems: string[];
+  readonly workloads: WorkloadId[];
+  readonly warmup: number;
+  readonly repeats: number;
+  readonly json: string | undefined;
+  /** Skip dropping and reseeding (the data of an earlier run at the same scale is reused). */
+  readonly noSeed: boolean;
+}
+
+export const USAGE = `npm run bench [-- [core] [options]]
+  core                 Core insert (batched INSERT, COPY) against the raw driver, and compile time with/without the statement cache
+  --quick              small data (scale 0.01), 1 warm-up, 3 runs: a few minutes
+  --scale 1,10         data scales (1 = the issue's sizes; default 1,10, quick 0.01)
+  --dialect sqlite,postgres[,mysql]   (default sqlite,postgres)
+  --only athanor,raw   systems (default all: ${SYSTEMS.map((s) => s.name).join(', ')})
+  --workload count,load  workloads (default all: ${WORKLOADS.join(', ')})
+  --warmup N --repeats N
+  --json out.json      also write the results as JSON
+  --no-seed            reuse the data a previous run seeded`;
+
+function list<T extends string>(value: string, allowed: readonly T[], what: string): T[] {
+  const items = value.split(',').map((v) => v.trim()).filter(Boolean);
+  for (const item of items) if (!allowed.includes(item as T)) throw new Error(`unknown ${what} "${item}": expected ${allowed.join(', ')}`);
+  return items as T[];
+}
+
+export function parseArgs(argv: readonly string[]): Options {
+  const quick = argv.includes('--quick');
+  const opts = {
+    command: 'suite' as 'suite' | 'core',
+    quick,
+    scales: quick ? [0.01] : [1, 10],
+    dialects: ['sqlite', 'postgres'] as DialectId[],
+    systems: SYSTEMS.map((s) => s.name),
+    workloads: [...WORKLOADS] as WorkloadId[],
+    warmup: quick ? 1 : 2,
+    repeats: quick ? 3 : 10,
+    json: undefined as string | undefined,
+    noSeed: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${arg} needs a value`);
+      return v;
+    };
+    switch (arg) {
+      case 'core':
+        opts.command = 'core';
+        break;
+      case 'suite':
+      case '--quick':
+        break;
+      case '--scale':
+        opts.scales = value().split(',').map(Number);
+        break;
+      case '--dialect':
+        opts.dialects = list(value(), DIALECTS, 'dialect');
+        break;
+      case '--only':
+        opts.systems = list(value(), SYSTEMS.map((s) => s.name), 'system');
+        break;
+      case '--workload':
+        opts.workloads = list(value(), WORKLOADS, 'workload');
+        break;
+      case '--warmup':
+        opts.warmup = Number(value());
+        break;
+      case '--repeats':
+        opts.repeats = Number(value());
+        break;
+      case '--json':
+        opts.json = value();
+        break;
+      case '--no-seed':
+        opts.noSeed = true;
+        break;
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown argument "${arg}"\n${USAGE}`);
+    }
+  }
+  if (opts.scales.some((n) => !(n > 0))) throw new Error('--scale takes positive numbers');
+  // raw is the baseline of every ratio: always measured.
+  if (!opts.systems.includes('raw')) opts.systems.unshift('raw');
+  return opts;
+}

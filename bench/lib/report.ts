@@ -1,0 +1,88 @@
+/** Results as Markdown (medians, ratios to raw), SVG charts and JSON, under bench/results/. */
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Machine } from './machine.js';
+import type { Options } from './args.js';
+import type { BenchResult } from './suite.js';
+import { workloadSvg } from './svg.js';
+import { BENCH_ROOT } from './targets.js';
+import { DESCRIPTIONS, WORKLOADS } from './workloads.js';
+
+export const RESULTS_DIR = `${BENCH_ROOT}results/`;
+
+const geomean = (xs: number[]): number => Math.exp(xs.reduce((a, x) => a + Math.log(x), 0) / xs.length);
+const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+function cell(r: BenchResult | undefined): string {
+  if (!r) return '';
+  if (r.medianMs === null) return r.status;
+  return `${fmt(r.medianMs)} (${r.statements ?? '?'})`;
+}
+
+function tables(results: readonly BenchResult[], systems: readonly string[]): string[] {
+  const lines: string[] = [];
+  const groups = [...new Set(results.map((r) => `${r.dialect}|${r.scale}`))];
+  for (const g of groups) {
+    const [dialect, scale] = g.split('|');
+    const rows = results.filter((r) => r.dialect === dialect && String(r.scale) === scale);
+    const workloads = WORKLOADS.filter((w) => rows.some((r) => r.workload === w));
+    const find = (w: string, s: string): BenchResult | undefined => rows.find((r) => r.workload === w && r.system === s);
+    lines.push(`### ${dialect}, scale ${scale}`, '', 'Median ms (statements executed):', '');
+    lines.push(`| workload | n | ${systems.join(' | ')} |`, `|---|---:|${systems.map(() => '---:').join('|')}|`);
+    for (const w of workloads) lines.push(`| ${w} | ${find(w, 'raw')?.n ?? ''} | ${systems.map((s) => cell(find(w, s))).join(' | ')} |`);
+    lines.push('', 'Ratio to raw (lower is better; geomean over the workloads each system ran):', '');
+    const others = systems.filter((s) => s !== 'raw');
+    lines.push(`| workload | ${others.join(' | ')} |`, `|---|${others.map(() => '---:').join('|')}|`);
+    const ratios = new Map<string, number[]>(others.map((s) => [s, []]));
+    for (const w of workloads) {
+      const base = find(w, 'raw')?.medianMs;
+      const cells = others.map((s) => {
+        const m = find(w, s)?.medianMs;
+        if (!base || m === null || m === undefined) return find(w, s)?.status ?? '';
+        ratios.get(s)!.push(m / base);
+        return `${fmt(m / base)}x`;
+      });
+      lines.push(`| ${w} | ${cells.join(' | ')} |`);
+    }
+    lines.push(`| **geomean** | ${others.map((s) => (ratios.get(s)!.length ? `**${fmt(geomean(ratios.get(s)!))}x**` : '')).join(' | ')} |`, '');
+    const notes = rows.filter((r) => r.note);
+    if (notes.length) {
+      lines.push('Notes:', '');
+      for (const r of notes) lines.push(`- ${r.system} / ${r.workload}: ${r.status}: ${r.note}`);
+      lines.push('');
+    }
+  }
+  return lines;
+}
+
+export function writeReport(results: readonly BenchResult[], machine: Machine, opts: Options, command: string): void {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const systems = opts.systems;
+  const md = [
+    '# Benchmark results',
+    '',
+    `Taken ${machine.date} with \`${command}\`.`,
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}; Node ${machine.node}; ` +
+      Object.entries(machine.databases).map(([d, v]) => `${d} ${v}`).join(', ') +
+      `; load average at the start ${machine.loadAverage.join(' / ')}.`,
+    '',
+    'How the numbers are taken, and how to reproduce them: [docs/benchmarks.md](../../docs/benchmarks.md).',
+    '',
+    ...tables(results, systems),
+    '## Charts',
+    '',
+    ...WORKLOADS.filter((w) => results.some((r) => r.workload === w)).map((w) => `- [${w}](${w}.svg): ${DESCRIPTIONS[w]}`),
+    '',
+  ].join('\n');
+  writeFileSync(`${RESULTS_DIR}README.md`, md);
+  for (const w of WORKLOADS) {
+    const rows = results.filter((r) => r.workload === w);
+    if (rows.length) writeFileSync(`${RESULTS_DIR}${w}.svg`, workloadSvg(`${w}: ${DESCRIPTIONS[w]}`, rows));
+  }
+  writeFileSync(`${RESULTS_DIR}results.json`, toJson(results, machine));
+}
+
+export function toJson(results: readonly BenchResult[], machine: Machine): string {
+  return JSON.stringify({ machine, results }, null, 2) + '\n';
+}

@@ -1,0 +1,163 @@
+/**
+ * The suite: per dialect and scale, seed once with the raw client, then fork
+ * one process per (workload, system) and collect what each reports.
+ */
+
+import { fork } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import pg from 'pg';
+import mysql from 'mysql2/promise';
+import type { Options } from './args.js';
+import type { Task, TaskResult } from './child.js';
+import { openRawDb } from './raw-db.js';
+import { createAndSeed } from './schema.js';
+import { SYSTEMS, systemNamed } from './systems.js';
+import { BENCH_ROOT, MYSQL_URL, PG_URL, REPO_ROOT, type DialectId } from './targets.js';
+import { rowsOf, sizesAt, type WorkloadId } from './workloads.js';
+
+export interface BenchResult {
+  readonly workload: WorkloadId;
+  readonly dialect: DialectId;
+  readonly system: string;
+  readonly scale: number;
+  readonly n: number;
+  readonly medianMs: number | null;
+  readonly minMs: number | null;
+  readonly maxMs: number | null;
+  readonly statements: number | null;
+  readonly peakRssMb: number | null;
+  readonly status: TaskResult['status'];
+  readonly note?: string;
+}
+
+const TASK_TIMEOUT_MS = 15 * 60_000;
+
+/** Create the benchmark database on a server if it is missing (and the statement statistics on PostgreSQL). */
+async function ensureDatabase(dialect: DialectId): Promise<void> {
+  if (dialect === 'sqlite') {
+    mkdirSync(`${BENCH_ROOT}.data`, { recursive: true });
+  } else if (dialect === 'postgres') {
+    const url = new URL(PG_URL);
+    const name = url.pathname.slice(1);
+    url.pathname = '/postgres';
+    const admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    try {
+      const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+      if (!rowCount) await admin.query(`CREATE DATABASE "${name}"`);
+    } finally {
+      await admin.end();
+    }
+    const db = await openRawDb('postgres', 1);
+    try {
+      await db.exec('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    } finally {
+      await db.close();
+    }
+  } else {
+    const url = new URL(MYSQL_URL);
+    const name = url.pathname.slice(1);
+    url.pathname = '/';
+    const conn = await mysql.createConnection({ uri: url.toString() });
+    try {
+      await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\``);
+    } finally {
+      await conn.end();
+    }
+  }
+}
+
+function runChild(task: Task): Promise<TaskResult> {
+  return new Promise((resolve) => {
+    const child = fork(`${BENCH_ROOT}lib/child.ts`, [], {
+      cwd: REPO_ROOT,
+      execArgv: ['--import', 'tsx', '--expose-gc'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    let settled = false;
+    const finish = (r: TaskResult): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const failed = (message: string): TaskResult => ({ status: 'error', timesMs: [], statements: null, peakRssMb: 0, check: null, message });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      finish(failed(`timed out after ${TASK_TIMEOUT_MS / 60_000} minutes`));
+    }, TASK_TIMEOUT_MS);
+    child.on('message', (m) => finish(m as TaskResult));
+    child.on('exit', (code) => finish(failed(`process exited with code ${code}`)));
+    child.send(task);
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const round = (x: number): number => Math.round(x * 100) / 100;
+
+function line(r: BenchResult): string {
+  const head = `${r.dialect.padEnd(8)} x${String(r.scale).padEnd(5)} ${r.workload.padEnd(15)} ${r.system.padEnd(10)}`;
+  if (r.status !== 'ok') return `${head} ${r.status}${r.note ? `: ${r.note}` : ''}`;
+  return `${head} median ${String(r.medianMs).padStart(9)} ms  [${r.minMs}..${r.maxMs}]  ${r.statements} statements  ${r.peakRssMb} MB`;
+}
+
+export async function runSuite(opts: Options): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  for (const dialect of opts.dialects) {
+    await ensureDatabase(dialect);
+    for (const scale of opts.scales) {
+      const sizes = sizesAt(scale);
+      if (!opts.noSeed) {
+        process.stdout.write(`seeding ${dialect} at scale ${scale}... `);
+        const db = await openRawDb(dialect, scale);
+        try {
+          await createAndSeed(db, sizes);
+        } finally {
+          await db.close();
+        }
+        console.log('done');
+      }
+      for (const workload of opts.workloads) {
+        let expected: number | null = null;
+        for (const name of opts.systems) {
+          const info = systemNamed(name);
+          const base = { workload, dialect, system: name, scale, n: rowsOf(workload, sizes) };
+          let r: BenchResult;
+          if (!info.dialects.includes(dialect)) {
+            r = { ...base, medianMs: null, minMs: null, maxMs: null, statements: null, peakRssMb: null, status: 'unsupported', note: info.note ?? `not set up for ${dialect}` };
+          } else {
+            const out = await runChild({ system: name, workload, dialect, scale, warmup: opts.warmup, repeats: opts.repeats });
+            let status = out.status;
+            let note = out.message;
+            // Fairness: every system must have seen (or written) what raw did.
+            if (status === 'ok' && name === 'raw') expected = out.check;
+            else if (status === 'ok' && expected !== null && out.check !== expected) {
+              status = 'error';
+              note = `check value ${out.check} differs from raw's ${expected}`;
+            }
+            const ok = status === 'ok' && out.timesMs.length > 0;
+            r = {
+              ...base,
+              medianMs: ok ? round(median(out.timesMs)) : null,
+              minMs: ok ? round(Math.min(...out.timesMs)) : null,
+              maxMs: ok ? round(Math.max(...out.timesMs)) : null,
+              statements: ok ? out.statements : null,
+              peakRssMb: out.peakRssMb || null,
+              status,
+              ...(note ? { note } : {}),
+            };
+          }
+          results.push(r);
+          console.log(line(r));
+        }
+      }
+    }
+  }
+  return results;
+}
+
+export const systemsInOrder = (): string[] => SYSTEMS.map((s) => s.name);

@@ -1,0 +1,62 @@
+/**
+ * One chart per workload, written by hand: a block of horizontal bars per
+ * dialect and scale, each block scaled to its own slowest system so SQLite's
+ * milliseconds and PostgreSQL's do not flatten each other.
+ */
+
+import type { BenchResult } from './suite.js';
+
+const COLORS: Record<string, string> = {
+  raw: '#7f7f7f',
+  athanor: '#d62728',
+  drizzle: '#2ca02c',
+  kysely: '#1f77b4',
+  prisma: '#9467bd',
+  typeorm: '#ff7f0e',
+  mikroorm: '#8c564b',
+  sequelize: '#17becf',
+  objection: '#bcbd22',
+};
+
+const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function workloadSvg(title: string, results: readonly BenchResult[]): string {
+  const width = 720;
+  const labelW = 110;
+  const barMax = width - labelW - 170;
+  const barH = 16;
+  const out: string[] = [];
+  let y = 34;
+  const blocks = new Map<string, BenchResult[]>();
+  for (const r of results) {
+    const key = `${r.dialect} · scale ${r.scale} · n=${r.n}`;
+    blocks.set(key, [...(blocks.get(key) ?? []), r]);
+  }
+  for (const [key, rows] of blocks) {
+    out.push(`<text x="8" y="${y}" font-weight="bold">${esc(key)}</text>`);
+    y += 8;
+    const max = Math.max(...rows.map((r) => r.medianMs ?? 0), 1e-9);
+    for (const r of rows) {
+      const color = COLORS[r.system] ?? '#333';
+      out.push(`<text x="${labelW - 6}" y="${y + barH - 4}" text-anchor="end">${esc(r.system)}</text>`);
+      if (r.medianMs === null) {
+        out.push(`<text x="${labelW}" y="${y + barH - 4}" fill="#999">${esc(r.status)}</text>`);
+      } else {
+        const w = Math.max(1, (r.medianMs / max) * barMax);
+        const spread = r.minMs !== null && r.maxMs !== null ? ` (${r.minMs}–${r.maxMs})` : '';
+        out.push(`<rect x="${labelW}" y="${y}" width="${w.toFixed(1)}" height="${barH - 3}" fill="${color}"/>`);
+        out.push(`<text x="${(labelW + w + 4).toFixed(1)}" y="${y + barH - 4}">${r.medianMs} ms${esc(spread)} · ${r.statements ?? '?'} stmts</text>`);
+      }
+      y += barH;
+    }
+    y += 18;
+  }
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y}" viewBox="0 0 ${width} ${y}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="8" y="18" font-size="14" font-weight="bold">${esc(title)}</text>`,
+    ...out,
+    '</svg>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,35 @@
+/**
+ * `npm run bench`: the issue 7 suite (every system, workload, dialect and
+ * scale, each system in its own process), or `npm run bench -- core`.
+ */
+
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from './lib/args.js';
+import { describeMachine } from './lib/machine.js';
+import { toJson, writeReport, RESULTS_DIR } from './lib/report.js';
+import { runSuite } from './lib/suite.js';
+import { runCore } from './core.js';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const opts = parseArgs(argv);
+  if (opts.command === 'core') {
+    await runCore(opts);
+    return;
+  }
+  const machine = await describeMachine(opts.dialects);
+  console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${Object.entries(machine.databases).map(([d, v]) => `${d} ${v}`).join(', ')}, load ${machine.loadAverage.join(' ')}`);
+  const results = await runSuite(opts);
+  const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  writeReport(results, machine, opts, command);
+  if (opts.json) writeFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), opts.json), toJson(results, machine));
+  console.log(`\nwrote ${RESULTS_DIR}README.md and one SVG per workload${opts.json ? `, and ${opts.json}` : ''}`);
+  const failed = results.filter((r) => r.status === 'error');
+  if (failed.length) {
+    console.error(`${failed.length} workload(s) failed`);
+    process.exitCode = 1;
+  }
+}
+
+await main();

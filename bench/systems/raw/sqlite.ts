@@ -1,0 +1,105 @@
+/**
+ * Raw better-sqlite3: hand-written SQL, statements prepared once, object rows.
+ * Transactions use BEGIN/COMMIT statements (not db.transaction()) so they are
+ * counted like every other system's.
+ */
+
+import Database from 'better-sqlite3';
+import type { SystemEnv, SystemInstance } from '../../lib/system.js';
+import { CITY, PAGE } from '../../lib/workloads.js';
+import { importRows } from '../../lib/schema.js';
+import { groupBy, lookupId, pageOffset, updatedScore } from './common.js';
+
+interface Album {
+  id: number;
+  title: string;
+  artist_id: number;
+}
+
+export function openSqlite(env: SystemEnv): SystemInstance {
+  const db = new Database(env.url.slice('sqlite:'.length));
+  db.pragma('foreign_keys = ON');
+  const s = env.sizes;
+  const begin = db.prepare('BEGIN');
+  const commit = db.prepare('COMMIT');
+  const inList = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+  const q = {
+    count: db.prepare('SELECT count(*) AS n FROM users WHERE active = 1').pluck(),
+    projection: db.prepare('SELECT username, email FROM users'),
+    load: db.prepare('SELECT id, username, email, active, score FROM users'),
+    artists: db.prepare('SELECT id, name FROM artist ORDER BY id LIMIT ?'),
+    albumsLimit: db.prepare('SELECT id, title, artist_id FROM album ORDER BY id LIMIT ?'),
+    people: db.prepare('SELECT id, name, address_id, manager_id FROM person ORDER BY id LIMIT ?'),
+    inCity: db.prepare('SELECT p.id, p.name, p.address_id, p.manager_id FROM person p JOIN address a ON a.id = p.address_id WHERE a.city = ?'),
+    byId: db.prepare('SELECT id, username, email, active, score FROM users WHERE id = ?'),
+    page: db.prepare(`SELECT id, username, email, active, score FROM users ORDER BY id LIMIT ${PAGE} OFFSET ?`),
+    update: db.prepare('UPDATE users SET score = ? WHERE id <= ?'),
+    delete: db.prepare('DELETE FROM del_parent WHERE id <= ?'),
+    importRow: db.prepare('INSERT INTO import_row (name, email, amount) VALUES (?, ?, ?)'),
+    parent: db.prepare('INSERT INTO uow_parent (name) VALUES (?)'),
+    child: db.prepare('INSERT INTO uow_child (label, parent_id) VALUES (?, ?)'),
+  };
+  const byIds = (sql: string, ids: readonly number[]): unknown[] => db.prepare(`${sql} (${inList(ids.length)})`).all(...ids);
+
+  return {
+    workloads: {
+      count: async () => q.count.get() as number,
+      projection: async () => q.projection.all().length,
+      load: async () => q.load.all().length,
+      'one-to-many': async () => {
+        const artists = q.artists.all(s.artists) as { id: number }[];
+        const albums = groupBy(byIds('SELECT id, title, artist_id FROM album WHERE artist_id IN', artists.map((a) => a.id)) as Album[], (a) => a.artist_id);
+        let seen = 0;
+        for (const a of artists) seen += albums.get(a.id)?.length ?? 0;
+        const children = q.albumsLimit.all(s.artists) as Album[];
+        const parents = new Map((byIds('SELECT id, name FROM artist WHERE id IN', [...new Set(children.map((c) => c.artist_id))]) as { id: number }[]).map((p) => [p.id, p]));
+        for (const c of children) if (parents.get(c.artist_id)) seen++;
+        return seen;
+      },
+      nested: async () => {
+        const artists = q.artists.all(s.nestedArtists) as { id: number }[];
+        const albums = byIds('SELECT id, title, artist_id FROM album WHERE artist_id IN', artists.map((a) => a.id)) as Album[];
+        const tracks = byIds('SELECT id, title, ms, album_id FROM track WHERE album_id IN', albums.map((a) => a.id)) as { album_id: number }[];
+        const byAlbum = groupBy(tracks, (t) => t.album_id);
+        const byArtist = groupBy(albums, (a) => a.artist_id);
+        let seen = 0;
+        for (const a of artists) for (const al of byArtist.get(a.id) ?? []) seen += byAlbum.get(al.id)?.length ?? 0;
+        return seen;
+      },
+      'self-ref': async () => {
+        const people = q.people.all(s.managed) as { manager_id: number | null }[];
+        const ids = [...new Set(people.flatMap((p) => (p.manager_id === null ? [] : [p.manager_id])))];
+        const managers = new Map((byIds('SELECT id, name, address_id, manager_id FROM person WHERE id IN', ids) as { id: number }[]).map((m) => [m.id, m]));
+        return people.filter((p) => p.manager_id !== null && managers.has(p.manager_id)).length;
+      },
+      'related-filter': async () => q.inCity.all(CITY).length,
+      'per-query': async () => {
+        let rows = 0;
+        for (let k = 0; k < s.lookups; k++) {
+          if (q.byId.get(lookupId(s, k))) rows++;
+          rows += q.page.all(pageOffset(s, k)).length;
+        }
+        return rows;
+      },
+      update: async ({ iteration }) => q.update.run(updatedScore(iteration), s.updated).changes,
+      delete: async () => q.delete.run(s.deletedParents).changes,
+      import: async () => {
+        const rows = importRows(s);
+        begin.run();
+        for (const r of rows) q.importRow.run(r.name, r.email, r.amount);
+        commit.run();
+        return rows.length;
+      },
+      'unit-of-work': async () => {
+        begin.run();
+        for (let i = 1; i <= s.pairs; i++) {
+          const id = q.parent.run(`parent ${i}`).lastInsertRowid;
+          q.child.run(`child ${i}`, id);
+        }
+        commit.run();
+        return s.pairs;
+      },
+    },
+    close: async () => void db.close(),
+  };
+}

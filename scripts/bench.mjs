@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// `npm run bench`: install the benchmark's own dependencies (the peer ORMs
+// live in bench/package.json, never in the library's), then run the suite
+// with tsx, passing every argument through:
+//
+//   npm run bench                       the whole suite (long)
+//   npm run bench -- --quick            small data, a few minutes
+//   npm run bench -- core               Core insert and compile-cache figures
+//   npm run bench -- --only athanor,raw --dialect sqlite --json out.json
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+
+function run(command, args, extraEnv = {}) {
+  const r = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+  if (r.error) throw r.error;
+  return r.status ?? 1;
+}
+
+if (!existsSync('bench/node_modules')) {
+  // `npm ci` installs exactly the committed lockfile; `install` only creates it the first time.
+  const verb = existsSync('bench/package-lock.json') ? 'ci' : 'install';
+  console.log(`bench: npm ${verb} --prefix bench (first run only)`);
+  const status = run('npm', [verb, '--prefix', 'bench']);
+  if (status !== 0) process.exit(status);
+}
+
+// Prisma's client is generated from bench/prisma/schema.prisma; no engine download needed.
+if (existsSync('bench/prisma/schema.prisma') && !existsSync('bench/prisma/generated')) {
+  const status = run('npx', ['--prefix', 'bench', 'prisma', 'generate', '--schema', 'bench/prisma/schema.prisma'], {
+    PRISMA_SCHEMA_ENGINE_BINARY: '/bin/false',
+  });
+  if (status !== 0) console.warn('bench: prisma generate failed; the prisma system will report an error');
+}
+
+process.exit(run(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...process.argv.slice(2)]));

@@ -1,0 +1,198 @@
+/**
+ * Bulk UPDATE and DELETE by criteria: one statement however many rows match
+ * (the seed's `query.update({...}, synchronize_session=False)`).
+ *
+ * ```ts
+ * await s.query(User).where(User.id.in(ids)).update({ acctActive: true }, { synchronize: 'evaluate' });
+ * // UPDATE "user" SET "acct_active" = ? WHERE "user"."id" IN (?, ?, ?)
+ * ```
+ * The statement bypasses the unit of work; `synchronize` decides what happens
+ * to matching objects already in the session:
+ * - `'evaluate'`: the WHERE is evaluated in JavaScript on the session's objects of
+ *   that model; matches get the new values (SQL expressions expire the column
+ *   instead) or, for DELETE, leave the session. Criteria it cannot evaluate
+ *   (joins, subqueries, functions) are an error.
+ * - `'fetch'`: the matching keys are read (RETURNING where the database has it,
+ *   else one SELECT before the statement) and those objects are updated / removed.
+ * - `'auto'` (default): `'evaluate'` when possible, else `'fetch'`.
+ * - `false`: nothing in memory changes; objects in the session may be stale
+ *   until refreshed. The cheapest, and right when none are loaded.
+ *
+ * @internal
+ */
+
+import type { Column } from '../../core/schema/column.js';
+import { predicate, type Predicate } from '../../core/sql/expression.js';
+import { deleteFrom, update, type SetValues } from '../../core/sql/dml.js';
+import { tuple } from '../../core/sql/functions.js';
+import type { ExprNode, SelectNode } from '../../core/sql/nodes.js';
+import { Expression } from '../../core/sql/expression.js';
+import { InvalidRequestError } from '../errors.js';
+import type { Mapper } from '../mapper.js';
+import type { Session } from '../session.js';
+import { NOT_LOADED, STATE, type InstanceState } from '../state.js';
+import type { ModelColumns } from './aliased.js';
+import { baseSelect, type QueryState } from './compile.js';
+import { CannotEvaluate, compileCriteria, NotLoadedColumn } from './evaluate.js';
+
+/** Values for a bulk UPDATE: the model's columns, each a value or an SQL expression. */
+export type BulkValues<M> = SetValues<ModelColumns<M>>;
+
+export interface BulkOptions {
+  /** What happens to matching objects already in the session (default `'auto'`). */
+  synchronize?: 'auto' | 'evaluate' | 'fetch' | false;
+}
+
+type Mode = 'evaluate' | 'fetch' | false;
+
+function pkColumns(mapper: Mapper): Column<unknown>[] {
+  return mapper.primaryKeyIndexes.map((i) => mapper.columns[i] as Column<unknown>);
+}
+
+/** The WHERE of the statement: the query's own, or `pk IN (subquery)` when joins or a LIMIT shape it. */
+function criteria(mapper: Mapper, state: QueryState): { where: Predicate | undefined; simple: boolean } {
+  const simple = state.joins.length === 0 && state.limit === undefined && state.offset === undefined && state.groupBy.length === 0 && !state.distinct;
+  if (simple) return { where: state.where ? predicate(state.where) : undefined, simple };
+  const pk = pkColumns(mapper);
+  const inner = baseSelect(mapper, { ...state, orderBy: state.limit !== undefined ? state.orderBy : [] }, pk.map((c, i) => ({ expr: c.node, alias: `k${i}`, explicitAlias: true, type: c.type })));
+  // MySQL refuses a subquery on the table being changed unless it is materialized: wrap it once more.
+  const outer: SelectNode = {
+    ...inner,
+    distinct: false,
+    items: pk.map((c, i) => ({ expr: { kind: 'namedColumn', qualifier: 'anon_1', name: `k${i}`, type: c.type }, alias: `k${i}`, explicitAlias: false, type: c.type })),
+    from: [{ kind: 'derivedTable', query: inner, alias: 'anon_1' }],
+    joins: [],
+    where: undefined,
+    groupBy: [],
+    having: undefined,
+    orderBy: [],
+    limit: undefined,
+    offset: undefined,
+  };
+  const operand: ExprNode = pk.length === 1 ? pk[0]!.node : tuple(...pk).node;
+  return { where: predicate({ kind: 'inSubquery', negated: false, operand, query: outer }), simple };
+}
+
+function modeFor(requested: BulkOptions['synchronize'], mapper: Mapper, state: QueryState, simple: boolean): { mode: Mode; matches?: (v: readonly unknown[]) => boolean } {
+  const wanted = requested ?? 'auto';
+  if (wanted === false || wanted === 'fetch') return { mode: wanted };
+  try {
+    if (!simple) throw new CannotEvaluate('joins, LIMIT or GROUP BY');
+    return { mode: 'evaluate', matches: compileCriteria(state.where, mapper) };
+  } catch (error) {
+    if (!(error instanceof CannotEvaluate)) throw error;
+    if (wanted === 'evaluate') {
+      throw new InvalidRequestError(
+        `${mapper.name} bulk statement: synchronize 'evaluate' cannot evaluate ${error.message} in memory; use synchronize: 'fetch' (or false)`,
+      );
+    }
+    return { mode: 'fetch' };
+  }
+}
+
+/** Objects of `mapper` in the session that the criteria match (and those it cannot tell, as `unsure`). */
+function evaluated(session: Session, mapper: Mapper, matches: (v: readonly unknown[]) => boolean): { sure: InstanceState[]; unsure: InstanceState[] } {
+  const sure: InstanceState[] = [];
+  const unsure: InstanceState[] = [];
+  for (const obj of session.identityMap.mapFor(mapper).values()) {
+    const st = (obj as { [STATE]: InstanceState })[STATE];
+    try {
+      if (matches(st.values)) sure.push(st);
+    } catch (error) {
+      if (!(error instanceof NotLoadedColumn)) throw error;
+      unsure.push(st);
+    }
+  }
+  return { sure, unsure };
+}
+
+function statesFor(session: Session, mapper: Mapper, keys: readonly unknown[]): InstanceState[] {
+  const out: InstanceState[] = [];
+  for (const k of keys) {
+    const obj = session.identityMap.get(mapper, k);
+    if (obj) out.push((obj as { [STATE]: InstanceState })[STATE]);
+  }
+  return out;
+}
+
+function rowKey(mapper: Mapper, row: Record<string, unknown>): unknown {
+  const pk = pkColumns(mapper);
+  const values = new Array<unknown>(mapper.columns.length);
+  pk.forEach((c, i) => (values[mapper.primaryKeyIndexes[i]!] = row[`k${i}`] ?? row[c.key]));
+  return mapper.identityKey(values);
+}
+
+async function selectKeys(session: Session, mapper: Mapper, state: QueryState): Promise<unknown[]> {
+  const pk = pkColumns(mapper);
+  const node = baseSelect(mapper, { ...state, orderBy: [] }, pk.map((c, i) => ({ expr: c.node, alias: `k${i}`, explicitAlias: true, type: c.type })));
+  const result = await session.run(node);
+  const decoders = pk.map((c) => session.dialect.decoder(c.type));
+  return result.rows.map((r) => {
+    const row: Record<string, unknown> = {};
+    pk.forEach((_, i) => {
+      const d = decoders[i];
+      row[`k${i}`] = d && r[i] !== null ? d(r[i]) : r[i];
+    });
+    return rowKey(mapper, row);
+  });
+}
+
+/** @internal `Query.update()`. */
+export async function bulkUpdate(session: Session, mapper: Mapper, state: QueryState, values: Record<string, unknown>, options: BulkOptions): Promise<number> {
+  if (session.autoflush) await session.flush();
+  const { where, simple } = criteria(mapper, state);
+  const { mode, matches } = modeFor(options.synchronize, mapper, state, simple);
+  const table = mapper.table;
+  const base = update(table).set(values as never).where(where);
+  const pk = pkColumns(mapper);
+  let keys: unknown[] | undefined;
+  let rowCount: number;
+  if (mode === 'fetch' && session.dialect.capabilities.returning.update) {
+    const result = await session.execute(base.returning(...pk.map((c, i) => c.as(`k${i}`))));
+    keys = result.rows.map((r) => rowKey(mapper, r as Record<string, unknown>));
+    rowCount = result.rowCount;
+  } else {
+    if (mode === 'fetch') keys = await selectKeys(session, mapper, state);
+    rowCount = (await session.execute(base)).rowCount;
+  }
+  if (mode === false) return rowCount;
+  const columns = Object.keys(values).filter((k) => values[k] !== undefined).map((k) => [mapper.columnIndex(k), values[k]] as const);
+  const apply = (st: InstanceState, expire: boolean) => {
+    for (const [i, v] of columns) {
+      st.values[i] = expire || v instanceof Expression ? NOT_LOADED : v;
+      st.original?.delete(i);
+    }
+  };
+  if (mode === 'evaluate') {
+    const { sure, unsure } = evaluated(session, mapper, matches!);
+    for (const st of sure) apply(st, false);
+    for (const st of unsure) apply(st, true);
+  } else {
+    for (const st of statesFor(session, mapper, keys!)) apply(st, false);
+  }
+  return rowCount;
+}
+
+/** @internal `Query.delete()`. */
+export async function bulkDelete(session: Session, mapper: Mapper, state: QueryState, options: BulkOptions): Promise<number> {
+  if (session.autoflush) await session.flush();
+  const { where, simple } = criteria(mapper, state);
+  const { mode, matches } = modeFor(options.synchronize, mapper, state, simple);
+  const base = deleteFrom(mapper.table).where(where);
+  const pk = pkColumns(mapper);
+  let keys: unknown[] | undefined;
+  let rowCount: number;
+  if (mode === 'fetch' && session.dialect.capabilities.returning.delete) {
+    const result = await session.execute(base.returning(...pk.map((c, i) => c.as(`k${i}`))));
+    keys = result.rows.map((r) => rowKey(mapper, r as Record<string, unknown>));
+    rowCount = result.rowCount;
+  } else {
+    if (mode === 'fetch') keys = await selectKeys(session, mapper, state);
+    rowCount = (await session.execute(base)).rowCount;
+  }
+  if (mode === false) return rowCount;
+  // An object whose deciding column was not loaded may or may not be gone: evaluate keeps it (SQLAlchemy does too).
+  const gone = mode === 'evaluate' ? evaluated(session, mapper, matches!).sure : statesFor(session, mapper, keys!);
+  for (const st of gone) session.forgetDeleted(st);
+  return rowCount;
+}
