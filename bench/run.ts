@@ -8,12 +8,13 @@ import { resolve } from 'node:path';
 import { parseArgs } from './lib/args.js';
 import { describeMachine } from './lib/machine.js';
 import { toJson, writeReport, RESULTS_DIR } from './lib/report.js';
-import { runSuite } from './lib/suite.js';
+import { ensureDatabase, runSuite } from './lib/suite.js';
 import { runCore } from './core.js';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const opts = parseArgs(argv);
+  for (const dialect of opts.dialects) await ensureDatabase(dialect);
   if (opts.command === 'core') {
     await runCore(opts);
     return;

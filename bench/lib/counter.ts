@@ -58,7 +58,12 @@ function wrap(proto: Proto | undefined, methods: readonly string[]): void {
 function wrapSqlite(): void {
   for (const mod of copiesOf('better-sqlite3')) {
     const Db = mod as new (path: string) => { prepare(sql: string): object; close(): void };
-    const probe = new Db(':memory:');
+    let probe;
+    try {
+      probe = new Db(':memory:');
+    } catch {
+      continue; // a copy whose native addon is not built: nothing can run statements through it
+    }
     const statementProto = Object.getPrototypeOf(probe.prepare('SELECT 1')) as Proto;
     probe.close();
     wrap(statementProto, ['run', 'get', 'all', 'iterate']);

@@ -7,6 +7,8 @@
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -35,7 +37,9 @@ export async function openRawDb(dialect: DialectId, scale: number): Promise<RawD
 }
 
 function sqliteDb(scale: number): RawDb {
-  const db = new Database(sqlitePath(scale));
+  const path = sqlitePath(scale);
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
   db.pragma('foreign_keys = ON');
   return {
     dialect: 'sqlite',

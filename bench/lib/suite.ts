@@ -33,7 +33,7 @@ export interface BenchResult {
 const TASK_TIMEOUT_MS = 15 * 60_000;
 
 /** Create the benchmark database on a server if it is missing (and the statement statistics on PostgreSQL). */
-async function ensureDatabase(dialect: DialectId): Promise<void> {
+export async function ensureDatabase(dialect: DialectId): Promise<void> {
   if (dialect === 'sqlite') {
     mkdirSync(`${BENCH_ROOT}.data`, { recursive: true });
   } else if (dialect === 'postgres') {
@@ -108,7 +108,6 @@ function line(r: BenchResult): string {
 export async function runSuite(opts: Options): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   for (const dialect of opts.dialects) {
-    await ensureDatabase(dialect);
     for (const scale of opts.scales) {
       const sizes = sizesAt(scale);
       if (!opts.noSeed) {

@@ -14,6 +14,7 @@ export interface SystemInfo {
 export const SYSTEMS: readonly SystemInfo[] = [
   { name: 'raw', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/raw/index.js') },
   { name: 'athanor', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/athanor/index.js') },
+  { name: 'drizzle', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/drizzle/index.js') },
 ];
 
 export function systemNamed(name: string): SystemInfo {

@@ -17,6 +17,9 @@ export interface CollectionOwner {
   readonly modelName: string;
 }
 
+const OWNER: unique symbol = Symbol('athanor.collectionOwner');
+const KEY: unique symbol = Symbol('athanor.collectionKey');
+
 /** Operations shared by loaded and unloaded collections. */
 export interface RelationOps<T> {
   /** True when the collection's contents are in memory. */
@@ -41,10 +44,18 @@ export class Collection<T> extends Array<T> implements RelationOps<T> {
     return Array;
   }
 
+  /** @internal Symbol-keyed so they stay out of enumeration and JSON, and cost a plain store. */
+  declare [OWNER]: CollectionOwner | undefined;
+  declare [KEY]: string;
+
   /** @internal */
-  declare owner: CollectionOwner | undefined;
+  get owner(): CollectionOwner | undefined {
+    return this[OWNER];
+  }
   /** @internal */
-  declare key: string;
+  get key(): string {
+    return this[KEY];
+  }
 
   get loaded(): true {
     return true;
@@ -53,8 +64,8 @@ export class Collection<T> extends Array<T> implements RelationOps<T> {
   /** @internal Build a collection without reporting the items as changes. */
   static build<T>(owner: CollectionOwner | undefined, key: string, items: readonly T[]): Collection<T> {
     const c = new Collection<T>();
-    Object.defineProperty(c, 'owner', { value: owner, writable: true, enumerable: false });
-    Object.defineProperty(c, 'key', { value: key, writable: true, enumerable: false });
+    c[OWNER] = owner;
+    c[KEY] = key;
     for (let i = 0; i < items.length; i++) Array.prototype.push.call(c, items[i]);
     return c;
   }
@@ -73,17 +84,16 @@ export class Collection<T> extends Array<T> implements RelationOps<T> {
     this.push(...items);
   }
 
+  // Collections are lists, as in SQLAlchemy: appending an object twice lists it twice (its row is written once).
   override push(...items: T[]): number {
-    const fresh = items.filter((i) => !this.includes(i));
-    for (const item of fresh) Array.prototype.push.call(this, item);
-    this.report(fresh, []);
+    for (let i = 0; i < items.length; i++) Array.prototype.push.call(this, items[i]);
+    this.report(items, []);
     return this.length;
   }
 
   override unshift(...items: T[]): number {
-    const fresh = items.filter((i) => !this.includes(i));
-    Array.prototype.unshift.apply(this, fresh);
-    this.report(fresh, []);
+    Array.prototype.unshift.apply(this, items);
+    this.report(items, []);
     return this.length;
   }
 

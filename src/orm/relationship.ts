@@ -88,7 +88,10 @@ export interface RelationshipOptions<L extends LoadStrategy = LoadStrategy> {
    * object of the same query result in one statement. On by default.
    */
   batch?: boolean;
-  /** Levels of a self-referential relationship that `joined` eager loading follows (default 0: none). */
+  /**
+   * Levels of a self-referential relationship that a default `joined` load follows
+   * (default 1: the relationship itself; `person.manager.manager` then stays unloaded).
+   */
   joinDepth?: number;
   /** Levels of a self-referential collection that `selectin` follows (default 1). */
   recursionDepth?: number;

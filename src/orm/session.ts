@@ -583,13 +583,14 @@ export class Session implements SessionHooks {
   /** Run a SELECT node on the session's connection. @internal */
   async run(node: SelectNode): Promise<RawResult> {
     const conn = await this.connection();
-    return conn.runRaw(conn.dialect.compile(node));
+    // `return await`: V8's async stack traces stop at a returned promise, and callerLocation needs the caller's frames.
+    return await conn.runRaw(conn.dialect.compile(node));
   }
 
   /** @internal */
   async exec(compiled: CompiledStatement): Promise<RawResult> {
     const conn = await this.connection();
-    return conn.runRaw(compiled);
+    return await conn.runRaw(compiled);
   }
 
   /** @internal */

@@ -280,8 +280,8 @@ export class InstanceState implements CollectionOwner {
   /** The other side of a back-populated to-one was set to `owner`: append to this collection or set this to-one. */
   private backrefAdd(attr: RelationshipAttribute, owner: object): void {
     if (attr.many) {
+      // `owner` just switched its to-one to this object, so it is not in this collection yet.
       const s = this.slot(attr);
-      if (s.loaded && (s.value as Collection<object>).includes(owner)) return;
       if (s.loaded) Array.prototype.push.call(s.value, owner);
       this.collectionChangedQuiet(attr, [owner], []);
     } else {

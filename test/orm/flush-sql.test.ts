@@ -66,7 +66,7 @@ forEachDialect('flush SQL', (ctx) => {
     });
   });
 
-  it('updates objects given the same value with one IN list, and different values with FROM VALUES or CASE', async () => {
+  it('updates objects given the same value with one IN list, and different values with VALUES rows (or a JSON_TABLE on MariaDB)', async () => {
     await db.session(async (s) => s.addAll([new Artist({ name: 'a' }), new Artist({ name: 'b' })]));
     const [a, b] = await ids();
     const same = await log.during(() =>
@@ -86,7 +86,7 @@ forEachDialect('flush SQL', (ctx) => {
     );
     expectStatements(different.slice(1), {
       sqlite: [
-        ['UPDATE "orm_artist" SET "name" = CASE "orm_artist"."id" WHEN ? THEN ? WHEN ? THEN ? END WHERE "orm_artist"."id" IN (?, ?)', [a, 'a!', b, 'b!', a, b]],
+        ['WITH "v" ("k0", "c1") AS (VALUES (?, ?), (?, ?)) UPDATE "orm_artist" SET "name" = "v"."c1" FROM "v" WHERE "orm_artist"."id" = "v"."k0"', [a, 'a!', b, 'b!']],
       ],
       postgres: [
         [
@@ -95,7 +95,10 @@ forEachDialect('flush SQL', (ctx) => {
         ],
       ],
       mysql: [
-        ['UPDATE `orm_artist` SET `name` = CASE `orm_artist`.`id` WHEN ? THEN ? WHEN ? THEN ? END WHERE `orm_artist`.`id` IN (?, ?)', [a, 'a!', b, 'b!', a, b]],
+        [
+          "UPDATE `orm_artist` JOIN JSON_TABLE(?, '$[*]' COLUMNS (`k0` INT PATH '$[0]', `c1` LONGTEXT PATH '$[1]')) AS `v` ON `orm_artist`.`id` = `v`.`k0` SET `orm_artist`.`name` = `v`.`c1`",
+          [JSON.stringify([[a, 'a!'], [b, 'b!']])],
+        ],
       ],
     });
   });
@@ -118,7 +121,10 @@ forEachDialect('flush SQL', (ctx) => {
     );
     expectStatements(statements.slice(1), {
       sqlite: [
-        ['UPDATE "orm_document" SET "body" = CASE "orm_document"."id" WHEN ? THEN ? END, "version" = "orm_document"."version" + ? WHERE ("orm_document"."id" = ? AND "orm_document"."version" = ?)', [id, 'v2', 1, id, 1]],
+        [
+          'WITH "v" ("k0", "k1", "c2") AS (VALUES (?, ?, ?)) UPDATE "orm_document" SET "body" = "v"."c2", "version" = "orm_document"."version" + 1 FROM "v" WHERE "orm_document"."id" = "v"."k0" AND "orm_document"."version" = "v"."k1"',
+          [id, 1, 'v2'],
+        ],
       ],
       postgres: [
         [
@@ -127,7 +133,10 @@ forEachDialect('flush SQL', (ctx) => {
         ],
       ],
       mysql: [
-        ['UPDATE `orm_document` SET `body` = CASE `orm_document`.`id` WHEN ? THEN ? END, `version` = `orm_document`.`version` + ? WHERE (`orm_document`.`id`, `orm_document`.`version`) IN ((?, ?))', [id, 'v2', 1, id, 1]],
+        [
+          "UPDATE `orm_document` JOIN JSON_TABLE(?, '$[*]' COLUMNS (`k0` INT PATH '$[0]', `k1` INT PATH '$[1]', `c2` LONGTEXT PATH '$[2]')) AS `v` ON `orm_document`.`id` = `v`.`k0` AND `orm_document`.`version` = `v`.`k1` SET `orm_document`.`body` = `v`.`c2`, `orm_document`.`version` = `orm_document`.`version` + 1",
+          [JSON.stringify([[id, 1, 'v2']])],
+        ],
       ],
     });
   });

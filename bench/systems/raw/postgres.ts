@@ -34,7 +34,7 @@ const SQL = {
   page: `SELECT id, username, email, active, score FROM users ORDER BY id LIMIT ${PAGE} OFFSET $1`,
   update: 'UPDATE users SET score = $1 WHERE id <= $2',
   delete: 'DELETE FROM del_parent WHERE id <= $1',
-  parents: 'INSERT INTO uow_parent (name) SELECT * FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n) ORDER BY n RETURNING id',
+  parents: 'INSERT INTO uow_parent (name) SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n) ORDER BY n RETURNING id',
   children: 'INSERT INTO uow_child (label, parent_id) SELECT * FROM unnest($1::text[], $2::int[])',
 } as const;
 

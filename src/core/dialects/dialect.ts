@@ -44,8 +44,16 @@ export interface DialectCapabilities {
   readonly rowValueIn: boolean;
   /** Compound members may be parenthesized (`(SELECT ...) UNION (SELECT ...)`). */
   readonly parenthesizedCompoundMembers: boolean;
-  /** `UPDATE ... FROM (VALUES ...) AS v(...)` for many rows with different values (PostgreSQL). */
-  readonly updateFromValues: boolean;
+  /**
+   * How one statement updates many rows to different values:
+   * `fromValues` — `UPDATE t SET ... FROM (VALUES ...) AS v (k, c)` (PostgreSQL);
+   * `cteValues` — `WITH v (k, c) AS (VALUES ...) UPDATE t SET ... FROM v` (SQLite 3.33+; a CASE with
+   * thousands of branches takes SQLite quadratic time to prepare);
+   * `jsonTable` — `UPDATE t JOIN JSON_TABLE(?, ...) v ON ... SET ...`, all rows in one bound JSON document
+   * (MariaDB 10.6+, MySQL 8: several times faster than CASE at 10,000 rows);
+   * `case` — `SET c = CASE id WHEN ? THEN ? ... END` (anywhere).
+   */
+  readonly bulkUpdate: 'fromValues' | 'cteValues' | 'jsonTable' | 'case';
   readonly partialIndexes: boolean;
   readonly createIndexIfNotExists: boolean;
   readonly dropIndexNeedsTable: boolean;

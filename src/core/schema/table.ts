@@ -104,11 +104,24 @@ export type ColumnsOf<B extends Builders> = {
 
 export type AnyColumns = Record<string, Column<unknown, string>>;
 
-/** A full row of a table: nullable columns are `T | null`. */
-export type RowOf<C> = { -readonly [K in keyof C]: C[K] extends Column<infer T, string> ? T : never };
+/**
+ * A full row of a table: nullable columns are `T | null`.
+ *
+ * Types are read from the phantom properties, not by matching `Column<infer T>`:
+ * for a foreign-key column (`Column & References`) TypeScript matches the
+ * intersection structurally and also infers from method parameters, which
+ * would add `null` to a NOT NULL column.
+ */
+export type RowOf<C> = { -readonly [K in keyof C]: C[K] extends { readonly __value?: infer T } ? T : never };
 
 type RequiredKeys<C> = {
-  [K in keyof C]: C[K] extends Column<infer _T, string, infer NN, infer D> ? (NN extends true ? (D extends true ? never : K) : never) : never;
+  [K in keyof C]: C[K] extends { readonly __notNull?: infer NN; readonly __hasDefault?: infer D }
+    ? NN extends true
+      ? D extends true
+        ? never
+        : K
+      : never
+    : never;
 }[keyof C];
 
 /** A row to insert: not-null columns without a default are required, the rest optional. */

@@ -57,9 +57,12 @@ export type SelectItem =
   | NamedExpression<unknown, string>
   | ColumnSet<Record<string, Expression<unknown>>>;
 
+/** The value type from the phantom: matching `Column<infer T>` on a `Column & References` would add `null`. */
+type ValueOf<E> = E extends { readonly __value?: infer T } ? T : never;
+
 type ItemRow<I> =
-  I extends Column<infer T, infer K>
-    ? { [P in K]: T }
+  I extends Column<unknown, infer K>
+    ? { [P in K]: ValueOf<I> }
     : I extends Aliased<infer T, infer A>
       ? { [P in A]: T }
       : I extends NamedExpression<infer T, infer A>

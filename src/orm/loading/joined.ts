@@ -77,16 +77,18 @@ export function planJoined(plan: EntityPlan, parentColumn: (c: Column<unknown>) 
   return out;
 }
 
+type Entry = { list: object[]; seen: Set<object> } | { one: object | null };
+
 /** Collects joined entities row by row, then fills the relationships. */
 export class JoinedRows {
-  private readonly collected: Map<InstanceState, { list: object[]; seen: Set<object> } | { one: object | null }>[];
+  private readonly collected: Map<InstanceState, Entry>[];
   private readonly objs: (object | undefined)[];
 
   constructor(
     private readonly ctx: HydrationContext,
     private readonly plan: JoinedPlan,
   ) {
-    this.collected = plan.entities.map(() => new Map());
+    this.collected = plan.entities.map(() => new Map<InstanceState, Entry>());
     this.objs = new Array<object | undefined>(plan.entities.length + 1);
   }
 

@@ -238,7 +238,9 @@ export function populateReverse(attr: RelationshipAttribute, parents: readonly I
   for (const p of parents) {
     const slot = p.slots?.[p.mapper.relationshipIndex(attr)];
     if (!slot?.loaded) continue;
-    for (const child of slot.value as readonly object[]) {
+    // A one-to-one held by the child (one() on the parent side) holds one object or null.
+    const children = attr.many ? (slot.value as readonly object[]) : slot.value ? [slot.value as object] : [];
+    for (const child of children) {
       const cst = (child as { [STATE]: InstanceState })[STATE];
       if (!cst.slots?.[index]?.loaded) cst.setLoaded(reverse, p.obj);
     }

@@ -31,7 +31,7 @@ import { LoadGroup, STATE, type InstanceState } from '../state.js';
 import { entityShape, hydrateRow } from '../loading/hydrate.js';
 import { JoinedRows } from '../loading/joined.js';
 import { loadPlan, type StrategyContext } from '../loading/strategies.js';
-import { aliasInfo, type Aliased } from './aliased.js';
+import { aliasInfo, type AliasedModel } from './aliased.js';
 import { bulkDelete, bulkUpdate, type BulkOptions, type BulkValues } from './bulk.js';
 import { countSelect, EMPTY_STATE, entitySelect, existsSelect, type QueryState } from './compile.js';
 import type { Loaded, OptionsOverlay, QueryOption } from './options.js';

@@ -30,7 +30,7 @@ import { InvalidRequestError } from '../errors.js';
 import type { IdentityMap } from '../identity-map.js';
 import type { Mapper } from '../mapper.js';
 import type { RelationshipAttribute } from '../relationship.js';
-import { InstanceState, NOT_LOADED, STATE, type RelationSlot } from '../state.js';
+import { InstanceState, NOT_LOADED, STATE } from '../state.js';
 import { loadRelated, type LoaderContext } from '../loading/related.js';
 import { deleteStates, insertStates, updateStates, type PersistContext } from './persist.js';
 
@@ -41,34 +41,27 @@ export interface FlushContext extends LoaderContext, PersistContext {
   readonly deleted: Set<InstanceState>;
 }
 
+/**
+ * What a flush may change on an object, kept to undo it. The flush never
+ * changes collections or slots (that happens only after success, in
+ * `flushed()`), so references to them are enough; values and the record of
+ * original values are copied because foreign-key copying writes to them.
+ */
 interface Snapshot {
   values: unknown[];
   original: Map<number, unknown> | undefined;
   status: InstanceState['status'];
   key: unknown;
   dirty: boolean;
-  changedRelationships: Set<number> | undefined;
-  slots: (RelationSlot | undefined)[] | undefined;
 }
 
 function snapshot(st: InstanceState): Snapshot {
   return {
-    values: [...st.values],
+    values: st.values.slice(),
     original: st.original ? new Map(st.original) : undefined,
     status: st.status,
     key: st.key,
     dirty: st.dirty,
-    changedRelationships: st.changedRelationships ? new Set(st.changedRelationships) : undefined,
-    slots: st.slots?.map((s) =>
-      s
-        ? {
-            ...s,
-            added: s.added ? [...s.added] : undefined,
-            removed: s.removed ? [...s.removed] : undefined,
-            value: s.value instanceof Collection ? Collection.build((s.value as Collection<object>).owner, (s.value as Collection<object>).key, [...(s.value as Collection<object>)]) : s.value,
-          }
-        : s,
-    ),
   };
 }
 
@@ -78,8 +71,6 @@ function restore(st: InstanceState, snap: Snapshot): void {
   st.status = snap.status;
   st.key = snap.key;
   st.dirty = snap.dirty;
-  st.changedRelationships = snap.changedRelationships;
-  st.slots = snap.slots;
 }
 
 /** A foreign-key write: `child`'s columns take `parent`'s key (or NULL). */
@@ -169,8 +160,9 @@ export class UnitOfWork {
       const toInsert = pending.filter((s) => s.mapper === mapper);
       if (toInsert.length > 0) await this.insertInLevels(mapper, toInsert);
       this.applyFkWrites(mapper, undefined);
-      const toUpdate = [...ctx.dirty, ...this.fkWrites.keys()].filter(
-        (s, i, all) => s.mapper === mapper && s.status === 'persistent' && !deleted.has(s) && all.indexOf(s) === i && !toInsert.includes(s),
+      const justInserted = new Set(toInsert);
+      const toUpdate = [...new Set([...ctx.dirty, ...this.fkWrites.keys()])].filter(
+        (s) => s.mapper === mapper && s.status === 'persistent' && !deleted.has(s) && !justInserted.has(s),
       );
       if (toUpdate.length > 0) await updateStates(ctx, mapper, toUpdate);
     }
@@ -190,10 +182,7 @@ export class UnitOfWork {
   /** After a successful flush: objects become persistent / detached, changes are forgotten. */
   commitMemory(): void {
     const ctx = this.ctx;
-    for (const s of this.inserted) {
-      s.status = 'persistent';
-      s.key = s.mapper.identityKey(s.values);
-    }
+    for (const s of this.inserted) s.status = 'persistent';
     for (const s of ctx.deleted) {
       if (s.status === 'persistent') ctx.identityMap.remove(s.mapper, s.key);
       s.status = 'detached';

@@ -17,7 +17,7 @@ import type { SqlType } from '../../core/schema/types.js';
 import { Expression, type Predicate } from '../../core/sql/expression.js';
 import { cast, param, tuple } from '../../core/sql/functions.js';
 import type { CaseNode, ExprNode, InsertNode, SelectItemNode } from '../../core/sql/nodes.js';
-import { identifier, sql, type RawSql } from '../../core/sql/raw.js';
+import { identifier, RawSql, sql } from '../../core/sql/raw.js';
 import { deleteFrom, update } from '../../core/sql/dml.js';
 import { FlushIntegrityError, InvalidRequestError, StaleDataError } from '../errors.js';
 import { IntegrityError } from '../../core/errors.js';
@@ -261,12 +261,23 @@ export async function updateStates(ctx: PersistContext, mapper: Mapper, states: 
       }
       continue;
     }
-    const perRow = caps.updateFromValues ? keyWidth + indexes.length : keyWidth * (indexes.length + 1) + indexes.length;
-    parts = chunk(group, Math.floor((caps.maxBindParameters - 10) / perRow));
-    for (const part of parts) {
-      const compiled = caps.updateFromValues ? updateFromValues(ctx.dialect, mapper, indexes, part) : updateWithCase(ctx.dialect, mapper, indexes, part);
-      const result = await execFor(ctx, compiled, mapper, part);
-      checkCount(mapper, 'UPDATE', part.length, result.rowCount);
+    const strategy = caps.bulkUpdate;
+    if (strategy === 'jsonTable') {
+      // All rows ride in one bound JSON document: no parameter limit, so only very large groups split (by size).
+      for (const part of chunkByJsonSize(group, 4_000_000, (st) => jsonRow(ctx.dialect, mapper, indexes, st))) {
+        const compiled = updateFromJsonTable(ctx.dialect, mapper, indexes, part);
+        const result = await execFor(ctx, compiled, mapper, part);
+        checkCount(mapper, 'UPDATE', part.length, result.rowCount);
+      }
+    } else {
+      const perRow = strategy === 'case' ? keyWidth * (indexes.length + 1) + indexes.length : keyWidth + indexes.length;
+      parts = chunk(group, Math.floor((caps.maxBindParameters - 10) / perRow));
+      for (const part of parts) {
+        const compiled =
+          strategy === 'case' ? updateWithCase(ctx.dialect, mapper, indexes, part) : updateFromValues(ctx.dialect, mapper, indexes, part, strategy === 'cteValues');
+        const result = await execFor(ctx, compiled, mapper, part);
+        checkCount(mapper, 'UPDATE', part.length, result.rowCount);
+      }
     }
     if (versioned) for (const st of group) st.values[vi] = Number(originalVersion(st)) + 1;
   }
@@ -311,8 +322,11 @@ function versionedKeys(mapper: Mapper, states: readonly InstanceState[]): Predic
   );
 }
 
-/** PostgreSQL: `UPDATE t SET c = v.c FROM (VALUES (...), ...) AS v (k, c) WHERE t.k = v.k`. */
-function updateFromValues(dialect: Dialect, mapper: Mapper, indexes: readonly number[], states: readonly InstanceState[]): CompiledStatement {
+/**
+ * `UPDATE t SET c = v.c FROM (VALUES (...), ...) AS v (k, c) WHERE t.k = v.k` (PostgreSQL), or with the rows
+ * in a CTE, `WITH v (k, c) AS (VALUES ...) UPDATE t SET c = v.c FROM v WHERE t.k = v.k` (SQLite).
+ */
+function updateFromValues(dialect: Dialect, mapper: Mapper, indexes: readonly number[], states: readonly InstanceState[], asCte: boolean): CompiledStatement {
   const cols = mapper.columns;
   const vi = mapper.versionIndex;
   const keys = vi >= 0 ? [...mapper.primaryKeyIndexes, vi] : [...mapper.primaryKeyIndexes];
@@ -323,17 +337,90 @@ function updateFromValues(dialect: Dialect, mapper: Mapper, indexes: readonly nu
       all.map((i) => {
         const value = i === vi ? originalVersion(st) : st.values[i];
         const p = param(value, cols[i]!.type);
-        // VALUES columns take their types from the first row: cast it.
-        return r === 0 ? cast(p, cols[i]!.type) : p;
+        // PostgreSQL gives VALUES columns the types of the first row: cast it.
+        return r === 0 && !asCte ? cast(p, cols[i]!.type) : p;
       }),
     )})`,
   );
   const table = mapper.table;
   const t = identifier(table.name);
+  const v = identifier('v');
   const sets: RawSql[] = indexes.map((i, j) => sql`${identifier(cols[i]!.name)} = ${identifier('v', names[keys.length + j]!)}`);
   if (vi >= 0) sets.push(sql`${identifier(cols[vi]!.name)} = ${t}.${identifier(cols[vi]!.name)} + 1`);
   const conds = keys.map((i, j) => sql`${t}.${identifier(cols[i]!.name)} = ${identifier('v', names[j]!)}`);
-  const stmt = sql`UPDATE ${t} SET ${sql.join(sets)} FROM (VALUES ${sql.join(rows)}) AS ${identifier('v')} (${sql.join(names.map((n) => identifier(n)))}) WHERE ${sql.join(conds, sql` AND `)}`;
+  const columnList = sql.join(names.map((n) => identifier(n)));
+  const stmt = asCte
+    ? sql`WITH ${v} (${columnList}) AS (VALUES ${sql.join(rows)}) UPDATE ${t} SET ${sql.join(sets)} FROM ${v} WHERE ${sql.join(conds, sql` AND `)}`
+    : sql`UPDATE ${t} SET ${sql.join(sets)} FROM (VALUES ${sql.join(rows)}) AS ${v} (${columnList}) WHERE ${sql.join(conds, sql` AND `)}`;
+  return dialect.compile(stmt.statementNode);
+}
+
+/** One row of the JSON document a JSON_TABLE update reads: keys (and version) first, then the new values. */
+function jsonRow(dialect: Dialect, mapper: Mapper, indexes: readonly number[], st: InstanceState): unknown[] {
+  const cols = mapper.columns;
+  const vi = mapper.versionIndex;
+  const keys = vi >= 0 ? [...mapper.primaryKeyIndexes, vi] : [...mapper.primaryKeyIndexes];
+  return [...keys, ...indexes].map((i) => {
+    const raw = i === vi ? originalVersion(st) : st.values[i];
+    const bound = dialect.bindValue(cols[i]!.type, raw);
+    // Bytes travel as hex and are UNHEX()ed in SQL; everything else is a JSON scalar.
+    if (bound instanceof Uint8Array) return Buffer.from(bound).toString('hex');
+    return typeof bound === 'bigint' ? bound.toString() : bound;
+  });
+}
+
+function chunkByJsonSize<T>(items: readonly T[], maxBytes: number, row: (item: T) => unknown[]): T[][] {
+  const out: T[][] = [];
+  let current: T[] = [];
+  let size = 2;
+  for (const item of items) {
+    const bytes = JSON.stringify(row(item)).length + 1;
+    if (current.length > 0 && size + bytes > maxBytes) {
+      out.push(current);
+      current = [];
+      size = 2;
+    }
+    current.push(item);
+    size += bytes;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * MariaDB / MySQL 8: `UPDATE t JOIN JSON_TABLE(?, '$[*]' COLUMNS (...)) AS v ON t.k = v.k0 SET t.c = v.c1`,
+ * every row's values in one bound JSON document.
+ */
+function updateFromJsonTable(dialect: Dialect, mapper: Mapper, indexes: readonly number[], states: readonly InstanceState[]): CompiledStatement {
+  const cols = mapper.columns;
+  const vi = mapper.versionIndex;
+  const keys = vi >= 0 ? [...mapper.primaryKeyIndexes, vi] : [...mapper.primaryKeyIndexes];
+  const all = [...keys, ...indexes];
+  const names = all.map((i, j) => (j < keys.length ? `k${j}` : `c${j}`));
+  const document = JSON.stringify(states.map((st) => jsonRow(dialect, mapper, indexes, st)));
+  const columnType = (i: number): string => {
+    const type = cols[i]!.type;
+    switch (type.kind) {
+      case 'blob':
+      case 'json':
+      case 'text':
+        return 'LONGTEXT';
+      case 'enum':
+      case 'uuid':
+        return 'VARCHAR(255)';
+      default:
+        return dialect.typeName(type, 'ddl');
+    }
+  };
+  const columnsClause = all.map((i, j) => `${dialect.quoteIdentifier(names[j]!)} ${columnType(i)} PATH '$[${j}]'`).join(', ');
+  const t = identifier(mapper.table.name);
+  const value = (i: number, name: string): RawSql =>
+    cols[i]!.type.kind === 'blob' ? sql`UNHEX(${identifier('v', name)})` : sql`${identifier('v', name)}`;
+  const sets: RawSql[] = indexes.map((i, j) => sql`${t}.${identifier(cols[i]!.name)} = ${value(i, names[keys.length + j]!)}`);
+  if (vi >= 0) sets.push(sql`${t}.${identifier(cols[vi]!.name)} = ${t}.${identifier(cols[vi]!.name)} + 1`);
+  const conds = keys.map((i, j) => sql`${t}.${identifier(cols[i]!.name)} = ${identifier('v', names[j]!)}`);
+  const columnsSql = new RawSql({ kind: 'raw', parts: [`'$[*]' COLUMNS (${columnsClause})`], values: [] }, undefined);
+  const stmt = sql`UPDATE ${t} JOIN JSON_TABLE(${document}, ${columnsSql}) AS ${identifier('v')} ON ${sql.join(conds, sql` AND `)} SET ${sql.join(sets)}`;
   return dialect.compile(stmt.statementNode);
 }
 

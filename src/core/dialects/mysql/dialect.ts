@@ -49,7 +49,7 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     concatOperator: false,
     rowValueIn: true,
     parenthesizedCompoundMembers: true,
-    updateFromValues: false,
+    bulkUpdate: 'jsonTable',
     partialIndexes: false,
     createIndexIfNotExists: mariadb,
     dropIndexNeedsTable: true,

@@ -31,7 +31,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   concatOperator: true,
   rowValueIn: true,
   parenthesizedCompoundMembers: true,
-  updateFromValues: true,
+  bulkUpdate: 'fromValues',
   partialIndexes: true,
   createIndexIfNotExists: true,
   dropIndexNeedsTable: false,

@@ -33,7 +33,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   concatOperator: true,
   rowValueIn: false,
   parenthesizedCompoundMembers: false,
-  updateFromValues: false,
+  bulkUpdate: 'cteValues',
   partialIndexes: true,
   createIndexIfNotExists: true,
   dropIndexNeedsTable: false,
