@@ -15,6 +15,8 @@ export const SYSTEMS: readonly SystemInfo[] = [
   { name: 'raw', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/raw/index.js') },
   { name: 'athanor', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/athanor/index.js') },
   { name: 'drizzle', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/drizzle/index.js') },
+  { name: 'kysely', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/kysely/index.js') },
+  { name: 'prisma', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/prisma/index.js') },
 ];
 
 export function systemNamed(name: string): SystemInfo {

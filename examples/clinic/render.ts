@@ -46,7 +46,7 @@ function fmtMs(ms: number): string {
 export function terminalTable(pitfalls: readonly PitfallInfo[], results: readonly VariantResult[]): string {
   const lines: string[] = [];
   const head = ['variant', 'objects', 'statements', 'rows', 'ms', 'speed-up'];
-  const widths = [44, 9, 11, 9, 10, 9];
+  const widths = [52, 9, 11, 9, 10, 9];
   lines.push(bold(head.map((h, i) => pad(h, widths[i]!, i > 0)).join(' ')));
   for (const p of pitfalls) {
     const rs = results.filter((r) => r.pitfall === p.key);

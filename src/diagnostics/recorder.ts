@@ -66,13 +66,16 @@ let listeners = 0;
 let stop: (() => void) | undefined;
 
 function toRecord(e: AfterExecuteEvent | ExecuteErrorEvent, error: Error | undefined): RecordedStatement {
+  // The caller location stays lazy: formatting a stack costs more than the rest of the record.
   return {
     sql: e.sql,
     parameters: e.parameters,
     kind: e.statementKind,
     durationMs: e.durationMs,
     rowCount: 'rowCount' in e ? e.rowCount : 0,
-    callerLocation: e.callerLocation,
+    get callerLocation() {
+      return e.callerLocation;
+    },
     engineId: e.engineId,
     dialect: e.dialect,
     connectionId: e.connectionId,

@@ -235,7 +235,8 @@ export function trackResultAccess<T>(rows: T[]): { rows: T[]; access: ResultAcce
   const proxy = new Proxy(rows, {
     get(target, key, receiver) {
       if (key === 'length') access.length = true;
-      else access.elements = true;
+      // `await` and promise resolution probe `then`: that is not a use of the rows.
+      else if (key !== 'then') access.elements = true;
       return Reflect.get(target, key, receiver) as unknown;
     },
   });

@@ -166,6 +166,8 @@ export class InstanceState implements CollectionOwner {
 
   /** The attribute getter for a relationship. */
   getRelated(attr: RelationshipAttribute): unknown {
+    // Diagnostics count a relationship read after the columns (unused eager loads).
+    if (this.reads) this.reads.add(this.mapper.columns.length + this.mapper.relationshipIndex(attr));
     const s = this.slot(attr);
     if (s.loaded) return s.value;
     if (attr.many) {

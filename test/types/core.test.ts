@@ -31,26 +31,26 @@ type RowOf<S> = RowOfStatement<S>;
 
 // --- select lists ------------------------------------------------------------
 
-const idName = select(artist.c.id, artist.c.name).from(artist);
+export const idName = select(artist.c.id, artist.c.name).from(artist);
 expectType<Equal<RowOf<typeof idName>, { id: number; name: string }>>();
 
 // Nullable columns are `T | null`; keys follow the TypeScript key, not the SQL name.
-const songCols = select(song.c.title, song.c.artistId, song.c.price).from(song);
+export const songCols = select(song.c.title, song.c.artistId, song.c.price).from(song);
 expectType<Equal<RowOf<typeof songCols>, { title: string; artistId: number | null; price: string | null }>>();
 
 // Aliases and object select lists.
-const aliased = select(artist.c.name.as('artistName'), count().as('n')).from(artist);
+export const aliased = select(artist.c.name.as('artistName'), count().as('n')).from(artist);
 expectType<Equal<RowOf<typeof aliased>, { artistName: string; n: number }>>();
-const record = select({ total: sum(song.c.milliseconds), longest: max(song.c.title), last: coalesce(person.c.lastname, '?') });
+export const record = select({ total: sum(song.c.milliseconds), longest: max(song.c.title), last: coalesce(person.c.lastname, '?') });
 expectType<Equal<RowOf<typeof record>, { total: number | null; longest: string | null; last: string }>>();
 
 // A NOT NULL foreign-key column stays non-null (its builder carries the References mark).
-const fk = select(album.c.artistId, album.c.title.as('t')).from(album);
+export const fk = select(album.c.artistId, album.c.title.as('t')).from(album);
 expectType<Equal<RowOf<typeof fk>, { artistId: number; t: string }>>();
 expectType<Equal<InsertType<typeof album>, { title: string; artistId: number; id?: number }>>();
 
 // A whole table.
-const whole = selectFrom(album);
+export const whole = selectFrom(album);
 expectType<Equal<RowOf<typeof whole>, { id: number; title: string; artistId: number }>>();
 expectType<Equal<RowType<typeof person>, { id: number; firstname: string; lastname: string | null; managerId: number | null }>>();
 
@@ -81,17 +81,17 @@ expectType<
 >();
 
 // Derived tables and CTEs keep their column types.
-const counts = select(album.c.artistId, count().as('n')).from(album).groupBy(album.c.artistId).as('counts');
-const joined = select(artist.c.name, counts.c.n).from(artist).join(counts, counts.c.artistId.eq(artist.c.id));
+export const counts = select(album.c.artistId, count().as('n')).from(album).groupBy(album.c.artistId).as('counts');
+export const joined = select(artist.c.name, counts.c.n).from(artist).join(counts, counts.c.artistId.eq(artist.c.id));
 expectType<Equal<RowOf<typeof joined>, { name: string; n: number }>>();
-const chain = recursiveCte('chain', select(person.c.id, person.c.managerId).from(person), (self) =>
+export const chain = recursiveCte('chain', select(person.c.id, person.c.managerId).from(person), (self) =>
   select(person.c.id, person.c.managerId).from(person).join(self, person.c.id.eq(self.c.managerId)),
 );
-const fromChain = select(chain.c.id, chain.c.managerId).with(chain).from(chain);
+export const fromChain = select(chain.c.id, chain.c.managerId).with(chain).from(chain);
 expectType<Equal<RowOf<typeof fromChain>, { id: number; managerId: number | null }>>();
 
 // Raw SQL rows are plain records unless typed.
-const raw = sql`SELECT 1`;
+export const raw = sql`SELECT 1`;
 expectType<Equal<RowOf<typeof raw>, Record<string, unknown>>>();
 
 // --- wrong values in expressions ---------------------------------------------------------
@@ -126,13 +126,13 @@ insert(song).values({ title: 'x', price: 0.99 });
 
 // --- RETURNING ------------------------------------------------------------------------
 
-const returned = insert(artist).values({ name: 'x' }).returning(artist.c.id, artist.c.name.as('n'));
+export const returned = insert(artist).values({ name: 'x' }).returning(artist.c.id, artist.c.name.as('n'));
 expectType<Equal<RowOf<typeof returned>, { id: number; n: string }>>();
-const returnedAll = insert(artist).values({ name: 'x' }).returningAll();
+export const returnedAll = insert(artist).values({ name: 'x' }).returningAll();
 expectType<Equal<RowOf<typeof returnedAll>, { id: number; name: string; active: boolean }>>();
-const updated = update(song).set({ milliseconds: song.c.milliseconds.add(1) }).returning(song.c.milliseconds);
+export const updated = update(song).set({ milliseconds: song.c.milliseconds.add(1) }).returning(song.c.milliseconds);
 expectType<Equal<RowOf<typeof updated>, { milliseconds: number }>>();
-const deleted = deleteFrom(song).returning(song.c.albumId);
+export const deleted = deleteFrom(song).returning(song.c.albumId);
 expectType<Equal<RowOf<typeof deleted>, { albumId: number | null }>>();
 // @ts-expect-error wrong type in SET
 update(song).set({ milliseconds: 'long' });
@@ -142,12 +142,12 @@ update(song).set({ title: song.c.milliseconds });
 // --- engine methods carry the row type ---------------------------------------------------------
 
 export async function engineTypes(engine: Engine): Promise<void> {
-  const rows = await engine.all(idName);
-  expectType<Equal<typeof rows, { id: number; name: string }[]>>();
-  const first = await engine.first(idName);
-  expectType<Equal<typeof first, { id: number; name: string } | undefined>>();
-  const n = await engine.scalar(select({ n: count() }).from(artist));
-  expectType<Equal<typeof n, number | undefined>>();
+  const _rows = await engine.all(idName);
+  expectType<Equal<typeof _rows, { id: number; name: string }[]>>();
+  const _first = await engine.first(idName);
+  expectType<Equal<typeof _first, { id: number; name: string } | undefined>>();
+  const _n = await engine.scalar(select({ n: count() }).from(artist));
+  expectType<Equal<typeof _n, number | undefined>>();
 }
 
 it('type tests compile (checked by tsc)', () => {

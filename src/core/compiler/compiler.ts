@@ -7,8 +7,8 @@
  * branching on capability flags rather than on the dialect's name. Every node
  * kind is handled in an exhaustive `switch`, so a new kind is a type error here.
  *
- * Compiled statements are cached by shape: two statements that differ only in
- * their parameter values share one compiled SQL text (see {@link StatementCache}).
+ * Statements are always compiled (cheaper than building a cache key); those
+ * with the same SQL text share one template (see {@link StatementCache}).
  */
 
 import { UnsupportedError } from '../errors.js';
@@ -82,22 +82,19 @@ export class SqlCompiler {
 
   compile(node: StatementNode): CompiledStatement {
     if (!this.cache.enabled) return this.compileUncached(node);
-    const lookup = this.cache.lookup(node);
-    if (lookup.hit) {
-      const params = lookup.params;
-      const slots = lookup.hit.slots;
-      const parameters = new Array<unknown>(slots.length);
-      for (let i = 0; i < slots.length; i++) {
-        const p = params[slots[i]!]!;
-        parameters[i] = this.dialect.bindValue(p.type, p.value);
-      }
-      return { ...lookup.hit.template, parameters };
-    }
     const w = new SqlWriter();
     this.statement(node, w);
+    const shared = this.cache.shared(w.sql, resultItems(node));
+    if (shared) return { ...shared, parameters: this.bind(w.params) };
     const compiled = this.finish(node, w);
-    this.cache.store(lookup.key, lookup.params, w.params, compiled);
+    this.cache.store(compiled);
     return compiled;
+  }
+
+  private bind(params: readonly ParamNode[]): unknown[] {
+    const parameters = new Array<unknown>(params.length);
+    for (let i = 0; i < params.length; i++) parameters[i] = this.dialect.bindValue(params[i]!.type, params[i]!.value);
+    return parameters;
   }
 
   /** An expression as SQL text with its values inlined as literals (for DDL). */
@@ -117,7 +114,7 @@ export class SqlCompiler {
   }
 
   private finish(node: StatementNode, w: SqlWriter): CompiledStatement {
-    const parameters = w.params.map((p) => this.dialect.bindValue(p.type, p.value));
+    const parameters = this.bind(w.params);
     const items = resultItems(node);
     const columns: ResultColumn[] = items.map((i) => ({ name: i.alias, type: i.type }));
     const returnsRows = node.kind === 'select' || node.kind === 'compound' || node.kind === 'rawStatement' || items.length > 0;

@@ -27,6 +27,8 @@ import { InvalidRequestError } from '../errors.js';
 import { isModel, mapperOf, type Mapper } from '../mapper.js';
 import { joinCondition, RelationshipAttribute, type ModelCtor } from '../relationship.js';
 import type { Session } from '../session.js';
+import { lazyCaller, ormHooks, sessionTransactionKey, trackResultAccess, type EagerLoad, type ResultAccess } from '../instrumentation.js';
+import type { EagerStrategy } from '../relationship.js';
 import { LoadGroup, STATE, type InstanceState } from '../state.js';
 import { entityShape, hydrateRow } from '../loading/hydrate.js';
 import { JoinedRows } from '../loading/joined.js';
@@ -35,7 +37,7 @@ import { aliasInfo, type AliasedModel } from './aliased.js';
 import { bulkDelete, bulkUpdate, type BulkOptions, type BulkValues } from './bulk.js';
 import { countSelect, EMPTY_STATE, entitySelect, existsSelect, type QueryState } from './compile.js';
 import type { Loaded, OptionsOverlay, QueryOption } from './options.js';
-import { buildPlan, isEager } from './plan.js';
+import { buildPlan, isEager, type EntityPlan } from './plan.js';
 import { ProjectionQuery } from './projection.js';
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
@@ -219,6 +221,8 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
 
   async all(): Promise<R[]> {
     const session = this.session;
+    // Diagnostics: where the application called from (the stack is cheap to keep, costly to read).
+    const caller = ormHooks.active ? lazyCaller() : undefined;
     if (session.autoflush) await session.flush();
     const plan = buildPlan(this.mapper, this.loadOptions);
     const sel = entitySelect(this.mapper, this.state, plan);
@@ -241,7 +245,43 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     joined?.finish();
     const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, joined: sel.joined.done, rootQuery: sel.parents, rootPlan: plan };
     await loadPlan(sctx, plan, out.map(stateOfObj));
+    if (caller && ormHooks.active) return this.reportResult(out, result.rows.length, plan, caller) as R[];
     return out as R[];
+  }
+
+  /** Tell diagnostics about a result (unused eager loads, unread columns, counts done in JavaScript, row fan-out). */
+  private reportResult(objects: object[], rowCount: number, plan: EntityPlan, caller: { readonly callerLocation: string | undefined }): object[] {
+    const eager: EagerLoad[] = [];
+    const walk = (node: EntityPlan, path: readonly string[]) => {
+      for (const rel of node.relations) {
+        if (!isEager(rel.strategy)) continue;
+        const p = [...path, rel.attr.key];
+        eager.push({ path: p, attr: rel.attr, strategy: rel.strategy as EagerStrategy });
+        if (rel.entity) walk(rel.entity, p);
+      }
+    };
+    walk(plan, []);
+    let rows = objects;
+    let access: ResultAccess | undefined;
+    if (ormHooks.trackReads) {
+      const tracked = trackResultAccess(objects);
+      rows = tracked.rows;
+      access = tracked.access;
+    }
+    ormHooks.emit('queryResult', {
+      session: this.session,
+      transactionKey: sessionTransactionKey(this.session),
+      mapper: this.mapper,
+      objects,
+      rowCount,
+      columns: plan.columnIndexes,
+      eager,
+      access,
+      get callerLocation() {
+        return caller.callerLocation;
+      },
+    });
+    return rows;
   }
 
   private newGroup(): LoadGroup {

@@ -1,0 +1,129 @@
+/**
+ * Kysely 0.28 as its docs advise: typed query builder, relations nested with
+ * the dialect's `jsonArrayFrom` / `jsonObjectFrom` helpers (one statement),
+ * chunked multi-row inserts in a transaction for imports.
+ */
+
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { Kysely, ParseJSONResultsPlugin, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
+import * as pgHelpers from 'kysely/helpers/postgres';
+import * as sqliteHelpers from 'kysely/helpers/sqlite';
+import type { SystemFactory } from '../../lib/system.js';
+import { importRows } from '../../lib/schema.js';
+import { CITY, PAGE } from '../../lib/workloads.js';
+import { lookupId, pageOffset, updatedScore } from '../raw/common.js';
+
+interface DB {
+  users: { id: Generated<number>; username: string; email: string; active: boolean | number; score: number };
+  artist: { id: Generated<number>; name: string };
+  album: { id: Generated<number>; title: string; artist_id: number | null };
+  track: { id: Generated<number>; title: string; ms: number; album_id: number | null };
+  address: { id: Generated<number>; street: string; city: string };
+  person: { id: Generated<number>; name: string; address_id: number | null; manager_id: number | null };
+  del_parent: { id: Generated<number>; name: string };
+  import_row: { id: Generated<number>; name: string; email: string; amount: number };
+  uow_parent: { id: Generated<number>; name: string };
+  uow_child: { id: Generated<number>; label: string; parent_id: number | null };
+}
+
+export const open: SystemFactory = async (env) => {
+  if (env.dialect === 'mysql') throw new Error('kysely: MariaDB workloads are not written yet');
+  const sqlite = env.dialect === 'sqlite';
+  const db = new Kysely<DB>({
+    dialect: sqlite
+      ? new SqliteDialect({
+          database: (() => {
+            const d = new Database(env.url.slice('sqlite:'.length));
+            d.pragma('foreign_keys = ON');
+            return d;
+          })(),
+        })
+      : new PostgresDialect({ pool: new pg.Pool({ connectionString: env.url, max: 1 }) }),
+    // SQLite hands JSON back as text: the helpers' docs ask for this plugin there.
+    plugins: sqlite ? [new ParseJSONResultsPlugin()] : [],
+  });
+  const { jsonArrayFrom, jsonObjectFrom } = sqlite ? sqliteHelpers : pgHelpers;
+  const s = env.sizes;
+  // better-sqlite3 binds no booleans: SQLite stores them as 0/1.
+  const TRUE = sqlite ? 1 : true;
+  // The most rows one INSERT of 3 columns can bind.
+  const chunk = sqlite ? 10_000 : 20_000;
+
+  return {
+    workloads: {
+      count: async () => Number((await db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).where('active', '=', TRUE).executeTakeFirstOrThrow()).n),
+      projection: async () => (await db.selectFrom('users').select(['username', 'email']).execute()).length,
+      load: async () => (await db.selectFrom('users').selectAll().execute()).length,
+      'one-to-many': async () => {
+        const artists = await db
+          .selectFrom('artist')
+          .select((eb) => ['id', 'name', jsonArrayFrom(eb.selectFrom('album').select(['album.id', 'album.title', 'album.artist_id']).whereRef('album.artist_id', '=', 'artist.id')).as('albums')])
+          .orderBy('id')
+          .limit(s.artists)
+          .execute();
+        const albums = await db
+          .selectFrom('album')
+          .select((eb) => ['id', 'title', 'artist_id', jsonObjectFrom(eb.selectFrom('artist').select(['artist.id', 'artist.name']).whereRef('artist.id', '=', 'album.artist_id')).as('artist')])
+          .orderBy('id')
+          .limit(s.artists)
+          .execute();
+        return artists.reduce((n, a) => n + a.albums.length, 0) + albums.filter((a) => a.artist).length;
+      },
+      nested: async () => {
+        const artists = await db
+          .selectFrom('artist')
+          .select((eb) => [
+            'id',
+            'name',
+            jsonArrayFrom(
+              eb
+                .selectFrom('album')
+                .select((eb2) => ['album.id', 'album.title', jsonArrayFrom(eb2.selectFrom('track').select(['track.id', 'track.title', 'track.ms']).whereRef('track.album_id', '=', 'album.id')).as('tracks')])
+                .whereRef('album.artist_id', '=', 'artist.id'),
+            ).as('albums'),
+          ])
+          .orderBy('id')
+          .limit(s.nestedArtists)
+          .execute();
+        return artists.reduce((n, a) => n + a.albums.reduce((m, al) => m + al.tracks.length, 0), 0);
+      },
+      'self-ref': async () => {
+        const people = await db
+          .selectFrom('person as p')
+          .select((eb) => ['p.id', 'p.name', 'p.address_id', 'p.manager_id', jsonObjectFrom(eb.selectFrom('person as m').select(['m.id', 'm.name']).whereRef('m.id', '=', 'p.manager_id')).as('manager')])
+          .orderBy('p.id')
+          .limit(s.managed)
+          .execute();
+        return people.filter((p) => p.manager).length;
+      },
+      'related-filter': async () =>
+        (await db.selectFrom('person').innerJoin('address', 'address.id', 'person.address_id').selectAll('person').where('address.city', '=', CITY).execute()).length,
+      'per-query': async () => {
+        let seen = 0;
+        for (let k = 0; k < s.lookups; k++) {
+          if (await db.selectFrom('users').selectAll().where('id', '=', lookupId(s, k)).executeTakeFirst()) seen++;
+          seen += (await db.selectFrom('users').selectAll().orderBy('id').limit(PAGE).offset(pageOffset(s, k)).execute()).length;
+        }
+        return seen;
+      },
+      update: async ({ iteration }) => Number((await db.updateTable('users').set({ score: updatedScore(iteration) }).where('id', '<=', s.updated).executeTakeFirst()).numUpdatedRows),
+      delete: async () => Number((await db.deleteFrom('del_parent').where('id', '<=', s.deletedParents).executeTakeFirst()).numDeletedRows),
+      import: async () => {
+        const rows = importRows(s);
+        await db.transaction().execute(async (tx) => {
+          for (let i = 0; i < rows.length; i += chunk) await tx.insertInto('import_row').values(rows.slice(i, i + chunk)).execute();
+        });
+        return rows.length;
+      },
+      'unit-of-work': () =>
+        db.transaction().execute(async (tx) => {
+          // No unit of work: parents first, then children with the returned keys.
+          const parents = await tx.insertInto('uow_parent').values(Array.from({ length: s.pairs }, (_, i) => ({ name: `parent ${i + 1}` }))).returning('id').execute();
+          await tx.insertInto('uow_child').values(parents.map((p, i) => ({ label: `child ${i + 1}`, parent_id: p.id }))).execute();
+          return parents.length;
+        }),
+    },
+    close: () => db.destroy(),
+  };
+};
