@@ -27,7 +27,7 @@ interface Args {
   db: string | undefined;
 }
 
-export const DEFAULT_SCALE = 20_000;
+export const DEFAULT_SCALE = 100_000;
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { scale: DEFAULT_SCALE, report: undefined, json: undefined, db: undefined };

@@ -17,6 +17,8 @@ export const SYSTEMS: readonly SystemInfo[] = [
   { name: 'drizzle', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/drizzle/index.js') },
   { name: 'kysely', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/kysely/index.js') },
   { name: 'prisma', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/prisma/index.js') },
+  { name: 'typeorm', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/typeorm/index.js') },
+  { name: 'mikroorm', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/mikroorm/index.js') },
 ];
 
 export function systemNamed(name: string): SystemInfo {

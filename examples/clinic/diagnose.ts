@@ -3,15 +3,18 @@
  * small, inside `diagnose()`, and the first finding is shown under the
  * variant (the pitfall, the call site, the numbers and the fix).
  */
-import { diagnose } from '../../src/diagnostics/index.js';
+import { diagnose, type PitfallCode } from '../../src/diagnostics/index.js';
 import type { Database, Session, SessionOptions } from '../../src/orm/index.js';
 
-export function diagnoseWith(db: Database): (fn: (s: Session) => Promise<unknown>, options?: SessionOptions) => Promise<string | undefined> {
-  return async (fn, options) => {
+export type Diagnose = (fn: (s: Session) => Promise<unknown>, options?: SessionOptions, expect?: readonly PitfallCode[]) => Promise<string | undefined>;
+
+export function diagnoseWith(db: Database): Diagnose {
+  return async (fn, options, expect) => {
     const s = db.openSession(options);
     try {
       const { report } = await diagnose(() => fn(s), { onFinding: () => {} });
-      const f = report.findings[0];
+      // The finding about this pitfall first; others (say, unread columns in a loop) after.
+      const f = report.findings.find((x) => expect?.includes(x.pitfall)) ?? report.findings[0];
       return f ? `${f.title} at ${f.callSite ?? '?'}: ${f.fix}` : undefined;
     } finally {
       await s.rollback().catch(() => undefined);

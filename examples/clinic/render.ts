@@ -84,9 +84,10 @@ function esc(s: string): string {
 
 /** A line chart: one line per variant, x = scale, y = metric. Hand-written SVG, no library. */
 function chart(title: string, unit: string, scales: readonly number[], series: readonly { name: string; values: readonly number[] }[]): string {
-  const w = 420;
-  const h = 240;
-  const m = { l: 56, r: 12, t: 28, b: 40 };
+  const w = 440;
+  const legendHeight = series.length * 14 + 6;
+  const h = 250 + legendHeight;
+  const m = { l: 56, r: 12, t: 28, b: 40 + legendHeight };
   const maxY = Math.max(1, ...series.flatMap((s) => s.values));
   const x = (i: number) => m.l + (scales.length === 1 ? 0 : (i / (scales.length - 1)) * (w - m.l - m.r));
   const y = (v: number) => h - m.b - (v / maxY) * (h - m.t - m.b);
@@ -101,14 +102,15 @@ function chart(title: string, unit: string, scales: readonly number[], series: r
     parts.push(`<line x1="${m.l}" y1="${y(v)}" x2="${w - m.r}" y2="${y(v)}" stroke="#eee"/>`);
   }
   scales.forEach((s, i) => parts.push(`<text x="${x(i)}" y="${h - m.b + 16}" text-anchor="middle" font-size="10">${s.toLocaleString('en')}</text>`));
-  parts.push(`<text x="${w / 2}" y="${h - 6}" text-anchor="middle" font-size="10">data size (songs) — ${esc(unit)}</text>`);
+  parts.push(`<text x="${w / 2}" y="${h - m.b + 30}" text-anchor="middle" font-size="10">data size (songs) — ${esc(unit)}</text>`);
   series.forEach((s, k) => {
     const color = PALETTE[k % PALETTE.length]!;
     const pts = s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts}"/>`);
     s.values.forEach((v, i) => parts.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="3" fill="${color}"><title>${esc(s.name)}: ${v}</title></circle>`));
-    parts.push(`<rect x="${m.l + 8}" y="${m.t + 4 + k * 14}" width="10" height="10" fill="${color}"/>`);
-    parts.push(`<text x="${m.l + 22}" y="${m.t + 13 + k * 14}" font-size="10">${esc(s.name)}</text>`);
+    const ly = h - legendHeight + k * 14;
+    parts.push(`<rect x="${m.l}" y="${ly}" width="10" height="10" fill="${color}"/>`);
+    parts.push(`<text x="${m.l + 14}" y="${ly + 9}" font-size="10">${esc(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');

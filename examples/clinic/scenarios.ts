@@ -8,6 +8,8 @@
 import { count, deleteFrom, insert, select, update, type Engine } from '../../src/index.js';
 import { aliased, joinedLoad, selectinLoad, type Database, type Session, type SessionOptions } from '../../src/orm/index.js';
 import { measure } from './measure.js';
+import type { Diagnose } from './diagnose.js';
+import type { PitfallCode } from '../../src/diagnostics/index.js';
 import type { PitfallInfo, VariantResult } from './render.js';
 import { Address, Artist, CITIES, PassiveArtist, Person, Song, User, artistTable, songTable, userTable, type Sizes } from './schema.js';
 
@@ -29,7 +31,7 @@ export interface ClinicContext {
   readonly sizes: Sizes;
   readonly scale: number;
   /** The diagnostics' finding for a block, when diagnostics are available. */
-  readonly diagnose: (fn: (s: Session) => Promise<unknown>, options?: SessionOptions) => Promise<string | undefined>;
+  readonly diagnose: Diagnose;
 }
 
 interface Variant {
@@ -45,6 +47,18 @@ interface Variant {
   readonly naiveOptions?: SessionOptions;
 }
 
+/** The detector's code for each pitfall, to show its finding first. */
+const EXPECTED: Readonly<Record<string, readonly PitfallCode[]>> = {
+  count: ['count-in-js'],
+  columns: ['unread-columns'],
+  'bulk-update': ['per-row-writes', 'premature-flush', 'several-commits'],
+  'cascade-delete': ['orm-cascade-delete'],
+  'n-plus-one': ['n-plus-one'],
+  'self-referential': ['n-plus-one'],
+  'bulk-import': ['premature-flush', 'per-row-writes'],
+  'premature-flush': ['premature-flush'],
+};
+
 async function runVariants(ctx: ClinicContext, pitfall: string, variants: Variant[]): Promise<VariantResult[]> {
   const out: VariantResult[] = [];
   for (const v of variants) {
@@ -55,7 +69,7 @@ async function runVariants(ctx: ClinicContext, pitfall: string, variants: Varian
     await v.setup?.();
     const m = await measure(ctx.engine, v.run);
     await v.teardown?.();
-    const finding = v.naive ? await ctx.diagnose(v.naive, v.naiveOptions) : undefined;
+    const finding = v.naive ? await ctx.diagnose(v.naive, v.naiveOptions, EXPECTED[pitfall]) : undefined;
     out.push({ pitfall, variant: v.name, scale: ctx.scale, n: v.n, statements: m.statements, ms: m.ms, rows: m.rows, finding });
   }
   return out;
@@ -97,7 +111,7 @@ export async function runClinic(ctx: ClinicContext): Promise<VariantResult[]> {
   );
 
   // 3. bulk update: the seed's "activate these users"
-  const toActivate = Math.min(5000, Math.floor(sizes.users / 2));
+  const toActivate = Math.floor(sizes.users / 2);
   const ids = Array.from({ length: toActivate }, (_, i) => i + 1);
   const reset = () => engine.execute(update(userTable).set({ acctActive: false }).where(userTable.c.id.in(ids)));
   const perObjectCommit = async () => {
@@ -152,11 +166,20 @@ export async function runClinic(ctx: ClinicContext): Promise<VariantResult[]> {
   };
   results.push(
     ...(await runVariants(ctx, 'cascade-delete', [
-      { name: 'ORM cascade: load children, delete them', n: slice + childCount, run: deleteSlice(Artist) },
+      {
+        name: 'ORM cascade: load children, delete them',
+        n: slice + childCount,
+        run: deleteSlice(Artist),
+        naive: async (s) => {
+          const [one] = await s.query(Artist).where(Artist.id.gt(sizes.artists / 2)).limit(1).all();
+          if (one) s.delete(one);
+          await s.flush();
+        },
+      },
       { name: 'athanor: passiveDeletes + ON DELETE CASCADE', n: slice + childCount, run: deleteSlice(PassiveArtist) },
     ])),
   );
-  const remaining = (await engine.all(select(artistTable.c.id).from(artistTable).orderBy(artistTable.c.id).limit(Math.min(1000, sizes.artists)))).map((r) => r.id);
+  const remaining = (await engine.all(select(artistTable.c.id).from(artistTable).orderBy(artistTable.c.id))).map((r) => r.id);
 
   // 5. N+1
   const lazyLoop = async (s: Session) => {
@@ -231,7 +254,7 @@ export async function runClinic(ctx: ClinicContext): Promise<VariantResult[]> {
   );
 
   // 7. bulk import: each variant imports the same rows, then they are removed
-  const importN = Math.min(5000, sizes.songs);
+  const importN = Math.floor(sizes.songs / 10);
   const newSongs = () => Array.from({ length: importN }, (_, i) => ({ title: `imported ${i}`, artistId: remaining[i % remaining.length]!, seconds: 200 }));
   const cleanup = () => engine.execute(deleteFrom(songTable).where(songTable.c.title.like('imported %')));
   const importVariants: Variant[] = [
@@ -278,7 +301,7 @@ export async function runClinic(ctx: ClinicContext): Promise<VariantResult[]> {
   results.push(...(await runVariants(ctx, 'bulk-import', importVariants)));
 
   // 8. premature flush
-  const pairs = Math.min(1000, sizes.artists);
+  const pairs = Math.floor(sizes.artists / 2);
   const cleanupPairs = async () => {
     await engine.execute(deleteFrom(artistTable).where(artistTable.c.name.like('pair %')));
   };

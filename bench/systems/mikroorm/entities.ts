@@ -1,0 +1,114 @@
+/** The benchmark schema as MikroORM entity schemas (decorator-free: no metadata reflection step). */
+
+import { EntitySchema, type Collection } from '@mikro-orm/core';
+
+export interface User {
+  id: number;
+  username: string;
+  email: string;
+  active: boolean;
+  score: number;
+}
+export interface Artist {
+  id: number;
+  name: string;
+  albums: Collection<Album>;
+}
+export interface Album {
+  id: number;
+  title: string;
+  artist?: Artist;
+  tracks: Collection<Track>;
+}
+export interface Track {
+  id: number;
+  title: string;
+  ms: number;
+  album?: Album;
+}
+export interface Address {
+  id: number;
+  street: string;
+  city: string;
+}
+export interface Person {
+  id: number;
+  name: string;
+  address?: Address;
+  manager?: Person;
+}
+export interface Named {
+  id: number;
+  name: string;
+}
+export interface ImportRow {
+  id: number;
+  name: string;
+  email: string;
+  amount: number;
+}
+export interface UowParent {
+  id: number;
+  name: string;
+  children: Collection<UowChild>;
+}
+export interface UowChild {
+  id: number;
+  label: string;
+  parent?: UowParent;
+}
+
+const id = { type: 'number', primary: true } as const;
+const str = { type: 'string' } as const;
+const int = { type: 'number' } as const;
+
+export const UserSchema = new EntitySchema<User>({
+  name: 'User',
+  tableName: 'users',
+  properties: { id, username: str, email: str, active: { type: 'boolean' }, score: int },
+});
+export const ArtistSchema = new EntitySchema<Artist>({
+  name: 'Artist',
+  tableName: 'artist',
+  properties: { id, name: str, albums: { kind: '1:m', entity: () => AlbumSchema, mappedBy: 'artist' } },
+});
+export const AlbumSchema = new EntitySchema<Album>({
+  name: 'Album',
+  tableName: 'album',
+  properties: {
+    id,
+    title: str,
+    artist: { kind: 'm:1', entity: () => ArtistSchema, fieldName: 'artist_id', nullable: true, deleteRule: 'cascade' },
+    tracks: { kind: '1:m', entity: () => TrackSchema, mappedBy: 'album' },
+  },
+});
+export const TrackSchema = new EntitySchema<Track>({
+  name: 'Track',
+  tableName: 'track',
+  properties: { id, title: str, ms: int, album: { kind: 'm:1', entity: () => AlbumSchema, fieldName: 'album_id', nullable: true, deleteRule: 'cascade' } },
+});
+export const AddressSchema = new EntitySchema<Address>({ name: 'Address', tableName: 'address', properties: { id, street: str, city: str } });
+export const PersonSchema = new EntitySchema<Person>({
+  name: 'Person',
+  tableName: 'person',
+  properties: {
+    id,
+    name: str,
+    address: { kind: 'm:1', entity: () => AddressSchema, fieldName: 'address_id', nullable: true },
+    manager: { kind: 'm:1', entity: () => PersonSchema, fieldName: 'manager_id', nullable: true },
+  },
+});
+export const DelParentSchema = new EntitySchema<Named>({ name: 'DelParent', tableName: 'del_parent', properties: { id, name: str } });
+export const ImportRowSchema = new EntitySchema<ImportRow>({ name: 'ImportRow', tableName: 'import_row', properties: { id, name: str, email: str, amount: int } });
+export const UowParentSchema = new EntitySchema<UowParent>({
+  name: 'UowParent',
+  tableName: 'uow_parent',
+  properties: { id, name: str, children: { kind: '1:m', entity: () => UowChildSchema, mappedBy: 'parent' } },
+});
+export const UowChildSchema = new EntitySchema<UowChild>({
+  name: 'UowChild',
+  tableName: 'uow_child',
+  properties: { id, label: str, parent: { kind: 'm:1', entity: () => UowParentSchema, fieldName: 'parent_id', nullable: true, deleteRule: 'cascade' } },
+});
+
+export const ENTITIES = [UserSchema, ArtistSchema, AlbumSchema, TrackSchema, AddressSchema, PersonSchema, DelParentSchema, ImportRowSchema, UowParentSchema, UowChildSchema];
