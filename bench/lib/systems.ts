@@ -19,6 +19,7 @@ export const SYSTEMS: readonly SystemInfo[] = [
   { name: 'prisma', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/prisma/index.js') },
   { name: 'typeorm', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/typeorm/index.js') },
   { name: 'mikroorm', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/mikroorm/index.js') },
+  { name: 'objection', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/objection/index.js') },
 ];
 
 export function systemNamed(name: string): SystemInfo {

@@ -33,6 +33,7 @@ export const cyan = paint(36);
 
 function pad(s: string, width: number, right = false): string {
   // Pad on visible length (colour codes take no columns).
+  // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
   const visible = s.replace(/\x1b\[[0-9;]*m/g, '').length;
   const fill = ' '.repeat(Math.max(0, width - visible));
   return right ? fill + s : s + fill;
@@ -87,7 +88,7 @@ function chart(title: string, unit: string, scales: readonly number[], series: r
   const w = 440;
   const legendHeight = series.length * 14 + 6;
   const h = 250 + legendHeight;
-  const m = { l: 56, r: 12, t: 28, b: 40 + legendHeight };
+  const m = { l: 56, r: 28, t: 28, b: 40 + legendHeight };
   const maxY = Math.max(1, ...series.flatMap((s) => s.values));
   const x = (i: number) => m.l + (scales.length === 1 ? 0 : (i / (scales.length - 1)) * (w - m.l - m.r));
   const y = (v: number) => h - m.b - (v / maxY) * (h - m.t - m.b);

@@ -42,7 +42,7 @@ export interface Named {
   name: string;
 }
 export interface ImportRow {
-  id: number;
+  id?: number;
   name: string;
   email: string;
   amount: number;
@@ -62,53 +62,53 @@ const id = { type: 'number', primary: true } as const;
 const str = { type: 'string' } as const;
 const int = { type: 'number' } as const;
 
-export const UserSchema = new EntitySchema<User>({
+export const UserSchema: EntitySchema<User> = new EntitySchema<User>({
   name: 'User',
   tableName: 'users',
   properties: { id, username: str, email: str, active: { type: 'boolean' }, score: int },
 });
-export const ArtistSchema = new EntitySchema<Artist>({
+export const ArtistSchema: EntitySchema<Artist> = new EntitySchema<Artist>({
   name: 'Artist',
   tableName: 'artist',
-  properties: { id, name: str, albums: { kind: '1:m', entity: () => AlbumSchema, mappedBy: 'artist' } },
+  properties: { id, name: str, albums: { kind: '1:m', entity: 'Album', mappedBy: 'artist' } },
 });
-export const AlbumSchema = new EntitySchema<Album>({
+export const AlbumSchema: EntitySchema<Album> = new EntitySchema<Album>({
   name: 'Album',
   tableName: 'album',
   properties: {
     id,
     title: str,
-    artist: { kind: 'm:1', entity: () => ArtistSchema, fieldName: 'artist_id', nullable: true, deleteRule: 'cascade' },
-    tracks: { kind: '1:m', entity: () => TrackSchema, mappedBy: 'album' },
+    artist: { kind: 'm:1', entity: 'Artist', fieldName: 'artist_id', nullable: true, deleteRule: 'cascade' },
+    tracks: { kind: '1:m', entity: 'Track', mappedBy: 'album' },
   },
 });
-export const TrackSchema = new EntitySchema<Track>({
+export const TrackSchema: EntitySchema<Track> = new EntitySchema<Track>({
   name: 'Track',
   tableName: 'track',
-  properties: { id, title: str, ms: int, album: { kind: 'm:1', entity: () => AlbumSchema, fieldName: 'album_id', nullable: true, deleteRule: 'cascade' } },
+  properties: { id, title: str, ms: int, album: { kind: 'm:1', entity: 'Album', fieldName: 'album_id', nullable: true, deleteRule: 'cascade' } },
 });
-export const AddressSchema = new EntitySchema<Address>({ name: 'Address', tableName: 'address', properties: { id, street: str, city: str } });
-export const PersonSchema = new EntitySchema<Person>({
+export const AddressSchema: EntitySchema<Address> = new EntitySchema<Address>({ name: 'Address', tableName: 'address', properties: { id, street: str, city: str } });
+export const PersonSchema: EntitySchema<Person> = new EntitySchema<Person>({
   name: 'Person',
   tableName: 'person',
   properties: {
     id,
     name: str,
-    address: { kind: 'm:1', entity: () => AddressSchema, fieldName: 'address_id', nullable: true },
-    manager: { kind: 'm:1', entity: () => PersonSchema, fieldName: 'manager_id', nullable: true },
+    address: { kind: 'm:1', entity: 'Address', fieldName: 'address_id', nullable: true },
+    manager: { kind: 'm:1', entity: 'Person', fieldName: 'manager_id', nullable: true },
   },
 });
-export const DelParentSchema = new EntitySchema<Named>({ name: 'DelParent', tableName: 'del_parent', properties: { id, name: str } });
-export const ImportRowSchema = new EntitySchema<ImportRow>({ name: 'ImportRow', tableName: 'import_row', properties: { id, name: str, email: str, amount: int } });
-export const UowParentSchema = new EntitySchema<UowParent>({
+export const DelParentSchema: EntitySchema<Named> = new EntitySchema<Named>({ name: 'DelParent', tableName: 'del_parent', properties: { id, name: str } });
+export const ImportRowSchema: EntitySchema<ImportRow> = new EntitySchema<ImportRow>({ name: 'ImportRow', tableName: 'import_row', properties: { id, name: str, email: str, amount: int } });
+export const UowParentSchema: EntitySchema<UowParent> = new EntitySchema<UowParent>({
   name: 'UowParent',
   tableName: 'uow_parent',
-  properties: { id, name: str, children: { kind: '1:m', entity: () => UowChildSchema, mappedBy: 'parent' } },
+  properties: { id, name: str, children: { kind: '1:m', entity: 'UowChild', mappedBy: 'parent' } },
 });
-export const UowChildSchema = new EntitySchema<UowChild>({
+export const UowChildSchema: EntitySchema<UowChild> = new EntitySchema<UowChild>({
   name: 'UowChild',
   tableName: 'uow_child',
-  properties: { id, label: str, parent: { kind: 'm:1', entity: () => UowParentSchema, fieldName: 'parent_id', nullable: true, deleteRule: 'cascade' } },
+  properties: { id, label: str, parent: { kind: 'm:1', entity: 'UowParent', fieldName: 'parent_id', nullable: true, deleteRule: 'cascade' } },
 });
 
 export const ENTITIES = [UserSchema, ArtistSchema, AlbumSchema, TrackSchema, AddressSchema, PersonSchema, DelParentSchema, ImportRowSchema, UowParentSchema, UowChildSchema];

@@ -12,7 +12,7 @@ import type { SystemFactory } from '../../lib/system.js';
 import { importRows } from '../../lib/schema.js';
 import { CITY, PAGE } from '../../lib/workloads.js';
 import { lookupId, pageOffset, updatedScore } from '../raw/common.js';
-import { AlbumSchema, ArtistSchema, DelParentSchema, ENTITIES, ImportRowSchema, PersonSchema, UowParentSchema, UserSchema } from './entities.js';
+import { type ImportRow, AlbumSchema, ArtistSchema, DelParentSchema, ENTITIES, ImportRowSchema, PersonSchema, UowParentSchema, UserSchema } from './entities.js';
 
 export const open: SystemFactory = async (env) => {
   const common: Options = { entities: ENTITIES, debug: false, discovery: { disableDynamicFileAccess: true } };
@@ -60,7 +60,7 @@ export const open: SystemFactory = async (env) => {
       import: async () => {
         const rows = importRows(s);
         await em().transactional(async (tx) => {
-          for (let i = 0; i < rows.length; i += chunk) await tx.insertMany(ImportRowSchema, rows.slice(i, i + chunk));
+          for (let i = 0; i < rows.length; i += chunk) await tx.insertMany<ImportRow>(ImportRowSchema, rows.slice(i, i + chunk));
         });
         return rows.length;
       },
