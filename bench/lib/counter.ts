@@ -71,7 +71,8 @@ function wrapSqlite(): void {
   }
   for (const mod of copiesOf('sqlite3')) {
     const m = mod as { Database?: { prototype: Proto }; Statement?: { prototype: Proto } };
-    wrap(m.Database?.prototype, ['run', 'get', 'all', 'each', 'exec']);
+    // Database#run/get/all/each go through a Statement: count them there only, once.
+    wrap(m.Database?.prototype, ['exec']);
     wrap(m.Statement?.prototype, ['run', 'get', 'all', 'each']);
   }
 }

@@ -20,6 +20,7 @@ export const SYSTEMS: readonly SystemInfo[] = [
   { name: 'typeorm', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/typeorm/index.js') },
   { name: 'mikroorm', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/mikroorm/index.js') },
   { name: 'objection', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/objection/index.js') },
+  { name: 'sequelize', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/sequelize/index.js') },
 ];
 
 export function systemNamed(name: string): SystemInfo {

@@ -22,7 +22,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DialectName } from '../core/dialects/dialect.js';
 import { executionHooks, type ExecutionEvent, type AfterExecuteEvent } from '../core/engine/events.js';
-import { ormHooks, type CommitEvent, type FlushEvent, type FlushedEvent, type QueryResultEvent } from '../orm/instrumentation.js';
+import { ormHooks, type CommitEvent, type FlushEvent, type FlushedEvent, type QueryResultEvent, type SessionConnectionEvent } from '../orm/instrumentation.js';
 import { maybeState } from '../orm/state.js';
 import { PitfallError, report, type DiagnosticsReport, type Finding, type PitfallCode } from './findings.js';
 import { cascadeDeletes, prematureFlushes } from './rules/session.js';
@@ -100,6 +100,8 @@ function refresh(): void {
       executionHooks.on('beforeExecute', beforeExecute),
       executionHooks.on('afterExecute', afterExecute),
       executionHooks.on('error', (e) => afterExecute({ ...pick(e), durationMs: e.durationMs })),
+      ormHooks.on('sessionAcquire', onSessionAcquire),
+      ormHooks.on('sessionRelease', onSessionRelease),
       ormHooks.on('flush', onFlush),
       ormHooks.on('flushed', onFlushed),
       ormHooks.on('commit', onCommit),
@@ -111,6 +113,7 @@ function refresh(): void {
     detach();
     detach = undefined;
     transactions.clear();
+    sessionKeys.clear();
   }
 }
 
@@ -152,6 +155,29 @@ function beforeExecute(e: ExecutionEvent): void {
   if (unit && !unit.evaluated) evaluate(unit, undefined, true);
 }
 
+/**
+ * Connections held by ORM sessions. A session reads without a transaction and
+ * opens one only to write, so its unit of work runs from taking its connection
+ * to giving it back, BEGIN and COMMIT included.
+ */
+const sessionKeys = new Set<string>();
+
+function onSessionAcquire(e: SessionConnectionEvent): void {
+  if (e.transactionKey === undefined || scopes.getStore() || !tracksTransactions()) return;
+  const unit = new Unit('transaction');
+  unit.sessions.add(e.session);
+  transactions.set(e.transactionKey, unit);
+  sessionKeys.add(e.transactionKey);
+}
+
+function onSessionRelease(e: SessionConnectionEvent): void {
+  if (e.transactionKey === undefined || !sessionKeys.has(e.transactionKey)) return;
+  const unit = transactions.get(e.transactionKey);
+  transactions.delete(e.transactionKey);
+  sessionKeys.delete(e.transactionKey);
+  if (unit && !unit.evaluated) evaluate(unit, undefined, false);
+}
+
 function afterExecute(e: AfterExecuteEvent): void {
   const scope = scopes.getStore();
   if (scope) {
@@ -161,6 +187,13 @@ function afterExecute(e: AfterExecuteEvent): void {
   }
   if (!tracksTransactions()) return;
   const key = `${e.engineId}:${e.connectionId}`;
+  if (sessionKeys.has(key)) {
+    const unit = transactions.get(key);
+    if (!unit || e.statementKind === 'transaction') return;
+    if (!unitDialect.has(unit)) unitDialect.set(unit, e.dialect);
+    unit.addStatement(e.sql, e.statementKind, e.callerLocation, e.rowCount, e.durationMs);
+    return;
+  }
   if (e.statementKind === 'transaction') {
     if (BEGIN.test(e.sql)) {
       const unit = new Unit('transaction');

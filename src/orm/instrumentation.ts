@@ -85,7 +85,15 @@ export interface QueryResultEvent {
   readonly callerLocation: string | undefined;
 }
 
+/** A session took or gave back its connection: the bounds of its unit of work. */
+export interface SessionConnectionEvent {
+  readonly session: object;
+  readonly transactionKey: string | undefined;
+}
+
 export interface OrmListeners {
+  sessionAcquire: (event: SessionConnectionEvent) => void;
+  sessionRelease: (event: SessionConnectionEvent) => void;
   flush: (event: FlushEvent) => void;
   flushed: (event: FlushedEvent) => void;
   commit: (event: CommitEvent) => void;
@@ -104,7 +112,14 @@ export class OrmHooks {
    */
   trackReads = false;
   private readers = 0;
-  private readonly listeners: { [K in OrmEventName]: OrmListeners[K][] } = { flush: [], flushed: [], commit: [], queryResult: [] };
+  private readonly listeners: { [K in OrmEventName]: OrmListeners[K][] } = {
+    sessionAcquire: [],
+    sessionRelease: [],
+    flush: [],
+    flushed: [],
+    commit: [],
+    queryResult: [],
+  };
 
   /** Add a listener; returns a function that removes it. */
   on<K extends OrmEventName>(name: K, listener: OrmListeners[K]): () => void {

@@ -17,13 +17,14 @@
 
 import type { CompiledStatement } from '../core/compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../core/dialects/dialect.js';
-import type { SelectNode } from '../core/sql/nodes.js';
+import type { ExprNode, SelectNode } from '../core/sql/nodes.js';
 import { and } from '../core/sql/functions.js';
 import { Collection } from './collection.js';
 import { DetachedInstanceError, InvalidRequestError, RaiseLoadError } from './errors.js';
 import { IdentityMap } from './identity-map.js';
 import { isModel, mapperOf, type Mapper } from './mapper.js';
-import { entitySelectItems, entityShape, hydrateRow } from './loading/hydrate.js';
+import { entitySelectItems, entityShape, hydrateRow, type EntityShape } from './loading/hydrate.js';
+import { checkColumnValue } from '../core/schema/validate.js';
 import { loadRelated, populateReverse, type LoaderContext } from './loading/related.js';
 import type { ConnectionSource, RawResult, SessionConnection } from './port.js';
 import type { ModelCtor, RelationshipAttribute } from './relationship.js';
@@ -232,8 +233,11 @@ export class Session implements SessionHooks {
   async execute<S extends Executable>(statement: S): Promise<{ rows: RowOfStatement<S>[]; rowCount: number }> {
     this.checkOpen();
     if (this.autoflush) await this.flush();
-    const conn = await this.connection();
+    let conn = await this.connection();
     const compiled = compileExecutable(conn.dialect, statement);
+    // Writes (and locking reads) belong in the session's transaction.
+    const writes = compiled.some((c) => c.kind !== 'select' && c.kind !== 'compound') || /\bFOR (UPDATE|SHARE)\b|LOCK IN SHARE MODE/.test(compiled[0]?.sql ?? '');
+    if (writes) conn = await this.transactional();
     let rowCount = 0;
     const rows: RowOfStatement<S>[] = [];
     for (const c of compiled) {
@@ -298,26 +302,50 @@ export class Session implements SessionHooks {
 
   /** SELECT one row by primary key (always SQL); an object already in the identity map gets its unloaded columns filled. */
   private async fetchByKey(mapper: Mapper, parts: readonly unknown[]): Promise<object | undefined> {
-    const cols = mapper.columns.map((_, i) => i);
-    const where = and(...mapper.primaryKeyIndexes.map((i, j) => mapper.columns[i]!.eq(parts[j] as never)));
-    const node: SelectNode = {
-      kind: 'select',
-      ctes: [],
-      distinct: false,
-      items: entitySelectItems(mapper, cols, mapper.table.name),
-      from: [mapper.table.fromNode],
-      joins: [],
-      where: where.node,
-      groupBy: [],
-      having: undefined,
-      orderBy: [],
-      limit: undefined,
-      offset: undefined,
-      lock: undefined,
-    };
-    const result = await this.run(node);
+    const conn = await this.connection();
+    const dialect = conn.dialect;
+    // The statement is the same for every key of a mapper: compile it once per dialect, bind the key each time.
+    let byDialect = getByKeyStatements.get(mapper);
+    if (!byDialect) {
+      byDialect = new WeakMap();
+      getByKeyStatements.set(mapper, byDialect);
+    }
+    let template = byDialect.get(dialect);
+    if (!template) {
+      const cols = mapper.columns.map((_, i) => i);
+      // Placeholders only: the values are bound per call below.
+      const terms: ExprNode[] = mapper.primaryKeyIndexes.map((i) => ({
+        kind: 'binary',
+        op: '=',
+        left: mapper.columns[i]!.node,
+        right: { kind: 'param', value: null, type: mapper.columns[i]!.type },
+      }));
+      const where: ExprNode = terms.length === 1 ? terms[0]! : { kind: 'logical', op: 'AND', operands: terms };
+      const node: SelectNode = {
+        kind: 'select',
+        ctes: [],
+        distinct: false,
+        items: entitySelectItems(mapper, cols, mapper.table.name),
+        from: [mapper.table.fromNode],
+        joins: [],
+        where,
+        groupBy: [],
+        having: undefined,
+        orderBy: [],
+        limit: undefined,
+        offset: undefined,
+        lock: undefined,
+      };
+      template = { compiled: dialect.compiler.compileUncached(node), shape: entityShape(mapper, cols, 0) };
+      byDialect.set(dialect, template);
+    }
+    const parameters = mapper.primaryKeyIndexes.map((i, j) => {
+      checkColumnValue(mapper.columns[i]!, parts[j]);
+      return dialect.bindValue(mapper.columns[i]!.type, parts[j]);
+    });
+    const result = await conn.runRaw({ ...template.compiled, parameters });
     if (result.rows.length === 0) return undefined;
-    return hydrateRow(this.loaderContext(), entityShape(mapper, cols, 0), result.rows[0]!, new LoadGroup());
+    return hydrateRow(this.loaderContext(), template.shape, result.rows[0]!, new LoadGroup());
   }
 
   /**
@@ -380,7 +408,7 @@ export class Session implements SessionHooks {
     this.flushing = true;
     // Diagnostics: the stack must be taken before the first await, while the caller's frame is on it.
     const trace = ormHooks.active ? ormTrace() : undefined;
-    const conn = await this.connection();
+    const conn = await this.transactional();
     const startedAt = trace ? performance.now() : 0;
     if (trace) ormHooks.emit('flush', flushEvent(trace, this, transactionKeyOf(this.source, conn), this.pending.size, this.dirty.size, this.deleted));
     // A failure rolls back to before this flush: the transaction itself when it is the first, else a savepoint.
@@ -460,14 +488,19 @@ export class Session implements SessionHooks {
 
   private async endTransaction(how: 'commit' | 'rollback', restoreMemory: boolean): Promise<void> {
     const conn = this.conn ?? (this.connecting ? await this.connecting : undefined);
+    const wasInTransaction = this.inTransaction;
     this.conn = undefined;
     this.connecting = undefined;
+    this.inTransaction = false;
     this.flushCount = 0;
     if (!conn) return;
     try {
-      if (how === 'commit') await conn.commit();
-      else await conn.rollback();
+      if (wasInTransaction) {
+        if (how === 'commit') await conn.commit();
+        else await conn.rollback();
+      }
     } finally {
+      if (ormHooks.active) ormHooks.emit('sessionRelease', { session: this, transactionKey: transactionKeyOf(this.source, conn) });
       await conn.release();
     }
     if (how === 'rollback' && restoreMemory) {
@@ -566,19 +599,43 @@ export class Session implements SessionHooks {
       this.connecting = (async () => {
         await this.source.ready();
         const conn = await this.source.connectForSession();
-        try {
-          await conn.begin(this.options.transaction ?? {});
-        } catch (e) {
-          await conn.release();
-          throw e;
-        }
         this.conn = conn;
+        if (ormHooks.active) ormHooks.emit('sessionAcquire', { session: this, transactionKey: transactionKeyOf(this.source, conn) });
+        // With explicit transaction options (isolation, read only) the transaction spans every read.
+        if (this.options.transaction) await this.beginOn(conn);
         return conn;
       })();
       this.connecting.catch(() => (this.connecting = undefined));
     }
     return this.connecting;
   }
+
+  /**
+   * The session's connection inside its transaction. Reads run on the held
+   * connection without one (no BEGIN/COMMIT round trips for a session that
+   * only reads); the first write — a flush, a Core DML statement — opens it.
+   * @internal
+   */
+  async transactional(): Promise<SessionConnection> {
+    const conn = await this.connection();
+    if (!this.inTransaction) await this.beginOn(conn);
+    return conn;
+  }
+
+  private async beginOn(conn: SessionConnection): Promise<void> {
+    try {
+      await conn.begin(this.options.transaction ?? {});
+    } catch (e) {
+      this.conn = undefined;
+      this.connecting = undefined;
+      await conn.release();
+      throw e;
+    }
+    this.inTransaction = true;
+  }
+
+  /** True between the session's BEGIN and its COMMIT or ROLLBACK. */
+  inTransaction = false;
 
   /** Run a SELECT node on the session's connection. @internal */
   async run(node: SelectNode): Promise<RawResult> {
@@ -633,6 +690,8 @@ export class Session implements SessionHooks {
     return (obj as { [STATE]: InstanceState })[STATE];
   }
 }
+
+const getByKeyStatements = new WeakMap<Mapper, WeakMap<Dialect, { compiled: CompiledStatement; shape: EntityShape }>>();
 
 function restoreSet<T>(target: Set<T>, from: ReadonlySet<T>): void {
   target.clear();

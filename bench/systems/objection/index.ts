@@ -29,7 +29,8 @@ export const open: SystemFactory = async (env) => {
   const s = env.sizes;
   // better-sqlite3 binds no booleans: SQLite stores them as 0/1.
   const TRUE = sqlite ? 1 : true;
-  const chunk = sqlite ? 10_000 : 20_000;
+  // Knex inserts SQLite batches as UNION ALL SELECTs: at most 500 terms (SQLITE_MAX_COMPOUND_SELECT).
+  const chunk = sqlite ? 500 : 20_000;
 
   return {
     workloads: {
