@@ -10,9 +10,11 @@
  * ```
  * Objects are tracked as they change; `flush()` writes all changes in a
  * number of statements that does not grow with the number of objects;
- * queries autoflush first so they see pending changes. A session opens its
- * transaction on first use and keeps one connection until commit, rollback
- * or close.
+ * queries autoflush first so they see pending changes. A session holds one
+ * connection from first use until commit, rollback or close; it reads without
+ * a transaction (no BEGIN/COMMIT round trips for a session that only reads)
+ * and opens one at its first write, or at once when given transaction
+ * options (an isolation level, read only).
  */
 
 import type { CompiledStatement } from '../core/compiler/compiled.js';
