@@ -20,7 +20,6 @@
 import type { CompiledStatement } from '../core/compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../core/dialects/dialect.js';
 import type { ExprNode, SelectNode } from '../core/sql/nodes.js';
-import { and } from '../core/sql/functions.js';
 import { Collection } from './collection.js';
 import { DetachedInstanceError, InvalidRequestError, RaiseLoadError } from './errors.js';
 import { IdentityMap } from './identity-map.js';
@@ -36,7 +35,7 @@ import { Query } from './query/query.js';
 import { ProjectionQuery } from './query/projection.js';
 import { Column } from '../core/schema/column.js';
 import type { Table } from '../core/schema/table.js';
-import { select, SelectStatement, type RowOfItems, type SelectItem } from '../core/sql/select.js';
+import { selectNode, select, SelectStatement, type RowOfItems, type SelectItem } from '../core/sql/select.js';
 import { flushEvent, lazyCaller, ormHooks, ormTrace, transactionKeyOf } from './instrumentation.js';
 import { compileExecutable } from '../core/engine/runner.js';
 import type { Executable, RowOfStatement } from '../core/engine/result.js';
@@ -323,21 +322,11 @@ export class Session implements SessionHooks {
         right: { kind: 'param', value: null, type: mapper.columns[i]!.type },
       }));
       const where: ExprNode = terms.length === 1 ? terms[0]! : { kind: 'logical', op: 'AND', operands: terms };
-      const node: SelectNode = {
-        kind: 'select',
-        ctes: [],
-        distinct: false,
+      const node = selectNode({
         items: entitySelectItems(mapper, cols, mapper.table.name),
         from: [mapper.table.fromNode],
-        joins: [],
         where,
-        groupBy: [],
-        having: undefined,
-        orderBy: [],
-        limit: undefined,
-        offset: undefined,
-        lock: undefined,
-      };
+      });
       template = { compiled: dialect.compiler.compileUncached(node), shape: entityShape(mapper, cols, 0) };
       byDialect.set(dialect, template);
     }

@@ -157,6 +157,11 @@ const EMPTY_SELECT: SelectNode = Object.freeze({
 
 const INT_TYPE: SqlType<number> = Object.freeze({ kind: 'integer' });
 
+/** @internal A SELECT node from the parts that are not empty (the ORM builds its statements as nodes). */
+export function selectNode(parts: Partial<Omit<SelectNode, 'kind'>>): SelectNode {
+  return { ...EMPTY_SELECT, ...parts };
+}
+
 /** Common surface of selects and compound selects. */
 export abstract class QueryStatement<Row> implements QueryLike {
   /** @internal phantom */

@@ -7,11 +7,12 @@
  * @internal
  */
 
+import { selectNode } from '../../core/sql/select.js';
 import type { Column } from '../../core/schema/column.js';
 import type { Expression, Predicate } from '../../core/sql/expression.js';
 import { toOrderNode } from '../../core/sql/expression.js';
 import { and, param, tuple } from '../../core/sql/functions.js';
-import type { ExprNode, OrderNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
+import type { SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
 import type { Mapper } from '../mapper.js';
 import type { RawResult } from '../port.js';
 import type { RelationshipAttribute } from '../relationship.js';
@@ -57,23 +58,6 @@ function inPredicate(columns: readonly Expression<unknown>[], keys: readonly unk
   return tuple(...columns).in(keys.map((k) => tuple(...k.map((v, i) => param(v, columns[i]!.sqlType)))));
 }
 
-function selectNode(items: SelectItemNode[], from: SelectNode['from'], joins: SelectNode['joins'], where: ExprNode, orderBy: readonly OrderNode[]): SelectNode {
-  return {
-    kind: 'select',
-    ctes: [],
-    distinct: false,
-    items,
-    from,
-    joins,
-    where,
-    groupBy: [],
-    having: undefined,
-    orderBy,
-    limit: undefined,
-    offset: undefined,
-    lock: undefined,
-  };
-}
 
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -131,7 +115,7 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
     const remotePositions = remoteIdx.map((r) => shapeCols.indexOf(r));
     for (const part of chunks(keys, maxKeys)) {
       const where = inPredicate(pairs.remote as readonly Column<unknown>[], part).node;
-      const result = await ctx.run(selectNode(items, [target.table.fromNode], [], where, []));
+      const result = await ctx.run(selectNode({ items, from: [target.table.fromNode], where }));
       for (const row of result.rows) {
         const child = hydrateRow(ctx, shape, row, group)!;
         const cst = (child as { [STATE]: InstanceState })[STATE];
@@ -194,7 +178,7 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
     const decoders = linkColumns.map((c) => ctx.dialect.decoder(c.type));
     for (const part of chunks(keys, maxKeys)) {
       const where = inPredicate(linkColumns, part).node;
-      const result = await ctx.run(selectNode(items, [target.table.fromNode], joins, where, orderBy));
+      const result = await ctx.run(selectNode({ items, from: [target.table.fromNode], joins, where, orderBy }));
       for (const row of result.rows) {
         const child = hydrateRow(ctx, shape, row, group)!;
         const cst = (child as { [STATE]: InstanceState })[STATE];

@@ -11,6 +11,7 @@
  * @internal
  */
 
+import { selectNode } from '../../core/sql/select.js';
 import { Expression, toOrderNode } from '../../core/sql/expression.js';
 import { and } from '../../core/sql/functions.js';
 import type { ExprNode, JoinNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
@@ -72,21 +73,13 @@ export async function loadBySubquery(
     const remote = pairs.remote;
     joins = [{ kind: 'join', type: 'INNER', target: derived, on: and(...remote.map((r, i) => r.eq(namedExpr(anon, `k${i}`, r.type)))).node }];
   }
-  const node: SelectNode = {
-    kind: 'select',
+  const node = selectNode({
     ctes: parentQuery.ctes,
-    distinct: false,
     items,
     from: [target.table.fromNode],
     joins,
-    where: undefined,
-    groupBy: [],
-    having: undefined,
     orderBy: (attr.options.orderBy ?? []).map(toOrderNode),
-    limit: undefined,
-    offset: undefined,
-    lock: undefined,
-  };
+  });
   const result = await ctx.run(node);
   const shape = entityShape(target, cols, 0);
   const group = new LoadGroup();

@@ -6,6 +6,7 @@
  * @internal
  */
 
+import { selectNode } from '../../core/sql/select.js';
 import type { Column } from '../../core/schema/column.js';
 import { Expression } from '../../core/sql/expression.js';
 import type { ExprNode, JoinNode, OrderNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
@@ -50,9 +51,7 @@ function intParam(n: number | undefined): ExprNode | undefined {
 
 /** The query's SELECT with the given select list (no eager joins). */
 export function baseSelect(mapper: Mapper, state: QueryState, items: readonly SelectItemNode[]): SelectNode {
-  return {
-    kind: 'select',
-    ctes: [],
+  return selectNode({
     distinct: state.distinct,
     items,
     from: [mapper.table.fromNode],
@@ -63,8 +62,7 @@ export function baseSelect(mapper: Mapper, state: QueryState, items: readonly Se
     orderBy: state.orderBy,
     limit: intParam(state.limit),
     offset: intParam(state.offset),
-    lock: undefined,
-  };
+  });
 }
 
 const rootItemCache = new WeakMap<Mapper, SelectItemNode[]>();
@@ -125,24 +123,15 @@ export function entitySelect(mapper: Mapper, state: QueryState, plan: EntityPlan
     return { expr: named(anon, col.key, col.type).node, alias: col.key, explicitAlias: false, type: col.type };
   });
   const joined = planJoined(plan, (c: Column<unknown>) => named(anon, c.key, c.type), outerItems.length);
-  const node: SelectNode = {
-    kind: 'select',
-    ctes: [],
-    distinct: false,
+  const node = selectNode({
     items: [...outerItems, ...joined.items],
     from: [{ kind: 'derivedTable', query: inner, alias: anon }],
     joins: joined.joins,
-    where: undefined,
-    groupBy: [],
-    having: undefined,
     orderBy: [
       ...state.orderBy.map((o, i): OrderNode => ({ ...o, expr: named(anon, `__order${i}`, undefined).node })),
       ...joined.orderBy,
     ],
-    limit: undefined,
-    offset: undefined,
-    lock: undefined,
-  };
+  });
   return { node, joined, parents };
 }
 
@@ -171,40 +160,17 @@ export function countSelect(mapper: Mapper, state: QueryState): SelectNode {
     ...baseSelect(mapper, { ...state, orderBy: state.limit !== undefined || state.offset !== undefined ? state.orderBy : [] }, pk.map((c) => ({ expr: c.node, alias: c.key, explicitAlias: c.key !== c.name, type: c.type }))),
     distinct: state.distinct || joined,
   };
-  return {
-    kind: 'select',
-    ctes: [],
-    distinct: false,
+  return selectNode({
     items: [countItem(undefined, false)],
     from: [{ kind: 'derivedTable', query: inner, alias: 'anon_1' }],
-    joins: [],
-    where: undefined,
-    groupBy: [],
-    having: undefined,
-    orderBy: [],
-    limit: undefined,
-    offset: undefined,
-    lock: undefined,
-  };
+  });
 }
 
 /** `SELECT EXISTS (SELECT 1 FROM ... WHERE ...)`. */
 export function existsSelect(mapper: Mapper, state: QueryState): SelectNode {
   const one: SelectItemNode = { expr: { kind: 'raw', parts: ['1'], values: [] }, alias: 'one', explicitAlias: false, type: undefined };
   const inner = baseSelect(mapper, { ...state, orderBy: state.limit !== undefined ? state.orderBy : [] }, [one]);
-  return {
-    kind: 'select',
-    ctes: [],
-    distinct: false,
+  return selectNode({
     items: [{ expr: { kind: 'exists', negated: false, query: inner }, alias: 'exists', explicitAlias: true, type: { kind: 'boolean' } }],
-    from: [],
-    joins: [],
-    where: undefined,
-    groupBy: [],
-    having: undefined,
-    orderBy: [],
-    limit: undefined,
-    offset: undefined,
-    lock: undefined,
-  };
+  });
 }
