@@ -31,6 +31,12 @@ export class IdentityMap {
     m.set(key, obj);
   }
 
+  /** Add an object known to be absent, to a map from {@link mapFor} (hydration's hot path). @internal */
+  addNew(map: Map<unknown, object>, key: unknown, obj: object): void {
+    map.set(key, obj);
+    this.count++;
+  }
+
   remove(mapper: Mapper, key: unknown): void {
     const m = this.byMapper.get(mapper);
     if (m?.delete(key)) this.count--;

@@ -23,6 +23,8 @@ export function parseTimestampUtc(raw: unknown): unknown {
   if (raw === null || raw instanceof Date) return raw;
   if (typeof raw === 'number') return new Date(raw);
   if (typeof raw !== 'string') return raw;
+  // What Athanor writes on SQLite (toISOString): parse directly, no pattern matching.
+  if (raw.length === 24 && raw.charCodeAt(23) === 90 /* Z */ && raw.charCodeAt(10) === 84 /* T */) return new Date(raw);
   const s = raw.includes('T') ? raw : raw.replace(' ', 'T');
   const hasZone = /[zZ]$|[+-]\d{2}:?\d{2}$/.test(s);
   return new Date(hasZone ? s : `${s}Z`);

@@ -39,6 +39,8 @@ export interface EntityShape {
   readonly offset: number;
   /** Row positions of the primary key columns. */
   readonly keyPositions: readonly number[];
+  /** Every column, in mapper order, from position 0: a row of exactly this width can become the values array. */
+  readonly wholeRow: boolean;
 }
 
 export function entityShape(mapper: Mapper, columnIndexes: readonly number[], offset: number): EntityShape {
@@ -47,7 +49,8 @@ export function entityShape(mapper: Mapper, columnIndexes: readonly number[], of
     if (at < 0) throw new Error(`internal: ${mapper.name} query does not select its primary key`);
     return offset + at;
   });
-  return { mapper, columnIndexes, offset, keyPositions };
+  const wholeRow = offset === 0 && columnIndexes.length === mapper.columns.length && columnIndexes.every((c, j) => c === j);
+  return { mapper, columnIndexes, offset, keyPositions, wholeRow };
 }
 
 /** Select-list items for some of a mapper's columns (all by default), qualified by `qualifier`. */
@@ -115,13 +118,26 @@ export function hydrateRow(ctx: HydrationContext, shape: EntityShape, row: reado
     return existing;
   }
   const n = mapper.columns.length;
-  const values = new Array<unknown>(n);
-  if (columnIndexes.length !== n) values.fill(NOT_LOADED);
-  for (let j = 0; j < columnIndexes.length; j++) {
-    const i = columnIndexes[j]!;
-    const raw = row[offset + j];
-    const d = decoders[i];
-    values[i] = d !== undefined && raw !== null ? d(raw) : raw;
+  let values: unknown[];
+  if (shape.wholeRow && row.length === n) {
+    // The driver's row array is fresh and ours: decode it in place and keep it (one allocation less per object).
+    values = row as unknown[];
+    for (let i = 0; i < n; i++) {
+      const d = decoders[i];
+      if (d !== undefined) {
+        const raw = values[i];
+        if (raw !== null) values[i] = d(raw);
+      }
+    }
+  } else {
+    values = new Array<unknown>(n);
+    if (columnIndexes.length !== n) values.fill(NOT_LOADED);
+    for (let j = 0; j < columnIndexes.length; j++) {
+      const i = columnIndexes[j]!;
+      const raw = row[offset + j];
+      const d = decoders[i];
+      values[i] = d !== undefined && raw !== null ? d(raw) : raw;
+    }
   }
   const obj = mapper.hydrate(values);
   const st = (obj as { [STATE]: InstanceState })[STATE];
@@ -131,7 +147,7 @@ export function hydrateRow(ctx: HydrationContext, shape: EntityShape, row: reado
     st.group = group;
     group.states.push(st);
   }
-  ctx.identityMap.add(mapper, key, obj);
+  ctx.identityMap.addNew(map, key, obj);
   return obj;
 }
 
