@@ -202,6 +202,12 @@ export class Session implements SessionHooks {
   }
 
   /** @internal SessionHooks */
+  identityLookup(mapper: Mapper, key: unknown): object | undefined {
+    const hit = this.identityMap.get(mapper, key);
+    return hit && !this.deleted.has(stateOf(hit)) ? hit : undefined;
+  }
+
+  /** @internal SessionHooks */
   cascadeAdd(obj: object): void {
     const st = maybeState(obj);
     if (!st || st.session === this) return;

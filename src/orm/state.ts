@@ -29,6 +29,8 @@ export interface SessionHooks {
   cascadeAdd(obj: object): void;
   /** Load a relationship for this object and its siblings. */
   loadRelationship(state: InstanceState, attr: RelationshipAttribute): Promise<unknown>;
+  /** The object with this identity key, if the session has it (no SQL). */
+  identityLookup(mapper: Mapper, key: unknown): object | undefined;
 }
 
 /** Objects that came from one query result: lazy loads batch over them. @internal */
@@ -175,10 +177,34 @@ export class InstanceState implements CollectionOwner {
       return s.handle;
     }
     const strategy = this.group ? this.group.strategyFor(attr) : attr.lazy;
-    if (strategy === 'raise' || strategy === 'raiseOnSql') {
-      throw new RaiseLoadError(this.mapper.name, attr.key);
+    if (strategy === 'raise') throw new RaiseLoadError(this.mapper.name, attr.key);
+    // A many-to-one needs no I/O when its foreign key is NULL or its target is in the identity map (as in SQLAlchemy).
+    const known = this.resolveWithoutSql(attr);
+    if (known !== undefined) {
+      this.setLoaded(attr, known);
+      return known;
     }
+    if (strategy === 'raiseOnSql') throw new RaiseLoadError(this.mapper.name, attr.key);
     throw new NotLoadedError(this.mapper.name, attr.key);
+  }
+
+  /** A many-to-one's value from the foreign key and the identity map, or undefined when SQL would be needed. */
+  private resolveWithoutSql(attr: RelationshipAttribute): object | null | undefined {
+    if (attr.many || this.status !== 'persistent') return undefined;
+    const { direction, pairs, target } = attr.r;
+    if (direction !== 'manyToOne') return undefined;
+    const fk: unknown[] = [];
+    for (const c of pairs.local) {
+      const v = this.values[this.mapper.columnIndex(c.key)];
+      if (v === NOT_LOADED || v === undefined) return undefined;
+      if (v === null) return null;
+      fk.push(v);
+    }
+    const remoteIsKey = pairs.remote.length === target.primaryKeyIndexes.length && pairs.remote.every((c, i) => target.columnIndex(c.key) === target.primaryKeyIndexes[i]);
+    if (!remoteIsKey || !this.session) return undefined;
+    const values = new Array<unknown>(target.columns.length);
+    target.primaryKeyIndexes.forEach((pk, i) => (values[pk] = fk[i]));
+    return this.session.identityLookup(target, target.identityKey(values));
   }
 
   /** @internal Put loaded data in a slot (from a loader: not a change). */
