@@ -38,8 +38,9 @@ export const TABLES = [
 
 export function ddl(dialect: DialectId): string[] {
   const { id, bool, text: t } = FLAVORS[dialect];
-  const fk = (col: string, target: string, onDelete = ''): string =>
-    `${col} INTEGER REFERENCES ${target}(id)${onDelete ? ` ON DELETE ${onDelete}` : ''}`;
+  // Table-level FOREIGN KEY clauses: MariaDB parses a column's inline REFERENCES and ignores it.
+  const fk = (col: string, target: string, onDelete?: string): string =>
+    `${col} INTEGER, FOREIGN KEY (${col}) REFERENCES ${target}(id)${onDelete ? ` ON DELETE ${onDelete}` : ''}`;
   return [
     `CREATE TABLE users (id ${id}, username ${t} NOT NULL, email ${t} NOT NULL, active ${bool} NOT NULL, score INTEGER NOT NULL)`,
     `CREATE TABLE artist (id ${id}, name ${t} NOT NULL)`,
@@ -49,7 +50,8 @@ export function ddl(dialect: DialectId): string[] {
     `CREATE INDEX track_album_idx ON track (album_id)`,
     `CREATE TABLE address (id ${id}, street ${t} NOT NULL, city ${t} NOT NULL)`,
     `CREATE INDEX address_city_idx ON address (city)`,
-    `CREATE TABLE person (id ${id}, name ${t} NOT NULL, ${fk('address_id', 'address')}, ${fk('manager_id', 'person')})`,
+    `CREATE TABLE person (id ${id}, name ${t} NOT NULL, address_id INTEGER, manager_id INTEGER, ` +
+      `FOREIGN KEY (address_id) REFERENCES address(id), FOREIGN KEY (manager_id) REFERENCES person(id))`,
     `CREATE INDEX person_address_idx ON person (address_id)`,
     `CREATE INDEX person_manager_idx ON person (manager_id)`,
     `CREATE TABLE del_parent (id ${id}, name ${t} NOT NULL)`,

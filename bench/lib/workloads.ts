@@ -27,7 +27,7 @@ export const DESCRIPTIONS: Record<WorkloadId, string> = {
   load: 'load every user as an entity',
   'one-to-many': 'parents with their children, and children with their parent',
   nested: 'parents -> children -> grandchildren',
-  'self-ref': 'people with their managers',
+  'self-ref': 'the last people by id with their managers (none of whom is among them)',
   'related-filter': 'people living in one city (filter on a related attribute)',
   'per-query': 'by-primary-key gets and 10-row pages, repeated',
   update: 'bulk update of selected rows',

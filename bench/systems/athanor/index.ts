@@ -70,7 +70,7 @@ export const open: SystemFactory = async (env): Promise<SystemInstance> => {
         }),
       'self-ref': () =>
         session(async (x) => {
-          const people = await x.query(Person).orderBy(Person.id).limit(s.managed).all();
+          const people = await x.query(Person).orderBy(Person.id.desc()).limit(s.managed).all();
           let seen = 0;
           for (const p of people) if (await x.load(p, 'manager')) seen++;
           return seen;

@@ -39,7 +39,7 @@ export async function openPostgres(env: SystemEnv): Promise<SystemInstance> {
         return artists.reduce((n, a) => n + a.albums.reduce((m, al) => m + al.tracks.length, 0), 0);
       },
       'self-ref': async () => {
-        const people = await db.query.person.findMany({ with: { manager: true }, orderBy: (p, { asc: up }) => up(p.id), limit: s.managed });
+        const people = await db.query.person.findMany({ with: { manager: true }, orderBy: (p, { desc }) => desc(p.id), limit: s.managed });
         return people.filter((p) => p.manager).length;
       },
       'related-filter': async () =>

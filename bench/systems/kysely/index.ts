@@ -92,7 +92,7 @@ export const open: SystemFactory = async (env) => {
         const people = await db
           .selectFrom('person as p')
           .select((eb) => ['p.id', 'p.name', 'p.address_id', 'p.manager_id', jsonObjectFrom(eb.selectFrom('person as m').select(['m.id', 'm.name']).whereRef('m.id', '=', 'p.manager_id')).as('manager')])
-          .orderBy('p.id')
+          .orderBy('p.id', 'desc')
           .limit(s.managed)
           .execute();
         return people.filter((p) => p.manager).length;

@@ -44,7 +44,7 @@ export const open: SystemFactory = async (env) => {
         const artists = await em().find(ArtistSchema, {}, { populate: ['albums.tracks'], strategy: 'select-in', ...order, limit: s.nestedArtists });
         return artists.reduce((n, a) => n + a.albums.getItems().reduce((m, al) => m + al.tracks.length, 0), 0);
       },
-      'self-ref': async () => (await em().find(PersonSchema, {}, { populate: ['manager'], ...order, limit: s.managed })).filter((p) => p.manager).length,
+      'self-ref': async () => (await em().find(PersonSchema, {}, { populate: ['manager'], orderBy: { id: 'desc' }, limit: s.managed })).filter((p) => p.manager).length,
       'related-filter': async () => (await em().find(PersonSchema, { address: { city: CITY } })).length,
       'per-query': async () => {
         const e = em();

@@ -46,7 +46,7 @@ export const open: SystemFactory = async (env) => {
         const artists = await Artist.query().withGraphFetched('albums.tracks').orderBy('id').limit(s.nestedArtists);
         return artists.reduce((n, a) => n + (a.albums ?? []).reduce((m, al) => m + (al.tracks?.length ?? 0), 0), 0);
       },
-      'self-ref': async () => (await Person.query().withGraphFetched('manager').orderBy('id').limit(s.managed)).filter((p) => p.manager).length,
+      'self-ref': async () => (await Person.query().withGraphFetched('manager').orderBy('id', 'desc').limit(s.managed)).filter((p) => p.manager).length,
       'related-filter': async () => (await Person.query().select('person.*').joinRelated('address').where('address.city', CITY)).length,
       'per-query': async () => {
         let seen = 0;

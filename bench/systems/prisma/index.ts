@@ -43,7 +43,7 @@ export const open: SystemFactory = async (env) => {
         const artists = await prisma.artist.findMany({ include: { albums: { include: { tracks: true } } }, ...byId, take: s.nestedArtists });
         return artists.reduce((n, a) => n + a.albums.reduce((m, al) => m + al.tracks.length, 0), 0);
       },
-      'self-ref': async () => (await prisma.person.findMany({ include: { manager: true }, ...byId, take: s.managed })).filter((p) => p.manager).length,
+      'self-ref': async () => (await prisma.person.findMany({ include: { manager: true }, orderBy: { id: 'desc' }, take: s.managed })).filter((p) => p.manager).length,
       'related-filter': async () => (await prisma.person.findMany({ where: { address: { city: CITY } } })).length,
       'per-query': async () => {
         let seen = 0;

@@ -1,6 +1,7 @@
 /** Raw drivers with hand-written SQL: the practical limit every other system is measured against. */
 
 import type { SystemFactory } from '../../lib/system.js';
+import { openMysql } from './mysql.js';
 import { openPostgres } from './postgres.js';
 import { openSqlite } from './sqlite.js';
 
@@ -11,6 +12,6 @@ export const open: SystemFactory = async (env) => {
     case 'postgres':
       return openPostgres(env);
     case 'mysql':
-      throw new Error('raw MySQL-family workloads are not written yet');
+      return openMysql(env);
   }
 };

@@ -22,8 +22,9 @@ const IMPORT_CHUNK = 5_000;
 export async function openMysql(env: SystemEnv): Promise<SystemInstance> {
   const conn = await mysql.createConnection({ uri: env.url });
   const s = env.sizes;
-  const rows = async <R>(sql: string, params: unknown[] = []): Promise<R[]> => (await conn.execute<RowDataPacket[]>(sql, params))[0] as R[];
-  const change = async (sql: string, params: unknown[] = []): Promise<number> => (await conn.execute<ResultSetHeader>(sql, params))[0].affectedRows;
+  type Params = (string | number)[];
+  const rows = async <R>(sql: string, params: Params = []): Promise<R[]> => (await conn.execute<RowDataPacket[]>(sql, params))[0] as R[];
+  const change = async (sql: string, params: Params = []): Promise<number> => (await conn.execute<ResultSetHeader>(sql, params))[0].affectedRows;
   // IN lists of thousands of ids: sent as one text query, since a prepared statement per list length would never be reused.
   const byIds = async <R>(sql: string, ids: readonly number[]): Promise<R[]> => (await conn.query<RowDataPacket[]>(`${sql} (?)`, [ids]))[0] as R[];
 
@@ -53,7 +54,7 @@ export async function openMysql(env: SystemEnv): Promise<SystemInstance> {
         return seen;
       },
       'self-ref': async () => {
-        const people = await rows<{ manager_id: number | null }>('SELECT id, name, address_id, manager_id FROM person ORDER BY id LIMIT ?', [s.managed]);
+        const people = await rows<{ manager_id: number | null }>('SELECT id, name, address_id, manager_id FROM person ORDER BY id DESC LIMIT ?', [s.managed]);
         const ids = [...new Set(people.flatMap((p) => (p.manager_id === null ? [] : [p.manager_id])))];
         const managers = new Map((await byIds<{ id: number }>('SELECT id, name, address_id, manager_id FROM person WHERE id IN', ids)).map((m) => [m.id, m]));
         return people.filter((p) => p.manager_id !== null && managers.has(p.manager_id)).length;

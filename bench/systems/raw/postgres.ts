@@ -27,7 +27,7 @@ const SQL = {
   albumsLimit: 'SELECT id, title, artist_id FROM album ORDER BY id LIMIT $1',
   artistsIn: 'SELECT id, name FROM artist WHERE id = ANY($1)',
   tracksOf: 'SELECT id, title, ms, album_id FROM track WHERE album_id = ANY($1)',
-  people: 'SELECT id, name, address_id, manager_id FROM person ORDER BY id LIMIT $1',
+  people: 'SELECT id, name, address_id, manager_id FROM person ORDER BY id DESC LIMIT $1',
   peopleIn: 'SELECT id, name, address_id, manager_id FROM person WHERE id = ANY($1)',
   inCity: 'SELECT p.id, p.name, p.address_id, p.manager_id FROM person p JOIN address a ON a.id = p.address_id WHERE a.city = $1',
   byId: 'SELECT id, username, email, active, score FROM users WHERE id = $1',

@@ -29,7 +29,7 @@ export function openSqlite(env: SystemEnv): SystemInstance {
     load: db.prepare('SELECT id, username, email, active, score FROM users'),
     artists: db.prepare('SELECT id, name FROM artist ORDER BY id LIMIT ?'),
     albumsLimit: db.prepare('SELECT id, title, artist_id FROM album ORDER BY id LIMIT ?'),
-    people: db.prepare('SELECT id, name, address_id, manager_id FROM person ORDER BY id LIMIT ?'),
+    people: db.prepare('SELECT id, name, address_id, manager_id FROM person ORDER BY id DESC LIMIT ?'),
     inCity: db.prepare('SELECT p.id, p.name, p.address_id, p.manager_id FROM person p JOIN address a ON a.id = p.address_id WHERE a.city = ?'),
     byId: db.prepare('SELECT id, username, email, active, score FROM users WHERE id = ?'),
     page: db.prepare(`SELECT id, username, email, active, score FROM users ORDER BY id LIMIT ${PAGE} OFFSET ?`),

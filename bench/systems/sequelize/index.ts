@@ -44,7 +44,7 @@ export const open: SystemFactory = async (env) => {
         })) as WithMany<'albums'>[];
         return artists.reduce((n, a) => n + (a.albums as WithMany<'tracks'>[]).reduce((k, al) => k + al.tracks.length, 0), 0);
       },
-      'self-ref': async () => (await m.Person.findAll({ include: [{ model: m.Person, as: 'manager' }], order, limit: s.managed })).filter((p) => p.get('manager')).length,
+      'self-ref': async () => (await m.Person.findAll({ include: [{ model: m.Person, as: 'manager' }], order: [['id', 'DESC']], limit: s.managed })).filter((p) => p.get('manager')).length,
       'related-filter': async () => (await m.Person.findAll({ include: [{ model: m.Address, as: 'address', where: { city: CITY }, attributes: [] }] })).length,
       'per-query': async () => {
         let seen = 0;

@@ -39,7 +39,7 @@ export const open: SystemFactory = async (env) => {
         const artists = await ds.getRepository(ArtistSchema).find({ relations: { albums: { tracks: true } }, relationLoadStrategy: 'query', order, take: s.nestedArtists });
         return artists.reduce((n, a) => n + a.albums.reduce((m, al) => m + al.tracks.length, 0), 0);
       },
-      'self-ref': async () => (await ds.getRepository(PersonSchema).find({ relations: { manager: true }, order, take: s.managed })).filter((p) => p.manager).length,
+      'self-ref': async () => (await ds.getRepository(PersonSchema).find({ relations: { manager: true }, order: { id: 'DESC' }, take: s.managed })).filter((p) => p.manager).length,
       'related-filter': async () => (await ds.getRepository(PersonSchema).find({ where: { address: { city: CITY } } })).length,
       'per-query': async () => {
         let seen = 0;
