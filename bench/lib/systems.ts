@@ -15,12 +15,12 @@ export const SYSTEMS: readonly SystemInfo[] = [
   { name: 'raw', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/raw/index.js') },
   { name: 'athanor', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/athanor/index.js') },
   { name: 'drizzle', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/drizzle/index.js') },
-  { name: 'kysely', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/kysely/index.js') },
+  { name: 'kysely', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/kysely/index.js') },
   { name: 'prisma', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/prisma/index.js') },
-  { name: 'typeorm', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/typeorm/index.js') },
+  { name: 'typeorm', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/typeorm/index.js') },
   { name: 'mikroorm', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/mikroorm/index.js') },
-  { name: 'objection', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/objection/index.js') },
-  { name: 'sequelize', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/sequelize/index.js') },
+  { name: 'objection', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/objection/index.js') },
+  { name: 'sequelize', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/sequelize/index.js') },
 ];
 
 export function systemNamed(name: string): SystemInfo {

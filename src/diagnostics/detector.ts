@@ -213,7 +213,9 @@ function afterExecute(e: AfterExecuteEvent): void {
 }
 
 function unitFor(transactionKey: string | undefined, session: object): Unit | undefined {
-  const unit = scopes.getStore()?.unit ?? transactionUnit(transactionKey, true);
+  // Only a unit that something will judge: a diagnose() scope, a session's connection, or an open transaction.
+  // (A session that took its connection before the detector was switched on has none, and is left alone.)
+  const unit = scopes.getStore()?.unit ?? (transactionKey !== undefined ? transactions.get(transactionKey) : undefined);
   if (unit) unit.sessions.add(session);
   return unit;
 }
@@ -245,7 +247,8 @@ function onQueryResult(e: QueryResultEvent): void {
   // Read tracking starts now: reads by the application happen after the query returns.
   for (const o of e.objects) {
     const st = maybeState(o);
-    if (st && !st.reads) st.reads = new Set();
+    // Reads count from this result on: an object kept in the identity map must not carry reads from an earlier unit.
+    if (st) st.reads = new Set();
   }
 }
 
@@ -396,6 +399,7 @@ export function resetDiagnostics(): void {
   globalOptions = resolve({ mode: 'off' });
   watchedSessions = 0;
   transactions.clear();
+  sessionKeys.clear();
   refresh();
 }
 

@@ -36,7 +36,8 @@ import type { EagerStrategy, LoadStrategy, ModelCtor, RelationshipAttribute } fr
 import { InstanceState, NOT_LOADED, STATE, maybeState } from './state.js';
 
 /** Column values of an instance: nullable columns are `T | null`. */
-export type ColumnValues<C> = { -readonly [K in keyof C]: C[K] extends Column<infer T, string> ? T : never };
+// Read from the phantom value carrier: inferring through `Column<T>` widens a NOT NULL foreign key to `T | null`.
+export type ColumnValues<C> = { -readonly [K in keyof C]: C[K] extends { readonly __value?: infer T } ? T : never };
 
 type RequiredInitKeys<C> = {
   [K in keyof C]: C[K] extends References

@@ -4,7 +4,10 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Artist, Document, Person, Song, Tag } from '../fixtures/orm-models.js';
+import { Artist, Document, Person, Song, Tag, songTagTable } from '../fixtures/orm-models.js';
+import { Model } from '../../src/orm/index.js';
+
+class SongTag extends Model(songTagTable) {}
 import type { Collection, Relation } from '../../src/orm/index.js';
 
 function typeOnly(): void {
@@ -40,6 +43,9 @@ function typeOnly(): void {
   const loaded: Promise<Collection<Song>> = a.songs.load();
   const manager: Person | null = new Person({ firstname: 'x' }).manager;
   const version: number = new Document({ body: 'b' }).version;
+  // A NOT NULL foreign key stays non-null in the instance type.
+  const tagId: number = new SongTag({ songId: 1, tagId: 2 }).tagId;
+  void tagId;
 
   // Static attributes are SQL expressions.
   Artist.name.eq('Queen');

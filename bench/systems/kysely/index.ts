@@ -6,10 +6,12 @@
 
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, ParseJSONResultsPlugin, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
+import { createPool } from 'mysql2';
+import { Kysely, MysqlDialect, ParseJSONResultsPlugin, PostgresDialect, SqliteDialect, type Dialect, type Generated } from 'kysely';
+import * as mysqlHelpers from 'kysely/helpers/mysql';
 import * as pgHelpers from 'kysely/helpers/postgres';
 import * as sqliteHelpers from 'kysely/helpers/sqlite';
-import type { SystemFactory } from '../../lib/system.js';
+import type { SystemEnv, SystemFactory } from '../../lib/system.js';
 import { importRows } from '../../lib/schema.js';
 import { CITY, PAGE } from '../../lib/workloads.js';
 import { lookupId, pageOffset, updatedScore } from '../raw/common.js';
@@ -27,28 +29,33 @@ interface DB {
   uow_child: { id: Generated<number>; label: string; parent_id: number | null };
 }
 
+function dialectFor(dialect: SystemEnv['dialect'], url: string): Dialect {
+  switch (dialect) {
+    case 'sqlite': {
+      const database = new Database(url.slice('sqlite:'.length));
+      database.pragma('foreign_keys = ON');
+      return new SqliteDialect({ database });
+    }
+    case 'postgres':
+      return new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) });
+    case 'mysql':
+      return new MysqlDialect({ pool: createPool({ uri: url, connectionLimit: 1 }) });
+  }
+}
+
 export const open: SystemFactory = async (env) => {
-  if (env.dialect === 'mysql') throw new Error('kysely: MariaDB workloads are not written yet');
   const sqlite = env.dialect === 'sqlite';
   const db = new Kysely<DB>({
-    dialect: sqlite
-      ? new SqliteDialect({
-          database: (() => {
-            const d = new Database(env.url.slice('sqlite:'.length));
-            d.pragma('foreign_keys = ON');
-            return d;
-          })(),
-        })
-      : new PostgresDialect({ pool: new pg.Pool({ connectionString: env.url, max: 1 }) }),
-    // SQLite hands JSON back as text: the helpers' docs ask for this plugin there.
-    plugins: sqlite ? [new ParseJSONResultsPlugin()] : [],
+    dialect: dialectFor(env.dialect, env.url),
+    // SQLite and MariaDB hand JSON back as text: the helpers' docs ask for this plugin there.
+    plugins: env.dialect === 'postgres' ? [] : [new ParseJSONResultsPlugin()],
   });
-  const { jsonArrayFrom, jsonObjectFrom } = sqlite ? sqliteHelpers : pgHelpers;
+  const { jsonArrayFrom, jsonObjectFrom } = { sqlite: sqliteHelpers, postgres: pgHelpers, mysql: mysqlHelpers }[env.dialect];
   const s = env.sizes;
   // better-sqlite3 binds no booleans: SQLite stores them as 0/1.
   const TRUE = sqlite ? 1 : true;
-  // The most rows one INSERT of 3 columns can bind.
-  const chunk = sqlite ? 10_000 : 20_000;
+  // The most rows one INSERT of 3 columns can bind (MariaDB: a packet of a few hundred KB).
+  const chunk = { sqlite: 10_000, postgres: 20_000, mysql: 5_000 }[env.dialect];
 
   return {
     workloads: {

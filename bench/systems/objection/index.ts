@@ -14,7 +14,6 @@ import { Album, Artist, DelParent, Person, UowParent, User } from './models.js';
 
 export const open: SystemFactory = async (env) => {
   const sqlite = env.dialect === 'sqlite';
-  if (!sqlite && env.dialect !== 'postgres') throw new Error('objection: MariaDB workloads are not written yet');
   const config: Knex.Config = sqlite
     ? {
         client: 'better-sqlite3',
@@ -22,7 +21,7 @@ export const open: SystemFactory = async (env) => {
         useNullAsDefault: true,
         pool: { afterCreate: (conn: { pragma(s: string): unknown }, done: (e: Error | null, c: unknown) => void) => done(null, conn.pragma('foreign_keys = ON') && conn) },
       }
-    : { client: 'pg', connection: env.url, pool: { min: 1, max: 1 } };
+    : { client: env.dialect === 'postgres' ? 'pg' : 'mysql2', connection: env.url, pool: { min: 1, max: 1 } };
   const knex = knexFactory(config);
   const models = [User, Artist, Album, Person, DelParent, UowParent];
   for (const m of models) m.knex(knex);
@@ -30,7 +29,7 @@ export const open: SystemFactory = async (env) => {
   // better-sqlite3 binds no booleans: SQLite stores them as 0/1.
   const TRUE = sqlite ? 1 : true;
   // Knex inserts SQLite batches as UNION ALL SELECTs: at most 500 terms (SQLITE_MAX_COMPOUND_SELECT).
-  const chunk = sqlite ? 500 : 20_000;
+  const chunk = { sqlite: 500, postgres: 20_000, mysql: 5_000 }[env.dialect];
 
   return {
     workloads: {

@@ -19,12 +19,13 @@ export const open: SystemFactory = async (env) => {
   let sequelize: Sequelize;
   if (env.dialect === 'sqlite') sequelize = new Sequelize({ dialect: 'sqlite', storage: env.url.slice('sqlite:'.length), ...common });
   else if (env.dialect === 'postgres') sequelize = new Sequelize(env.url, { dialect: 'postgres', ...common });
-  else throw new Error('sequelize: MariaDB workloads are not written yet');
+  // The mysql dialect (mysql2), as the other MariaDB systems use: the mariadb dialect needs another client library.
+  else sequelize = new Sequelize(env.url, { dialect: 'mysql', ...common });
   await sequelize.authenticate();
   const m = defineModels(sequelize);
   const s = env.sizes;
   const order: [string, string][] = [['id', 'ASC']];
-  const chunk = env.dialect === 'sqlite' ? 10_000 : 20_000;
+  const chunk = { sqlite: 10_000, postgres: 20_000, mysql: 5_000 }[env.dialect];
 
   return {
     workloads: {
