@@ -42,7 +42,10 @@ async function runTask(task: Task): Promise<TaskResult> {
     const system = await open({ dialect: task.dialect, url: urlFor(task.dialect, task.scale), sizes });
     try {
       const fn = system.workloads[task.workload];
-      if (!fn) return { status: 'unsupported', timesMs: [], statements: null, peakRssMb: peak(), check: null };
+      if (!fn) {
+        const message = system.unsupported?.[task.workload];
+        return { status: 'unsupported', timesMs: [], statements: null, peakRssMb: peak(), check: null, ...(message ? { message } : {}) };
+      }
       const timesMs: number[] = [];
       let statements = 0;
       let check: number | null = null;

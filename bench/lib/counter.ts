@@ -24,6 +24,8 @@ const HOLDERS = [
   BENCH_ROOT,
   `${BENCH_ROOT}node_modules/@mikro-orm/better-sqlite/`,
   `${BENCH_ROOT}node_modules/@prisma/adapter-better-sqlite3/`,
+  `${BENCH_ROOT}node_modules/@prisma/adapter-mariadb/`,
+  `${BENCH_ROOT}node_modules/@mikro-orm/mariadb/`,
 ];
 
 function copiesOf(pkg: string): unknown[] {
@@ -78,6 +80,13 @@ function wrapSqlite(): void {
 }
 
 function wrapMysql(): void {
+  // The mariadb connector (Prisma's and MikroORM's MariaDB drivers): every command goes through these.
+  // Its package exports hide lib/: load the file by path.
+  const files = HOLDERS.map((dir) => `${dir}node_modules/mariadb/lib/connection.js`).filter((f) => existsSync(f));
+  for (const file of new Set(files)) {
+    const Connection = createRequire(file)(file) as { prototype?: Proto };
+    wrap(Connection.prototype, ['query', 'executePromise', 'batch']);
+  }
   for (const mod of copiesOf('mysql2')) {
     const m = mod as { Connection?: { prototype: Proto } };
     let proto = m.Connection?.prototype;

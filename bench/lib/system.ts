@@ -20,6 +20,8 @@ export interface SystemEnv {
 
 export interface SystemInstance {
   readonly workloads: Partial<Record<WorkloadId, WorkloadFn>>;
+  /** Why a workload is missing from `workloads` on this dialect; reported with it. */
+  readonly unsupported?: Partial<Record<WorkloadId, string>>;
   close(): Promise<void>;
 }
 

@@ -18,7 +18,7 @@ export const SYSTEMS: readonly SystemInfo[] = [
   { name: 'kysely', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/kysely/index.js') },
   { name: 'prisma', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/prisma/index.js') },
   { name: 'typeorm', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/typeorm/index.js') },
-  { name: 'mikroorm', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/mikroorm/index.js') },
+  { name: 'mikroorm', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/mikroorm/index.js') },
   { name: 'objection', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/objection/index.js') },
   { name: 'sequelize', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/sequelize/index.js') },
 ];

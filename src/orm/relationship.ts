@@ -153,7 +153,15 @@ export class RelationshipAttribute<M extends ModelCtor = ModelCtor, Many extends
 
   /** @internal The resolved join: direction and columns. */
   get r(): ResolvedRelationship {
-    if (!this.resolved) this.resolved = resolve(this);
+    if (!this.resolved) {
+      const r = resolve(this);
+      const parent = this.parent!;
+      this.resolved = {
+        ...r,
+        localIndexes: r.pairs.local.map((c) => parent.columnIndex(c.key)),
+        remoteIndexes: r.pairs.remote.map((c) => r.target.columnIndex(c.key)),
+      };
+    }
     return this.resolved;
   }
 
@@ -175,6 +183,9 @@ export interface ResolvedRelationship {
   readonly target: Mapper;
   readonly direction: Direction;
   readonly pairs: JoinPairs;
+  /** Column indexes of `pairs.local` on the parent mapper and of `pairs.remote` on the target (computed once). */
+  readonly localIndexes: readonly number[];
+  readonly remoteIndexes: readonly number[];
   /** The mirror relationship on the target model, if declared. */
   readonly reverse: RelationshipAttribute | undefined;
   readonly selfReferential: boolean;
@@ -200,7 +211,7 @@ function sameColumns(a: readonly Column<unknown>[], b: readonly Column<unknown>[
   return a.length === b.length && a.every((c, i) => c.table === b[i]!.table && c.name === b[i]!.name);
 }
 
-function resolve(attr: RelationshipAttribute): ResolvedRelationship {
+function resolve(attr: RelationshipAttribute): Omit<ResolvedRelationship, 'localIndexes' | 'remoteIndexes'> {
   const parent = attr.parent;
   if (!parent) throw new InvalidRequestError(`relationship "${attr.key}" is not attached to a mapped model`);
   const target = mapperLookup.of(attr.targetThunk());

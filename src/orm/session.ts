@@ -413,8 +413,15 @@ export class Session implements SessionHooks {
     const pendingBefore = new Set(this.pending);
     const dirtyBefore = new Set(this.dirty);
     const deletedBefore = new Set(this.deleted);
-    for (const s of [...this.pending, ...this.dirty, ...this.deleted]) this.logForTransaction(s);
-    const uow = new UnitOfWork(this.flushContext(conn));
+    // New objects' pre-flush values are also their pre-transaction values: one copy serves both records.
+    const copies = new Map<InstanceState, unknown[]>();
+    for (const s of this.pending) {
+      const copy = this.logForTransaction(s);
+      if (copy) copies.set(s, copy);
+    }
+    for (const s of this.dirty) this.logForTransaction(s);
+    for (const s of this.deleted) this.logForTransaction(s);
+    const uow = new UnitOfWork(this.flushContext(conn), copies);
     try {
       if (savepoint) await conn.savepoint(savepoint);
       await uow.flush();
@@ -476,11 +483,12 @@ export class Session implements SessionHooks {
   }
 
   /** Remember how an object was before this transaction changed it (values before unflushed changes). */
-  private logForTransaction(st: InstanceState): void {
-    if (this.txLog.has(st)) return;
-    const values = [...st.values];
+  private logForTransaction(st: InstanceState): unknown[] | undefined {
+    if (this.txLog.has(st)) return undefined;
+    const values = st.values.slice();
     if (st.original) for (const [i, v] of st.original) values[i] = v;
     this.txLog.set(st, { values, status: st.status, key: st.key });
+    return st.original ? undefined : values;
   }
 
   private async endTransaction(how: 'commit' | 'rollback', restoreMemory: boolean): Promise<void> {
@@ -513,7 +521,7 @@ export class Session implements SessionHooks {
   private restoreAfterRollback(): void {
     for (const [st, rec] of this.txLog) {
       if (st.status === 'persistent' && rec.status !== 'persistent') this.identityMap.remove(st.mapper, st.key);
-      st.values = rec.values;
+      st.values = rec.values.slice();
       st.original = undefined;
       st.changedRelationships = undefined;
       st.dirty = false;

@@ -7,6 +7,7 @@
 
 import { MikroORM, type Options } from '@mikro-orm/core';
 import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import { MariaDbDriver } from '@mikro-orm/mariadb';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { SystemFactory } from '../../lib/system.js';
 import { importRows } from '../../lib/schema.js';
@@ -22,13 +23,13 @@ export const open: SystemFactory = async (env) => {
   } else if (env.dialect === 'postgres') {
     orm = await MikroORM.init({ ...common, driver: PostgreSqlDriver, clientUrl: env.url, pool: { min: 1, max: 1 } });
   } else {
-    throw new Error('mikroorm: MariaDB workloads are not written yet');
+    orm = await MikroORM.init({ ...common, driver: MariaDbDriver, clientUrl: env.url, pool: { min: 1, max: 1 } });
   }
   const s = env.sizes;
   const em = () => orm.em.fork();
   const order = { orderBy: { id: 'asc' } } as const;
   // Rows per INSERT: under each database's bound-parameter limit for 3 columns.
-  const chunk = env.dialect === 'sqlite' ? 10_000 : 20_000;
+  const chunk = { sqlite: 10_000, postgres: 20_000, mysql: 5_000 }[env.dialect];
 
   return {
     workloads: {

@@ -55,9 +55,9 @@ interface Snapshot {
   dirty: boolean;
 }
 
-function snapshot(st: InstanceState): Snapshot {
+function snapshot(st: InstanceState, copy: unknown[] | undefined): Snapshot {
   return {
-    values: st.values.slice(),
+    values: copy ?? st.values.slice(),
     original: st.original ? new Map(st.original) : undefined,
     status: st.status,
     key: st.key,
@@ -66,7 +66,8 @@ function snapshot(st: InstanceState): Snapshot {
 }
 
 function restore(st: InstanceState, snap: Snapshot): void {
-  st.values = snap.values;
+  // A copy: the snapshot's array may be shared with the session's transaction record.
+  st.values = snap.values.slice();
   st.original = snap.original;
   st.status = snap.status;
   st.key = snap.key;
@@ -96,7 +97,8 @@ function st(obj: object): InstanceState {
 export class UnitOfWork {
   private readonly snapshots = new Map<InstanceState, Snapshot>();
   private readonly inserted: InstanceState[] = [];
-  private readonly fkWrites = new Map<InstanceState, Map<string, FkWrite>>();
+  /** Foreign-key writes by the object holding the key (usually one per object). */
+  private readonly fkWrites = new Map<InstanceState, FkWrite[]>();
   private readonly postUpdates: FkWrite[] = [];
   private readonly linkAdds: LinkRow[] = [];
   private readonly linkRemoves: LinkRow[] = [];
@@ -105,13 +107,17 @@ export class UnitOfWork {
 
   private readonly ctx: FlushContext;
 
-  constructor(ctx: FlushContext) {
+  constructor(
+    ctx: FlushContext,
+    /** Copies of values the session already took (read-only here: a restore copies them again). */
+    private readonly sharedCopies: ReadonlyMap<InstanceState, unknown[]> = new Map(),
+  ) {
     // Persisters report the objects they touch so a failed flush can restore them.
     this.ctx = { ...ctx, track: (s) => this.track(s) };
   }
 
   track = (state: InstanceState): void => {
-    if (!this.snapshots.has(state)) this.snapshots.set(state, snapshot(state));
+    if (!this.snapshots.has(state)) this.snapshots.set(state, snapshot(state, this.sharedCopies.get(state)));
   };
 
   /** Undo every in-memory effect of this flush (the database transaction is rolled back by the caller). */
@@ -374,67 +380,60 @@ export class UnitOfWork {
   /** Turn changed relationships into foreign-key writes and link rows. */
   private collectRelationshipWrites(): void {
     const ctx = this.ctx;
-    const sources = [...ctx.pending, ...ctx.dirty];
     const clears: FkWrite[] = [];
     const sets: FkWrite[] = [];
-    for (const s of sources) {
-      if (!s.changedRelationships || ctx.deleted.has(s)) continue;
+    const visit = (s: InstanceState) => {
+      if (!s.changedRelationships || ctx.deleted.has(s)) return;
       for (const ri of s.changedRelationships) {
         const attr = s.mapper.relationships[ri]!;
         if (attr.options.viewOnly) continue;
         const slot = s.slots?.[ri];
         if (!slot) continue;
-        const { direction, pairs, target } = attr.r;
-        const parentCols = (m: Mapper, cols: readonly Column<unknown>[]) => cols.map((c) => m.columnIndex(c.key));
+        const { direction, localIndexes, remoteIndexes } = attr.r;
         if (direction === 'manyToOne') {
           if (!slot.loaded) continue;
           const value = slot.value as object | null;
-          sets.push({
-            child: s,
-            childColumns: parentCols(s.mapper, pairs.local),
-            parent: value ? st(value) : null,
-            parentColumns: parentCols(target, pairs.remote),
-          });
+          sets.push({ child: s, childColumns: localIndexes, parent: value ? st(value) : null, parentColumns: remoteIndexes });
         } else if (direction === 'oneToMany') {
           const added = attr.many ? (slot.added ?? []) : slot.loaded && slot.value ? [slot.value as object] : [];
           const removed = attr.many ? (slot.removed ?? []) : slot.previous && slot.previous !== slot.value ? [slot.previous] : [];
           for (const c of removed) {
-            clears.push({
-              child: st(c),
-              childColumns: parentCols(target, pairs.remote),
-              parent: null,
-              parentColumns: parentCols(s.mapper, pairs.local),
-              onlyIfParent: s,
-            });
+            clears.push({ child: st(c), childColumns: remoteIndexes, parent: null, parentColumns: localIndexes, onlyIfParent: s });
           }
-          for (const c of added) {
-            sets.push({ child: st(c), childColumns: parentCols(target, pairs.remote), parent: s, parentColumns: parentCols(s.mapper, pairs.local) });
-          }
+          for (const c of added) sets.push({ child: st(c), childColumns: remoteIndexes, parent: s, parentColumns: localIndexes });
         } else {
           for (const c of slot.added ?? []) this.linkAdds.push({ attr, parent: s, child: st(c) });
           for (const c of slot.removed ?? []) this.linkRemoves.push({ attr, parent: s, child: st(c) });
         }
       }
-    }
+    };
+    for (const s of ctx.pending) visit(s);
+    for (const s of ctx.dirty) visit(s);
     // Clears first, so a child moved to another parent keeps its new parent.
-    for (const w of [...clears, ...sets]) {
-      if (ctx.deleted.has(w.child) || w.child.status === 'transient' || w.child.status === 'detached') continue;
-      let byCols = this.fkWrites.get(w.child);
-      if (!byCols) {
-        byCols = new Map();
-        this.fkWrites.set(w.child, byCols);
+    const record = (w: FkWrite) => {
+      const child = w.child;
+      if (ctx.deleted.has(child) || child.status === 'transient' || child.status === 'detached') return;
+      const list = this.fkWrites.get(child);
+      if (!list) {
+        this.fkWrites.set(child, [w]);
+      } else {
+        // A later write to the same columns replaces an earlier one (both sides of a back-populated pair agree).
+        const i = list.findIndex((x) => x.childColumns === w.childColumns || sameIndexes(x.childColumns, w.childColumns));
+        if (i >= 0) list[i] = w;
+        else list.push(w);
       }
-      byCols.set(w.childColumns.join(','), w);
-      this.track(w.child);
+      this.track(child);
       if (w.parent) this.track(w.parent);
-    }
+    };
+    for (const w of clears) record(w);
+    for (const w of sets) record(w);
   }
 
   /** Copy parent keys into the foreign keys of `mapper`'s objects (only `only`, when given). */
   private applyFkWrites(mapper: Mapper, only: ReadonlySet<InstanceState> | undefined): void {
     for (const [child, writes] of this.fkWrites) {
       if (child.mapper !== mapper || (only && !only.has(child))) continue;
-      for (const w of writes.values()) {
+      for (const w of writes) {
         if (w.onlyIfParent) {
           const old = w.onlyIfParent;
           const stillPoints = w.childColumns.every((ci, j) => child.values[ci] === old.values[w.parentColumns[j]!]);
@@ -470,6 +469,14 @@ export class UnitOfWork {
 
   /** Insert pending objects of one mapper; self-referential ones level by level, parents first. */
   private async insertInLevels(mapper: Mapper, states: InstanceState[]): Promise<void> {
+    // Levels matter only when a new row's parent is another new row of the same table (self-reference).
+    const selfReferencing = mapper.relationships.some((r) => r.r.selfReferential && r.r.direction !== 'manyToMany');
+    if (!selfReferencing) {
+      this.applyFkWrites(mapper, undefined);
+      await insertStates(this.ctx, mapper, states);
+      this.markInserted(mapper, states);
+      return;
+    }
     const inSet = new Set(states);
     const level = new Map<InstanceState, number>();
     const visiting = new Set<InstanceState>();
@@ -479,7 +486,7 @@ export class UnitOfWork {
       if (visiting.has(s)) return 0; // a cycle among new rows: resolved by post-update
       visiting.add(s);
       let l = 0;
-      for (const w of this.fkWrites.get(s)?.values() ?? []) {
+      for (const w of this.fkWrites.get(s) ?? []) {
         if (w.parent && w.parent !== s && inSet.has(w.parent)) l = Math.max(l, levelOf(w.parent) + 1);
       }
       visiting.delete(s);
@@ -493,13 +500,18 @@ export class UnitOfWork {
       if (batch.length === 0) continue;
       this.applyFkWrites(mapper, new Set(batch));
       await insertStates(this.ctx, mapper, batch);
-      for (const s of batch) {
-        this.inserted.push(s);
-        s.key = mapper.identityKey(s.values);
-        this.ctx.identityMap.add(mapper, s.key, s.obj);
-        // Its values are now what the database holds.
-        s.original = undefined;
-      }
+      this.markInserted(mapper, batch);
+    }
+  }
+
+  private markInserted(mapper: Mapper, states: readonly InstanceState[]): void {
+    const map = this.ctx.identityMap.mapFor(mapper);
+    for (const s of states) {
+      this.inserted.push(s);
+      s.key = mapper.identityKey(s.values);
+      this.ctx.identityMap.addNew(map, s.key, s.obj);
+      // Its values are now what the database holds.
+      s.original = undefined;
     }
   }
 
@@ -550,6 +562,10 @@ export class UnitOfWork {
       }
     }
   }
+}
+
+function sameIndexes(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function setFk(child: InstanceState, index: number, value: unknown): void {

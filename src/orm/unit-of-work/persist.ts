@@ -134,14 +134,23 @@ export async function insertStates(ctx: PersistContext, mapper: Mapper, states: 
     }
   }
   // Group rows by the columns they carry; the rest is left to the database.
-  const groups = new Map<string, { indexes: number[]; states: InstanceState[] }>();
+  // Which columns a row carries, as a bit mask (a string past 30 columns), so rows group without string building.
+  const groups = new Map<number | string, { indexes: number[]; states: InstanceState[] }>();
+  const wide = cols.length > 30;
   for (const st of states) {
-    let sig = '';
-    for (let i = 0; i < cols.length; i++) sig += st.values[i] === undefined ? '0' : '1';
+    const values = st.values;
+    let sig: number | string = 0;
+    if (wide) {
+      let text = '';
+      for (let i = 0; i < cols.length; i++) text += values[i] === undefined ? '0' : '1';
+      sig = text;
+    } else {
+      for (let i = 0; i < cols.length; i++) if (values[i] !== undefined) sig |= 1 << i;
+    }
     let g = groups.get(sig);
     if (!g) {
       const indexes: number[] = [];
-      for (let i = 0; i < cols.length; i++) if (sig[i] === '1') indexes.push(i);
+      for (let i = 0; i < cols.length; i++) if (values[i] !== undefined) indexes.push(i);
       g = { indexes, states: [] };
       groups.set(sig, g);
     }
