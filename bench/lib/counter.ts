@@ -80,12 +80,14 @@ function wrapSqlite(): void {
 }
 
 function wrapMysql(): void {
-  // The mariadb connector (Prisma's and MikroORM's MariaDB drivers): every command goes through these.
-  // Its package exports hide lib/: load the file by path.
-  const files = HOLDERS.map((dir) => `${dir}node_modules/mariadb/lib/connection.js`).filter((f) => existsSync(f));
-  for (const file of new Set(files)) {
-    const Connection = createRequire(file)(file) as { prototype?: Proto };
-    wrap(Connection.prototype, ['query', 'executePromise', 'batch']);
+  // The mariadb connector (Prisma's and MikroORM's MariaDB drivers) has several front doors (promise,
+  // callback, pool) that all start one command object per statement: count the commands that start.
+  // Its package exports hide lib/: load the files by path.
+  for (const dir of new Set(HOLDERS.map((h) => `${h}node_modules/mariadb/lib/cmd/`).filter((d) => existsSync(d)))) {
+    for (const cmd of ['query.js', 'execute.js', 'batch-bulk.js']) {
+      const Command = createRequire(dir + cmd)(dir + cmd) as { prototype?: Proto };
+      wrap(Command.prototype, ['start']);
+    }
   }
   for (const mod of copiesOf('mysql2')) {
     const m = mod as { Connection?: { prototype: Proto } };

@@ -34,6 +34,7 @@ import {
 } from '../sql/nodes.js';
 import type { CompiledStatement, ResultColumn } from './compiled.js';
 import { StatementCache } from './cache.js';
+import { Placeholder } from '../sql/placeholder.js';
 
 /** @internal Accumulates SQL text and the parameter nodes in placeholder order. */
 export class SqlWriter {
@@ -93,8 +94,19 @@ export class SqlCompiler {
 
   private bind(params: readonly ParamNode[]): unknown[] {
     const parameters = new Array<unknown>(params.length);
-    for (let i = 0; i < params.length; i++) parameters[i] = this.dialect.bindValue(params[i]!.type, params[i]!.value);
+    for (let i = 0; i < params.length; i++) {
+      const p = params[i]!;
+      // A placeholder's value arrives at execution (prepared statements): keep the marker.
+      parameters[i] = p.value instanceof Placeholder ? p.value : this.dialect.bindValue(p.type, p.value);
+    }
     return parameters;
+  }
+
+  /** @internal Compile, also returning the parameter nodes in placeholder order (for prepared statements). */
+  compileWithParams(node: StatementNode): { compiled: CompiledStatement; params: readonly ParamNode[] } {
+    const w = new SqlWriter();
+    this.statement(node, w);
+    return { compiled: this.finish(node, w), params: w.params };
   }
 
   /** An expression as SQL text with its values inlined as literals (for DDL). */

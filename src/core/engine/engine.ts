@@ -140,7 +140,7 @@ export class Engine extends Executor implements EngineCore {
   ready(): Promise<void> {
     if (this.isReady) return Promise.resolve();
     if (this.closed) return Promise.reject(new ConnectionError(`the engine for ${this.target} is closed`));
-    this.readying ??= this.prepare().then(
+    this.readying ??= this.connectFirst().then(
       () => {
         this.isReady = true;
       },
@@ -152,7 +152,7 @@ export class Engine extends Executor implements EngineCore {
     return this.readying;
   }
 
-  private async prepare(): Promise<void> {
+  private async connectFirst(): Promise<void> {
     if (!this.driver) {
       const module = await this.options.load!();
       const urlOptions: DriverUrlOptions = {

@@ -13,6 +13,8 @@ import type { AnyColumns, Table } from '../schema/table.js';
 import type { CreateOptions, DropOptions } from '../compiler/ddl.js';
 import { copyRows, type CopyOptions, type CopyRows } from './copy.js';
 import type { Result, Executable, RowOfStatement } from './result.js';
+import { PreparedStatement, type PlaceholderValues } from './prepared.js';
+import type { StatementNode } from '../sql/nodes.js';
 import type { EngineCore, Runner } from './runner.js';
 
 export interface StreamOptions {
@@ -43,6 +45,30 @@ export abstract class Executor {
     const runner = await this.lease();
     try {
       return await runner.execute<RowOfStatement<S>>(statement);
+    } finally {
+      await this.unlease(runner);
+    }
+  }
+
+  /**
+   * Compile a statement once and run it many times with named values
+   * (`placeholder('id')` in the statement): no building or compiling per call.
+   *
+   * ```ts
+   * const byId = engine.prepare(select(artist.c.id, artist.c.name).from(artist).where(artist.c.id.eq(placeholder('id'))));
+   * await byId.one({ id: 7 }); // PostgreSQL: SELECT "artist"."id", "artist"."name" FROM "artist" WHERE "artist"."id" = $1
+   * ```
+   */
+  prepare<S extends { readonly node: StatementNode } | { readonly statementNode: StatementNode }>(statement: S): PreparedStatement<RowOfStatement<S>> {
+    const node = 'statementNode' in statement ? statement.statementNode : statement.node;
+    return new PreparedStatement<RowOfStatement<S>>(this, node);
+  }
+
+  /** @internal */
+  async runPrepared<Row>(prepared: PreparedStatement<Row>, values: PlaceholderValues): Promise<Result<Row>> {
+    const runner = await this.lease();
+    try {
+      return await runner.run<Row>(prepared.bind(values, runner.core.dialect));
     } finally {
       await this.unlease(runner);
     }

@@ -19,3 +19,4 @@ export {
 } from './events.js';
 export type { CopySource, Driver, DriverBatch, DriverConnection, DriverModule, DriverResult, DriverUrlOptions } from './driver.js';
 export { rowBuilding } from './rows.js';
+export { PreparedStatement, type PlaceholderValues } from './prepared.js';

@@ -14,7 +14,7 @@
 import type { Column } from '../schema/column.js';
 import type { AnyColumns, InsertRowOf, Simplify, RowOf, Table } from '../schema/table.js';
 import { InvalidValueError, checkColumnValue } from '../schema/validate.js';
-import { Expression, type Predicate, type QueryLike } from './expression.js';
+import { Expression, toNode, type Predicate, type QueryLike } from './expression.js';
 import type { ColumnMeta, CteNode, DeleteNode, ExprNode, InsertNode, OnConflictNode, SelectItemNode, SetNode, UpdateNode } from './nodes.js';
 import { andNodes, toSelectItems, type Cte, type FromSource, type RowOfItems, type SelectItem } from './select.js';
 
@@ -23,7 +23,8 @@ const NULL_NODE: ExprNode = Object.freeze({ kind: 'keyword', keyword: 'NULL' });
 
 /** A value for a column: a plain value (bound, checked) or an SQL expression. */
 function valueNode(column: Column<unknown>, value: unknown): ExprNode {
-  if (value instanceof Expression) return value.node;
+  // An expression is used as is; an untyped parameter (a placeholder) takes the column's type.
+  if (value instanceof Expression) return toNode(value, column.type);
   checkColumnValue(column, value);
   if (value === null) return NULL_NODE;
   return { kind: 'param', value, type: column.type };

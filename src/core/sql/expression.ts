@@ -22,7 +22,12 @@ export type Operand<T> = T | Expression<T> | Expression<NonNullable<T>> | Expres
 
 /** @internal Turn a user value into a node, binding it as a parameter typed like `type`. */
 export function toNode(value: unknown, type: SqlType | undefined): ExprNode {
-  if (value instanceof Expression) return value.node;
+  if (value instanceof Expression) {
+    // An untyped parameter (a placeholder) takes the type of what it is compared with.
+    const n = value.node;
+    if (n.kind === 'param' && n.type === undefined && type !== undefined) return { ...n, type };
+    return n;
+  }
   if (value === null) return NULL_NODE;
   if (value === undefined) {
     // `= NULL` would silently match nothing: an undefined here is almost always a missing variable.

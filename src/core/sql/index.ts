@@ -4,3 +4,4 @@ export * from './dml.js';
 export * from './functions.js';
 export * from './raw.js';
 export type * from './nodes.js';
+export { placeholder } from './placeholder.js';

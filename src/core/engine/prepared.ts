@@ -1,0 +1,100 @@
+/**
+ * Prepared statements: compiled once, run many times with named values.
+ *
+ * ```ts
+ * const byId = engine.prepare(select(artist.c.id, artist.c.name).from(artist).where(artist.c.id.eq(placeholder('id'))));
+ * const a = await byId.one({ id: 7 });
+ * ```
+ * The SQL text is built once; each run only binds the values (checked against
+ * the column types they were compared with) and sends the statement, which the
+ * drivers keep prepared on their connections.
+ */
+
+import type { CompiledStatement } from '../compiler/compiled.js';
+import type { Dialect } from '../dialects/dialect.js';
+import { typeMismatch } from '../schema/validate.js';
+import type { SqlType } from '../schema/types.js';
+import type { ParamNode, StatementNode } from '../sql/nodes.js';
+import { Placeholder } from '../sql/placeholder.js';
+import { AthanorError } from '../errors.js';
+import type { Result, AnyRow } from './result.js';
+
+/** Values for a prepared statement's placeholders, by name. */
+export type PlaceholderValues = Readonly<Record<string, unknown>>;
+
+/** How a prepared statement runs: the executor that made it. @internal */
+export interface PreparedRunner {
+  runPrepared<Row>(prepared: PreparedStatement<Row>, values: PlaceholderValues): Promise<Result<Row>>;
+}
+
+type Slot = { readonly fixed: unknown } | { readonly name: string; readonly type: SqlType | undefined };
+
+interface Compiled {
+  readonly dialect: Dialect;
+  readonly template: CompiledStatement;
+  /** For each bound parameter: a fixed, already bound value, or a placeholder to fill. */
+  readonly slots: readonly Slot[];
+  readonly names: readonly string[];
+}
+
+export class PreparedStatement<Row = AnyRow> {
+  private compiled: Compiled | undefined;
+
+  /** @internal */
+  constructor(
+    private readonly runner: PreparedRunner,
+    private readonly node: StatementNode,
+  ) {}
+
+  /** Compiled on first use: the engine may learn its dialect only when it connects (MySQL vs MariaDB). */
+  private compile(dialect: Dialect): Compiled {
+    if (this.compiled?.dialect === dialect) return this.compiled;
+    const { compiled, params } = dialect.compiler.compileWithParams(this.node);
+    const slots: Slot[] = params.map((p: ParamNode, i) =>
+      p.value instanceof Placeholder ? { name: p.value.name, type: p.type } : { fixed: compiled.parameters[i] },
+    );
+    const names = [...new Set(slots.flatMap((s) => ('name' in s ? [s.name] : [])))];
+    this.compiled = { dialect, template: compiled, slots, names };
+    return this.compiled;
+  }
+
+  /** The SQL text for a dialect (compiled once). */
+  sqlFor(dialect: Dialect): string {
+    return this.compile(dialect).template.sql;
+  }
+
+  /** @internal The compiled statement with these values bound. */
+  bind(values: PlaceholderValues, dialect: Dialect): CompiledStatement {
+    const { template, slots, names } = this.compile(dialect);
+    const parameters = slots.map((slot) => {
+      if ('fixed' in slot) return slot.fixed;
+      if (!(slot.name in values)) {
+        throw new AthanorError(`prepared statement: no value for placeholder "${slot.name}" (needs: ${names.join(', ')})`);
+      }
+      const value = values[slot.name];
+      if (value !== null && value !== undefined && slot.type) {
+        const expected = typeMismatch(slot.type, value);
+        if (expected) throw new TypeError(`prepared statement: placeholder "${slot.name}" expects ${expected}, got ${JSON.stringify(value)}`);
+      }
+      if (value === undefined) throw new TypeError(`prepared statement: placeholder "${slot.name}" is undefined (use null for NULL)`);
+      return dialect.bindValue(slot.type, value);
+    });
+    return { ...template, parameters };
+  }
+
+  execute(values: PlaceholderValues = {}): Promise<Result<Row>> {
+    return this.runner.runPrepared<Row>(this, values);
+  }
+  async all(values?: PlaceholderValues): Promise<Row[]> {
+    return (await this.execute(values)).rows;
+  }
+  async first(values?: PlaceholderValues): Promise<Row | undefined> {
+    return (await this.execute(values)).first();
+  }
+  async one(values?: PlaceholderValues): Promise<Row> {
+    return (await this.execute(values)).one();
+  }
+  async scalar(values?: PlaceholderValues): Promise<Row[keyof Row] | undefined> {
+    return (await this.execute(values)).scalar();
+  }
+}
