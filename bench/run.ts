@@ -9,12 +9,24 @@ import { parseArgs } from './lib/args.js';
 import { describeMachine } from './lib/machine.js';
 import { toJson, writeReport, RESULTS_DIR } from './lib/report.js';
 import { ensureDatabase, runSuite } from './lib/suite.js';
+import type { DialectId } from './lib/targets.js';
 import { runCore } from './core.js';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const opts = parseArgs(argv);
-  for (const dialect of opts.dialects) await ensureDatabase(dialect);
+  const parsed = parseArgs(argv);
+  const dialects: DialectId[] = [];
+  for (const dialect of parsed.dialects) {
+    try {
+      await ensureDatabase(dialect);
+      dialects.push(dialect);
+    } catch (error) {
+      // A server that is not running skips its dialect, unless --dialect asked for it by name.
+      if (parsed.dialectsExplicit) throw error;
+      console.warn(`skipping ${dialect}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  const opts = { ...parsed, dialects };
   if (opts.command === 'core') {
     await runCore(opts);
     return;

@@ -14,7 +14,7 @@ export interface SystemInfo {
 export const SYSTEMS: readonly SystemInfo[] = [
   { name: 'raw', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/raw/index.js') },
   { name: 'athanor', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/athanor/index.js') },
-  { name: 'drizzle', dialects: ['sqlite', 'postgres'], note: 'MariaDB workloads are not written yet', load: () => import('../systems/drizzle/index.js') },
+  { name: 'drizzle', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/drizzle/index.js') },
   { name: 'kysely', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/kysely/index.js') },
   { name: 'prisma', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/prisma/index.js') },
   { name: 'typeorm', dialects: ['sqlite', 'postgres', 'mysql'], load: () => import('../systems/typeorm/index.js') },

@@ -249,6 +249,27 @@ forEachDialect('unit of work', (ctx) => {
     assert.deepEqual(row, { body: 'other', version: 2 });
   });
 
+  it('raises StaleDataError when a versioned row to delete changed underneath', async () => {
+    let id = 0;
+    await db.session(async (s) => {
+      const d = new Document({ body: 'v1' });
+      s.add(d);
+      await s.flush();
+      id = d.id;
+    });
+    const s1 = db.openSession();
+    try {
+      const doc = (await s1.get(Document, id))!;
+      await s1.commit(); // gives the connection back (SQLite has only one)
+      await ctx.engine.execute(update(documentTable).set({ version: 5 }).where(documentTable.c.id.eq(id)));
+      s1.delete(doc);
+      await assert.rejects(s1.flush(), (e: unknown) => e instanceof StaleDataError && e.expected === 1 && e.matched === 0);
+      assert.equal(Number(await ctx.engine.scalar(select({ n: count() }).from(documentTable))), 1, 'the row is still there');
+    } finally {
+      await s1.close();
+    }
+  });
+
   it('recovers from a failed flush: typed error, nothing half-written, fix and flush again', async () => {
     const s = db.openSession();
     try {

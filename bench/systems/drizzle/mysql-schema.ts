@@ -1,7 +1,7 @@
 /** The benchmark schema in Drizzle's MySQL dialect (run on MariaDB), with relations for its relational queries. */
 
 import { relations } from 'drizzle-orm';
-import { integer, mysqlTable, text } from 'drizzle-orm/mysql-core';
+import { boolean, int, mysqlTable, varchar } from 'drizzle-orm/mysql-core';
 import type { AnyMySqlColumn } from 'drizzle-orm/mysql-core';
 
 export const users = mysqlTable('users', {
