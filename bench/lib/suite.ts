@@ -11,7 +11,7 @@ import type { Options } from './args.js';
 import type { Task, TaskResult } from './child.js';
 import { openRawDb } from './raw-db.js';
 import { createAndSeed } from './schema.js';
-import { SYSTEMS, systemNamed } from './systems.js';
+import { systemNamed } from './systems.js';
 import { BENCH_ROOT, MYSQL_URL, PG_URL, REPO_ROOT, type DialectId } from './targets.js';
 import { rowsOf, sizesAt, type WorkloadId } from './workloads.js';
 
@@ -159,4 +159,3 @@ export async function runSuite(opts: Options): Promise<BenchResult[]> {
   return results;
 }
 
-export const systemsInOrder = (): string[] => SYSTEMS.map((s) => s.name);

@@ -39,7 +39,15 @@ export function openSqlite(env: SystemEnv): SystemInstance {
     parent: db.prepare('INSERT INTO uow_parent (name) VALUES (?)'),
     child: db.prepare('INSERT INTO uow_child (label, parent_id) VALUES (?, ?)'),
   };
-  const byIds = (sql: string, ids: readonly number[]): unknown[] => db.prepare(`${sql} (${inList(ids.length)})`).all(...ids);
+  // IN lists in chunks under SQLite's 32766 bound parameters (the 10x self-ref needs 50k managers).
+  const byIds = (sql: string, ids: readonly number[]): unknown[] => {
+    const out: unknown[] = [];
+    for (let i = 0; i < ids.length; i += 30_000) {
+      const part = ids.slice(i, i + 30_000);
+      out.push(...db.prepare(`${sql} (${inList(part.length)})`).all(...part));
+    }
+    return out;
+  };
 
   return {
     workloads: {

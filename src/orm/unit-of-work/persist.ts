@@ -163,18 +163,8 @@ export async function insertStates(ctx: PersistContext, mapper: Mapper, states: 
     const returned = cols.map((_, i) => i).filter((i) => !indexes.includes(i) && (mapper.primaryKeyIndexes.includes(i) || mapper.serverGeneratedIndexes.includes(i)));
     const rowsPerStatement = indexes.length === 0 ? 1 : Math.floor(caps.maxBindParameters / indexes.length);
     for (const part of chunk(group, rowsPerStatement)) {
-      const node: InsertNode = {
-        kind: 'insert',
-        ctes: [],
-        table: mapper.table.fromNode,
-        columns: indexes.map((i) => cols[i]!),
-        rows: part.map((st) => indexes.map((i): ExprNode => ({ kind: 'param', value: st.values[i], type: cols[i]!.type }))),
-        source: undefined,
-        onConflict: undefined,
-        returning: caps.returning.insert ? returned.map((i) => returningItem(cols[i]!)) : [],
-      };
       for (const st of part) ctx.track(st);
-      const result = await execFor(ctx, ctx.dialect.compile(node), mapper, part);
+      const result = await execFor(ctx, insertStatement(ctx.dialect, mapper, indexes, returned, part), mapper, part);
       if (returned.length === 0) continue;
       if (caps.returning.insert) {
         if (result.rows.length !== part.length) {
@@ -208,6 +198,106 @@ export async function insertStates(ctx: PersistContext, mapper: Mapper, states: 
     // Columns left out and not returned hold NULL in the database.
     for (const st of group) for (let i = 0; i < cols.length; i++) if (st.values[i] === undefined) st.values[i] = null;
   }
+}
+
+/**
+ * A multi-row INSERT for rows carrying the same columns. The shape is compiled
+ * once per (columns, returned columns) through the ordinary compiler, from a
+ * one-row statement; the VALUES list for N rows and the bound values are then
+ * written directly: no syntax tree of N x columns parameter nodes per flush.
+ */
+function insertStatement(dialect: Dialect, mapper: Mapper, indexes: readonly number[], returned: readonly number[], rows: readonly InstanceState[]): CompiledStatement {
+  const cols = mapper.columns;
+  const caps = dialect.capabilities;
+  const shape = insertShape(dialect, mapper, indexes, returned);
+  const width = indexes.length;
+  const parameters = new Array<unknown>(rows.length * width);
+  let p = 0;
+  for (const st of rows) {
+    const values = st.values;
+    for (let j = 0; j < width; j++) {
+      const i = indexes[j]!;
+      parameters[p++] = dialect.bindValue(cols[i]!.type, values[i]);
+    }
+  }
+  let valuesSql: string;
+  if (width === 0) {
+    valuesSql = shape.defaultValues;
+  } else if (caps.placeholder === 'question') {
+    valuesSql = new Array<string>(rows.length).fill(shape.questionRow).join(', ');
+  } else {
+    const parts = new Array<string>(rows.length);
+    let n = 1;
+    for (let r = 0; r < rows.length; r++) {
+      let row = '(';
+      for (let j = 0; j < width; j++) row += j === 0 ? `$${n++}` : `, $${n++}`;
+      parts[r] = row + ')';
+    }
+    valuesSql = parts.join(', ');
+  }
+  return { ...shape.template, sql: shape.prefix + valuesSql + shape.suffix, parameters };
+}
+
+interface InsertShape {
+  readonly template: CompiledStatement;
+  /** `INSERT INTO t (a, b) VALUES ` */
+  readonly prefix: string;
+  /** ` RETURNING ...` (or empty) */
+  readonly suffix: string;
+  readonly questionRow: string;
+  readonly defaultValues: string;
+}
+
+const insertShapes = new WeakMap<Mapper, Map<string, InsertShape>>();
+
+function insertShape(dialect: Dialect, mapper: Mapper, indexes: readonly number[], returned: readonly number[]): InsertShape {
+  let byKey = insertShapes.get(mapper);
+  if (!byKey) {
+    byKey = new Map();
+    insertShapes.set(mapper, byKey);
+  }
+  const key = `${dialect.name}|${indexes.join(',')}|${returned.join(',')}`;
+  let shape = byKey.get(key);
+  if (shape && shape.template.kind === 'insert' && (shape as { dialect?: Dialect }).dialect === dialect) return shape;
+  const cols = mapper.columns;
+  const node: InsertNode = {
+    kind: 'insert',
+    ctes: [],
+    table: mapper.table.fromNode,
+    columns: indexes.map((i) => cols[i]!),
+    rows: [indexes.map((i): ExprNode => ({ kind: 'param', value: null, type: cols[i]!.type }))],
+    source: undefined,
+    onConflict: undefined,
+    returning: dialect.capabilities.returning.insert ? returned.map((i) => returningItem(cols[i]!)) : [],
+  };
+  const template = dialect.compiler.compileUncached(node);
+  const sql = template.sql;
+  let prefix: string;
+  let suffix: string;
+  let defaultValues = '';
+  if (indexes.length === 0) {
+    // No columns: the row is all defaults (`DEFAULT VALUES`, or `() VALUES ()` on MySQL), one row per statement.
+    const tableSql = dialect.quoteIdentifier(mapper.table.name);
+    const at = sql.indexOf(tableSql) + tableSql.length;
+    const ret = sql.indexOf(' RETURNING ');
+    prefix = sql.slice(0, at);
+    defaultValues = ret >= 0 ? sql.slice(at, ret) : sql.slice(at);
+    suffix = ret >= 0 ? sql.slice(ret) : '';
+  } else {
+    // Split around the one row's placeholders: the whole ` VALUES (?, ?)` text, so a column name cannot fool it.
+    const row =
+      dialect.capabilities.placeholder === 'question'
+        ? `(${new Array<string>(indexes.length).fill('?').join(', ')})`
+        : `(${indexes.map((_, j) => `$${j + 1}`).join(', ')})`;
+    const at = sql.lastIndexOf(` VALUES ${row}`);
+    if (at < 0) throw new Error(`internal: cannot find the VALUES row in ${sql}`);
+    prefix = sql.slice(0, at + ' VALUES '.length);
+    suffix = sql.slice(at + ' VALUES '.length + row.length);
+  }
+  shape = { template, prefix, suffix, questionRow: `(${new Array<string>(indexes.length).fill('?').join(', ')})`, defaultValues };
+  (shape as { dialect?: Dialect }).dialect = dialect;
+  byKey.set(key, shape);
+  return shape;
 }
 
 function returningItem(col: Column<unknown>): SelectItemNode {
