@@ -55,6 +55,16 @@ function tables(results: readonly BenchResult[], systems: readonly string[]): st
   return lines;
 }
 
+/** Say plainly when the figures cannot be taken as a measurement. */
+function caveats(machine: Machine, opts: Options): string[] {
+  const out: string[] = [];
+  if (machine.loadAverage[0]! > machine.cores / 2) {
+    out.push(`**Taken on a loaded machine** (load average ${machine.loadAverage[0]} on ${machine.cores} cores): other work shared the CPUs, so these figures are noise, not a measurement.`, '');
+  }
+  if (opts.quick) out.push('**A `--quick` run**: 1% of the issue\'s sizes, 3 runs each; it checks the harness, it does not rank systems.', '');
+  return out;
+}
+
 export function writeReport(results: readonly BenchResult[], machine: Machine, opts: Options, command: string): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const systems = opts.systems;
@@ -69,6 +79,7 @@ export function writeReport(results: readonly BenchResult[], machine: Machine, o
     '',
     'How the numbers are taken, and how to reproduce them: [docs/benchmarks.md](../../docs/benchmarks.md).',
     '',
+    ...caveats(machine, opts),
     ...tables(results, systems),
     '## Charts',
     '',

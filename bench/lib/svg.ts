@@ -21,9 +21,10 @@ const COLORS: Record<string, string> = {
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function workloadSvg(title: string, results: readonly BenchResult[]): string {
-  const width = 720;
+  const width = 780;
   const labelW = 110;
-  const barMax = width - labelW - 170;
+  // Room right of the longest bar for its label ("130.34 ms (129.72–131.72) · 5 stmts").
+  const barMax = width - labelW - 230;
   const barH = 16;
   const out: string[] = [];
   let y = 34;

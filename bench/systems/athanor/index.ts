@@ -94,12 +94,10 @@ export const open: SystemFactory = async (env): Promise<SystemInstance> => {
           const q = full<User>(x.query(User).where(User.id.le(s.updated)));
           return needs<FullQuery<User>['update']>(q, 'update')({ score: updatedScore(iteration) }, { synchronize: false });
         }),
+      // Bulk delete by criteria (one DELETE; ON DELETE CASCADE removes the children), as the docs advise
+      // when the objects are not needed in memory. The unit-of-work path (load, session.delete) is the clinic's pitfall 4.
       delete: () =>
-        session(async (x) => {
-          const parents = await x.query(DelParent).where(DelParent.id.le(s.deletedParents)).all();
-          for (const p of parents) x.delete(p);
-          return parents.length;
-        }),
+        session((x) => x.query(DelParent).where(DelParent.id.le(s.deletedParents)).delete({ synchronize: false })),
       import: async () => {
         const rows = importData(s);
         if (env.dialect === 'postgres') return engine.copyFrom(importRows, rows);
