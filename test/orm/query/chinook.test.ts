@@ -24,6 +24,7 @@ import {
 } from '../../../src/orm/index.js';
 import { forEachDialect } from '../../support/dialects.js';
 import { StatementLog } from '../../support/statements.js';
+import { CHINOOK_PATH } from '../../fixtures/chinook.js';
 
 const artistT = table('qc_artist', { id: identity(), name: text() });
 const albumT = table('qc_album', { id: identity(), title: text().notNull(), artistId: integer('artist_id').notNull().references(() => artistT.c.id) });
@@ -83,7 +84,7 @@ interface Customer extends Related<typeof Customer> {}
 
 type Row = Record<string, unknown>;
 function readChinook(): Record<string, Row[]> {
-  const src = new Sqlite('/work/shared/datasets/chinook/Chinook_Sqlite.sqlite', { readonly: true });
+  const src = new Sqlite(CHINOOK_PATH, { readonly: true });
   try {
     const all = (sql: string) => src.prepare(sql).all() as Row[];
     return {
