@@ -11,6 +11,7 @@ import { toJson, writeReport, RESULTS_DIR } from './lib/report.js';
 import { ensureDatabase, runSuite } from './lib/suite.js';
 import type { DialectId } from './lib/targets.js';
 import { runCore } from './core.js';
+import { runDiagnosticsOverhead } from './diagnostics.js';
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -29,6 +30,10 @@ async function main(): Promise<void> {
   const opts = { ...parsed, dialects };
   if (opts.command === 'core') {
     await runCore(opts);
+    return;
+  }
+  if (opts.command === 'diagnostics') {
+    await runDiagnosticsOverhead();
     return;
   }
   const machine = await describeMachine(opts.dialects);

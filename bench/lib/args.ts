@@ -5,7 +5,7 @@ import { WORKLOADS, type WorkloadId } from './workloads.js';
 import { SYSTEMS } from './systems.js';
 
 export interface Options {
-  readonly command: 'suite' | 'core';
+  readonly command: 'suite' | 'core' | 'diagnostics';
   readonly quick: boolean;
   readonly scales: number[];
   readonly dialects: DialectId[];
@@ -40,7 +40,7 @@ function list<T extends string>(value: string, allowed: readonly T[], what: stri
 export function parseArgs(argv: readonly string[]): Options {
   const quick = argv.includes('--quick');
   const opts = {
-    command: 'suite' as 'suite' | 'core',
+    command: 'suite' as 'suite' | 'core' | 'diagnostics',
     quick,
     scales: quick ? [0.01] : [1, 10],
     dialects: [...DIALECTS] as DialectId[],
@@ -62,6 +62,9 @@ export function parseArgs(argv: readonly string[]): Options {
     switch (arg) {
       case 'core':
         opts.command = 'core';
+        break;
+      case 'diagnostics':
+        opts.command = 'diagnostics';
         break;
       case 'suite':
       case '--quick':
