@@ -20,6 +20,7 @@
 import type { CompiledStatement } from '../core/compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../core/dialects/dialect.js';
 import type { ExprNode, SelectNode } from '../core/sql/nodes.js';
+import { param, tuple } from '../core/sql/functions.js';
 import { Collection } from './collection.js';
 import { DetachedInstanceError, InvalidRequestError, RaiseLoadError } from './errors.js';
 import { IdentityMap } from './identity-map.js';
@@ -214,7 +215,7 @@ export class Session implements SessionHooks {
     if (st.status === 'transient' || st.status === 'detached') this.add(obj);
   }
 
-  private cascade(st: InstanceState, fn: (child: object) => void, which: 'saveUpdate' | 'expunge' | 'merge'): void {
+  private cascade(st: InstanceState, fn: (child: object) => void, which: 'saveUpdate' | 'expunge' | 'merge' | 'refresh'): void {
     const slots = st.slots;
     if (!slots) return;
     st.mapper.relationships.forEach((attr, i) => {
@@ -548,12 +549,37 @@ export class Session implements SessionHooks {
     if (st.session !== this || st.status !== 'persistent') {
       throw new DetachedInstanceError(`refresh(): the ${st.mapper.name} object is not persistent in this session`);
     }
-    st.values = st.values.map((v, i) => (st.mapper.primaryKeyIndexes.includes(i) ? v : NOT_LOADED));
-    st.original = undefined;
-    this.dirty.delete(st);
-    st.dirty = false;
-    const found = await this.fetchByKey(st.mapper, st.mapper.primaryKeyIndexes.map((i) => st.values[i]));
-    if (!found) throw new InvalidRequestError(`refresh(): ${st.mapper.name}(${String(st.key)}) no longer exists`);
+    // The object and, through `refresh` cascades, the related objects already loaded: one SELECT per model.
+    const byMapper = new Map<Mapper, InstanceState[]>();
+    const visit = (s: InstanceState) => {
+      const list = byMapper.get(s.mapper) ?? [];
+      if (list.includes(s)) return;
+      list.push(s);
+      byMapper.set(s.mapper, list);
+      this.cascade(s, (child) => {
+        const cs = stateOf(child);
+        if (cs.status === 'persistent' && cs.session === this) visit(cs);
+      }, 'refresh');
+    };
+    visit(st);
+    for (const [mapper, states] of byMapper) {
+      for (const s of states) {
+        s.values = s.values.map((v, i) => (mapper.primaryKeyIndexes.includes(i) ? v : NOT_LOADED));
+        s.original = undefined;
+        this.dirty.delete(s);
+        s.dirty = false;
+      }
+      const keys = states.map((s) => mapper.primaryKeyIndexes.map((i) => s.values[i]));
+      const cols = mapper.columns.map((_, i) => i);
+      const pk = mapper.primaryKeyIndexes.map((i) => mapper.columns[i]!);
+      const where = pk.length === 1 ? pk[0]!.in(keys.map((k) => k[0])) : tuple(...pk).in(keys.map((k) => tuple(...k.map((v, j) => param(v, pk[j]!.type)))));
+      const result = await this.run(selectNode({ items: entitySelectItems(mapper, cols, mapper.table.name), from: [mapper.table.fromNode], where: where.node }));
+      const shape = entityShape(mapper, cols, 0);
+      for (const row of result.rows) hydrateRow(this.loaderContext(), shape, row, undefined);
+    }
+    if (st.values.some((v) => v === NOT_LOADED)) {
+      throw new InvalidRequestError(`refresh(): ${st.mapper.name}(${String(st.key)}) no longer exists`);
+    }
   }
 
   /** Mark an object's columns as not loaded: the next query returning it reloads them. */
@@ -571,23 +597,49 @@ export class Session implements SessionHooks {
    * with the same key, loading it if needed, and return that object.
    */
   async merge<T extends object>(obj: T): Promise<T> {
-    const src = stateOf(obj);
+    return (await this.mergeState(stateOf(obj), new Map())) as T;
+  }
+
+  /** Merge one object, then (cascade `merge`) the related objects it has loaded, each once. */
+  private async mergeState(src: InstanceState, done: Map<InstanceState, object>): Promise<object> {
+    const seen = done.get(src);
+    if (seen) return seen;
     const mapper = src.mapper;
     const pkValues = mapper.primaryKeyIndexes.map((i) => src.values[i]);
     let target: object | undefined;
-    if (pkValues.every((v) => v !== undefined && v !== null && v !== NOT_LOADED)) {
+    if (src.session === this && (src.status === 'persistent' || src.status === 'pending')) {
+      target = src.obj;
+    } else if (pkValues.every((v) => v !== undefined && v !== null && v !== NOT_LOADED)) {
       target = await this.get(mapper.model, pkValues.length === 1 ? pkValues[0] : pkValues);
     }
     if (!target) {
-      const copy = mapper.hydrate([...src.values], 'transient');
-      this.add(copy);
-      return copy as T;
+      target = mapper.hydrate(src.values.slice(), 'transient');
+      this.add(target);
+    } else if (target !== src.obj) {
+      const tst = stateOf(target);
+      src.values.forEach((v, i) => {
+        if (v !== NOT_LOADED && v !== undefined && !mapper.primaryKeyIndexes.includes(i)) tst.set(i, v);
+      });
     }
+    done.set(src, target);
+    if (target === src.obj) return target;
     const tst = stateOf(target);
-    src.values.forEach((v, i) => {
-      if (v !== NOT_LOADED && v !== undefined && !mapper.primaryKeyIndexes.includes(i)) tst.set(i, v);
-    });
-    return target as T;
+    for (const attr of mapper.relationships) {
+      if (!attr.cascade.merge) continue;
+      const slot = src.slots?.[mapper.relationshipIndex(attr)];
+      if (!slot?.loaded) continue;
+      if (slot.value instanceof Collection) {
+        const merged: object[] = [];
+        for (const child of slot.value as Collection<object>) merged.push(await this.mergeState(stateOf(child), done));
+        const tslot = tst.slot(attr);
+        if (!tslot.loaded) await this.loadRelationship(tst, attr);
+        tst.setRelated(attr, merged);
+      } else {
+        const value = slot.value as object | null;
+        tst.setRelated(attr, value ? await this.mergeState(stateOf(value), done) : null);
+      }
+    }
+    return target;
   }
 
   // ---------------------------------------------------------------------------

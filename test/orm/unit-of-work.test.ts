@@ -293,6 +293,45 @@ forEachDialect('unit of work', (ctx) => {
     }
   });
 
+  it('merge cascades to loaded related objects; refresh cascades too, one SELECT per model', async () => {
+    let detached: Artist | undefined;
+    await db.session(async (s) => {
+      const a = new Artist({ name: 'Genesis' });
+      a.songs.push(new Song({ title: 'Mama' }));
+      s.add(a);
+      await s.flush();
+      await a.songs.load();
+      detached = a;
+    });
+    // Edit the detached graph: rename the artist, retitle a song, add a song.
+    detached!.name = 'Genesis (UK)';
+    const songs = detached!.songs as unknown as Song[];
+    songs[0]!.title = 'Mama (live)';
+    detached!.songs.push(new Song({ title: 'Abacab' }));
+    await db.session(async (s) => {
+      const merged = await s.merge(detached!);
+      assert.notEqual(merged, detached);
+      assert.equal(merged.name, 'Genesis (UK)');
+    });
+    const rows = await ctx.engine.all(select(songTable.c.title).from(songTable).orderBy(songTable.c.title));
+    assert.deepEqual(rows.map((r) => r.title), ['Abacab', 'Mama (live)']);
+
+    const s = db.openSession();
+    try {
+      const [a] = await s.query(Artist).all();
+      const loaded = await a!.songs.load();
+      await s.commit(); // objects stay; the connection goes back
+      await ctx.engine.execute(update(songTable).set({ plays: 99 }));
+      await ctx.engine.execute(update(artistTable).set({ name: 'renamed elsewhere' }));
+      const statements = await log.during(() => s.refresh(a!));
+      assert.equal(a!.name, 'renamed elsewhere');
+      assert.deepEqual(loaded.map((x) => x.plays), [99, 99]);
+      assert.equal(statements.length, 2, 'the artist, then its loaded songs');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('rejects wrong types and wrong models at assignment time', async () => {
     const a = new Artist({ name: 'x' });
     assert.throws(() => ((a as unknown as { name: unknown }).name = 42), /orm_artist\.name \(text\) expects a string, got 42/);
