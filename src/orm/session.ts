@@ -27,7 +27,7 @@ import { IdentityMap } from './identity-map.js';
 import { isModel, mapperOf, type Mapper } from './mapper.js';
 import { entitySelectItems, entityShape, hydrateRow, type EntityShape } from './loading/hydrate.js';
 import { checkColumnValue } from '../core/schema/validate.js';
-import { loadRelated, populateReverse, type LoaderContext } from './loading/related.js';
+import { loadRelated, type LoaderContext } from './loading/related.js';
 import type { ConnectionSource, RawResult, SessionConnection } from './port.js';
 import type { ModelCtor, RelationshipAttribute } from './relationship.js';
 import { InstanceState, LoadGroup, NOT_LOADED, STATE, maybeState, stateOf, type SessionHooks } from './state.js';
@@ -391,7 +391,6 @@ export class Session implements SessionHooks {
     const parents = batch && state.group ? state.group.states.filter((s) => s.mapper === state.mapper && s.status === 'persistent' && s.session === this) : [state];
     if (!parents.includes(state)) parents.push(state);
     await loadRelated(this.loaderContext(), attr, parents);
-    populateReverse(attr, parents);
     return state.slots![slotIndex]!.value;
   }
 

@@ -188,8 +188,8 @@ export class InstanceState implements CollectionOwner {
     throw new NotLoadedError(this.mapper.name, attr.key);
   }
 
-  /** A many-to-one's value from the foreign key and the identity map, or undefined when SQL would be needed. */
-  private resolveWithoutSql(attr: RelationshipAttribute): object | null | undefined {
+  /** A many-to-one's value from the foreign key and the identity map, or undefined when SQL would be needed. @internal */
+  resolveWithoutSql(attr: RelationshipAttribute): object | null | undefined {
     if (attr.many || this.status !== 'persistent') return undefined;
     const { direction, pairs, target } = attr.r;
     if (direction !== 'manyToOne') return undefined;

@@ -17,7 +17,6 @@ import { joinCondition } from '../relationship.js';
 import { LoadGroup, STATE, type InstanceState } from '../state.js';
 import type { EntityPlan, LoadNode } from '../query/plan.js';
 import { entitySelectItems, entityShape, hydrateRow, type EntityShape, type HydrationContext } from './hydrate.js';
-import { populateReverse } from './related.js';
 import { requalifyOrder } from './requalify.js';
 
 export interface JoinedEntity {
@@ -135,7 +134,6 @@ export class JoinedRows {
         if (pst.slots?.[pst.mapper.relationshipIndex(attr)]?.loaded) continue;
         pst.setLoaded(attr, 'list' in entry ? entry.list : entry.one);
       }
-      populateReverse(attr, parents);
     });
   }
 }

@@ -150,8 +150,10 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
     let linkColumns: readonly Column<unknown>[];
     let shapeCols: number[];
     let linkPositions: number[];
+    let childKeyIndexes: readonly number[] | undefined;
     if (direction === 'oneToMany') {
       const remoteIdx = pairs.remote.map((c) => target.columnIndex(c.key));
+      childKeyIndexes = remoteIdx;
       shapeCols = withKey(target, columnIndexes, remoteIdx);
       items = entitySelectItems(target, shapeCols, qualifier);
       linkColumns = pairs.remote;
@@ -183,12 +185,20 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
         const child = hydrateRow(ctx, shape, row, group)!;
         const cst = (child as { [STATE]: InstanceState })[STATE];
         loadedChildren.push(cst);
-        const link = linkPositions.map((pos, i) => {
-          const raw = row[pos];
-          const d = decoders[i];
-          return d && raw !== null ? d(raw) : raw;
-        });
-        for (const parent of byKey.get(keyOf(link)) ?? []) collected.get(parent)!.push(child);
+        let k: unknown;
+        if (childKeyIndexes) {
+          // One-to-many: the link is the child's own (decoded) foreign key.
+          k = childKeyIndexes.length === 1 ? cst.values[childKeyIndexes[0]!] : keyOf(childKeyIndexes.map((i) => cst.values[i]));
+        } else {
+          const link = linkPositions.map((pos, i) => {
+            const raw = row[pos];
+            const d = decoders[i];
+            return d && raw !== null ? d(raw) : raw;
+          });
+          k = keyOf(link);
+        }
+        const owners = byKey.get(k);
+        if (owners) for (const parent of owners) collected.get(parent)!.push(child);
       }
     }
     // A to-one held by the child (one-to-one) takes its single row.
@@ -208,27 +218,6 @@ function placeKey(mapper: Mapper, key: readonly unknown[]): unknown[] {
   const values = new Array<unknown>(mapper.columns.length);
   mapper.primaryKeyIndexes.forEach((pk, i) => (values[pk] = key[i]));
   return values;
-}
-
-/**
- * After a one-to-many collection is loaded, point each child's back-populated
- * to-one at its parent (it is that parent by construction), so reading
- * `song.artist` after loading `artist.songs` needs no load.
- */
-export function populateReverse(attr: RelationshipAttribute, parents: readonly InstanceState[]): void {
-  const { reverse, direction } = attr.r;
-  if (!reverse || reverse.many || direction !== 'oneToMany') return;
-  const index = attr.r.target.relationshipIndex(reverse);
-  for (const p of parents) {
-    const slot = p.slots?.[p.mapper.relationshipIndex(attr)];
-    if (!slot?.loaded) continue;
-    // A one-to-one held by the child (one() on the parent side) holds one object or null.
-    const children = attr.many ? (slot.value as readonly object[]) : slot.value ? [slot.value as object] : [];
-    for (const child of children) {
-      const cst = (child as { [STATE]: InstanceState })[STATE];
-      if (!cst.slots?.[index]?.loaded) cst.setLoaded(reverse, p.obj);
-    }
-  }
 }
 
 /** The objects a relationship holds for these parents (loaded slots only), each once. */

@@ -44,8 +44,9 @@ function write(obj: object, shape: AnyShape): Record<string, unknown> {
     }
     const attr = m.relationship(key);
     const slot = st.slots?.[m.relationshipIndex(attr)];
-    if (!slot?.loaded) continue;
-    const v = slot.value;
+    // A to-one the session can answer without SQL (NULL key, target in the identity map) counts as loaded.
+    const v = slot?.loaded ? slot.value : attr.many ? undefined : st.resolveWithoutSql(attr);
+    if (v === undefined && !slot?.loaded) continue;
     if (v instanceof Collection) {
       out[key] = (v as Collection<object>).map((item) => (sub === true ? (item as { toJSON(): unknown }).toJSON() : write(item, sub)));
     } else if (v === null || v === undefined) {

@@ -12,7 +12,7 @@ import type { SelectNode } from '../../core/sql/nodes.js';
 import type { LoadStrategy } from '../relationship.js';
 import type { InstanceState, LoadGroup } from '../state.js';
 import type { EntityPlan, LoadNode } from '../query/plan.js';
-import { childrenOf, loadRelated, populateReverse, type LoaderContext } from './related.js';
+import { childrenOf, loadRelated, type LoaderContext } from './related.js';
 import { loadBySubquery } from './subquery.js';
 
 export interface StrategyContext extends LoaderContext {
@@ -44,7 +44,6 @@ function mark(node: LoadNode, parents: readonly InstanceState[]): void {
 
 async function selectin(ctx: StrategyContext, node: LoadNode, parents: InstanceState[]): Promise<void> {
   await loadRelated(ctx, node.attr, parents, { columnIndexes: node.entity?.columnIndexes });
-  populateReverse(node.attr, parents);
 }
 
 const select: LoaderStrategy = {
@@ -90,7 +89,6 @@ const strategies: Record<LoadStrategy, LoaderStrategy> = {
       // The parent query is known only for the queried entity; deeper levels load with IN.
       if (owner !== ctx.rootPlan || !ctx.rootQuery) return selectin(ctx, node, parents);
       await loadBySubquery(ctx, node.attr, parents, ctx.rootQuery, node.entity?.columnIndexes ?? node.attr.r.target.columns.map((_, i) => i));
-      populateReverse(node.attr, parents);
     },
   },
   immediate: {
