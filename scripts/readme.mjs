@@ -12,6 +12,8 @@ for (const part of parts) {
   let text = readFileSync(path, 'utf8').trim();
   // Parts that start at `##` are already one level down.
   if (!/^# /.test(text)) text = text.replace(/^##/, '#');
+  // Links written relative to docs/ point one level up from the root README.
+  text = text.replace(/\]\(\.\.\//g, '](');
   out += '\n' + demote(text) + '\n';
 }
 writeFileSync('README.md', out);

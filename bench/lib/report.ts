@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Machine } from './machine.js';
 import type { Options } from './args.js';
 import type { BenchResult } from './suite.js';
-import { workloadSvg } from './svg.js';
+import { summarySvg, workloadSvg } from './svg.js';
 import { BENCH_ROOT } from './targets.js';
 import { DESCRIPTIONS, WORKLOADS } from './workloads.js';
 
@@ -83,6 +83,8 @@ export function writeReport(results: readonly BenchResult[], machine: Machine, o
     ...tables(results, systems),
     '## Charts',
     '',
+    '![summary](summary.svg)',
+    '',
     ...WORKLOADS.filter((w) => results.some((r) => r.workload === w)).map((w) => `- [${w}](${w}.svg): ${DESCRIPTIONS[w]}`),
     '',
   ].join('\n');
@@ -91,6 +93,7 @@ export function writeReport(results: readonly BenchResult[], machine: Machine, o
     const rows = results.filter((r) => r.workload === w);
     if (rows.length) writeFileSync(`${RESULTS_DIR}${w}.svg`, workloadSvg(`${w}: ${DESCRIPTIONS[w]}`, rows));
   }
+  writeFileSync(`${RESULTS_DIR}summary.svg`, summarySvg(results));
   writeFileSync(`${RESULTS_DIR}results.json`, toJson(results, machine));
 }
 
