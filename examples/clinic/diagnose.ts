@@ -15,7 +15,9 @@ export function diagnoseWith(db: Database): Diagnose {
       const { report } = await diagnose(() => fn(s), { onFinding: () => {} });
       // The finding about this pitfall first; others (say, unread columns in a loop) after.
       const f = report.findings.find((x) => expect?.includes(x.pitfall)) ?? report.findings[0];
-      return f ? `${f.title} at ${f.callSite ?? '?'}: ${f.fix}` : undefined;
+      if (!f) return undefined;
+      const where = (f.callSite ?? '?').replace(`${process.cwd()}/`, '');
+      return `${f.title}\nat ${where}\nfix: ${f.fix}`;
     } finally {
       await s.rollback().catch(() => undefined);
       await s.close();
