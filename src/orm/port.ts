@@ -20,6 +20,8 @@ export interface SessionConnection {
   readonly dialect: Dialect;
   /** Run one compiled statement; rows come back as positional arrays, undecoded. */
   runRaw(compiled: CompiledStatement): Promise<RawResult>;
+  /** Run one compiled statement through Core: rows decoded and shaped as objects. */
+  execute(compiled: CompiledStatement): Promise<{ readonly rows: readonly unknown[]; readonly rowCount: number }>;
   /** Run a statement and yield raw rows in batches (server-side cursor where there is one). */
   streamRaw(compiled: CompiledStatement, batchSize: number): AsyncIterable<unknown[][]>;
   begin(options: TransactionOptions): Promise<void>;

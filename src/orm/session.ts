@@ -246,23 +246,14 @@ export class Session implements SessionHooks {
     // Writes (and locking reads) belong in the session's transaction.
     const writes = compiled.some((c) => c.kind !== 'select' && c.kind !== 'compound') || /\bFOR (UPDATE|SHARE)\b|LOCK IN SHARE MODE/.test(compiled[0]?.sql ?? '');
     if (writes) conn = await this.transactional();
+    // Core shapes the rows (a row builder per result shape), on the session's connection.
     let rowCount = 0;
-    const rows: RowOfStatement<S>[] = [];
+    let rows: RowOfStatement<S>[] = [];
     for (const c of compiled) {
-      const raw = await conn.runRaw(c);
-      rowCount += raw.rowCount;
-      if (raw.rows.length === 0) continue;
-      const decoders = c.columns.map((col) => (col.type ? conn.dialect.decoder(col.type) : undefined));
-      const names = c.columns.length > 0 ? c.columns.map((col) => col.name) : raw.columns;
-      for (const r of raw.rows) {
-        const row: Record<string, unknown> = {};
-        names.forEach((n, i) => {
-          const d = decoders[i];
-          const v = r[i];
-          row[n] = d && v !== null ? d(v) : v;
-        });
-        rows.push(row as RowOfStatement<S>);
-      }
+      const result = await conn.execute(c);
+      const got = result.rows as RowOfStatement<S>[];
+      rowCount += result.rowCount;
+      rows = rows.length === 0 ? got : rows.concat(got);
     }
     return { rows, rowCount };
   }
