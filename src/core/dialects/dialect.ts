@@ -104,6 +104,16 @@ export abstract class Dialect {
   /** A decoder for values of `type` coming back from the driver, or undefined when they need none. */
   abstract decoder(type: SqlType): Decoder | undefined;
 
+  /**
+   * A decoder for values read straight from a table column of `type` (entity
+   * hydration), where the stored type is known: drivers hand INTEGER and
+   * DOUBLE columns over as numbers already, unlike computed int8 / numeric
+   * results such as `count(*)`. Defaults to {@link decoder}.
+   */
+  storedDecoder(type: SqlType): Decoder | undefined {
+    return this.decoder(type);
+  }
+
   /** The SQL type name used in DDL and in CAST. */
   abstract typeName(type: SqlType, context: 'ddl' | 'cast'): string;
 

@@ -24,7 +24,7 @@ export function decodersFor(mapper: Mapper, dialect: Dialect): readonly (Decoder
   }
   let decoders = byDialect.get(dialect);
   if (!decoders) {
-    decoders = mapper.columns.map((c) => dialect.decoder(c.type));
+    decoders = mapper.columns.map((c) => dialect.storedDecoder(c.type));
     byDialect.set(dialect, decoders);
   }
   return decoders;

@@ -255,6 +255,19 @@ export class MysqlDialect extends Dialect {
     }
   }
 
+  override storedDecoder(type: SqlType): Decoder | undefined {
+    // INTEGER, SMALLINT, REAL and DOUBLE columns arrive as JavaScript numbers; only computed results need decoding.
+    switch (type.kind) {
+      case 'integer':
+      case 'smallint':
+      case 'real':
+      case 'double':
+        return undefined;
+      default:
+        return this.decoder(type);
+    }
+  }
+
   typeName(type: SqlType, context: 'ddl' | 'cast'): string {
     if (context === 'cast') {
       switch (type.kind) {

@@ -147,6 +147,19 @@ export class PostgresDialect extends Dialect {
     }
   }
 
+  override storedDecoder(type: SqlType): Decoder | undefined {
+    // INTEGER, SMALLINT, REAL and DOUBLE columns arrive as JavaScript numbers; only computed results need decoding.
+    switch (type.kind) {
+      case 'integer':
+      case 'smallint':
+      case 'real':
+      case 'double':
+        return undefined;
+      default:
+        return this.decoder(type);
+    }
+  }
+
   typeName(type: SqlType, _context: 'ddl' | 'cast'): string {
     switch (type.kind) {
       case 'integer':
