@@ -639,7 +639,7 @@ export class Session implements SessionHooks {
     if (this.closed) throw new InvalidRequestError('this session is closed');
   }
 
-  /** The session's connection, opening it and its transaction on first use. @internal */
+  /** The session's connection, taken on first use (the transaction opens at the first write). @internal */
   async connection(): Promise<SessionConnection> {
     if (this.conn) return this.conn;
     if (!this.connecting) {
