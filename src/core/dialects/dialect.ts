@@ -111,8 +111,22 @@ export abstract class Dialect {
    * results such as `count(*)`. Defaults to {@link decoder}.
    */
   storedDecoder(type: SqlType): Decoder | undefined {
+    if (this.storedNumbersArrive) {
+      switch (type.kind) {
+        case 'integer':
+        case 'smallint':
+        case 'real':
+        case 'double':
+          return undefined;
+        default:
+          break;
+      }
+    }
     return this.decoder(type);
   }
+
+  /** True where the driver hands INTEGER, SMALLINT, REAL and DOUBLE columns over as numbers (pg, mysql2). */
+  protected readonly storedNumbersArrive: boolean = false;
 
   /** The SQL type name used in DDL and in CAST. */
   abstract typeName(type: SqlType, context: 'ddl' | 'cast'): string;

@@ -255,18 +255,8 @@ export class MysqlDialect extends Dialect {
     }
   }
 
-  override storedDecoder(type: SqlType): Decoder | undefined {
-    // INTEGER, SMALLINT, REAL and DOUBLE columns arrive as JavaScript numbers; only computed results need decoding.
-    switch (type.kind) {
-      case 'integer':
-      case 'smallint':
-      case 'real':
-      case 'double':
-        return undefined;
-      default:
-        return this.decoder(type);
-    }
-  }
+  // Only computed results (count(*) as int8, sums as numeric) arrive as strings and need decoding.
+  protected override readonly storedNumbersArrive = true;
 
   typeName(type: SqlType, context: 'ddl' | 'cast'): string {
     if (context === 'cast') {

@@ -147,18 +147,8 @@ export class PostgresDialect extends Dialect {
     }
   }
 
-  override storedDecoder(type: SqlType): Decoder | undefined {
-    // INTEGER, SMALLINT, REAL and DOUBLE columns arrive as JavaScript numbers; only computed results need decoding.
-    switch (type.kind) {
-      case 'integer':
-      case 'smallint':
-      case 'real':
-      case 'double':
-        return undefined;
-      default:
-        return this.decoder(type);
-    }
-  }
+  // Only computed results (count(*) as int8, sums as numeric) arrive as strings and need decoding.
+  protected override readonly storedNumbersArrive = true;
 
   typeName(type: SqlType, _context: 'ddl' | 'cast'): string {
     switch (type.kind) {
