@@ -25,7 +25,8 @@ import type { Column } from '../../core/schema/column.js';
 import { predicate, type Predicate } from '../../core/sql/expression.js';
 import { deleteFrom, update, type SetValues } from '../../core/sql/dml.js';
 import { tuple } from '../../core/sql/functions.js';
-import type { ExprNode, SelectNode } from '../../core/sql/nodes.js';
+import type { ExprNode, SelectNode, StatementNode } from '../../core/sql/nodes.js';
+import type { SelectItem } from '../../core/sql/select.js';
 import { Expression } from '../../core/sql/expression.js';
 import { InvalidRequestError } from '../errors.js';
 import type { Mapper } from '../mapper.js';
@@ -137,24 +138,40 @@ async function selectKeys(session: Session, mapper: Mapper, state: QueryState): 
   });
 }
 
+/** A statement that can add RETURNING (Core's UPDATE and DELETE builders). */
+interface Returnable {
+  readonly node: StatementNode;
+  returning(...items: SelectItem[]): { readonly node: StatementNode };
+}
+
+/**
+ * Run a bulk UPDATE / DELETE; with `synchronize: 'fetch'`, also learn which rows it touched: through
+ * RETURNING where the database has it, else by selecting their keys first.
+ */
+async function runBulk(
+  session: Session,
+  mapper: Mapper,
+  state: QueryState,
+  base: Returnable,
+  mode: Mode,
+  canReturn: boolean,
+): Promise<{ keys: unknown[] | undefined; rowCount: number }> {
+  if (mode === 'fetch' && canReturn) {
+    const pk = pkColumns(mapper);
+    const result = await session.execute(base.returning(...pk.map((c, i) => c.as(`k${i}`))));
+    return { keys: result.rows.map((r) => rowKey(mapper, r as Record<string, unknown>)), rowCount: result.rowCount };
+  }
+  const keys = mode === 'fetch' ? await selectKeys(session, mapper, state) : undefined;
+  return { keys, rowCount: (await session.execute(base)).rowCount };
+}
+
 /** @internal `Query.update()`. */
 export async function bulkUpdate(session: Session, mapper: Mapper, state: QueryState, values: Record<string, unknown>, options: BulkOptions): Promise<number> {
   if (session.autoflush) await session.flush();
   const { where, simple } = criteria(mapper, state);
   const { mode, matches } = modeFor(options.synchronize, mapper, state, simple);
-  const table = mapper.table;
-  const base = update(table).set(values as never).where(where);
-  const pk = pkColumns(mapper);
-  let keys: unknown[] | undefined;
-  let rowCount: number;
-  if (mode === 'fetch' && session.dialect.capabilities.returning.update) {
-    const result = await session.execute(base.returning(...pk.map((c, i) => c.as(`k${i}`))));
-    keys = result.rows.map((r) => rowKey(mapper, r as Record<string, unknown>));
-    rowCount = result.rowCount;
-  } else {
-    if (mode === 'fetch') keys = await selectKeys(session, mapper, state);
-    rowCount = (await session.execute(base)).rowCount;
-  }
+  const base = update(mapper.table).set(values as never).where(where);
+  const { keys, rowCount } = await runBulk(session, mapper, state, base, mode, session.dialect.capabilities.returning.update);
   if (mode === false) return rowCount;
   const columns = Object.keys(values).filter((k) => values[k] !== undefined).map((k) => [mapper.columnIndex(k), values[k]] as const);
   const apply = (st: InstanceState, expire: boolean) => {
@@ -179,17 +196,7 @@ export async function bulkDelete(session: Session, mapper: Mapper, state: QueryS
   const { where, simple } = criteria(mapper, state);
   const { mode, matches } = modeFor(options.synchronize, mapper, state, simple);
   const base = deleteFrom(mapper.table).where(where);
-  const pk = pkColumns(mapper);
-  let keys: unknown[] | undefined;
-  let rowCount: number;
-  if (mode === 'fetch' && session.dialect.capabilities.returning.delete) {
-    const result = await session.execute(base.returning(...pk.map((c, i) => c.as(`k${i}`))));
-    keys = result.rows.map((r) => rowKey(mapper, r as Record<string, unknown>));
-    rowCount = result.rowCount;
-  } else {
-    if (mode === 'fetch') keys = await selectKeys(session, mapper, state);
-    rowCount = (await session.execute(base)).rowCount;
-  }
+  const { keys, rowCount } = await runBulk(session, mapper, state, base, mode, session.dialect.capabilities.returning.delete);
   if (mode === false) return rowCount;
   // An object whose deciding column was not loaded may or may not be gone: evaluate keeps it (SQLAlchemy does too).
   const gone = mode === 'evaluate' ? evaluated(session, mapper, matches!).sure : statesFor(session, mapper, keys!);
