@@ -5,11 +5,10 @@
  */
 import { before, beforeEach, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { deleteFrom, update, type Table } from '../../src/index.js';
 import { database, type Database } from '../../src/orm/index.js';
 import { forEachDialect } from '../support/dialects.js';
 import { StatementLog, type Captured } from '../support/statements.js';
-import { Artist, Document, Song, Tag, addressTable, artistTable, documentTable, ormTables, personTable, songTable, songTagTable, tagTable } from '../fixtures/orm-models.js';
+import { Artist, Document, Song, Tag, createOrmTables, emptyOrmTables } from '../fixtures/orm-models.js';
 
 type Expected = Record<'sqlite' | 'postgres' | 'mysql', readonly (readonly [string, unknown[]])[]>;
 
@@ -18,17 +17,12 @@ forEachDialect('flush SQL', (ctx) => {
   let log: StatementLog;
 
   before(async () => {
-    await ctx.engine.dropAll(ormTables, { ifExists: true });
-    await ctx.engine.createAll(ormTables);
+    await createOrmTables(ctx.engine);
     db = database(ctx.engine);
     log = new StatementLog(ctx.engine);
   });
 
-  beforeEach(async () => {
-    await ctx.engine.execute(update(personTable).set({ managerId: null }));
-    const tables: Table[] = [songTagTable, songTable, artistTable, tagTable, personTable, addressTable, documentTable];
-    for (const t of tables) await ctx.engine.execute(deleteFrom(t));
-  });
+  beforeEach(() => emptyOrmTables(ctx.engine));
 
   function expectStatements(statements: readonly Captured[], expected: Expected): void {
     const mine = expected[ctx.name];

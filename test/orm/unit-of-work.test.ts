@@ -6,7 +6,7 @@
  */
 import { before, beforeEach, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { count, deleteFrom, select, update, IntegrityError, type Table } from '../../src/index.js';
+import { count, deleteFrom, select, update, IntegrityError } from '../../src/index.js';
 import { database, InvalidRequestError, StaleDataError, type Database } from '../../src/orm/index.js';
 import { forEachDialect } from '../support/dialects.js';
 import { StatementLog } from '../support/statements.js';
@@ -19,12 +19,11 @@ import {
   Tag,
   artistTable,
   documentTable,
-  ormTables,
   personTable,
   songTable,
   songTagTable,
-  tagTable,
-  addressTable,
+  createOrmTables,
+  emptyOrmTables,
 } from '../fixtures/orm-models.js';
 
 forEachDialect('unit of work', (ctx) => {
@@ -32,18 +31,12 @@ forEachDialect('unit of work', (ctx) => {
   let log: StatementLog;
 
   before(async () => {
-    await ctx.engine.dropAll(ormTables, { ifExists: true });
-    await ctx.engine.createAll(ormTables);
+    await createOrmTables(ctx.engine);
     db = database(ctx.engine);
     log = new StatementLog(ctx.engine);
   });
 
-  beforeEach(async () => {
-    // Children first.
-    await ctx.engine.execute(update(personTable).set({ managerId: null }));
-    const tables: Table[] = [songTagTable, songTable, artistTable, tagTable, personTable, addressTable, documentTable];
-    for (const t of tables) await ctx.engine.execute(deleteFrom(t));
-  });
+  beforeEach(() => emptyOrmTables(ctx.engine));
 
   const q = (name: string) => ctx.dialect.quoteIdentifier(name);
   const rowCount = async (table: typeof artistTable | typeof songTable) =>
