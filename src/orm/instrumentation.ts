@@ -70,7 +70,7 @@ export interface ResultAccess {
  */
 export interface QueryResultEvent {
   readonly session: object;
-  /** {@link sessionTransactionKey} of the session. */
+  /** The session's `transactionKey` (engine and connection ids). */
   readonly transactionKey: string | undefined;
   readonly mapper: Mapper;
   /** The root objects returned (deduplicated). */
@@ -170,15 +170,6 @@ export function transactionKeyOf(source: object | undefined, conn: object | unde
   return typeof engineId === 'number' && typeof connectionId === 'number' ? `${engineId}:${connectionId}` : undefined;
 }
 
-/**
- * @internal The transaction key of a session (undefined before it opened its
- * connection), for the query code's {@link QueryResultEvent}.
- */
-export function sessionTransactionKey(session: object): string | undefined {
-  // The session's `source` and `conn` are private to it; diagnostics only need their ids.
-  const s = session as { source?: object; conn?: object };
-  return transactionKeyOf(s.source, s.conn);
-}
 
 /** @internal The caller of the current ORM call, computed on first read. */
 export function lazyCaller(): { readonly callerLocation: string | undefined } {

@@ -24,7 +24,7 @@ import { param, tuple } from '../core/sql/functions.js';
 import { Collection } from './collection.js';
 import { DetachedInstanceError, InvalidRequestError, RaiseLoadError } from './errors.js';
 import { IdentityMap } from './identity-map.js';
-import { isModel, mapperOf, type Mapper } from './mapper.js';
+import { mapperOf, type Mapper } from './mapper.js';
 import { entitySelectItems, entityShape, hydrateRow, type EntityShape } from './loading/hydrate.js';
 import { checkColumnValue } from '../core/schema/validate.js';
 import { loadRelated, type LoaderContext } from './loading/related.js';
@@ -717,14 +717,14 @@ export class Session implements SessionHooks {
       deleted: this.deleted,
       run: (node) => conn.runRaw(conn.dialect.compile(node)),
       exec: (compiled) => conn.runRaw(compiled),
-      track: () => {},
+      track: () => undefined,
     };
     return ctx;
   }
 
-  /** @internal True when `model` is a mapped class. */
-  static isModel(value: unknown): boolean {
-    return isModel(value);
+  /** @internal The key diagnostics group this session's statements under (engine and connection ids). */
+  get transactionKey(): string | undefined {
+    return transactionKeyOf(this.source, this.conn);
   }
 
   /** @internal */

@@ -8,7 +8,7 @@ import { before, beforeEach, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deleteFrom, insert } from '../../src/index.js';
 import { database, type Database, type Session } from '../../src/orm/index.js';
-import { ormHooks, sessionTransactionKey, trackResultAccess, type EagerLoad } from '../../src/orm/instrumentation.js';
+import { ormHooks, trackResultAccess, type EagerLoad } from '../../src/orm/instrumentation.js';
 import { mapperOf } from '../../src/orm/mapper.js';
 import { stateOf } from '../../src/orm/state.js';
 import { diagnose, type Finding } from '../../src/diagnostics/index.js';
@@ -23,7 +23,7 @@ function emitResult(s: Session, objects: object[], extra: { rowCount?: number; e
   const mapper = stateOf(objects[0]!).mapper;
   ormHooks.emit('queryResult', {
     session: s,
-    transactionKey: sessionTransactionKey(s),
+    transactionKey: s.transactionKey,
     mapper,
     objects,
     rowCount: extra.rowCount ?? objects.length,

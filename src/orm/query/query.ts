@@ -27,7 +27,7 @@ import { InvalidRequestError } from '../errors.js';
 import { isModel, mapperOf, type Mapper } from '../mapper.js';
 import { joinCondition, RelationshipAttribute, type ModelCtor } from '../relationship.js';
 import type { Session } from '../session.js';
-import { lazyCaller, ormHooks, sessionTransactionKey, trackResultAccess, type EagerLoad, type ResultAccess } from '../instrumentation.js';
+import { lazyCaller, ormHooks, trackResultAccess, type EagerLoad, type ResultAccess } from '../instrumentation.js';
 import type { EagerStrategy } from '../relationship.js';
 import { LoadGroup, STATE, type InstanceState } from '../state.js';
 import { entityShape, hydrateRow } from '../loading/hydrate.js';
@@ -270,7 +270,7 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     }
     ormHooks.emit('queryResult', {
       session: this.session,
-      transactionKey: sessionTransactionKey(this.session),
+      transactionKey: this.session.transactionKey,
       mapper: this.mapper,
       objects,
       rowCount,
