@@ -95,8 +95,6 @@ export interface RelationshipOptions<L extends LoadStrategy = LoadStrategy> {
   joinDepth?: number;
   /** Levels of a self-referential collection that `selectin` follows (default 1). */
   recursionDepth?: number;
-  /** Break a dependency cycle: write this foreign key with a second UPDATE after both rows exist. */
-  postUpdate?: boolean;
   /** Read-only: never written by flush. */
   viewOnly?: boolean;
 }
