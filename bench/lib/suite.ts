@@ -71,7 +71,8 @@ function runChild(task: Task): Promise<TaskResult> {
   return new Promise((resolve) => {
     const child = fork(`${BENCH_ROOT}lib/child.ts`, [], {
       cwd: REPO_ROOT,
-      execArgv: ['--import', 'tsx', '--expose-gc'],
+      // ATHANOR_BENCH_CPU_PROF=dir writes a V8 CPU profile of every child into dir (for `node --cpu-prof` work on a workload).
+      execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.ATHANOR_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ATHANOR_BENCH_CPU_PROF}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let settled = false;

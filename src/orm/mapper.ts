@@ -11,7 +11,7 @@ import type { Column } from '../core/schema/column.js';
 import type { Table } from '../core/schema/table.js';
 import { InvalidRequestError } from './errors.js';
 import { mapperLookup, RelationshipAttribute, type ModelCtor } from './relationship.js';
-import { InstanceState, STATE, type Status } from './state.js';
+import { InstanceState, STATE, type LoadGroup, type SessionHooks, type Status } from './state.js';
 
 const MAPPER: unique symbol = Symbol('athanor.mapper');
 /** Static slot on a model base class holding its table. @internal */
@@ -27,6 +27,8 @@ export class Mapper {
   readonly versionIndex: number;
   readonly relationships: readonly RelationshipAttribute[];
   readonly prototype: object;
+  /** Allocates instances for hydration: a plain constructor over the model's prototype (cheaper than Object.create). */
+  private readonly shell: new () => { [STATE]: InstanceState };
   private readonly columnIndexByKey: ReadonlyMap<string, number>;
   private readonly relationshipByKey: ReadonlyMap<string, RelationshipAttribute>;
   private readonly relationshipOrdinal: ReadonlyMap<RelationshipAttribute, number>;
@@ -47,6 +49,11 @@ export class Mapper {
       .map((c, i) => (c.autoIncrement || c.declaration.serverDefault !== undefined ? i : -1))
       .filter((i) => i >= 0);
     this.prototype = model.prototype as object;
+    const shell = function (this: { [STATE]: InstanceState | undefined }) {
+      this[STATE] = undefined;
+    } as unknown as new () => { [STATE]: InstanceState };
+    shell.prototype = this.prototype;
+    this.shell = shell;
 
     const rels: RelationshipAttribute[] = [];
     for (const key of Object.getOwnPropertyNames(model)) {
@@ -61,6 +68,7 @@ export class Mapper {
         }
         value.parent = this;
         value.key = key;
+        value.ordinal = rels.length;
         rels.push(value);
       }
     }
@@ -112,6 +120,7 @@ export class Mapper {
   }
 
   relationshipIndex(attr: RelationshipAttribute): number {
+    if (attr.parent === this) return attr.ordinal;
     const i = this.relationshipOrdinal.get(attr);
     if (i === undefined) throw new InvalidRequestError(`${attr.name} is not a relationship of ${this.name}`);
     return i;
@@ -147,8 +156,22 @@ export class Mapper {
 
   /** A new persistent object from column values (in column order). @internal */
   hydrate(values: unknown[], status: Status = 'persistent'): object {
-    const obj = Object.create(this.prototype) as { [STATE]: InstanceState };
+    const obj = new this.shell();
     obj[STATE] = new InstanceState(this, obj, values, status);
+    return obj;
+  }
+
+  /** A persistent object just loaded into a session (hydration's hot path). @internal */
+  hydrateLoaded(values: unknown[], key: unknown, session: SessionHooks, group: LoadGroup | undefined): object {
+    const obj = new this.shell();
+    const st = new InstanceState(this, obj, values, 'persistent');
+    st.key = key;
+    st.session = session;
+    if (group !== undefined) {
+      st.group = group;
+      group.states.push(st);
+    }
+    obj[STATE] = st;
     return obj;
   }
 

@@ -127,6 +127,8 @@ export class RelationshipAttribute<M extends ModelCtor = ModelCtor, Many extends
   /** Set when the owning model is mapped. */
   parent: Mapper | undefined;
   key = '';
+  /** Position among the parent mapper's relationships (its slot index on instances). @internal */
+  ordinal = -1;
   readonly cascade: Cascade;
   private resolved: ResolvedRelationship | undefined;
 

@@ -25,7 +25,7 @@ import { Collection } from './collection.js';
 import { DetachedInstanceError, InvalidRequestError, RaiseLoadError } from './errors.js';
 import { IdentityMap } from './identity-map.js';
 import { mapperOf, type Mapper } from './mapper.js';
-import { entitySelectItems, entityShape, hydrateRow, type EntityShape } from './loading/hydrate.js';
+import { entitySelectItems, entityShape, hydrateRow, RowHydrator, type EntityShape } from './loading/hydrate.js';
 import { checkColumnValue } from '../core/schema/validate.js';
 import { loadRelated, type LoaderContext } from './loading/related.js';
 import type { ConnectionSource, RawResult, SessionConnection } from './port.js';
@@ -565,7 +565,8 @@ export class Session implements SessionHooks {
       const where = pk.length === 1 ? pk[0]!.in(keys.map((k) => k[0])) : tuple(...pk).in(keys.map((k) => tuple(...k.map((v, j) => param(v, pk[j]!.type)))));
       const result = await this.run(selectNode({ items: entitySelectItems(mapper, cols, mapper.table.name), from: [mapper.table.fromNode], where: where.node }));
       const shape = entityShape(mapper, cols, 0);
-      for (const row of result.rows) hydrateRow(this.loaderContext(), shape, row, undefined);
+      const hydrator = new RowHydrator(this.loaderContext(), shape, undefined);
+      for (const row of result.rows) hydrator.row(row);
     }
     if (st.values.some((v) => v === NOT_LOADED)) {
       throw new InvalidRequestError(`refresh(): ${st.mapper.name}(${String(st.key)}) no longer exists`);

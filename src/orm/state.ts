@@ -213,6 +213,10 @@ export class InstanceState implements CollectionOwner {
     s.loaded = true;
     if (attr.many) {
       const items = value as readonly object[];
+      if (s.added === undefined && s.removed === undefined) {
+        s.value = Collection.build(this, attr.key, items);
+        return;
+      }
       // Appends made while unloaded are kept: they are not in the database yet.
       const extra = s.added?.filter((a) => !items.includes(a)) ?? [];
       const removed = s.removed ?? [];

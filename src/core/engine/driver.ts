@@ -24,6 +24,14 @@ export interface DriverResult {
   readonly lastInsertId?: number | bigint | undefined;
 }
 
+/** What one statement returned, its rows as objects keyed by column label. */
+export interface DriverObjectResult {
+  readonly columns: readonly string[];
+  readonly rows: Record<string, unknown>[];
+  readonly rowCount: number;
+  readonly lastInsertId?: number | bigint | undefined;
+}
+
 /** One batch of a streamed result. */
 export interface DriverBatch {
   readonly columns: readonly string[];
@@ -54,6 +62,14 @@ export interface DriverConnection {
    * Breaking out of the loop early stops the query and frees the connection.
    */
   stream(sql: string, params: readonly unknown[], batchSize: number, inTransaction: boolean): AsyncIterable<DriverBatch>;
+
+  /**
+   * Optional: run one statement and return its rows as objects keyed by column
+   * label, built by the wire library as it reads them. The engine asks for this
+   * only when the statement's labels are known and distinct and every one is a
+   * plain property name, so Core results need no second object per row.
+   */
+  queryObjects?(sql: string, params: readonly unknown[]): Promise<DriverObjectResult>;
 
   /** Bulk load through `COPY ... FROM STDIN` (PostgreSQL only). Resolves to the number of rows copied. */
   copyFrom?(copySql: string, source: CopySource): Promise<number>;

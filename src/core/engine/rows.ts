@@ -68,6 +68,39 @@ function makeBuilder(names: readonly string[], decoders: readonly (Decoder | und
   return rowBuilding.generated ? generatedBuilder(names, decoders) : interpretedBuilder(names, decoders);
 }
 
+/**
+ * How to finish rows the driver built as objects: decode, in place, the
+ * columns whose type needs it. Exists only for statements whose labels the
+ * compiler knows, all distinct and none `__proto__`.
+ */
+export interface ObjectRowPlan {
+  readonly names: readonly string[];
+  /** Labels whose values need decoding, with their decoders. */
+  readonly decoded: readonly (readonly [string, Decoder])[];
+}
+
+/** Decode the columns of driver-built row objects in place. */
+export function finishObjectRows(plan: ObjectRowPlan, rows: Record<string, unknown>[]): void {
+  const decoded = plan.decoded;
+  if (decoded.length === 0) return;
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!;
+    for (let j = 0; j < decoded.length; j++) {
+      const [name, decode] = decoded[j]!;
+      const value = row[name];
+      if (value !== null && value !== undefined) row[name] = decode(value);
+    }
+  }
+}
+
+/** True when the driver labelled its columns exactly as planned. */
+export function sameLabels(plan: ObjectRowPlan, driverColumns: readonly string[]): boolean {
+  const names = plan.names;
+  if (names.length !== driverColumns.length) return false;
+  for (let i = 0; i < names.length; i++) if (names[i] !== driverColumns[i]) return false;
+  return true;
+}
+
 /** Shapes kept per cache before it starts over (a generated builder is a compiled function). */
 const SHAPES_LIMIT = 1000;
 
@@ -80,7 +113,35 @@ export class RowShaper {
   /** Raw SQL: keyed by the column names the driver reported. */
   private readonly byNames = new Map<string, RowShape>();
 
+  /** Object-row plans by columns array; null where rows must come as arrays. */
+  private readonly objectPlans = new WeakMap<readonly ResultColumn[], ObjectRowPlan | null>();
+
   constructor(private readonly dialect: Dialect) {}
+
+  /**
+   * The plan for letting the driver build row objects for `columns`, or
+   * undefined when rows must come as arrays (labels unknown, repeated, or
+   * `__proto__`, which a driver would turn into a prototype change).
+   */
+  objectPlan(columns: readonly ResultColumn[]): ObjectRowPlan | undefined {
+    let plan = this.objectPlans.get(columns);
+    if (plan === undefined) {
+      const names = columns.map((c) => c.name);
+      const distinct = new Set(names);
+      if (columns.length === 0 || distinct.size !== names.length || distinct.has('__proto__')) {
+        plan = null;
+      } else {
+        const decoded: (readonly [string, Decoder])[] = [];
+        for (const c of columns) {
+          const d = c.type ? this.dialect.decoder(c.type) : undefined;
+          if (d) decoded.push([c.name, d]);
+        }
+        plan = { names, decoded };
+      }
+      this.objectPlans.set(columns, plan);
+    }
+    return plan ?? undefined;
+  }
 
   /**
    * The shape of rows of `columns` (from the compiler). When the compiler

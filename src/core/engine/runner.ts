@@ -12,10 +12,10 @@ import type { CompiledStatement } from '../compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../dialects/dialect.js';
 import { ConnectionError } from '../errors.js';
 import type { StatementNode } from '../sql/nodes.js';
-import type { CopySource, DriverConnection, DriverResult } from './driver.js';
+import type { CopySource, DriverConnection, DriverObjectResult, DriverResult } from './driver.js';
 import { captureStack, Execution, executionHooks, type ExecutionEvents, type ExecutionKind } from './events.js';
 import { Result, type AnyRow, type Executable } from './result.js';
-import { buildRows, type RowShaper } from './rows.js';
+import { buildRows, finishObjectRows, sameLabels, type ObjectRowPlan, type RowShaper } from './rows.js';
 import { translateError } from './translate-error.js';
 
 /** What a runner needs from its engine. */
@@ -99,6 +99,8 @@ export class Runner {
 
   /** Send one compiled statement and decode its rows. */
   async run<Row = AnyRow>(compiled: CompiledStatement): Promise<Result<Row>> {
+    const plan = compiled.returnsRows && this.connection.queryObjects ? this.core.shaper.objectPlan(compiled.columns) : undefined;
+    if (plan) return this.runObjects<Row>(compiled, plan);
     const execution = this.watch(compiled.sql, compiled.parameters, compiled.kind);
     let raw: DriverResult;
     try {
@@ -112,6 +114,31 @@ export class Runner {
       result = new Result<Row>(buildRows(shape.build, raw.rows) as Row[], raw.rowCount, shape.names, compiled.sql, raw.lastInsertId);
     } else {
       result = new Result<Row>([], raw.rowCount, raw.columns, compiled.sql, raw.lastInsertId);
+    }
+    if (execution) this.finished(execution, raw.rowCount);
+    return result;
+  }
+
+  /** {@link run} with the driver building the row objects (one object per row, not an array and an object). */
+  private async runObjects<Row>(compiled: CompiledStatement, plan: ObjectRowPlan): Promise<Result<Row>> {
+    const execution = this.watch(compiled.sql, compiled.parameters, compiled.kind);
+    let raw: DriverObjectResult;
+    try {
+      raw = await this.connection.queryObjects!(compiled.sql, compiled.parameters);
+    } catch (cause) {
+      throw this.failed(execution, cause, compiled.sql, compiled.parameters);
+    }
+    let result: Result<Row>;
+    if (raw.columns.length === 0) {
+      result = new Result<Row>([], raw.rowCount, raw.columns, compiled.sql, raw.lastInsertId);
+    } else if (sameLabels(plan, raw.columns)) {
+      finishObjectRows(plan, raw.rows);
+      result = new Result<Row>(raw.rows as Row[], raw.rowCount, plan.names, compiled.sql, raw.lastInsertId);
+    } else {
+      // The database labelled the columns otherwise than the compiler expected: shape them the general way.
+      const shape = this.core.shaper.shape(compiled.columns, raw.columns);
+      const arrays = raw.rows.map((r) => raw.columns.map((c) => r[c]));
+      result = new Result<Row>(buildRows(shape.build, arrays) as Row[], raw.rowCount, shape.names, compiled.sql, raw.lastInsertId);
     }
     if (execution) this.finished(execution, raw.rowCount);
     return result;

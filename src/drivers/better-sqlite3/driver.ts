@@ -9,7 +9,7 @@
  */
 
 import Database from 'better-sqlite3';
-import type { Driver, DriverBatch, DriverConnection, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
+import type { Driver, DriverBatch, DriverConnection, DriverObjectResult, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
 import { Mutex } from '../../core/engine/mutex.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -121,6 +121,25 @@ class SqliteLease implements DriverConnection {
     const info = stmt.run(args);
     if (SCHEMA_CHANGE.test(sql)) state.clearCache();
     return { columns: NO_COLUMNS, rows: EMPTY_ROWS, rowCount: info.changes, lastInsertId: info.lastInsertRowid };
+  }
+
+  async queryObjects(sql: string, params: readonly unknown[]): Promise<DriverObjectResult> {
+    const state = this.check();
+    const { stmt, columns } = state.prepare(sql);
+    const args = normalizeParams(params);
+    if (stmt.reader) {
+      // Cached statements read arrays; this one call reads objects, and the mode is put back at once.
+      stmt.raw(false);
+      try {
+        const rows = stmt.all(args) as Record<string, unknown>[];
+        return { columns, rows, rowCount: rows.length };
+      } finally {
+        stmt.raw(true);
+      }
+    }
+    const info = stmt.run(args);
+    if (SCHEMA_CHANGE.test(sql)) state.clearCache();
+    return { columns: NO_COLUMNS, rows: [], rowCount: info.changes, lastInsertId: info.lastInsertRowid };
   }
 
   async *stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<DriverBatch> {

@@ -14,7 +14,7 @@
 
 import { Readable } from 'node:stream';
 import mysql from 'mysql2';
-import type { Driver, DriverBatch, DriverConnection, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
+import type { Driver, DriverBatch, DriverConnection, DriverObjectResult, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
 
 /** Per-statement options; see the module comment. */
 const STATEMENT_OPTIONS = Object.freeze({
@@ -91,10 +91,18 @@ function normalizeParams(params: readonly unknown[]): unknown[] {
   return out ?? (params as unknown[]);
 }
 
-function toResult(result: unknown, fields: FieldLike[] | undefined): DriverResult {
+/** A statement's result; rows are arrays or objects, as the statement's `rowsAsArray` asked. */
+interface SentResult<Row> {
+  readonly columns: readonly string[];
+  readonly rows: Row[];
+  readonly rowCount: number;
+  readonly lastInsertId?: number | bigint | undefined;
+}
+
+function toResult<Row>(result: unknown, fields: FieldLike[] | undefined): SentResult<Row> {
   if (Array.isArray(result)) {
     const columns = fields ? fields.map((f) => f.name) : [];
-    return { columns, rows: result as unknown[][], rowCount: result.length };
+    return { columns, rows: result as Row[], rowCount: result.length };
   }
   const header = result as ResultHeader;
   const id = header.insertId;
@@ -127,15 +135,22 @@ class MysqlLease implements DriverConnection {
   }
 
   query(sql: string, params: readonly unknown[], _wantRows: boolean): Promise<DriverResult> {
+    return this.send<unknown[]>(sql, { ...STATEMENT_OPTIONS, sql, values: normalizeParams(params) });
+  }
+
+  queryObjects(sql: string, params: readonly unknown[]): Promise<DriverObjectResult> {
+    return this.send<Record<string, unknown>>(sql, { ...STATEMENT_OPTIONS, rowsAsArray: false, sql, values: normalizeParams(params) });
+  }
+
+  private send<Row>(sql: string, options: object): Promise<SentResult<Row>> {
     const connection = this.check();
-    const options = { ...STATEMENT_OPTIONS, sql, values: normalizeParams(params) };
-    const viaTextProtocol = (resolve: (r: DriverResult) => void, reject: (e: unknown) => void): void => {
-      connection.query(options, (error, result, fields) => (error ? reject(error) : resolve(toResult(result, fields))));
+    const viaTextProtocol = (resolve: (r: SentResult<Row>) => void, reject: (e: unknown) => void): void => {
+      connection.query(options, (error, result, fields) => (error ? reject(error) : resolve(toResult<Row>(result, fields))));
     };
-    return new Promise<DriverResult>((resolve, reject) => {
+    return new Promise<SentResult<Row>>((resolve, reject) => {
       if (this.unpreparable.has(sql)) return viaTextProtocol(resolve, reject);
       connection.execute(options, (error, result, fields) => {
-        if (!error) return resolve(toResult(result, fields));
+        if (!error) return resolve(toResult<Row>(result, fields));
         if ((error as { errno?: number }).errno === ER_UNSUPPORTED_PS) {
           this.unpreparable.add(sql);
           return viaTextProtocol(resolve, reject);

@@ -12,7 +12,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
-import type { CopySource, Driver, DriverBatch, DriverConnection, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
+import type { CopySource, Driver, DriverBatch, DriverConnection, DriverObjectResult, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
 import { Mutex } from '../../core/engine/mutex.js';
 
 const identity = (value: string): string => value;
@@ -82,6 +82,14 @@ class PgLease implements DriverConnection {
     const columns = new Array<string>(fields.length);
     for (let i = 0; i < fields.length; i++) columns[i] = fields[i]!.name;
     return { columns, rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
+  }
+
+  async queryObjects(sql: string, params: readonly unknown[]): Promise<DriverObjectResult> {
+    const result = await this.check().query({ text: sql, values: params as unknown[], types: athanorTypes });
+    const fields = result.fields;
+    const columns = new Array<string>(fields.length);
+    for (let i = 0; i < fields.length; i++) columns[i] = fields[i]!.name;
+    return { columns, rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? result.rows.length };
   }
 
   /**

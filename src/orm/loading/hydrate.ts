@@ -74,81 +74,104 @@ export interface HydrationContext {
 }
 
 /**
- * The object for one row (at `shape`'s columns), from the identity map or new.
- * Returns undefined when the row's key columns are all NULL (an outer join that matched nothing).
+ * Turns rows of one query result into objects of one shape: what does not
+ * change from row to row (decoders, the mapper's identity map, the load group)
+ * is looked up once per result, not once per row.
  */
-export function hydrateRow(ctx: HydrationContext, shape: EntityShape, row: readonly unknown[], group: LoadGroup | undefined): object | undefined {
-  const { mapper, keyPositions, columnIndexes, offset } = shape;
-  const decoders = decodersFor(mapper, ctx.dialect);
-  let key: unknown;
-  if (keyPositions.length === 1) {
-    const p = keyPositions[0]!;
-    let raw = row[p];
-    if (raw === null || raw === undefined) return undefined;
-    const d = decoders[mapper.primaryKeyIndexes[0]!];
-    if (d) raw = d(raw);
-    key = raw;
-  } else {
-    const parts: unknown[] = [];
+export class RowHydrator {
+  private readonly decoders: readonly (Decoder | undefined)[];
+  private readonly map: Map<unknown, object>;
+  private readonly keyPosition: number;
+  private readonly keyDecoder: Decoder | undefined;
+
+  constructor(
+    private readonly ctx: HydrationContext,
+    private readonly shape: EntityShape,
+    private readonly group: LoadGroup | undefined,
+  ) {
+    const { mapper, keyPositions } = shape;
+    this.decoders = decodersFor(mapper, ctx.dialect);
+    this.map = ctx.identityMap.mapFor(mapper);
+    this.keyPosition = keyPositions.length === 1 ? keyPositions[0]! : -1;
+    this.keyDecoder = keyPositions.length === 1 ? this.decoders[mapper.primaryKeyIndexes[0]!] : undefined;
+  }
+
+  /**
+   * The object for one row (at the shape's columns), from the identity map or new.
+   * Returns undefined when the row's key columns are all NULL (an outer join that matched nothing).
+   */
+  row(row: readonly unknown[]): object | undefined {
+    const { shape, decoders } = this;
+    const { mapper, columnIndexes, offset } = shape;
+    let key: unknown;
+    if (this.keyPosition >= 0) {
+      key = row[this.keyPosition];
+      if (key === null || key === undefined) return undefined;
+      if (this.keyDecoder !== undefined) key = this.keyDecoder(key);
+    } else {
+      key = this.compositeKey(row);
+      if (key === undefined) return undefined;
+    }
+    const existing = this.map.get(key);
+    if (existing !== undefined) {
+      const st = (existing as { [STATE]: InstanceState })[STATE];
+      // Fill in columns this object had not loaded; loaded (and changed) values stay as they are.
+      const values = st.values;
+      for (let j = 0; j < columnIndexes.length; j++) {
+        const i = columnIndexes[j]!;
+        if (values[i] === NOT_LOADED) {
+          const raw = row[offset + j];
+          const d = decoders[i];
+          values[i] = d !== undefined && raw !== null ? d(raw) : raw;
+        }
+      }
+      return existing;
+    }
+    const n = mapper.columns.length;
+    let values: unknown[];
+    if (shape.wholeRow && row.length === n) {
+      // The driver's row array is fresh and ours: decode it in place and keep it (one allocation less per object).
+      values = row as unknown[];
+      for (let i = 0; i < n; i++) {
+        const d = decoders[i];
+        if (d !== undefined) {
+          const raw = values[i];
+          if (raw !== null) values[i] = d(raw);
+        }
+      }
+    } else {
+      values = new Array<unknown>(n);
+      if (columnIndexes.length !== n) values.fill(NOT_LOADED);
+      for (let j = 0; j < columnIndexes.length; j++) {
+        const i = columnIndexes[j]!;
+        const raw = row[offset + j];
+        const d = decoders[i];
+        values[i] = d !== undefined && raw !== null ? d(raw) : raw;
+      }
+    }
+    const obj = mapper.hydrateLoaded(values, key, this.ctx.hooks, this.group);
+    this.ctx.identityMap.addNew(this.map, key, obj);
+    return obj;
+  }
+
+  private compositeKey(row: readonly unknown[]): unknown {
+    const { mapper, keyPositions } = this.shape;
+    const values = new Array<unknown>(mapper.columns.length);
     for (let k = 0; k < keyPositions.length; k++) {
       let raw = row[keyPositions[k]!];
       if (raw === null || raw === undefined) return undefined;
-      const d = decoders[mapper.primaryKeyIndexes[k]!];
+      const pk = mapper.primaryKeyIndexes[k]!;
+      const d = this.decoders[pk];
       if (d) raw = d(raw);
-      parts.push(raw);
+      values[pk] = raw;
     }
-    const values = new Array<unknown>(mapper.columns.length);
-    mapper.primaryKeyIndexes.forEach((pk, k) => (values[pk] = parts[k]));
-    key = mapper.identityKey(values);
+    return mapper.identityKey(values);
   }
-  const map = ctx.identityMap.mapFor(mapper);
-  const existing = map.get(key);
-  if (existing) {
-    const st = (existing as { [STATE]: InstanceState })[STATE];
-    // Fill in columns this object had not loaded; loaded (and changed) values stay as they are.
-    const values = st.values;
-    for (let j = 0; j < columnIndexes.length; j++) {
-      const i = columnIndexes[j]!;
-      if (values[i] === NOT_LOADED) {
-        const raw = row[offset + j];
-        const d = decoders[i];
-        values[i] = d && raw !== null ? d(raw) : raw;
-      }
-    }
-    return existing;
-  }
-  const n = mapper.columns.length;
-  let values: unknown[];
-  if (shape.wholeRow && row.length === n) {
-    // The driver's row array is fresh and ours: decode it in place and keep it (one allocation less per object).
-    values = row as unknown[];
-    for (let i = 0; i < n; i++) {
-      const d = decoders[i];
-      if (d !== undefined) {
-        const raw = values[i];
-        if (raw !== null) values[i] = d(raw);
-      }
-    }
-  } else {
-    values = new Array<unknown>(n);
-    if (columnIndexes.length !== n) values.fill(NOT_LOADED);
-    for (let j = 0; j < columnIndexes.length; j++) {
-      const i = columnIndexes[j]!;
-      const raw = row[offset + j];
-      const d = decoders[i];
-      values[i] = d !== undefined && raw !== null ? d(raw) : raw;
-    }
-  }
-  const obj = mapper.hydrate(values);
-  const st = (obj as { [STATE]: InstanceState })[STATE];
-  st.key = key;
-  st.session = ctx.hooks;
-  if (group) {
-    st.group = group;
-    group.states.push(st);
-  }
-  ctx.identityMap.addNew(map, key, obj);
-  return obj;
+}
+
+/** One row to its object (see {@link RowHydrator}; loops over a result should build one of those instead). */
+export function hydrateRow(ctx: HydrationContext, shape: EntityShape, row: readonly unknown[], group: LoadGroup | undefined): object | undefined {
+  return new RowHydrator(ctx, shape, group).row(row);
 }
 
 export { LoadGroup };

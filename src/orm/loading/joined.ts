@@ -16,7 +16,7 @@ import type { JoinNode, OrderNode, SelectItemNode } from '../../core/sql/nodes.j
 import { joinCondition } from '../relationship.js';
 import { LoadGroup, STATE, type InstanceState } from '../state.js';
 import type { EntityPlan, LoadNode } from '../query/plan.js';
-import { entitySelectItems, entityShape, hydrateRow, type EntityShape, type HydrationContext } from './hydrate.js';
+import { entitySelectItems, entityShape, RowHydrator, type EntityShape, type HydrationContext } from './hydrate.js';
 import { requalifyOrder } from './requalify.js';
 
 export interface JoinedEntity {
@@ -82,12 +82,14 @@ type Entry = { list: object[]; seen: Set<object> } | { one: object | null };
 export class JoinedRows {
   private readonly collected: Map<InstanceState, Entry>[];
   private readonly objs: (object | undefined)[];
+  private readonly hydrators: RowHydrator[];
 
   constructor(
-    private readonly ctx: HydrationContext,
+    ctx: HydrationContext,
     private readonly plan: JoinedPlan,
   ) {
     this.collected = plan.entities.map(() => new Map<InstanceState, Entry>());
+    this.hydrators = plan.entities.map((e) => new RowHydrator(ctx, e.shape, e.group));
     this.objs = new Array<object | undefined>(plan.entities.length + 1);
   }
 
@@ -103,7 +105,7 @@ export class JoinedRows {
         objs[j + 1] = undefined;
         continue;
       }
-      const child = hydrateRow(this.ctx, e.shape, row, e.group);
+      const child = this.hydrators[j]!.row(row);
       objs[j + 1] = child;
       const pst = (parent as { [STATE]: InstanceState })[STATE];
       const map = this.collected[j]!;

@@ -17,7 +17,7 @@ import type { Mapper } from '../mapper.js';
 import type { RawResult } from '../port.js';
 import type { RelationshipAttribute } from '../relationship.js';
 import { LoadGroup, NOT_LOADED, STATE, type InstanceState } from '../state.js';
-import { entitySelectItems, entityShape, hydrateRow, type HydrationContext } from './hydrate.js';
+import { entitySelectItems, entityShape, RowHydrator, type HydrationContext } from './hydrate.js';
 
 export interface LoaderContext extends HydrationContext {
   run(node: SelectNode): Promise<RawResult>;
@@ -73,7 +73,6 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
   const todo = parents.filter((p) => !(p.slots?.[p.mapper.relationshipIndex(attr)]?.loaded ?? false));
   if (todo.length === 0) return;
   const { direction, pairs, target } = attr.r;
-  const parentMapper = attr.parent!;
   const columnIndexes = hooks.columnIndexes ?? allColumns(target);
   const group = hooks.group ?? new LoadGroup();
   const maxKeys = Math.max(1, Math.floor((ctx.dialect.capabilities.maxBindParameters - 100) / Math.max(1, pairs.local.length)));
@@ -81,68 +80,93 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
   const orderBy = (attr.options.orderBy ?? []).map(toOrderNode);
 
   if (direction === 'manyToOne') {
-    const localIdx = pairs.local.map((c) => parentMapper.columnIndex(c.key));
-    const remoteIdx = pairs.remote.map((c) => target.columnIndex(c.key));
+    const localIdx = attr.r.localIndexes;
+    const remoteIdx = attr.r.remoteIndexes;
+    const single = localIdx.length === 1;
     const remoteIsKey = remoteIdx.length === target.primaryKeyIndexes.length && remoteIdx.every((r, i) => r === target.primaryKeyIndexes[i]);
-    const waiting = new Map<unknown, InstanceState[]>();
+    const targetMap = remoteIsKey ? ctx.identityMap.mapFor(target) : undefined;
+    // Parents waiting for the row of each key: one state, or a list when several share a parent.
+    const waiting = new Map<unknown, InstanceState | InstanceState[]>();
     const keys: unknown[][] = [];
-    for (const p of todo) {
-      const fk = valuesAt(p, localIdx);
-      if (!fk) {
-        p.setLoaded(attr, null);
-        continue;
+    for (let t = 0; t < todo.length; t++) {
+      const p = todo[t]!;
+      let k: unknown;
+      let fk: unknown[] | undefined;
+      if (single) {
+        k = p.values[localIdx[0]!];
+        if (k === null || k === undefined || k === NOT_LOADED) {
+          p.setLoaded(attr, null);
+          continue;
+        }
+      } else {
+        fk = valuesAt(p, localIdx);
+        if (!fk) {
+          p.setLoaded(attr, null);
+          continue;
+        }
+        k = keyOf(fk);
       }
-      const k = keyOf(fk);
-      if (remoteIsKey) {
-        const hit = ctx.identityMap.get(target, remoteIdx.length === 1 ? fk[0] : target.identityKey(placeKey(target, fk)));
-        if (hit) {
+      if (targetMap !== undefined) {
+        const hit = targetMap.get(single ? k : target.identityKey(placeKey(target, fk!)));
+        if (hit !== undefined) {
           p.setLoaded(attr, hit);
           continue;
         }
       }
-      let list = waiting.get(k);
-      if (!list) {
-        list = [];
-        waiting.set(k, list);
-        keys.push(fk);
+      const list = waiting.get(k);
+      if (list === undefined) {
+        waiting.set(k, p);
+        keys.push(fk ?? [k]);
+      } else if (Array.isArray(list)) {
+        list.push(p);
+      } else {
+        waiting.set(k, [list, p]);
       }
-      list.push(p);
     }
     const qualifier = target.table.name;
-    const items = entitySelectItems(target, withKey(target, columnIndexes, remoteIdx), qualifier);
     const shapeCols = withKey(target, columnIndexes, remoteIdx);
+    const items = entitySelectItems(target, shapeCols, qualifier);
     const shape = entityShape(target, shapeCols, 0);
-    const remotePositions = remoteIdx.map((r) => shapeCols.indexOf(r));
+    const hydrator = new RowHydrator(ctx, shape, group);
     for (const part of chunks(keys, maxKeys)) {
       const where = inPredicate(pairs.remote as readonly Column<unknown>[], part).node;
       const result = await ctx.run(selectNode({ items, from: [target.table.fromNode], where }));
       for (const row of result.rows) {
-        const child = hydrateRow(ctx, shape, row, group)!;
+        const child = hydrator.row(row)!;
         const cst = (child as { [STATE]: InstanceState })[STATE];
         loadedChildren.push(cst);
-        const k = keyOf(remotePositions.map((p) => cst.values[shapeCols[p]!]));
-        for (const parent of waiting.get(k) ?? []) parent.setLoaded(attr, child);
+        const k = single ? cst.values[remoteIdx[0]!] : keyOf(remoteIdx.map((i) => cst.values[i]));
+        const list = waiting.get(k);
+        if (list === undefined) continue;
+        if (Array.isArray(list)) for (const parent of list) parent.setLoaded(attr, child);
+        else list.setLoaded(attr, child);
         waiting.delete(k);
       }
     }
-    for (const list of waiting.values()) for (const p of list) p.setLoaded(attr, null);
+    for (const list of waiting.values()) {
+      if (Array.isArray(list)) for (const p of list) p.setLoaded(attr, null);
+      else list.setLoaded(attr, null);
+    }
   } else {
-    const localIdx = pairs.local.map((c) => parentMapper.columnIndex(c.key));
-    const byKey = new Map<unknown, InstanceState[]>();
+    const localIdx = attr.r.localIndexes;
+    // Parents (their positions in `todo`) by link key: one, or a list when several share a key.
+    const byKey = new Map<unknown, number | number[]>();
     const keys: unknown[][] = [];
-    const collected = new Map<InstanceState, object[]>();
-    for (const p of todo) {
-      const k = valuesAt(p, localIdx);
-      collected.set(p, []);
+    const collected: object[][] = new Array<object[]>(todo.length);
+    for (let t = 0; t < todo.length; t++) {
+      collected[t] = [];
+      const k = valuesAt(todo[t]!, localIdx);
       if (!k) continue;
       const kk = keyOf(k);
-      let list = byKey.get(kk);
-      if (!list) {
-        list = [];
-        byKey.set(kk, list);
+      const list = byKey.get(kk);
+      if (list === undefined) {
+        byKey.set(kk, t);
         keys.push(k);
+      } else if (Array.isArray(list)) {
+        list.push(t);
+      } else {
+        byKey.set(kk, [list, t]);
       }
-      list.push(p);
     }
     const qualifier = target.table.name;
     let items: SelectItemNode[];
@@ -177,12 +201,13 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
       linkPositions = pairs.secondaryLocal!.map((_, i) => shapeCols.length + i);
     }
     const shape = entityShape(target, shapeCols, 0);
+    const hydrator = new RowHydrator(ctx, shape, group);
     const decoders = linkColumns.map((c) => ctx.dialect.decoder(c.type));
     for (const part of chunks(keys, maxKeys)) {
       const where = inPredicate(linkColumns, part).node;
       const result = await ctx.run(selectNode({ items, from: [target.table.fromNode], joins, where, orderBy }));
       for (const row of result.rows) {
-        const child = hydrateRow(ctx, shape, row, group)!;
+        const child = hydrator.row(row)!;
         const cst = (child as { [STATE]: InstanceState })[STATE];
         loadedChildren.push(cst);
         let k: unknown;
@@ -198,11 +223,16 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
           k = keyOf(link);
         }
         const owners = byKey.get(k);
-        if (owners) for (const parent of owners) collected.get(parent)!.push(child);
+        if (owners === undefined) continue;
+        if (Array.isArray(owners)) for (const t of owners) collected[t]!.push(child);
+        else collected[owners]!.push(child);
       }
     }
     // A to-one held by the child (one-to-one) takes its single row.
-    for (const [parent, children] of collected) parent.setLoaded(attr, attr.many ? children : (children[0] ?? null));
+    for (let t = 0; t < todo.length; t++) {
+      const children = collected[t]!;
+      todo[t]!.setLoaded(attr, attr.many ? children : (children[0] ?? null));
+    }
   }
   if (hooks.loaded && loadedChildren.length > 0) await hooks.loaded(loadedChildren);
 }

@@ -17,7 +17,7 @@ import { and } from '../../core/sql/functions.js';
 import type { ExprNode, JoinNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
 import { LoadGroup, type InstanceState } from '../state.js';
 import type { RelationshipAttribute } from '../relationship.js';
-import { entitySelectItems, entityShape, hydrateRow } from './hydrate.js';
+import { entitySelectItems, entityShape, RowHydrator } from './hydrate.js';
 import { keyOf, type LoaderContext } from './related.js';
 
 function named(qualifier: string, name: string, type: SelectItemNode['type']): ExprNode {
@@ -85,8 +85,9 @@ export async function loadBySubquery(
   const group = new LoadGroup();
   const decoders = pairs.local.map((c) => ctx.dialect.decoder(c.type));
   const byKey = new Map<unknown, { list: object[]; seen: Set<object> }>();
+  const hydrator = new RowHydrator(ctx, shape, group);
   for (const row of result.rows) {
-    const child = hydrateRow(ctx, shape, row, group)!;
+    const child = hydrator.row(row)!;
     const link = pairs.local.map((_, i) => {
       const raw = row[cols.length + i];
       const d = decoders[i];

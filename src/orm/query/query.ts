@@ -30,7 +30,7 @@ import type { Session } from '../session.js';
 import { lazyCaller, ormHooks, trackResultAccess, type EagerLoad, type ResultAccess } from '../instrumentation.js';
 import type { EagerStrategy } from '../relationship.js';
 import { LoadGroup, STATE, type InstanceState } from '../state.js';
-import { entityShape, hydrateRow } from '../loading/hydrate.js';
+import { entityShape, RowHydrator } from '../loading/hydrate.js';
 import { JoinedRows } from '../loading/joined.js';
 import { loadPlan, type StrategyContext } from '../loading/strategies.js';
 import { aliasInfo, type AliasedModel } from './aliased.js';
@@ -231,20 +231,34 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     const shape = entityShape(this.mapper, plan.columnIndexes, 0);
     const ctx = session.loaderContext();
     const joined = sel.joined.entities.length > 0 ? new JoinedRows(ctx, sel.joined) : undefined;
-    const seen = new Set<object>();
+    const hydrator = new RowHydrator(ctx, shape, group);
     const out: object[] = [];
-    for (const row of result.rows) {
-      const obj = hydrateRow(ctx, shape, row, group);
-      if (!obj) continue;
-      if (!seen.has(obj)) {
-        seen.add(obj);
-        out.push(obj);
+    if (joined === undefined && this.state.joins.length === 0) {
+      // One table, no joins: every row is a different primary key, so a different object.
+      const rows = result.rows;
+      for (let i = 0; i < rows.length; i++) {
+        const obj = hydrator.row(rows[i]!);
+        if (obj !== undefined) out.push(obj);
       }
-      joined?.row(row, obj);
+    } else {
+      // Joins repeat an entity over several rows: list it once, where it first appears.
+      const seen = new Set<object>();
+      for (const row of result.rows) {
+        const obj = hydrator.row(row);
+        if (!obj) continue;
+        if (!seen.has(obj)) {
+          seen.add(obj);
+          out.push(obj);
+        }
+        joined?.row(row, obj);
+      }
+      joined?.finish();
     }
-    joined?.finish();
-    const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, joined: sel.joined.done, rootQuery: sel.parents, rootPlan: plan };
-    await loadPlan(sctx, plan, out.map(stateOfObj));
+    if (plan.relations.length > 0) {
+      const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, joined: sel.joined.done, rootQuery: sel.parents, rootPlan: plan };
+      // The group lists this result's states in order, without a second pass over the objects.
+      await loadPlan(sctx, plan, group.states.length === out.length ? group.states : out.map(stateOfObj));
+    }
     if (caller && ormHooks.active) return this.reportResult(out, result.rows.length, plan, caller) as R[];
     return out as R[];
   }
@@ -393,8 +407,9 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
       const group = this.newGroup();
       const joined = sel.joined.entities.length > 0 ? new JoinedRows(ctx, sel.joined) : undefined;
       const batch: object[] = [];
+      const hydrator = new RowHydrator(ctx, shape, group);
       for (const row of rows) {
-        const obj = hydrateRow(ctx, shape, row, group);
+        const obj = hydrator.row(row);
         if (!obj) continue;
         batch.push(obj);
         joined?.row(row, obj);
