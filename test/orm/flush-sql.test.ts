@@ -51,7 +51,8 @@ forEachDialect('flush SQL', (ctx) => {
       ],
       postgres: [
         ['INSERT INTO "orm_artist" ("name", "active") VALUES ($1, $2) RETURNING "orm_artist"."id"', ['A', false]],
-        ['INSERT INTO "orm_song" ("title", "artist_id", "plays") VALUES ($1, $2, $3), ($4, $5, $6) RETURNING "orm_song"."id"', ['x', id, 0, 'y', id, 0]],
+        // Several rows: one array per column, the same text for any number of rows.
+        ['INSERT INTO "orm_song" ("title", "artist_id", "plays") SELECT * FROM unnest($1::TEXT[], $2::INTEGER[], $3::INTEGER[]) RETURNING "orm_song"."id"', [['x', 'y'], [id, id], [0, 0]]],
       ],
       mysql: [
         ['INSERT INTO `orm_artist` (`name`, `active`) VALUES (?, ?) RETURNING `orm_artist`.`id`', ['A', 0]],

@@ -54,6 +54,13 @@ export interface DialectCapabilities {
    * `case` — `SET c = CASE id WHEN ? THEN ? ... END` (anywhere).
    */
   readonly bulkUpdate: 'fromValues' | 'cteValues' | 'jsonTable' | 'case';
+  /**
+   * Many rows in one INSERT as one bound array per column:
+   * `INSERT INTO t (a, b) SELECT * FROM unnest($1::TEXT[], $2::INTEGER[])` (PostgreSQL).
+   * The text is the same for any number of rows (one pg_stat_statements entry,
+   * no parameter limit) and the server parses it faster than thousands of placeholders.
+   */
+  readonly arrayInsert: boolean;
   readonly partialIndexes: boolean;
   readonly createIndexIfNotExists: boolean;
   readonly dropIndexNeedsTable: boolean;

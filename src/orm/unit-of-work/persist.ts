@@ -161,7 +161,8 @@ export async function insertStates(ctx: PersistContext, mapper: Mapper, states: 
   for (const { indexes, states: group } of groups.values()) {
     // Ask for the primary key and whatever else the database fills in.
     const returned = cols.map((_, i) => i).filter((i) => !indexes.includes(i) && (mapper.primaryKeyIndexes.includes(i) || mapper.serverGeneratedIndexes.includes(i)));
-    const rowsPerStatement = indexes.length === 0 ? 1 : Math.floor(caps.maxBindParameters / indexes.length);
+    const rowsPerStatement =
+      indexes.length === 0 ? 1 : caps.arrayInsert && group.length > 1 ? ARRAY_INSERT_ROWS : Math.floor(caps.maxBindParameters / indexes.length);
     for (const part of chunk(group, rowsPerStatement)) {
       for (const st of part) ctx.track(st);
       const result = await execFor(ctx, insertStatement(ctx.dialect, mapper, indexes, returned, part), mapper, part);
@@ -211,6 +212,18 @@ function insertStatement(dialect: Dialect, mapper: Mapper, indexes: readonly num
   const caps = dialect.capabilities;
   const shape = insertShape(dialect, mapper, indexes, returned);
   const width = indexes.length;
+  if (caps.arrayInsert && width > 0 && rows.length > 1) {
+    // One array per column: `INSERT INTO t (a, b) SELECT * FROM unnest($1::T[], $2::U[]) RETURNING ...`.
+    const parameters = new Array<unknown>(width);
+    for (let j = 0; j < width; j++) {
+      const i = indexes[j]!;
+      const type = cols[i]!.type;
+      const column = new Array<unknown>(rows.length);
+      for (let r = 0; r < rows.length; r++) column[r] = dialect.bindValue(type, rows[r]!.values[i]);
+      parameters[j] = column;
+    }
+    return { ...shape.template, sql: shape.arraySql, parameters };
+  }
   const parameters = new Array<unknown>(rows.length * width);
   let p = 0;
   for (const st of rows) {
@@ -246,7 +259,12 @@ interface InsertShape {
   readonly suffix: string;
   readonly questionRow: string;
   readonly defaultValues: string;
+  /** The whole statement with one array parameter per column (dialects with `arrayInsert`). */
+  readonly arraySql: string;
 }
+
+/** Rows per array-bound INSERT: no parameter limit applies, this only bounds one statement's size. */
+const ARRAY_INSERT_ROWS = 50_000;
 
 const insertShapes = new WeakMap<Mapper, Map<string, InsertShape>>();
 
@@ -294,7 +312,12 @@ function insertShape(dialect: Dialect, mapper: Mapper, indexes: readonly number[
     prefix = sql.slice(0, at + ' VALUES '.length);
     suffix = sql.slice(at + ' VALUES '.length + row.length);
   }
-  shape = { template, prefix, suffix, questionRow: `(${new Array<string>(indexes.length).fill('?').join(', ')})`, defaultValues };
+  let arraySql = '';
+  if (dialect.capabilities.arrayInsert && indexes.length > 0) {
+    const arrays = indexes.map((i, j) => `$${j + 1}::${dialect.typeName(cols[i]!.type, 'cast')}[]`).join(', ');
+    arraySql = `${prefix.slice(0, -' VALUES '.length)} SELECT * FROM unnest(${arrays})${suffix}`;
+  }
+  shape = { template, prefix, suffix, questionRow: `(${new Array<string>(indexes.length).fill('?').join(', ')})`, defaultValues, arraySql };
   (shape as { dialect?: Dialect }).dialect = dialect;
   byKey.set(key, shape);
   return shape;

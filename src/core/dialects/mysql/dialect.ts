@@ -50,6 +50,7 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     rowValueIn: true,
     parenthesizedCompoundMembers: true,
     bulkUpdate: 'jsonTable',
+    arrayInsert: false,
     partialIndexes: false,
     createIndexIfNotExists: mariadb,
     dropIndexNeedsTable: true,

@@ -32,6 +32,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   rowValueIn: true,
   parenthesizedCompoundMembers: true,
   bulkUpdate: 'fromValues',
+  arrayInsert: true,
   partialIndexes: true,
   createIndexIfNotExists: true,
   dropIndexNeedsTable: false,
