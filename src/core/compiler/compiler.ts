@@ -50,6 +50,9 @@ export class SqlWriter {
   }
 }
 
+/** IN lists at least this long become one array parameter where the dialect binds arrays (shorter ones read better as IN). */
+const ARRAY_IN_MIN = 10;
+
 /** Binding strength, for deciding where parentheses are needed. */
 const PRECEDENCE: Record<string, number> = {
   OR: 1,
@@ -672,10 +675,36 @@ export class SqlCompiler {
     const open = 4 < outer;
     if (open) w.write('(');
     this.expr(operand, w, 5);
-    w.write(negated ? ' NOT IN (' : ' IN (');
-    this.list(items, w);
-    w.write(')');
+    const array = this.arrayOperand(items, w);
+    if (array) {
+      // x = ANY($1::T[]): one parameter and one statement text for any number of values.
+      w.params.push(array.param);
+      w.write(`${negated ? ' <> ALL(' : ' = ANY('}${this.placeholder(w.params.length)}::${array.typeName}[])`);
+    } else {
+      w.write(negated ? ' NOT IN (' : ' IN (');
+      this.list(items, w);
+      w.write(')');
+    }
     if (open) w.write(')');
+  }
+
+  /**
+   * A long IN list as one array parameter, where the dialect binds arrays and
+   * every item is a non-NULL bound value of one type (so `= ANY` / `<> ALL`
+   * mean exactly what `IN` / `NOT IN` do).
+   */
+  private arrayOperand(items: readonly ExprNode[], w: SqlWriter): { param: ParamNode; typeName: string } | undefined {
+    if (!this.dialect.capabilities.arrayParameters || w.inlineParams || items.length < ARRAY_IN_MIN) return undefined;
+    const first = items[0]!;
+    if (first.kind !== 'param' || first.type === undefined) return undefined;
+    const type = first.type;
+    const values = new Array<unknown>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      if (item.kind !== 'param' || item.type !== type || item.value === null || item.value === undefined || item.value instanceof Placeholder) return undefined;
+      values[i] = this.dialect.bindValue(type, item.value);
+    }
+    return { param: { kind: 'param', value: values, type: undefined }, typeName: this.dialect.typeName(type, 'cast') };
   }
 
   protected functionCall(name: string, args: readonly ExprNode[], distinct: boolean, star: boolean, w: SqlWriter): void {

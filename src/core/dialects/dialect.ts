@@ -55,12 +55,14 @@ export interface DialectCapabilities {
    */
   readonly bulkUpdate: 'fromValues' | 'cteValues' | 'jsonTable' | 'case';
   /**
-   * Many rows in one INSERT as one bound array per column:
-   * `INSERT INTO t (a, b) SELECT * FROM unnest($1::TEXT[], $2::INTEGER[])` (PostgreSQL).
-   * The text is the same for any number of rows (one pg_stat_statements entry,
-   * no parameter limit) and the server parses it faster than thousands of placeholders.
+   * One bound parameter can carry an array of values (PostgreSQL). Used where
+   * it keeps the statement text the same whatever the number of values (one
+   * pg_stat_statements entry, no parameter limit) and is faster for the server
+   * to parse than thousands of placeholders: a flush INSERT of many rows
+   * (`INSERT INTO t (a, b) SELECT * FROM unnest($1::TEXT[], $2::INTEGER[])`)
+   * and long IN lists (`x = ANY($1::INTEGER[])`).
    */
-  readonly arrayInsert: boolean;
+  readonly arrayParameters: boolean;
   readonly partialIndexes: boolean;
   readonly createIndexIfNotExists: boolean;
   readonly dropIndexNeedsTable: boolean;

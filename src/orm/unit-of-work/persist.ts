@@ -162,7 +162,7 @@ export async function insertStates(ctx: PersistContext, mapper: Mapper, states: 
     // Ask for the primary key and whatever else the database fills in.
     const returned = cols.map((_, i) => i).filter((i) => !indexes.includes(i) && (mapper.primaryKeyIndexes.includes(i) || mapper.serverGeneratedIndexes.includes(i)));
     const rowsPerStatement =
-      indexes.length === 0 ? 1 : caps.arrayInsert && group.length > 1 ? ARRAY_INSERT_ROWS : Math.floor(caps.maxBindParameters / indexes.length);
+      indexes.length === 0 ? 1 : caps.arrayParameters && group.length > 1 ? ARRAY_INSERT_ROWS : Math.floor(caps.maxBindParameters / indexes.length);
     for (const part of chunk(group, rowsPerStatement)) {
       for (const st of part) ctx.track(st);
       const result = await execFor(ctx, insertStatement(ctx.dialect, mapper, indexes, returned, part), mapper, part);
@@ -212,7 +212,7 @@ function insertStatement(dialect: Dialect, mapper: Mapper, indexes: readonly num
   const caps = dialect.capabilities;
   const shape = insertShape(dialect, mapper, indexes, returned);
   const width = indexes.length;
-  if (caps.arrayInsert && width > 0 && rows.length > 1) {
+  if (caps.arrayParameters && width > 0 && rows.length > 1) {
     // One array per column: `INSERT INTO t (a, b) SELECT * FROM unnest($1::T[], $2::U[]) RETURNING ...`.
     const parameters = new Array<unknown>(width);
     for (let j = 0; j < width; j++) {
@@ -259,7 +259,7 @@ interface InsertShape {
   readonly suffix: string;
   readonly questionRow: string;
   readonly defaultValues: string;
-  /** The whole statement with one array parameter per column (dialects with `arrayInsert`). */
+  /** The whole statement with one array parameter per column (dialects with `arrayParameters`). */
   readonly arraySql: string;
 }
 
@@ -313,7 +313,7 @@ function insertShape(dialect: Dialect, mapper: Mapper, indexes: readonly number[
     suffix = sql.slice(at + ' VALUES '.length + row.length);
   }
   let arraySql = '';
-  if (dialect.capabilities.arrayInsert && indexes.length > 0) {
+  if (dialect.capabilities.arrayParameters && indexes.length > 0) {
     const arrays = indexes.map((i, j) => `$${j + 1}::${dialect.typeName(cols[i]!.type, 'cast')}[]`).join(', ');
     arraySql = `${prefix.slice(0, -' VALUES '.length)} SELECT * FROM unnest(${arrays})${suffix}`;
   }

@@ -134,6 +134,12 @@ forEachDialect('SELECT behaviour', (ctx) => {
     const withAlbums = select(album.c.artistId).from(album);
     assert.deepEqual(await ids(artist.c.id.in(withAlbums)), [1, 2, 3]);
     assert.deepEqual(await ids(artist.c.id.notIn(withAlbums)), [4]);
+    // Long lists (one array parameter on PostgreSQL), of numbers and of strings, with hostile strings among them.
+    const many = [1, 3, ...Array.from({ length: 20 }, (_, i) => 100 + i)];
+    assert.deepEqual(await ids(artist.c.id.in(many)), [1, 3]);
+    assert.deepEqual(await ids(artist.c.id.notIn(many)), [2, 4]);
+    const names = ['AC/DC', 'Aerosmith', ...Array.from({ length: 20 }, (_, i) => `"q{u,o}te's\\ ${i}`)];
+    assert.deepEqual(await ids(artist.c.name.in(names)), [1, 3]);
   });
 
   it('filters with BETWEEN, LIKE and case-insensitive ILIKE', async () => {

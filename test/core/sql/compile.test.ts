@@ -111,6 +111,20 @@ describe('SELECT', () => {
     });
   });
 
+  it('binds a long IN list as one array on PostgreSQL (= ANY / <> ALL), placeholders elsewhere', () => {
+    const ids = Array.from({ length: 12 }, (_, i) => i + 1);
+    const marks = ids.map(() => '?').join(', ');
+    expectSql(select(song.c.id).from(song).where(song.c.id.in(ids), song.c.title.notIn(ids.map(String))), {
+      postgres: ['SELECT "song"."id" FROM "song" WHERE "song"."id" = ANY($1::INTEGER[]) AND "song"."title" <> ALL($2::TEXT[])', [ids, ids.map(String)]],
+      sqlite: [`SELECT "song"."id" FROM "song" WHERE "song"."id" IN (${marks}) AND "song"."title" NOT IN (${marks})`, [...ids, ...ids.map(String)]],
+      mysql: [`SELECT \`song\`.\`id\` FROM \`song\` WHERE \`song\`.\`id\` IN (${marks}) AND \`song\`.\`title\` NOT IN (${marks})`],
+    });
+    // A NULL among the values keeps the IN list: NOT IN with a NULL is never true, which <> ALL would not mirror.
+    const withNull = [...ids, null];
+    const compiled = dialects.postgres.compile(node(select(song.c.id).from(song).where(song.c.albumId.notIn(withNull))));
+    assert.match(compiled.sql, / NOT IN \(\$1, /);
+  });
+
   it('emulates ILIKE with lower() where it is missing', () => {
     const q = select(artist.c.id).from(artist).where(artist.c.name.ilike('%ac%'));
     expectSql(q, {

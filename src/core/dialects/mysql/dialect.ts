@@ -50,7 +50,7 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     rowValueIn: true,
     parenthesizedCompoundMembers: true,
     bulkUpdate: 'jsonTable',
-    arrayInsert: false,
+    arrayParameters: false,
     partialIndexes: false,
     createIndexIfNotExists: mariadb,
     dropIndexNeedsTable: true,

@@ -32,7 +32,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   rowValueIn: true,
   parenthesizedCompoundMembers: true,
   bulkUpdate: 'fromValues',
-  arrayInsert: true,
+  arrayParameters: true,
   partialIndexes: true,
   createIndexIfNotExists: true,
   dropIndexNeedsTable: false,

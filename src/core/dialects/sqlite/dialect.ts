@@ -34,7 +34,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   rowValueIn: false,
   parenthesizedCompoundMembers: false,
   bulkUpdate: 'cteValues',
-  arrayInsert: false,
+  arrayParameters: false,
   partialIndexes: true,
   createIndexIfNotExists: true,
   dropIndexNeedsTable: false,
