@@ -132,8 +132,10 @@ export class Session implements SessionHooks {
       case 'persistent':
         return;
     }
-    this.cascade(st, (child) => this.add(child), 'saveUpdate');
+    this.cascade(st, this.addCascaded, 'saveUpdate');
   }
+
+  private readonly addCascaded = (child: object): void => this.add(child);
 
   addAll(objects: Iterable<object>): void {
     for (const o of objects) this.add(o);
@@ -218,13 +220,23 @@ export class Session implements SessionHooks {
   private cascade(st: InstanceState, fn: (child: object) => void, which: 'saveUpdate' | 'expunge' | 'merge' | 'refresh'): void {
     const slots = st.slots;
     if (!slots) return;
-    st.mapper.relationships.forEach((attr, i) => {
-      if (!attr.cascade[which]) return;
+    const relationships = st.mapper.relationships;
+    // Plain loops, no copies: this runs for every object added, and `fn` leaves the collections as they are
+    // (merge, which may replace them, gets a copy).
+    for (let i = 0; i < relationships.length; i++) {
+      if (!relationships[i]!.cascade[which]) continue;
       const slot = slots[i];
-      if (!slot) return;
-      const items = slot.value instanceof Collection ? [...(slot.value as Collection<object>)] : slot.value ? [slot.value] : [];
-      for (const item of [...items, ...(slot.added ?? [])]) fn(item);
-    });
+      if (!slot) continue;
+      const value = slot.value;
+      if (value instanceof Collection) {
+        const items = which === 'merge' ? [...(value as Collection<object>)] : (value as Collection<object>);
+        for (let k = 0; k < items.length; k++) fn(items[k]!);
+      } else if (value) {
+        fn(value);
+      }
+      const added = slot.added;
+      if (added !== undefined && !(value instanceof Collection)) for (let k = 0; k < added.length; k++) fn(added[k]!);
+    }
   }
 
   // ---------------------------------------------------------------------------
@@ -401,17 +413,18 @@ export class Session implements SessionHooks {
     if (trace) ormHooks.emit('flush', flushEvent(trace, this, transactionKeyOf(this.source, conn), this.pending.size, this.dirty.size, this.deleted));
     // A failure rolls back to before this flush: the transaction itself when it is the first, else a savepoint.
     const savepoint = this.flushCount > 0 ? `athanor_flush_${++this.savepointCounter}` : undefined;
-    const pendingBefore = new Set(this.pending);
-    const dirtyBefore = new Set(this.dirty);
-    const deletedBefore = new Set(this.deleted);
+    // Arrays, not Sets: only read back if the flush fails.
+    const pendingBefore = Array.from(this.pending);
+    const dirtyBefore = Array.from(this.dirty);
+    const deletedBefore = Array.from(this.deleted);
     // New objects' pre-flush values are also their pre-transaction values: one copy serves both records.
     const copies = new Map<InstanceState, unknown[]>();
-    for (const s of this.pending) {
+    for (const s of pendingBefore) {
       const copy = this.logForTransaction(s);
       if (copy) copies.set(s, copy);
     }
-    for (const s of this.dirty) this.logForTransaction(s);
-    for (const s of this.deleted) this.logForTransaction(s);
+    for (const s of dirtyBefore) this.logForTransaction(s);
+    for (const s of deletedBefore) this.logForTransaction(s);
     const uow = new UnitOfWork(this.flushContext(conn), copies);
     try {
       if (savepoint) await conn.savepoint(savepoint);
@@ -741,7 +754,7 @@ export class Session implements SessionHooks {
 
 const getByKeyStatements = new WeakMap<Mapper, WeakMap<Dialect, { compiled: CompiledStatement; shape: EntityShape }>>();
 
-function restoreSet<T>(target: Set<T>, from: ReadonlySet<T>): void {
+function restoreSet<T>(target: Set<T>, from: readonly T[]): void {
   target.clear();
   for (const x of from) target.add(x);
 }

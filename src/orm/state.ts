@@ -74,8 +74,8 @@ export class InstanceState implements CollectionOwner {
   original: Map<number, unknown> | undefined;
   /** Relationship slots by relationship index (created on first use). */
   slots: (RelationSlot | undefined)[] | undefined;
-  /** Relationships changed since the last flush (their foreign keys or link rows need writing). */
-  changedRelationships: Set<number> | undefined;
+  /** Relationships changed since the last flush, by index, each once (their foreign keys or link rows need writing). */
+  changedRelationships: number[] | undefined;
   /** The query result this object came from, for sibling batching. */
   group: LoadGroup | undefined;
   /** Set while a flush has this object in its dirty list. */
@@ -305,7 +305,11 @@ export class InstanceState implements CollectionOwner {
   }
 
   private relationshipChanged(attr: RelationshipAttribute): void {
-    (this.changedRelationships ??= new Set()).add(this.mapper.relationshipIndex(attr));
+    // A short array, not a Set: a mapper has few relationships, and objects are many.
+    const i = this.mapper.relationshipIndex(attr);
+    const changed = this.changedRelationships;
+    if (changed === undefined) this.changedRelationships = [i];
+    else if (!changed.includes(i)) changed.push(i);
     this.touch();
   }
 

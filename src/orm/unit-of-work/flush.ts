@@ -134,20 +134,32 @@ export class UnitOfWork {
 
   async flush(): Promise<void> {
     const ctx = this.ctx;
-    for (const s of ctx.pending) this.track(s);
-    for (const s of ctx.dirty) this.track(s);
-    for (const s of ctx.deleted) this.track(s);
+    // forEach over the sets: no iterator result per object while this code is still cold.
+    ctx.pending.forEach(this.track);
+    ctx.dirty.forEach(this.track);
+    ctx.deleted.forEach(this.track);
 
     await this.expandDeletes();
     this.collectRelationshipWrites();
 
     const deleted = ctx.deleted;
-    const pending = [...ctx.pending].filter((s) => !deleted.has(s));
+    // Pending objects by mapper, and every mapper with something to write.
+    const pendingByMapper = new Map<Mapper, InstanceState[]>();
     const involved = new Set<Mapper>();
-    for (const s of pending) involved.add(s.mapper);
-    for (const s of ctx.dirty) involved.add(s.mapper);
-    for (const s of deleted) involved.add(s.mapper);
-    for (const children of this.fkWrites.keys()) involved.add(children.mapper);
+    ctx.pending.forEach((s) => {
+      if (deleted.has(s)) return;
+      const list = pendingByMapper.get(s.mapper);
+      if (list === undefined) {
+        pendingByMapper.set(s.mapper, [s]);
+        involved.add(s.mapper);
+      } else {
+        list.push(s);
+      }
+    });
+    const addMapper = (s: InstanceState): void => void involved.add(s.mapper);
+    ctx.dirty.forEach(addMapper);
+    deleted.forEach(addMapper);
+    this.fkWrites.forEach((_, child) => addMapper(child));
     const order = this.mapperOrder(involved);
 
     // Rows of tables nothing here points at can go before the inserts: replacing a
@@ -163,13 +175,17 @@ export class UnitOfWork {
         if (early.length > 0) await deleteStates(ctx, mapper, early);
         deletedEarly.add(mapper);
       }
-      const toInsert = pending.filter((s) => s.mapper === mapper);
-      if (toInsert.length > 0) await this.insertInLevels(mapper, toInsert);
+      const toInsert = pendingByMapper.get(mapper);
+      if (toInsert !== undefined) await this.insertInLevels(mapper, toInsert);
       this.applyFkWrites(mapper, undefined);
-      const justInserted = new Set(toInsert);
-      const toUpdate = [...new Set([...ctx.dirty, ...this.fkWrites.keys()])].filter(
-        (s) => s.mapper === mapper && s.status === 'persistent' && !deleted.has(s) && !justInserted.has(s),
-      );
+      // Persistent objects of this mapper with changes or foreign-key writes (rows inserted just now are still
+      // 'pending' until the flush succeeds, and carry their values already).
+      const toUpdate: InstanceState[] = [];
+      const wanted = (s: InstanceState): boolean => s.mapper === mapper && s.status === 'persistent' && !deleted.has(s);
+      for (const s of ctx.dirty) if (wanted(s)) toUpdate.push(s);
+      this.fkWrites.forEach((_, s) => {
+        if (!ctx.dirty.has(s) && wanted(s)) toUpdate.push(s);
+      });
       if (toUpdate.length > 0) await updateStates(ctx, mapper, toUpdate);
     }
     await this.writePostUpdates();
@@ -188,13 +204,16 @@ export class UnitOfWork {
   /** After a successful flush: objects become persistent / detached, changes are forgotten. */
   commitMemory(): void {
     const ctx = this.ctx;
-    for (const s of this.inserted) s.status = 'persistent';
+    const inserted = this.inserted;
+    for (let k = 0; k < inserted.length; k++) inserted[k]!.status = 'persistent';
     for (const s of ctx.deleted) {
       if (s.status === 'persistent') ctx.identityMap.remove(s.mapper, s.key);
       s.status = 'detached';
       s.session = undefined;
     }
-    for (const s of this.snapshots.keys()) if (s.status !== 'detached') s.flushed();
+    this.snapshots.forEach((_, s) => {
+      if (s.status !== 'detached') s.flushed();
+    });
     ctx.pending.clear();
     ctx.dirty.clear();
     ctx.deleted.clear();
@@ -220,9 +239,14 @@ export class UnitOfWork {
   private async expandDeletes(): Promise<void> {
     const ctx = this.ctx;
     // Orphans: objects removed from a delete-orphan relationship and not re-attached elsewhere.
-    for (const s of [...ctx.pending, ...ctx.dirty]) {
-      if (!s.changedRelationships) continue;
-      for (const ri of s.changedRelationships) {
+    const changed: InstanceState[] = [];
+    const pick = (s: InstanceState): void => {
+      if (s.changedRelationships) changed.push(s);
+    };
+    ctx.pending.forEach(pick);
+    ctx.dirty.forEach(pick);
+    for (const s of changed) {
+      for (const ri of s.changedRelationships!) {
         const attr = s.mapper.relationships[ri]!;
         if (!attr.cascade.deleteOrphan) continue;
         const slot = s.slots?.[ri];
@@ -407,8 +431,8 @@ export class UnitOfWork {
         }
       }
     };
-    for (const s of ctx.pending) visit(s);
-    for (const s of ctx.dirty) visit(s);
+    ctx.pending.forEach(visit);
+    ctx.dirty.forEach(visit);
     // Clears first, so a child moved to another parent keeps its new parent.
     const record = (w: FkWrite) => {
       const child = w.child;
@@ -431,40 +455,47 @@ export class UnitOfWork {
 
   /** Copy parent keys into the foreign keys of `mapper`'s objects (only `only`, when given). */
   private applyFkWrites(mapper: Mapper, only: ReadonlySet<InstanceState> | undefined): void {
-    for (const [child, writes] of this.fkWrites) {
-      if (child.mapper !== mapper || (only && !only.has(child))) continue;
-      for (const w of writes) {
-        if (w.onlyIfParent) {
-          const old = w.onlyIfParent;
-          const stillPoints = w.childColumns.every((ci, j) => child.values[ci] === old.values[w.parentColumns[j]!]);
-          if (!stillPoints) continue;
-          for (const ci of w.childColumns) setFk(child, ci, null);
-          continue;
-        }
-        if (w.parent === null) {
-          for (const ci of w.childColumns) setFk(child, ci, null);
-          continue;
-        }
-        const parent = w.parent;
-        const ready = w.parentColumns.every((pi) => parent.values[pi] !== undefined && parent.values[pi] !== NOT_LOADED);
-        if (!ready) {
-          // The parent is not inserted yet (a cycle): insert NULL now, write the key after.
-          this.postUpdates.push(w);
-          for (const ci of w.childColumns) {
-            const col = child.mapper.columns[ci]!;
-            if (col.notNull) {
-              throw new InvalidRequestError(
-                `${child.mapper.name}.${col.key} must be written before its ${parent.mapper.name} exists, which a dependency cycle prevents; ` +
-                  'make the column nullable so Athanor can fill it in with a second UPDATE (post-update)',
-              );
-            }
-            setFk(child, ci, null);
-          }
-          continue;
-        }
-        w.childColumns.forEach((ci, j) => setFk(child, ci, parent.values[w.parentColumns[j]!]));
-      }
+    // forEach, not for-of over entries: no [key, value] array per object.
+    this.fkWrites.forEach((writes, child) => {
+      if (child.mapper !== mapper || (only && !only.has(child))) return;
+      for (let k = 0; k < writes.length; k++) this.applyFkWrite(child, writes[k]!);
+    });
+  }
+
+  private applyFkWrite(child: InstanceState, w: FkWrite): void {
+    const { childColumns, parentColumns } = w;
+    if (w.onlyIfParent) {
+      const old = w.onlyIfParent;
+      for (let j = 0; j < childColumns.length; j++) if (child.values[childColumns[j]!] !== old.values[parentColumns[j]!]) return;
+      for (const ci of childColumns) setFk(child, ci, null);
+      return;
     }
+    if (w.parent === null) {
+      for (const ci of childColumns) setFk(child, ci, null);
+      return;
+    }
+    const parent = w.parent;
+    let ready = true;
+    for (let j = 0; j < parentColumns.length; j++) {
+      const v = parent.values[parentColumns[j]!];
+      if (v === undefined || v === NOT_LOADED) ready = false;
+    }
+    if (!ready) {
+      // The parent is not inserted yet (a cycle): insert NULL now, write the key after.
+      this.postUpdates.push(w);
+      for (const ci of childColumns) {
+        const col = child.mapper.columns[ci]!;
+        if (col.notNull) {
+          throw new InvalidRequestError(
+            `${child.mapper.name}.${col.key} must be written before its ${parent.mapper.name} exists, which a dependency cycle prevents; ` +
+              'make the column nullable so Athanor can fill it in with a second UPDATE (post-update)',
+          );
+        }
+        setFk(child, ci, null);
+      }
+      return;
+    }
+    for (let j = 0; j < childColumns.length; j++) setFk(child, childColumns[j]!, parent.values[parentColumns[j]!]);
   }
 
   /** Insert pending objects of one mapper; self-referential ones level by level, parents first. */
@@ -506,7 +537,8 @@ export class UnitOfWork {
 
   private markInserted(mapper: Mapper, states: readonly InstanceState[]): void {
     const map = this.ctx.identityMap.mapFor(mapper);
-    for (const s of states) {
+    for (let k = 0; k < states.length; k++) {
+      const s = states[k]!;
       this.inserted.push(s);
       s.key = mapper.identityKey(s.values);
       this.ctx.identityMap.addNew(map, s.key, s.obj);

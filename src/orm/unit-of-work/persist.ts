@@ -120,8 +120,10 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 /** Insert pending objects of one mapper; database-generated values come back through RETURNING. */
 export async function insertStates(ctx: PersistContext, mapper: Mapper, states: readonly InstanceState[]): Promise<void> {
   const cols = mapper.columns;
-  // Check NOT NULL columns nobody filled in, before any SQL.
-  for (const st of states) {
+  // Check NOT NULL columns nobody filled in, before any SQL. (Indexed loops here and below: these run once
+  // per object, often while the code is still cold, where for-of allocates an iterator result per step.)
+  for (let s = 0; s < states.length; s++) {
+    const st = states[s]!;
     for (let i = 0; i < cols.length; i++) {
       const c = cols[i]!;
       const v = st.values[i];
@@ -137,7 +139,8 @@ export async function insertStates(ctx: PersistContext, mapper: Mapper, states: 
   // Which columns a row carries, as a bit mask (a string past 30 columns), so rows group without string building.
   const groups = new Map<number | string, { indexes: number[]; states: InstanceState[] }>();
   const wide = cols.length > 30;
-  for (const st of states) {
+  for (let s = 0; s < states.length; s++) {
+    const st = states[s]!;
     const values = st.values;
     let sig: number | string = 0;
     if (wide) {
@@ -164,7 +167,7 @@ export async function insertStates(ctx: PersistContext, mapper: Mapper, states: 
     const rowsPerStatement =
       indexes.length === 0 ? 1 : caps.arrayParameters && group.length > 1 ? ARRAY_INSERT_ROWS : Math.floor(caps.maxBindParameters / indexes.length);
     for (const part of chunk(group, rowsPerStatement)) {
-      for (const st of part) ctx.track(st);
+      for (let s = 0; s < part.length; s++) ctx.track(part[s]!);
       const result = await execFor(ctx, insertStatement(ctx.dialect, mapper, indexes, returned, part), mapper, part);
       if (returned.length === 0) continue;
       if (caps.returning.insert) {
@@ -178,14 +181,16 @@ export async function insertStates(ctx: PersistContext, mapper: Mapper, states: 
           const at = returned.indexOf(pk[0]!);
           rows = [...rows].sort((a, b) => Number(a[at]) - Number(b[at]));
         }
-        rows.forEach((row, r) => {
-          const st = part[r]!;
-          returned.forEach((i, j) => {
+        for (let r = 0; r < rows.length; r++) {
+          const row = rows[r]!;
+          const values = part[r]!.values;
+          for (let j = 0; j < returned.length; j++) {
+            const i = returned[j]!;
             const raw = row[j];
             const d = decoders[i];
-            st.values[i] = d && raw !== null ? d(raw) : raw;
-          });
-        });
+            values[i] = d && raw !== null ? d(raw) : raw;
+          }
+        }
       } else {
         // No RETURNING (MySQL): consecutive auto-increment ids from the first one.
         const pk = mapper.primaryKeyIndexes;
@@ -197,7 +202,10 @@ export async function insertStates(ctx: PersistContext, mapper: Mapper, states: 
       }
     }
     // Columns left out and not returned hold NULL in the database.
-    for (const st of group) for (let i = 0; i < cols.length; i++) if (st.values[i] === undefined) st.values[i] = null;
+    for (let s = 0; s < group.length; s++) {
+      const values = group[s]!.values;
+      for (let i = 0; i < cols.length; i++) if (values[i] === undefined) values[i] = null;
+    }
   }
 }
 
