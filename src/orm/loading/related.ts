@@ -9,10 +9,10 @@
 
 import { selectNode } from '../../core/sql/select.js';
 import type { Column } from '../../core/schema/column.js';
-import type { Expression, Predicate } from '../../core/sql/expression.js';
+import type { Expression } from '../../core/sql/expression.js';
 import { toOrderNode } from '../../core/sql/expression.js';
 import { and, param, tuple } from '../../core/sql/functions.js';
-import type { SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
+import type { ExprNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
 import type { Mapper } from '../mapper.js';
 import type { RawResult } from '../port.js';
 import type { RelationshipAttribute } from '../relationship.js';
@@ -53,9 +53,17 @@ function valuesAt(st: InstanceState, indexes: readonly number[]): unknown[] | un
 }
 
 /** `col IN (...)`, or `(a, b) IN ((...), ...)` for composite keys. */
-function inPredicate(columns: readonly Expression<unknown>[], keys: readonly unknown[][]): Predicate {
-  if (columns.length === 1) return columns[0]!.in(keys.map((k) => k[0]));
-  return tuple(...columns).in(keys.map((k) => tuple(...k.map((v, i) => param(v, columns[i]!.sqlType)))));
+function inPredicate(columns: readonly Expression<unknown>[], keys: readonly unknown[][]): ExprNode {
+  if (columns.length === 1) {
+    // The keys are values read from the database: the node is built directly, without checking each one
+    // against the column type as a user's `col.in(values)` does.
+    const column = columns[0]!;
+    const type = column.sqlType;
+    const items = new Array<ExprNode>(keys.length);
+    for (let i = 0; i < keys.length; i++) items[i] = { kind: 'param', value: keys[i]![0], type };
+    return { kind: 'inList', negated: false, operand: column.node, items };
+  }
+  return tuple(...columns).in(keys.map((k) => tuple(...k.map((v, i) => param(v, columns[i]!.sqlType))))).node;
 }
 
 
@@ -129,7 +137,7 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
     const shape = entityShape(target, shapeCols, 0);
     const hydrator = new RowHydrator(ctx, shape, group);
     for (const part of chunks(keys, maxKeys)) {
-      const where = inPredicate(pairs.remote as readonly Column<unknown>[], part).node;
+      const where = inPredicate(pairs.remote as readonly Column<unknown>[], part);
       const result = await ctx.run(selectNode({ items, from: [target.table.fromNode], where }));
       for (const row of result.rows) {
         const child = hydrator.row(row)!;
@@ -204,7 +212,7 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
     const hydrator = new RowHydrator(ctx, shape, group);
     const decoders = linkColumns.map((c) => ctx.dialect.decoder(c.type));
     for (const part of chunks(keys, maxKeys)) {
-      const where = inPredicate(linkColumns, part).node;
+      const where = inPredicate(linkColumns, part);
       const result = await ctx.run(selectNode({ items, from: [target.table.fromNode], joins, where, orderBy }));
       for (const row of result.rows) {
         const child = hydrator.row(row)!;
