@@ -18,6 +18,8 @@ export interface Options {
   readonly json: string | undefined;
   /** Skip dropping and reseeding (the data of an earlier run at the same scale is reused). */
   readonly noSeed: boolean;
+  /** Force a full GC before every run, not only before the timed series (see docs/benchmarks.md). */
+  readonly gcEachRun: boolean;
 }
 
 export const USAGE = `npm run bench [-- [core] [options]]
@@ -29,7 +31,8 @@ export const USAGE = `npm run bench [-- [core] [options]]
   --workload count,load  workloads (default all: ${WORKLOADS.join(', ')})
   --warmup N --repeats N
   --json out.json      also write the results as JSON
-  --no-seed            reuse the data a previous run seeded`;
+  --no-seed            reuse the data a previous run seeded
+  --gc-each-run        force a full GC before every run (default: once, after the warm-ups)`;
 
 function list<T extends string>(value: string, allowed: readonly T[], what: string): T[] {
   const items = value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -51,6 +54,7 @@ export function parseArgs(argv: readonly string[]): Options {
     repeats: quick ? 3 : 10,
     json: undefined as string | undefined,
     noSeed: false,
+    gcEachRun: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -93,6 +97,9 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '--no-seed':
         opts.noSeed = true;
+        break;
+      case '--gc-each-run':
+        opts.gcEachRun = true;
         break;
       case '--help':
       case '-h':

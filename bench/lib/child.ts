@@ -19,6 +19,8 @@ export interface Task {
   readonly scale: number;
   readonly warmup: number;
   readonly repeats: number;
+  /** Force a full GC before every run; else once, before the first timed run. */
+  readonly gcEachRun: boolean;
 }
 
 export interface TaskResult {
@@ -51,7 +53,10 @@ async function runTask(task: Task): Promise<TaskResult> {
       let check: number | null = null;
       for (let i = 0; i < task.warmup + task.repeats; i++) {
         await beforeRun(task.workload, db, sizes);
-        gc?.();
+        // One full GC before the timed series starts, so the warm-ups' garbage is not charged to it. Not before
+        // every run: a forced full GC also throws away optimized code whose hidden classes died with the last
+        // run's objects, so every run would start cold again, which is not the steady state being measured.
+        if (task.gcEachRun || i === task.warmup) gc?.();
         await counter.take();
         const t0 = performance.now();
         check = await fn({ sizes, iteration: i });
