@@ -46,6 +46,11 @@ export class IdentityMap {
     for (const m of this.byMapper.values()) yield* m.values();
   }
 
+  /** Visit every object (without an iterator result per object). */
+  forEachObject(fn: (obj: object) => void): void {
+    this.byMapper.forEach((m) => m.forEach((obj) => fn(obj)));
+  }
+
   clear(): void {
     this.byMapper.clear();
     this.count = 0;

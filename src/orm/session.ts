@@ -470,11 +470,11 @@ export class Session implements SessionHooks {
   async close(): Promise<void> {
     if (this.closed) return;
     if (this.conn || this.connecting) await this.endTransaction('rollback', true);
-    for (const obj of this.identityMap.objects()) {
+    this.identityMap.forEachObject((obj) => {
       const st = stateOf(obj);
       st.session = undefined;
       st.status = 'detached';
-    }
+    });
     for (const st of this.pending) {
       st.session = undefined;
       st.status = 'transient';

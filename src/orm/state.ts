@@ -269,7 +269,9 @@ export class InstanceState implements CollectionOwner {
   collectionChanged(key: string, added: readonly object[], removed: readonly object[], fromBackref = false): void {
     const attr = this.mapper.relationship(key);
     const target = attr.r.target;
-    for (const item of added) {
+    // Indexed loops: this runs for every object appended, often in cold code, where for-of allocates per step.
+    for (let k = 0; k < added.length; k++) {
+      const item = added[k]!;
       if (!target.isInstance(item)) {
         throw new InvalidRequestError(`${this.mapper.name}.${key} holds ${target.name} objects, got ${describe(item)}`);
       }
@@ -277,20 +279,24 @@ export class InstanceState implements CollectionOwner {
     const s = this.slot(attr);
     if (!s.loaded) {
       // Remember appends on an unloaded collection; setLoaded() merges them later.
-      for (const item of added) {
+      for (let k = 0; k < added.length; k++) {
+        const item = added[k]!;
         (s.added ??= []).push(item);
         if (s.removed) s.removed = s.removed.filter((r) => r !== item);
       }
-      for (const item of removed) {
+      for (let k = 0; k < removed.length; k++) {
+        const item = removed[k]!;
         (s.removed ??= []).push(item);
         if (s.added) s.added = s.added.filter((a) => a !== item);
       }
     } else {
-      for (const item of added) {
+      for (let k = 0; k < added.length; k++) {
+        const item = added[k]!;
         if (s.removed?.includes(item)) s.removed = s.removed.filter((r) => r !== item);
         else (s.added ??= []).push(item);
       }
-      for (const item of removed) {
+      for (let k = 0; k < removed.length; k++) {
+        const item = removed[k]!;
         if (s.added?.includes(item)) s.added = s.added.filter((a) => a !== item);
         else (s.removed ??= []).push(item);
       }
@@ -298,10 +304,10 @@ export class InstanceState implements CollectionOwner {
     this.relationshipChanged(attr);
     const reverse = attr.r.reverse;
     if (!fromBackref && reverse) {
-      for (const item of added) stateOf(item).backrefSet(reverse, this.obj);
-      for (const item of removed) stateOf(item).backrefUnset(reverse, this.obj);
+      for (let k = 0; k < added.length; k++) stateOf(added[k]!).backrefSet(reverse, this.obj);
+      for (let k = 0; k < removed.length; k++) stateOf(removed[k]!).backrefUnset(reverse, this.obj);
     }
-    if (attr.cascade.saveUpdate) for (const item of added) this.session?.cascadeAdd(item);
+    if (attr.cascade.saveUpdate && this.session) for (let k = 0; k < added.length; k++) this.session.cascadeAdd(added[k]!);
   }
 
   private relationshipChanged(attr: RelationshipAttribute): void {

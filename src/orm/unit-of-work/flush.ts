@@ -245,8 +245,11 @@ export class UnitOfWork {
     };
     ctx.pending.forEach(pick);
     ctx.dirty.forEach(pick);
-    for (const s of changed) {
-      for (const ri of s.changedRelationships!) {
+    for (let c = 0; c < changed.length; c++) {
+      const s = changed[c]!;
+      const indexes = s.changedRelationships!;
+      for (let k = 0; k < indexes.length; k++) {
+        const ri = indexes[k]!;
         const attr = s.mapper.relationships[ri]!;
         if (!attr.cascade.deleteOrphan) continue;
         const slot = s.slots?.[ri];
@@ -407,8 +410,10 @@ export class UnitOfWork {
     const clears: FkWrite[] = [];
     const sets: FkWrite[] = [];
     const visit = (s: InstanceState) => {
-      if (!s.changedRelationships || ctx.deleted.has(s)) return;
-      for (const ri of s.changedRelationships) {
+      const changed = s.changedRelationships;
+      if (!changed || ctx.deleted.has(s)) return;
+      for (let k = 0; k < changed.length; k++) {
+        const ri = changed[k]!;
         const attr = s.mapper.relationships[ri]!;
         if (attr.options.viewOnly) continue;
         const slot = s.slots?.[ri];
@@ -421,10 +426,10 @@ export class UnitOfWork {
         } else if (direction === 'oneToMany') {
           const added = attr.many ? (slot.added ?? []) : slot.loaded && slot.value ? [slot.value as object] : [];
           const removed = attr.many ? (slot.removed ?? []) : slot.previous && slot.previous !== slot.value ? [slot.previous] : [];
-          for (const c of removed) {
-            clears.push({ child: st(c), childColumns: remoteIndexes, parent: null, parentColumns: localIndexes, onlyIfParent: s });
+          for (let j = 0; j < removed.length; j++) {
+            clears.push({ child: st(removed[j]!), childColumns: remoteIndexes, parent: null, parentColumns: localIndexes, onlyIfParent: s });
           }
-          for (const c of added) sets.push({ child: st(c), childColumns: remoteIndexes, parent: s, parentColumns: localIndexes });
+          for (let j = 0; j < added.length; j++) sets.push({ child: st(added[j]!), childColumns: remoteIndexes, parent: s, parentColumns: localIndexes });
         } else {
           for (const c of slot.added ?? []) this.linkAdds.push({ attr, parent: s, child: st(c) });
           for (const c of slot.removed ?? []) this.linkRemoves.push({ attr, parent: s, child: st(c) });
@@ -449,8 +454,8 @@ export class UnitOfWork {
       this.track(child);
       if (w.parent) this.track(w.parent);
     };
-    for (const w of clears) record(w);
-    for (const w of sets) record(w);
+    for (let k = 0; k < clears.length; k++) record(clears[k]!);
+    for (let k = 0; k < sets.length; k++) record(sets[k]!);
   }
 
   /** Copy parent keys into the foreign keys of `mapper`'s objects (only `only`, when given). */
