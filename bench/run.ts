@@ -40,8 +40,9 @@ async function main(): Promise<void> {
   console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${Object.entries(machine.databases).map(([d, v]) => `${d} ${v}`).join(', ')}, load ${machine.loadAverage.join(' ')}`);
   const results = await runSuite(opts);
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  writeReport(results, machine, opts, command);
-  if (opts.json) writeFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), opts.json), toJson(results, machine));
+  const runs = [{ date: machine.date, command }];
+  writeReport(results, machine, opts, runs);
+  if (opts.json) writeFileSync(resolve(process.env.INIT_CWD ?? process.cwd(), opts.json), toJson(results, machine, runs));
   console.log(`\nwrote ${RESULTS_DIR}README.md and one SVG per workload${opts.json ? `, and ${opts.json}` : ''}`);
   const failed = results.filter((r) => r.status === 'error');
   if (failed.length) {

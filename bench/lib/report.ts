@@ -56,7 +56,7 @@ function tables(results: readonly BenchResult[], systems: readonly string[]): st
 }
 
 /** Say plainly when the figures cannot be taken as a measurement. */
-function caveats(machine: Machine, opts: Options): string[] {
+function caveats(machine: Machine, opts: ReportOptions): string[] {
   const out: string[] = [];
   if (machine.loadAverage[0]! > machine.cores / 2) {
     out.push(`**Taken on a loaded machine** (load average ${machine.loadAverage[0]} on ${machine.cores} cores): other work shared the CPUs, so these figures are noise, not a measurement.`, '');
@@ -65,13 +65,22 @@ function caveats(machine: Machine, opts: Options): string[] {
   return out;
 }
 
-export function writeReport(results: readonly BenchResult[], machine: Machine, opts: Options, command: string): void {
+/** What the report needs of the options: the systems (its columns) and whether it was a --quick run. */
+export type ReportOptions = Pick<Options, 'systems' | 'quick'>;
+
+/** One run of the suite: when, with which command (a report may merge several runs, e.g. one per scale). */
+export interface RunInfo {
+  readonly date: string;
+  readonly command: string;
+}
+
+export function writeReport(results: readonly BenchResult[], machine: Machine, opts: ReportOptions, runs: readonly RunInfo[]): void {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const systems = opts.systems;
   const md = [
     '# Benchmark results',
     '',
-    `Taken ${machine.date} with \`${command}\`.`,
+    `Taken ${runs.map((r) => `${r.date} with \`${r.command}\``).join(', and ')}.`,
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, ${machine.os}; Node ${machine.node}; ` +
       Object.entries(machine.databases).map(([d, v]) => `${d} ${v}`).join(', ') +
@@ -94,9 +103,9 @@ export function writeReport(results: readonly BenchResult[], machine: Machine, o
     if (rows.length) writeFileSync(`${RESULTS_DIR}${w}.svg`, workloadSvg(`${w}: ${DESCRIPTIONS[w]}`, rows));
   }
   writeFileSync(`${RESULTS_DIR}summary.svg`, summarySvg(results));
-  writeFileSync(`${RESULTS_DIR}results.json`, toJson(results, machine));
+  writeFileSync(`${RESULTS_DIR}results.json`, toJson(results, machine, runs));
 }
 
-export function toJson(results: readonly BenchResult[], machine: Machine): string {
-  return JSON.stringify({ machine, results }, null, 2) + '\n';
+export function toJson(results: readonly BenchResult[], machine: Machine, runs: readonly RunInfo[]): string {
+  return JSON.stringify({ machine, runs, results }, null, 2) + '\n';
 }
