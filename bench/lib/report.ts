@@ -19,12 +19,14 @@ function cell(r: BenchResult | undefined): string {
   return `${fmt(r.medianMs)} (${r.statements ?? '?'})`;
 }
 
-function tables(results: readonly BenchResult[], systems: readonly string[]): string[] {
+function tables(results: readonly BenchResult[], allSystems: readonly string[]): string[] {
   const lines: string[] = [];
   const groups = [...new Set(results.map((r) => `${r.dialect}|${r.scale}`))];
   for (const g of groups) {
     const [dialect, scale] = g.split('|');
     const rows = results.filter((r) => r.dialect === dialect && String(r.scale) === scale);
+    // Only the systems this dialect and scale ran (a run may cover some systems at one scale only).
+    const systems = allSystems.filter((s) => rows.some((r) => r.system === s));
     const workloads = WORKLOADS.filter((w) => rows.some((r) => r.workload === w));
     const find = (w: string, s: string): BenchResult | undefined => rows.find((r) => r.workload === w && r.system === s);
     lines.push(`### ${dialect}, scale ${scale}`, '', 'Median ms (statements executed):', '');

@@ -5,49 +5,13 @@
  */
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  bigint,
-  blob,
-  boolean,
-  date,
-  double,
-  enumeration,
-  identity,
-  integer,
-  json,
-  numeric,
-  real,
-  smallint,
-  table,
-  text,
-  timestamp,
-  timestamptz,
-  uuid,
-  varchar,
-} from '../../src/core/index.js';
+import { table } from '../../src/core/index.js';
 import { database, Model } from '../../src/orm/index.js';
 import { forEachDialect } from '../support/dialects.js';
 import { StatementLog } from '../support/statements.js';
+import { everyColumnType } from '../fixtures/music.js';
 
-const everything = table('oft_everything', {
-  id: identity(),
-  i: integer(),
-  si: smallint(),
-  bi: bigint(),
-  t: text(),
-  vc: varchar(40),
-  b: boolean(),
-  r: real(),
-  d: double(),
-  n: numeric(20, 4),
-  dt: date(),
-  ts: timestamp(),
-  tstz: timestamptz(),
-  j: json<unknown>(),
-  u: uuid(),
-  bl: blob(),
-  e: enumeration(['red', 'green', 'blue'] as const),
-});
+const everything = table('oft_everything', everyColumnType(40));
 
 class Everything extends Model(everything) {}
 
@@ -77,7 +41,7 @@ forEachDialect('flush: every column type in one multi-row INSERT', (ctx) => {
           dt: '2024-02-29',
           ts: new Date(Date.UTC(2024, 1, 29, 23, 59, k)),
           tstz: new Date(Date.UTC(1969, 6, 20, 20, 17, k, 1)),
-          j: k % 2 === 0 ? { s, list: [s, null, k] } : [s, k],
+          j: k % 2 === 0 ? { a: k, tags: [s, '"'] } : [k, k + 0.5],
           u: `123e4567-e89b-12d3-a456-42661417400${k}`,
           bl: new Uint8Array([0, k, 92, 123, 255]),
           e: (['red', 'green', 'blue'] as const)[k % 3],

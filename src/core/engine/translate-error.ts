@@ -60,7 +60,7 @@ export function translateError(dialect: Dialect | undefined, error: unknown, sql
     case 'check': {
       const kind = classification.kind;
       return new IntegrityError(
-        `${INTEGRITY_WORDS[kind]}${target(classification)} violated: ${original}\n  SQL: ${sql}`,
+        `${INTEGRITY_WORDS[kind]}${target(classification)} violated: ${original}\n  SQL: ${shownSql(sql)}`,
         kind,
         classification.constraint,
         classification.table,
@@ -72,16 +72,24 @@ export function translateError(dialect: Dialect | undefined, error: unknown, sql
     }
     case 'serialization':
       return new SerializationError(
-        `serialization failure or deadlock; the transaction can be retried: ${original}\n  SQL: ${sql}`,
+        `serialization failure or deadlock; the transaction can be retried: ${original}\n  SQL: ${shownSql(sql)}`,
         sql,
         parameters,
         options,
       );
     case 'connection':
-      return new ConnectionError(`connection failed: ${original}\n  SQL: ${sql}`, options);
+      return new ConnectionError(`connection failed: ${original}\n  SQL: ${shownSql(sql)}`, options);
     case 'other':
-      return new StatementError(`${original}\n  SQL: ${sql}`, sql, parameters, options);
+      return new StatementError(`${original}\n  SQL: ${shownSql(sql)}`, sql, parameters, options);
   }
+}
+
+/** The most SQL text an error message quotes (the error's `sql` property keeps it whole). */
+const SQL_IN_MESSAGE = 1000;
+
+/** SQL for a message: a multi-row INSERT can be megabytes of placeholders, so long text is cut. */
+function shownSql(sql: string): string {
+  return sql.length <= SQL_IN_MESSAGE ? sql : `${sql.slice(0, SQL_IN_MESSAGE)}... (${sql.length} characters; the whole text is in error.sql)`;
 }
 
 /** A typed error for a failure to connect. */

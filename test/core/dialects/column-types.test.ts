@@ -6,56 +6,21 @@ import { after, before, beforeEach, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   bigint,
-  blob,
-  boolean,
-  date,
   deleteFrom,
-  double,
-  enumeration,
   identity,
   insert,
-  integer,
-  json,
   numeric,
-  real,
   select,
-  smallint,
   table,
-  text,
-  timestamp,
-  timestamptz,
   unique,
-  uuid,
-  varchar,
   type InsertType,
   type RowType,
 } from '../../../src/core/index.js';
 import { forEachDialect } from '../../support/dialects.js';
+import { everyColumnType } from '../../fixtures/music.js';
 
 /** The `everything` table of test/fixtures/music.ts under this file's prefix. */
-const everything = table(
-  'bct_everything',
-  {
-    id: identity(),
-    i: integer(),
-    si: smallint(),
-    bi: bigint(),
-    t: text(),
-    vc: varchar(20),
-    b: boolean(),
-    r: real(),
-    d: double(),
-    n: numeric(20, 4),
-    dt: date(),
-    ts: timestamp(),
-    tstz: timestamptz(),
-    j: json<{ a: number; tags: string[] } | number[]>(),
-    u: uuid(),
-    bl: blob(),
-    e: enumeration(['red', 'green', 'blue'] as const),
-  },
-  (c) => [unique('bct_everything_vc_unique', c.vc)],
-);
+const everything = table('bct_everything', everyColumnType(), (c) => [unique('bct_everything_vc_unique', c.vc)]);
 
 const exact = table('bct_exact', {
   id: identity(),

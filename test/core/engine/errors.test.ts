@@ -108,6 +108,19 @@ forEachDialect('error mapping', (ctx) => {
     });
   });
 
+  it('a long statement is cut in the message and kept whole in error.sql', async () => {
+    const values = Array.from({ length: 2000 }, (_, i) => i);
+    const statement = sql`SELECT * FROM ${identifier('eng_err_no_such_table')} WHERE x IN (${sql.join(values)})`;
+    await assert.rejects(ctx.engine.execute(statement), (error: unknown) => {
+      assert.ok(error instanceof StatementError);
+      assert.ok(error.sql.length > 5000, 'the whole SQL');
+      assert.ok(error.message.length < 1500, `message of ${error.message.length} characters`);
+      assert.match(error.message, /eng_err_no_such_table/);
+      assert.match(error.message, /characters; the whole text is in error\.sql\)$/);
+      return true;
+    });
+  });
+
   if (ctx.name !== 'sqlite') {
     it('write skew under SERIALIZABLE surfaces as a retryable SerializationError', async () => {
       let arrived = 0;
