@@ -42,10 +42,6 @@ export class IdentityMap {
     if (m?.delete(key)) this.count--;
   }
 
-  *objects(): IterableIterator<object> {
-    for (const m of this.byMapper.values()) yield* m.values();
-  }
-
   /** Visit every object (without an iterator result per object). */
   forEachObject(fn: (obj: object) => void): void {
     this.byMapper.forEach((m) => m.forEach((obj) => fn(obj)));

@@ -31,7 +31,6 @@ export class Mapper {
   private readonly shell: new () => { [STATE]: InstanceState };
   private readonly columnIndexByKey: ReadonlyMap<string, number>;
   private readonly relationshipByKey: ReadonlyMap<string, RelationshipAttribute>;
-  private readonly relationshipOrdinal: ReadonlyMap<RelationshipAttribute, number>;
   /** Columns whose values come from the database when omitted (autoincrement, server default). */
   readonly serverGeneratedIndexes: readonly number[];
 
@@ -74,7 +73,6 @@ export class Mapper {
     }
     this.relationships = rels;
     this.relationshipByKey = new Map(rels.map((r) => [r.key, r]));
-    this.relationshipOrdinal = new Map(rels.map((r, i) => [r, i]));
     this.installRelationshipAccessors();
   }
 
@@ -120,10 +118,9 @@ export class Mapper {
   }
 
   relationshipIndex(attr: RelationshipAttribute): number {
-    if (attr.parent === this) return attr.ordinal;
-    const i = this.relationshipOrdinal.get(attr);
-    if (i === undefined) throw new InvalidRequestError(`${attr.name} is not a relationship of ${this.name}`);
-    return i;
+    // A relationship belongs to one mapper (the constructor refuses a second), which numbers it.
+    if (attr.parent !== this) throw new InvalidRequestError(`${attr.name} is not a relationship of ${this.name}`);
+    return attr.ordinal;
   }
 
   isInstance(value: unknown): boolean {
@@ -155,7 +152,7 @@ export class Mapper {
   }
 
   /** A new persistent object from column values (in column order). @internal */
-  hydrate(values: unknown[], status: Status = 'persistent'): object {
+  hydrate(values: unknown[], status: Status = 'persistent'): { [STATE]: InstanceState } {
     const obj = new this.shell();
     obj[STATE] = new InstanceState(this, obj, values, status);
     return obj;
@@ -163,15 +160,14 @@ export class Mapper {
 
   /** A persistent object just loaded into a session (hydration's hot path). @internal */
   hydrateLoaded(values: unknown[], key: unknown, session: SessionHooks, group: LoadGroup | undefined): object {
-    const obj = new this.shell();
-    const st = new InstanceState(this, obj, values, 'persistent');
+    const obj = this.hydrate(values);
+    const st = obj[STATE];
     st.key = key;
     st.session = session;
     if (group !== undefined) {
       st.group = group;
       group.states.push(st);
     }
-    obj[STATE] = st;
     return obj;
   }
 

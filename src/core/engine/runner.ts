@@ -12,10 +12,10 @@ import type { CompiledStatement } from '../compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../dialects/dialect.js';
 import { ConnectionError } from '../errors.js';
 import type { StatementNode } from '../sql/nodes.js';
-import type { CopySource, DriverConnection, DriverObjectResult, DriverResult } from './driver.js';
+import type { CopySource, DriverConnection, DriverResult } from './driver.js';
 import { captureStack, Execution, executionHooks, type ExecutionEvents, type ExecutionKind } from './events.js';
 import { Result, type AnyRow, type Executable } from './result.js';
-import { buildRows, finishObjectRows, sameLabels, type ObjectRowPlan, type RowShaper } from './rows.js';
+import { buildRows, finishObjectRows, sameLabels, type RowShaper } from './rows.js';
 import { translateError } from './translate-error.js';
 
 /** What a runner needs from its engine. */
@@ -99,60 +99,43 @@ export class Runner {
 
   /** Send one compiled statement and decode its rows. */
   async run<Row = AnyRow>(compiled: CompiledStatement): Promise<Result<Row>> {
+    const { sql, parameters } = compiled;
     const plan = compiled.returnsRows && this.connection.queryObjects ? this.core.shaper.objectPlan(compiled.columns) : undefined;
-    if (plan) return this.runObjects<Row>(compiled, plan);
-    const execution = this.watch(compiled.sql, compiled.parameters, compiled.kind);
-    let raw: DriverResult;
-    try {
-      raw = await this.connection.query(compiled.sql, compiled.parameters, compiled.returnsRows);
-    } catch (cause) {
-      throw this.failed(execution, cause, compiled.sql, compiled.parameters);
+    if (plan) {
+      // The driver builds the row objects (one object per row, not an array and an object).
+      const raw = await this.send(compiled, () => this.connection.queryObjects!(sql, parameters));
+      if (raw.columns.length === 0) return new Result<Row>([], raw.rowCount, raw.columns, sql, raw.lastInsertId);
+      if (sameLabels(plan, raw.columns)) {
+        finishObjectRows(plan, raw.rows);
+        return new Result<Row>(raw.rows as Row[], raw.rowCount, plan.names, sql, raw.lastInsertId);
+      }
+      // The database labelled the columns otherwise than the compiler expected: shape them the general way.
+      return this.shaped<Row>(compiled, { ...raw, rows: raw.rows.map((r) => raw.columns.map((c) => r[c])) });
     }
-    let result: Result<Row>;
-    if (raw.columns.length > 0) {
-      const shape = this.core.shaper.shape(compiled.columns, raw.columns);
-      result = new Result<Row>(buildRows(shape.build, raw.rows) as Row[], raw.rowCount, shape.names, compiled.sql, raw.lastInsertId);
-    } else {
-      result = new Result<Row>([], raw.rowCount, raw.columns, compiled.sql, raw.lastInsertId);
-    }
-    if (execution) this.finished(execution, raw.rowCount);
-    return result;
+    return this.shaped<Row>(compiled, await this.runRaw(compiled));
   }
 
-  /** {@link run} with the driver building the row objects (one object per row, not an array and an object). */
-  private async runObjects<Row>(compiled: CompiledStatement, plan: ObjectRowPlan): Promise<Result<Row>> {
-    const execution = this.watch(compiled.sql, compiled.parameters, compiled.kind);
-    let raw: DriverObjectResult;
-    try {
-      raw = await this.connection.queryObjects!(compiled.sql, compiled.parameters);
-    } catch (cause) {
-      throw this.failed(execution, cause, compiled.sql, compiled.parameters);
-    }
-    let result: Result<Row>;
-    if (raw.columns.length === 0) {
-      result = new Result<Row>([], raw.rowCount, raw.columns, compiled.sql, raw.lastInsertId);
-    } else if (sameLabels(plan, raw.columns)) {
-      finishObjectRows(plan, raw.rows);
-      result = new Result<Row>(raw.rows as Row[], raw.rowCount, plan.names, compiled.sql, raw.lastInsertId);
-    } else {
-      // The database labelled the columns otherwise than the compiler expected: shape them the general way.
-      const shape = this.core.shaper.shape(compiled.columns, raw.columns);
-      const arrays = raw.rows.map((r) => raw.columns.map((c) => r[c]));
-      result = new Result<Row>(buildRows(shape.build, arrays) as Row[], raw.rowCount, shape.names, compiled.sql, raw.lastInsertId);
-    }
-    if (execution) this.finished(execution, raw.rowCount);
-    return result;
+  /** Positional driver rows as decoded row objects. */
+  private shaped<Row>(compiled: CompiledStatement, raw: DriverResult): Result<Row> {
+    if (raw.columns.length === 0) return new Result<Row>([], raw.rowCount, raw.columns, compiled.sql, raw.lastInsertId);
+    const shape = this.core.shaper.shape(compiled.columns, raw.columns);
+    return new Result<Row>(buildRows(shape.build, raw.rows) as Row[], raw.rowCount, shape.names, compiled.sql, raw.lastInsertId);
   }
 
   /**
    * Send one compiled statement and return the driver's rows undecoded, as
    * positional arrays: for the ORM, whose hydrators decode per column.
    */
-  async runRaw(compiled: CompiledStatement): Promise<DriverResult> {
+  runRaw(compiled: CompiledStatement): Promise<DriverResult> {
+    return this.send(compiled, () => this.connection.query(compiled.sql, compiled.parameters, compiled.returnsRows));
+  }
+
+  /** One driver call for `compiled`, with its execution events and its errors translated. */
+  private async send<R extends { readonly rowCount: number }>(compiled: CompiledStatement, call: () => Promise<R>): Promise<R> {
     const execution = this.watch(compiled.sql, compiled.parameters, compiled.kind);
-    let raw: DriverResult;
+    let raw: R;
     try {
-      raw = await this.connection.query(compiled.sql, compiled.parameters, compiled.returnsRows);
+      raw = await call();
     } catch (cause) {
       throw this.failed(execution, cause, compiled.sql, compiled.parameters);
     }

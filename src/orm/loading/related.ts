@@ -67,6 +67,28 @@ function inPredicate(columns: readonly Expression<unknown>[], keys: readonly unk
 }
 
 
+/**
+ * Several values per key without a list for the usual single one: `map` holds a value, or an array once a key
+ * has more. Returns true when the key is new.
+ */
+function addOne<K, V>(map: Map<K, V | V[]>, key: K, value: V): boolean {
+  const held = map.get(key);
+  if (held === undefined) {
+    map.set(key, value);
+    return true;
+  }
+  if (Array.isArray(held)) held.push(value);
+  else map.set(key, [held, value]);
+  return false;
+}
+
+/** Call `fn(value, arg)` on each value {@link addOne} keeps for a key (`arg` spares the per-row loops a closure). */
+function eachOf<V, A>(held: V | V[] | undefined, fn: (value: V, arg: A) => void, arg: A): void {
+  if (held === undefined) return;
+  if (Array.isArray(held)) for (const v of held) fn(v, arg);
+  else fn(held, arg);
+}
+
 export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
@@ -121,21 +143,14 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
           continue;
         }
       }
-      const list = waiting.get(k);
-      if (list === undefined) {
-        waiting.set(k, p);
-        keys.push(fk ?? [k]);
-      } else if (Array.isArray(list)) {
-        list.push(p);
-      } else {
-        waiting.set(k, [list, p]);
-      }
+      if (addOne(waiting, k, p)) keys.push(fk ?? [k]);
     }
     const qualifier = target.table.name;
     const shapeCols = withKey(target, columnIndexes, remoteIdx);
     const items = entitySelectItems(target, shapeCols, qualifier);
     const shape = entityShape(target, shapeCols, 0);
     const hydrator = new RowHydrator(ctx, shape, group);
+    const setTo = (parent: InstanceState, value: object | null): void => parent.setLoaded(attr, value);
     for (const part of chunks(keys, maxKeys)) {
       const where = inPredicate(pairs.remote as readonly Column<unknown>[], part);
       const result = await ctx.run(selectNode({ items, from: [target.table.fromNode], where }));
@@ -144,17 +159,11 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
         const cst = (child as { [STATE]: InstanceState })[STATE];
         loadedChildren.push(cst);
         const k = single ? cst.values[remoteIdx[0]!] : keyOf(remoteIdx.map((i) => cst.values[i]));
-        const list = waiting.get(k);
-        if (list === undefined) continue;
-        if (Array.isArray(list)) for (const parent of list) parent.setLoaded(attr, child);
-        else list.setLoaded(attr, child);
+        eachOf(waiting.get(k), setTo, child);
         waiting.delete(k);
       }
     }
-    for (const list of waiting.values()) {
-      if (Array.isArray(list)) for (const p of list) p.setLoaded(attr, null);
-      else list.setLoaded(attr, null);
-    }
+    waiting.forEach((held) => eachOf(held, setTo, null));
   } else {
     const localIdx = attr.r.localIndexes;
     // Parents (their positions in `todo`) by link key: one, or a list when several share a key.
@@ -165,16 +174,7 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
       collected[t] = [];
       const k = valuesAt(todo[t]!, localIdx);
       if (!k) continue;
-      const kk = keyOf(k);
-      const list = byKey.get(kk);
-      if (list === undefined) {
-        byKey.set(kk, t);
-        keys.push(k);
-      } else if (Array.isArray(list)) {
-        list.push(t);
-      } else {
-        byKey.set(kk, [list, t]);
-      }
+      if (addOne(byKey, keyOf(k), t)) keys.push(k);
     }
     const qualifier = target.table.name;
     let items: SelectItemNode[];
@@ -210,6 +210,7 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
     }
     const shape = entityShape(target, shapeCols, 0);
     const hydrator = new RowHydrator(ctx, shape, group);
+    const collect = (t: number, child: object): void => void collected[t]!.push(child);
     const decoders = linkColumns.map((c) => ctx.dialect.decoder(c.type));
     for (const part of chunks(keys, maxKeys)) {
       const where = inPredicate(linkColumns, part);
@@ -230,10 +231,7 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
           });
           k = keyOf(link);
         }
-        const owners = byKey.get(k);
-        if (owners === undefined) continue;
-        if (Array.isArray(owners)) for (const t of owners) collected[t]!.push(child);
-        else collected[owners]!.push(child);
+        eachOf(byKey.get(k), collect, child);
       }
     }
     // A to-one held by the child (one-to-one) takes its single row.
