@@ -190,7 +190,9 @@ export function lazyCaller(): { readonly callerLocation: string | undefined } {
  */
 export function flushTriggerOf(stack: string | undefined): FlushTrigger {
   const lines = (stack ?? '').split('\n');
-  const at = lines.findIndex((l) => /\.flush \(|at flush \(/.test(l));
+  const at = lines.findIndex((l) => /\.(flush|commit) \(|at (flush|commit) \(/.test(l));
+  // A stack taken in `commit()` itself: the flush that commit runs.
+  if (at >= 0 && /\.commit \(|at commit \(/.test(lines[at]!)) return 'commit';
   const below = at >= 0 ? lines[at + 1] : undefined;
   if (!below) return 'explicit';
   if (/\.commit \(|at commit \(/.test(below)) return 'commit';

@@ -30,7 +30,7 @@ import { checkColumnValue } from '../core/schema/validate.js';
 import { loadRelated, type LoaderContext } from './loading/related.js';
 import type { ConnectionSource, RawResult, SessionConnection } from './port.js';
 import type { ModelCtor, RelationshipAttribute } from './relationship.js';
-import { InstanceState, LoadGroup, NOT_LOADED, STATE, maybeState, stateOf, type SessionHooks } from './state.js';
+import { InstanceState, LoadGroup, NOT_LOADED, STATE, maybeState, sameValue, stateOf, type RelationSlot, type SessionHooks } from './state.js';
 import { UnitOfWork, type FlushContext } from './unit-of-work/flush.js';
 import { Query } from './query/query.js';
 import { ProjectionQuery } from './query/projection.js';
@@ -54,10 +54,34 @@ type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : ne
 
 /** A snapshot of an object before the current transaction touched it, for rollback. */
 interface TxRecord {
+  /** Column values the database held before the transaction (for a new object: the values the program gave it). */
   values: unknown[];
   status: InstanceState['status'];
   key: unknown;
+  /** Columns the program changed and a flush of this transaction wrote: kept when the object becomes pending again. */
+  edited: number[] | undefined;
+  /** Relationship changes flushed in this transaction, by relationship index: pending again after a failed commit. */
+  relationships: Map<number, RelationshipDelta> | undefined;
 }
+
+/** What a flush wrote of one relationship: items added to / removed from a collection, a to-one's earlier value. */
+interface RelationshipDelta {
+  added: object[];
+  removed: object[];
+  hasPrevious: boolean;
+  previous: object | null | undefined;
+}
+
+/**
+ * How a rolled-back transaction leaves the session's objects.
+ * - `discard` (an explicit `rollback()`): edits of persistent objects are undone (their database values come back),
+ *   objects deleted in it come back, objects inserted in it are pending again.
+ * - `retry` (a failed COMMIT): everything the transaction wrote is pending again — inserts, edits and deletes — so
+ *   `commit()` writes it all again; `rollback()` still discards.
+ */
+type RestoreMode = 'discard' | 'retry';
+
+const noop = (): void => undefined;
 
 export class Session implements SessionHooks {
   /** @internal */
@@ -73,7 +97,8 @@ export class Session implements SessionHooks {
   readonly batchLazyLoads: boolean;
   private conn: SessionConnection | undefined;
   private connecting: Promise<SessionConnection> | undefined;
-  private flushing = false;
+  /** The flush, commit, rollback or close under way: the next one waits for it (a forgotten `await` loses nothing). */
+  private inFlight: Promise<unknown> | undefined;
   private flushCount = 0;
   private savepointCounter = 0;
   private closed = false;
@@ -400,14 +425,46 @@ export class Session implements SessionHooks {
   // ---------------------------------------------------------------------------
   // Flush and transactions
 
-  /** Write all pending changes. The statement count does not grow with the number of objects. */
-  async flush(): Promise<void> {
-    this.checkOpen();
-    if (this.flushing) return;
-    if (this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) return;
-    this.flushing = true;
-    // Diagnostics: the stack must be taken before the first await, while the caller's frame is on it.
+  /**
+   * Write all pending changes. The statement count does not grow with the number of objects.
+   *
+   * A flush waits for one already under way (a forgotten `await` neither loses nor reorders writes). A flush that
+   * fails leaves every change pending; its promise never goes unhandled, so a forgotten `await` on a failing flush
+   * cannot crash the process: the next flush or `commit()` tries the same changes again and raises.
+   *
+   * ```ts
+   * s.add(new Artist({ name: 'Queen' }));
+   * await s.flush(); // INSERT ... RETURNING id; the transaction stays open until commit()
+   * ```
+   */
+  flush(): Promise<void> {
+    if (this.inFlight === undefined && this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) {
+      this.checkOpen();
+      return Promise.resolve();
+    }
+    // Diagnostics: the stack must be taken here, while the caller's frame is on it.
     const trace = ormHooks.active ? ormTrace() : undefined;
+    const done = this.serialized(() => this.flushNow(trace));
+    done.catch(noop);
+    return done;
+  }
+
+  /** Run one session-level operation after the one under way (flushes, commits, rollbacks and close never overlap). */
+  private async serialized<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.inFlight !== undefined) await this.inFlight.then(noop, noop);
+    const run = fn();
+    this.inFlight = run;
+    try {
+      return await run;
+    } finally {
+      if (this.inFlight === run) this.inFlight = undefined;
+    }
+  }
+
+  private async flushNow(trace: Error | undefined): Promise<void> {
+    this.checkOpen();
+    if (this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) return;
+    // Nothing has changed in memory yet: a failure to connect or to BEGIN leaves the session as it was.
     const conn = await this.transactional();
     const startedAt = trace ? performance.now() : 0;
     if (trace) ormHooks.emit('flush', flushEvent(trace, this, transactionKeyOf(this.source, conn), this.pending.size, this.dirty.size, this.deleted));
@@ -417,15 +474,7 @@ export class Session implements SessionHooks {
     const pendingBefore = Array.from(this.pending);
     const dirtyBefore = Array.from(this.dirty);
     const deletedBefore = Array.from(this.deleted);
-    // New objects' pre-flush values are also their pre-transaction values: one copy serves both records.
-    const copies = new Map<InstanceState, unknown[]>();
-    for (const s of pendingBefore) {
-      const copy = this.logForTransaction(s);
-      if (copy) copies.set(s, copy);
-    }
-    for (const s of dirtyBefore) this.logForTransaction(s);
-    for (const s of deletedBefore) this.logForTransaction(s);
-    const uow = new UnitOfWork(this.flushContext(conn), copies);
+    const uow = new UnitOfWork(this.flushContext(conn));
     try {
       if (savepoint) await conn.savepoint(savepoint);
       await uow.flush();
@@ -435,115 +484,218 @@ export class Session implements SessionHooks {
       restoreSet(this.pending, pendingBefore);
       restoreSet(this.dirty, dirtyBefore);
       restoreSet(this.deleted, deletedBefore);
-      this.flushing = false;
       if (trace) ormHooks.emit('flushed', { session: this, transactionKey: transactionKeyOf(this.source, conn), ok: false, durationMs: performance.now() - startedAt });
+      let rolledBack = false;
       try {
         if (savepoint) await conn.rollbackToSavepoint(savepoint);
-        else await this.endTransaction('rollback', false);
+        else rolledBack = true;
       } catch {
-        // The connection is gone: the original error says more.
+        // The connection is gone, and the transaction with it: its earlier flushes are pending again below.
+        rolledBack = true;
       }
+      if (rolledBack) await this.endTransaction('rollback', 'retry').catch(noop);
       throw error;
     }
+    // Before the objects forget what this flush wrote: a rollback of the transaction needs it.
+    uow.forEachTouched(this.recordForTransaction);
     uow.commitMemory();
     this.flushCount++;
-    this.flushing = false;
     if (trace) ormHooks.emit('flushed', { session: this, transactionKey: transactionKeyOf(this.source, conn), ok: true, durationMs: performance.now() - startedAt });
   }
 
-  /** Flush, then commit the transaction. */
+  /**
+   * Flush, then commit the transaction. When COMMIT fails, the transaction is over and everything it wrote is
+   * pending again: `commit()` again writes it all, `rollback()` discards it.
+   */
   async commit(): Promise<void> {
     this.checkOpen();
     const caller = ormHooks.active ? lazyCaller() : undefined;
-    await this.flush();
-    if (caller && this.conn) ormHooks.emit('commit', { session: this, transactionKey: transactionKeyOf(this.source, this.conn), callerLocation: caller.callerLocation });
-    if (this.conn) await this.endTransaction('commit', true);
+    const trace = ormHooks.active ? ormTrace() : undefined;
+    await this.serialized(async () => {
+      await this.flushNow(trace);
+      if (caller && this.conn) ormHooks.emit('commit', { session: this, transactionKey: transactionKeyOf(this.source, this.conn), callerLocation: caller.callerLocation });
+      if (this.conn || this.connecting) await this.endTransaction('commit', 'retry');
+    });
   }
 
-  /** Roll back the transaction: objects written in it return to how they were before it. */
+  /**
+   * Roll back the transaction. Objects inserted in it are pending again (database-generated keys cleared), objects
+   * deleted in it are persistent again, edited objects get their database values back; the next flush inserts the
+   * pending ones again.
+   */
   async rollback(): Promise<void> {
     this.checkOpen();
-    await this.endTransaction('rollback', true);
+    await this.serialized(() => this.endTransaction('rollback', 'discard'));
   }
 
-  /** Roll back what is open and release the connection; objects become detached. */
+  /** Roll back what is open and release the connection; objects become detached (pending ones transient). */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.conn || this.connecting) await this.endTransaction('rollback', true);
-    this.identityMap.forEachObject((obj) => {
-      const st = stateOf(obj);
-      st.session = undefined;
-      st.status = 'detached';
+    await this.serialized(async () => {
+      if (this.closed) return;
+      try {
+        await this.endTransaction('rollback', 'discard');
+      } finally {
+        this.identityMap.forEachObject((obj) => {
+          const st = stateOf(obj);
+          st.session = undefined;
+          st.status = 'detached';
+        });
+        for (const st of this.pending) {
+          st.session = undefined;
+          st.status = 'transient';
+        }
+        this.identityMap.clear();
+        this.pending.clear();
+        this.dirty.clear();
+        this.deleted.clear();
+        this.closed = true;
+      }
     });
-    for (const st of this.pending) {
-      st.session = undefined;
-      st.status = 'transient';
+  }
+
+  /** Remember, the first time this transaction writes an object, how it was before (from the flush's snapshot). */
+  private readonly recordForTransaction = (st: InstanceState, values: unknown[], original: ReadonlyMap<number, unknown> | undefined, status: InstanceState['status'], key: unknown): void => {
+    let rec = this.txLog.get(st);
+    if (rec === undefined) {
+      // A new object's record is its values as the program set them; a persistent one's, what the database holds.
+      let before = values;
+      if (original !== undefined && status !== 'pending') {
+        before = values.slice();
+        original.forEach((v, i) => (before[i] = v));
+      }
+      rec = { values: before, status, key, edited: undefined, relationships: undefined };
+      this.txLog.set(st, rec);
     }
-    this.identityMap.clear();
-    this.pending.clear();
-    this.dirty.clear();
-    this.deleted.clear();
-    this.closed = true;
-  }
+    if (original !== undefined && original.size > 0) {
+      const edited = (rec.edited ??= []);
+      original.forEach((_, i) => {
+        if (!edited.includes(i)) edited.push(i);
+      });
+    }
+    const changed = st.changedRelationships;
+    if (changed !== undefined && st.slots !== undefined) {
+      const deltas = (rec.relationships ??= new Map<number, RelationshipDelta>());
+      for (let k = 0; k < changed.length; k++) {
+        const ri = changed[k]!;
+        const slot = st.slots[ri];
+        if (slot) recordDelta(deltas, ri, slot);
+      }
+    }
+  };
 
-  /** Remember how an object was before this transaction changed it (values before unflushed changes). */
-  private logForTransaction(st: InstanceState): unknown[] | undefined {
-    if (this.txLog.has(st)) return undefined;
+  /** Take an unflushed object into the transaction record, so a rollback can return it to how it was. */
+  private logUnflushed(st: InstanceState): void {
+    if (this.txLog.has(st)) return;
     const values = st.values.slice();
-    if (st.original) for (const [i, v] of st.original) values[i] = v;
-    this.txLog.set(st, { values, status: st.status, key: st.key });
-    return st.original ? undefined : values;
+    if (st.status !== 'pending' && st.original) for (const [i, v] of st.original) values[i] = v;
+    this.txLog.set(st, { values, status: st.status, key: st.key, edited: undefined, relationships: undefined });
   }
 
-  private async endTransaction(how: 'commit' | 'rollback', restoreMemory: boolean): Promise<void> {
-    const conn = this.conn ?? (this.connecting ? await this.connecting : undefined);
+  private async endTransaction(how: 'commit' | 'rollback', mode: RestoreMode): Promise<void> {
+    const conn = this.conn ?? (this.connecting ? await this.connecting.catch(() => undefined) : undefined);
     const wasInTransaction = this.inTransaction;
     this.conn = undefined;
     this.connecting = undefined;
     this.inTransaction = false;
     this.flushCount = 0;
-    if (!conn) return;
+    let failed = false;
     try {
-      if (wasInTransaction) {
+      if (conn && wasInTransaction) {
         if (how === 'commit') await conn.commit();
         else await conn.rollback();
       }
+    } catch (error) {
+      failed = true;
+      throw error;
     } finally {
-      if (ormHooks.active) ormHooks.emit('sessionRelease', { session: this, transactionKey: transactionKeyOf(this.source, conn) });
-      await conn.release();
+      if (conn) {
+        if (ormHooks.active) ormHooks.emit('sessionRelease', { session: this, transactionKey: transactionKeyOf(this.source, conn) });
+        await conn.release().catch(noop);
+      }
+      // A COMMIT that failed ended the transaction without its writes: they are pending again.
+      if (how === 'rollback' || failed) this.restoreAfterRollback(how === 'rollback' ? mode : 'retry');
+      this.txLog.clear();
     }
-    if (how === 'rollback' && restoreMemory) {
-      // Unflushed changes are discarded too.
-      for (const st of this.dirty) this.logForTransaction(st);
-      for (const st of this.pending) this.logForTransaction(st);
-      this.restoreAfterRollback();
-    }
-    this.txLog.clear();
   }
 
-  /** After ROLLBACK, objects written in the transaction return to their state before it. */
-  private restoreAfterRollback(): void {
-    for (const [st, rec] of this.txLog) {
-      if (st.status === 'persistent' && rec.status !== 'persistent') this.identityMap.remove(st.mapper, st.key);
-      st.values = rec.values.slice();
-      st.original = undefined;
-      st.changedRelationships = undefined;
-      st.dirty = false;
-      if (rec.status === 'pending') {
-        // Rows inserted in the rolled-back transaction never existed.
-        st.status = 'transient';
-        st.session = undefined;
-        st.key = undefined;
-      } else if (rec.status === 'persistent') {
-        st.status = 'persistent';
-        st.key = rec.key;
-        st.session = this;
-        this.identityMap.add(st.mapper, st.key, st.obj);
-      }
+  /** After ROLLBACK (or a failed COMMIT), objects written in the transaction return as {@link RestoreMode} says. */
+  private restoreAfterRollback(mode: RestoreMode): void {
+    if (mode === 'discard') {
+      // Unflushed changes are discarded too (new objects stay pending: they were added).
+      for (const st of this.dirty) this.logUnflushed(st);
+      for (const st of this.deleted) this.logUnflushed(st);
     }
-    this.pending.clear();
+    if (this.txLog.size === 0) {
+      if (mode === 'discard') {
+        this.dirty.clear();
+        this.deleted.clear();
+      }
+      return;
+    }
+    const pendingNow = new Set(this.pending);
+    const deletedNow = new Set(this.deleted);
     this.dirty.clear();
     this.deleted.clear();
+    for (const [st, rec] of this.txLog) {
+      if (st.session !== this && st.session !== undefined) continue;
+      if (st.status === 'persistent' && st.key !== undefined && this.identityMap.get(st.mapper, st.key) === st.obj && rec.status !== 'persistent') {
+        this.identityMap.remove(st.mapper, st.key);
+      }
+      if (rec.status === 'pending' || rec.status === 'transient') {
+        // Its row was never committed. Deleted again by the program in this transaction: it stays gone.
+        const deletedByProgram = st.status === 'detached' || st.status === 'transient' || deletedNow.has(st);
+        const values = rec.values.slice();
+        const keep = (i: number): void => void (values[i] = st.values[i]);
+        rec.edited?.forEach(keep);
+        st.original?.forEach((_, i) => keep(i));
+        st.values = values;
+        st.original = undefined;
+        st.dirty = false;
+        st.key = undefined;
+        if (deletedByProgram || rec.status === 'transient' || st.session === undefined) {
+          st.status = 'transient';
+          st.session = undefined;
+          this.pending.delete(st);
+        } else {
+          st.status = 'pending';
+          st.session = this;
+          this.pending.add(st);
+          markRelationshipsUnwritten(st);
+        }
+        continue;
+      }
+      // Persistent before the transaction.
+      const wasDeleted = st.status !== 'persistent' || deletedNow.has(st);
+      st.status = 'persistent';
+      st.key = rec.key;
+      st.session = this;
+      this.identityMap.add(st.mapper, st.key, st.obj);
+      if (mode === 'discard') {
+        st.values = rec.values.slice();
+        st.original = undefined;
+        st.dirty = false;
+        // Relationships changed in the transaction load again from the database on next use.
+        if (st.slots !== undefined) {
+          rec.relationships?.forEach((_, ri) => (st.slots![ri] = undefined));
+          st.changedRelationships?.forEach((ri) => (st.slots![ri] = undefined));
+        }
+        st.changedRelationships = undefined;
+        continue;
+      }
+      // retry: the program's edits stay, recorded against what the database holds.
+      const original = new Map<number, unknown>(st.original ?? []);
+      for (let i = 0; i < rec.values.length; i++) {
+        if (!original.has(i) && !sameValue(rec.values[i], st.values[i])) original.set(i, rec.values[i]);
+      }
+      st.original = original.size > 0 ? original : undefined;
+      if (rec.relationships !== undefined) restoreDeltas(st, rec.relationships);
+      st.dirty = false;
+      if (wasDeleted) this.deleted.add(st);
+      else if (st.original !== undefined || st.changedRelationships !== undefined) this.markDirty(st);
+    }
+    for (const st of pendingNow) if (st.status === 'pending' && st.session === this) this.pending.add(st);
+    if (mode === 'retry') for (const st of deletedNow) if (st.status === 'persistent') this.deleted.add(st);
   }
 
   /** Reload an object's columns from the database, discarding its unflushed changes. */
@@ -757,4 +909,75 @@ const getByKeyStatements = new WeakMap<Mapper, WeakMap<Dialect, { compiled: Comp
 function restoreSet<T>(target: Set<T>, from: readonly T[]): void {
   target.clear();
   for (const x of from) target.add(x);
+}
+
+/** Add what a flush wrote of one relationship slot to the transaction's record of it (sequential composition). */
+function recordDelta(deltas: Map<number, RelationshipDelta>, ri: number, slot: RelationSlot): void {
+  let d = deltas.get(ri);
+  if (d === undefined) {
+    d = { added: [], removed: [], hasPrevious: false, previous: undefined };
+    deltas.set(ri, d);
+  }
+  composeInto(d, slot.added, slot.removed);
+  if (!d.hasPrevious && 'previous' in slot) {
+    d.hasPrevious = true;
+    d.previous = slot.previous;
+  }
+}
+
+/** `d` followed by (added, removed): what is added / removed overall. */
+function composeInto(d: { added: object[]; removed: object[] }, added: readonly object[] | undefined, removed: readonly object[] | undefined): void {
+  if (removed !== undefined) {
+    for (const r of removed) {
+      const i = d.added.indexOf(r);
+      if (i >= 0) d.added.splice(i, 1);
+      else if (!d.removed.includes(r)) d.removed.push(r);
+    }
+  }
+  if (added !== undefined) {
+    for (const a of added) {
+      const i = d.removed.indexOf(a);
+      if (i >= 0) d.removed.splice(i, 1);
+      else if (!d.added.includes(a)) d.added.push(a);
+    }
+  }
+}
+
+/** After a failed COMMIT: the relationship changes flushed in the transaction are unflushed again. */
+function restoreDeltas(st: InstanceState, deltas: ReadonlyMap<number, RelationshipDelta>): void {
+  const slots = (st.slots ??= []);
+  const changed = st.changedRelationships ?? [];
+  deltas.forEach((d, ri) => {
+    const slot = slots[ri];
+    if (slot === undefined) return;
+    const merged = { added: d.added.slice(), removed: d.removed.slice() };
+    composeInto(merged, slot.added, slot.removed);
+    slot.added = merged.added.length > 0 ? merged.added : undefined;
+    slot.removed = merged.removed.length > 0 ? merged.removed : undefined;
+    if (d.hasPrevious) slot.previous = d.previous;
+    if (!changed.includes(ri)) changed.push(ri);
+  });
+  st.changedRelationships = changed.length > 0 ? changed : undefined;
+}
+
+/** An object pending again: none of its relationships is in the database, so every loaded one is to be written. */
+function markRelationshipsUnwritten(st: InstanceState): void {
+  const slots = st.slots;
+  if (slots === undefined) return;
+  const relationships = st.mapper.relationships;
+  const changed: number[] = [];
+  for (let ri = 0; ri < slots.length; ri++) {
+    const slot = slots[ri];
+    if (slot === undefined || !slot.loaded || relationships[ri]!.options.viewOnly) continue;
+    if (slot.value instanceof Collection) {
+      const items = Array.from(slot.value as Collection<object>);
+      slot.added = items.length > 0 ? items : undefined;
+      slot.removed = undefined;
+      if (items.length > 0) changed.push(ri);
+    } else {
+      slot.previous = null;
+      if (slot.value) changed.push(ri);
+    }
+  }
+  st.changedRelationships = changed.length > 0 ? changed : undefined;
 }

@@ -120,10 +120,11 @@ export class InstanceState implements CollectionOwner {
     checkColumnValue(col, value);
     const old = this.values[index];
     if (old === value) return;
-    if (this.status === 'persistent' || this.status === 'pending') {
-      if (this.status === 'persistent' && this.mapper.primaryKeyIndexes.includes(index) && old !== NOT_LOADED) {
+    // Detached objects record their changes too: re-attached (`add`), they flush them.
+    if (this.status === 'persistent' || this.status === 'pending' || this.status === 'detached') {
+      if (this.status !== 'pending' && this.mapper.primaryKeyIndexes.includes(index) && old !== NOT_LOADED) {
         throw new InvalidRequestError(
-          `${this.mapper.name}.${col.key} is part of the primary key of a persistent object; changing it is not supported (delete and re-create the row)`,
+          `${this.mapper.name}.${col.key} is part of the primary key of a ${this.status} object; changing it is not supported (delete and re-create the row)`,
         );
       }
       if (!this.original) this.original = new Map();
@@ -185,7 +186,13 @@ export class InstanceState implements CollectionOwner {
       return known;
     }
     if (strategy === 'raiseOnSql') throw new RaiseLoadError(this.mapper.name, attr.key);
-    throw new NotLoadedError(this.mapper.name, attr.key);
+    // A to-one has no handle to call `.load()` on: name the calls that work.
+    throw new NotLoadedError(
+      this.mapper.name,
+      attr.key,
+      `${this.mapper.name}.${attr.key} is not loaded. Load it with \`await session.load(obj, '${attr.key}')\`, ` +
+        `or ask the query for it: \`.options(selectinLoad(${this.mapper.name}.${attr.key}))\` or \`.options(joinedLoad(${this.mapper.name}.${attr.key}))\`.`,
+    );
   }
 
   /** A many-to-one's value from the foreign key and the identity map, or undefined when SQL would be needed. @internal */

@@ -24,6 +24,14 @@ export interface DialectCapabilities {
   readonly maxBindParameters: number;
   readonly placeholder: 'dollar' | 'question';
   readonly ilike: boolean;
+  /**
+   * How the database compares text, for code that must predict a comparison without asking it (the ORM's in-memory
+   * evaluation of bulk UPDATE/DELETE criteria). `equality`: `exact` compares code points (PostgreSQL's deterministic
+   * collations, SQLite's BINARY), `collation` may ignore case, accents or trailing spaces (MySQL/MariaDB PAD SPACE
+   * and `_ci` collations). `like`: `caseSensitive` (PostgreSQL), `asciiCaseInsensitive` (SQLite: `'Rock' LIKE
+   * 'rock'` is true, `'É' LIKE 'é'` is not), `collation` (MySQL/MariaDB: as the column's collation compares).
+   */
+  readonly textComparison: { readonly equality: 'exact' | 'collation'; readonly like: 'caseSensitive' | 'asciiCaseInsensitive' | 'collation' };
   /** `NULLS FIRST` / `NULLS LAST` in ORDER BY (emulated where false). */
   readonly nullsOrdering: boolean;
   readonly rightJoin: boolean;

@@ -74,12 +74,12 @@ function criteria(mapper: Mapper, state: QueryState): { where: Predicate | undef
   return { where: predicate({ kind: 'inSubquery', negated: false, operand, query: outer }), simple };
 }
 
-function modeFor(requested: BulkOptions['synchronize'], mapper: Mapper, state: QueryState, simple: boolean): { mode: Mode; matches?: (v: readonly unknown[]) => boolean } {
+function modeFor(session: Session, requested: BulkOptions['synchronize'], mapper: Mapper, state: QueryState, simple: boolean): { mode: Mode; matches?: (v: readonly unknown[]) => boolean } {
   const wanted = requested ?? 'auto';
   if (wanted === false || wanted === 'fetch') return { mode: wanted };
   try {
     if (!simple) throw new CannotEvaluate('joins, LIMIT or GROUP BY');
-    return { mode: 'evaluate', matches: compileCriteria(state.where, mapper) };
+    return { mode: 'evaluate', matches: compileCriteria(state.where, mapper, session.dialect.capabilities.textComparison) };
   } catch (error) {
     if (!(error instanceof CannotEvaluate)) throw error;
     if (wanted === 'evaluate') {
@@ -169,7 +169,7 @@ async function runBulk(
 export async function bulkUpdate(session: Session, mapper: Mapper, state: QueryState, values: Record<string, unknown>, options: BulkOptions): Promise<number> {
   if (session.autoflush) await session.flush();
   const { where, simple } = criteria(mapper, state);
-  const { mode, matches } = modeFor(options.synchronize, mapper, state, simple);
+  const { mode, matches } = modeFor(session, options.synchronize, mapper, state, simple);
   const base = update(mapper.table).set(values as never).where(where);
   const { keys, rowCount } = await runBulk(session, mapper, state, base, mode, session.dialect.capabilities.returning.update);
   if (mode === false) return rowCount;
@@ -194,7 +194,7 @@ export async function bulkUpdate(session: Session, mapper: Mapper, state: QueryS
 export async function bulkDelete(session: Session, mapper: Mapper, state: QueryState, options: BulkOptions): Promise<number> {
   if (session.autoflush) await session.flush();
   const { where, simple } = criteria(mapper, state);
-  const { mode, matches } = modeFor(options.synchronize, mapper, state, simple);
+  const { mode, matches } = modeFor(session, options.synchronize, mapper, state, simple);
   const base = deleteFrom(mapper.table).where(where);
   const { keys, rowCount } = await runBulk(session, mapper, state, base, mode, session.dialect.capabilities.returning.delete);
   if (mode === false) return rowCount;

@@ -10,6 +10,7 @@
  * @internal
  */
 
+import type { DialectCapabilities } from '../../core/dialects/dialect.js';
 import type { ExprNode } from '../../core/sql/nodes.js';
 import type { Mapper } from '../mapper.js';
 import { NOT_LOADED, sameValue } from '../state.js';
@@ -32,18 +33,41 @@ function likeRegex(pattern: string, flags: string): RegExp {
   return new RegExp(`^${body}$`, flags);
 }
 
+/** SQLite's LIKE folds ASCII letters only: `'Rock' LIKE 'rock'` but not `'É' LIKE 'é'`. */
+function foldAscii(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}
+
+type TextComparison = DialectCapabilities['textComparison'];
+
+/** True when the node is text whose comparison the database's collation decides (a text column or a string). */
+function isText(node: ExprNode): boolean {
+  if (node.kind === 'param') return typeof node.value === 'string';
+  if (node.kind === 'column') {
+    const kind = node.column.type.kind;
+    return kind === 'text' || kind === 'varchar' || kind === 'uuid';
+  }
+  return false;
+}
+
+function describeNode(node: ExprNode): string {
+  if (node.kind === 'column') return node.column.name;
+  if (node.kind === 'param') return JSON.stringify(node.value) ?? String(node.value);
+  return node.kind;
+}
+
 function isNull(v: unknown): boolean {
   return v === null || v === undefined;
 }
 
 /** Compile `node` into a function of an object's values, or throw {@link CannotEvaluate}. */
-export function compileCriteria(node: ExprNode | undefined, mapper: Mapper): (values: readonly unknown[]) => boolean {
+export function compileCriteria(node: ExprNode | undefined, mapper: Mapper, text: TextComparison): (values: readonly unknown[]) => boolean {
   if (!node) return () => true;
-  const fn = compile(node, mapper);
+  const fn = compile(node, mapper, text);
   return (values) => fn(values) === true;
 }
 
-function compile(node: ExprNode, mapper: Mapper): Fn {
+function compile(node: ExprNode, mapper: Mapper, text: TextComparison): Fn {
   switch (node.kind) {
     case 'column': {
       if (node.column.table !== mapper.table || (node.qualifier !== undefined && node.qualifier !== mapper.table.name)) {
@@ -64,8 +88,27 @@ function compile(node: ExprNode, mapper: Mapper): Fn {
       if (node.keyword === 'FALSE') return () => false;
       throw new CannotEvaluate(node.keyword);
     case 'binary': {
-      const l = compile(node.left, mapper);
-      const r = compile(node.right, mapper);
+      const l = compile(node.left, mapper, text);
+      const r = compile(node.right, mapper, text);
+      // Only where JavaScript gives the database's answer: collations decide text equality on some databases and
+      // text order on all of them; LIKE's case rules differ per database.
+      const textual = isText(node.left) || isText(node.right);
+      const what = `${describeNode(node.left)} ${node.op} ${describeNode(node.right)}`;
+      if (textual) {
+        const equality = node.op === '=' || node.op === '<>' || node.op === 'IS' || node.op === 'IS NOT';
+        const like = node.op === 'LIKE' || node.op === 'NOT LIKE';
+        const uuid = [node.left, node.right].some((n) => n.kind === 'column' && n.column.type.kind === 'uuid');
+        if (uuid && !(node.op === 'IS' || node.op === 'IS NOT')) throw new CannotEvaluate(`${what} (uuid text compares case-insensitively)`);
+        if (equality && text.equality === 'collation') throw new CannotEvaluate(`${what} (the column's collation decides text equality here)`);
+        if (!equality && !like) throw new CannotEvaluate(`${what} (the collation decides text order)`);
+        if (like) {
+          if (text.like === 'collation') throw new CannotEvaluate(`${what} (the column's collation decides LIKE here)`);
+          if (node.right.kind !== 'param' || typeof node.right.value !== 'string' || node.right.value.includes('\\')) {
+            throw new CannotEvaluate(`${what} (only a pattern without escapes is evaluated)`);
+          }
+        }
+      }
+      const fold = text.like === 'asciiCaseInsensitive' ? foldAscii : (x: string) => x;
       const nullable = (f: (a: unknown, b: unknown) => unknown): Fn => (v) => {
         const a = l(v);
         const b = r(v);
@@ -85,11 +128,12 @@ function compile(node: ExprNode, mapper: Mapper): Fn {
         case '>=':
           return nullable((a, b) => cmp(a, b) >= 0);
         case 'LIKE':
-          return nullable((a, b) => likeRegex(String(b), 's').test(String(a)));
+          return nullable((a, b) => likeRegex(fold(String(b)), 's').test(fold(String(a))));
         case 'NOT LIKE':
-          return nullable((a, b) => !likeRegex(String(b), 's').test(String(a)));
+          return nullable((a, b) => !likeRegex(fold(String(b)), 's').test(fold(String(a))));
         case 'ILIKE':
-          return nullable((a, b) => likeRegex(String(b), 'is').test(String(a)));
+          // Case folding beyond ASCII follows the database's locale.
+          throw new CannotEvaluate(`${what} (ILIKE folds case by the database's locale)`);
         case 'IS':
           return (v) => sameValue(l(v) ?? null, r(v) ?? null);
         case 'IS NOT':
@@ -99,7 +143,7 @@ function compile(node: ExprNode, mapper: Mapper): Fn {
       }
     }
     case 'logical': {
-      const parts = node.operands.map((o) => compile(o, mapper));
+      const parts = node.operands.map((o) => compile(o, mapper, text));
       if (node.op === 'AND') {
         return (v) => {
           let unknown = false;
@@ -122,7 +166,7 @@ function compile(node: ExprNode, mapper: Mapper): Fn {
       };
     }
     case 'unary': {
-      const o = compile(node.operand, mapper);
+      const o = compile(node.operand, mapper, text);
       switch (node.op) {
         case 'NOT':
           return (v) => {
@@ -138,8 +182,11 @@ function compile(node: ExprNode, mapper: Mapper): Fn {
       }
     }
     case 'inList': {
-      const o = compile(node.operand, mapper);
-      const items = node.items.map((i) => compile(i, mapper));
+      if ((isText(node.operand) || node.items.some(isText)) && (text.equality === 'collation' || (node.operand.kind === 'column' && node.operand.column.type.kind === 'uuid'))) {
+        throw new CannotEvaluate(`${describeNode(node.operand)} IN (...) (the column's collation decides text equality here)`);
+      }
+      const o = compile(node.operand, mapper, text);
+      const items = node.items.map((i) => compile(i, mapper, text));
       return (v) => {
         const x = o(v);
         if (isNull(x)) return undefined;
@@ -151,9 +198,10 @@ function compile(node: ExprNode, mapper: Mapper): Fn {
       };
     }
     case 'between': {
-      const o = compile(node.operand, mapper);
-      const lo = compile(node.low, mapper);
-      const hi = compile(node.high, mapper);
+      if (isText(node.operand) || isText(node.low) || isText(node.high)) throw new CannotEvaluate(`${describeNode(node.operand)} BETWEEN (the collation decides text order)`);
+      const o = compile(node.operand, mapper, text);
+      const lo = compile(node.low, mapper, text);
+      const hi = compile(node.high, mapper, text);
       return (v) => {
         const x = o(v);
         if (isNull(x)) return undefined;

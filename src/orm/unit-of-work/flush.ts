@@ -55,9 +55,9 @@ interface Snapshot {
   dirty: boolean;
 }
 
-function snapshot(st: InstanceState, copy: unknown[] | undefined): Snapshot {
+function snapshot(st: InstanceState): Snapshot {
   return {
-    values: copy ?? st.values.slice(),
+    values: st.values.slice(),
     original: st.original ? new Map(st.original) : undefined,
     status: st.status,
     key: st.key,
@@ -66,7 +66,7 @@ function snapshot(st: InstanceState, copy: unknown[] | undefined): Snapshot {
 }
 
 function restore(st: InstanceState, snap: Snapshot): void {
-  // A copy: the snapshot's array may be shared with the session's transaction record.
+  // A copy: the snapshot's array goes on to the session's transaction record.
   st.values = snap.values.slice();
   st.original = snap.original;
   st.status = snap.status;
@@ -107,18 +107,21 @@ export class UnitOfWork {
 
   private readonly ctx: FlushContext;
 
-  constructor(
-    ctx: FlushContext,
-    /** Copies of values the session already took (read-only here: a restore copies them again). */
-    private readonly sharedCopies: ReadonlyMap<InstanceState, unknown[]> = new Map(),
-  ) {
+  constructor(ctx: FlushContext) {
     // Persisters report the objects they touch so a failed flush can restore them.
     this.ctx = { ...ctx, track: (s) => this.track(s) };
   }
 
   track = (state: InstanceState): void => {
-    if (!this.snapshots.has(state)) this.snapshots.set(state, snapshot(state, this.sharedCopies.get(state)));
+    if (!this.snapshots.has(state)) this.snapshots.set(state, snapshot(state));
   };
+
+  /** Every object this flush touched, with how it was before the flush (call before {@link commitMemory}). */
+  forEachTouched(
+    fn: (state: InstanceState, values: unknown[], original: ReadonlyMap<number, unknown> | undefined, status: InstanceState['status'], key: unknown) => void,
+  ): void {
+    this.snapshots.forEach((snap, state) => fn(state, snap.values, snap.original, snap.status, snap.key));
+  }
 
   /** Undo every in-memory effect of this flush (the database transaction is rolled back by the caller). */
   undo(): void {

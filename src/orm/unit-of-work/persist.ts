@@ -19,6 +19,8 @@ import { cast, param, tuple } from '../../core/sql/functions.js';
 import type { CaseNode, ExprNode, InsertNode, SelectItemNode } from '../../core/sql/nodes.js';
 import { identifier, RawSql, sql } from '../../core/sql/raw.js';
 import { deleteFrom, update } from '../../core/sql/dml.js';
+import { select } from '../../core/sql/select.js';
+import type { Table } from '../../core/schema/table.js';
 import { FlushIntegrityError, InvalidRequestError, StaleDataError } from '../errors.js';
 import { IntegrityError } from '../../core/errors.js';
 import type { Mapper } from '../mapper.js';
@@ -37,17 +39,27 @@ async function execFor(ctx: PersistContext, compiled: CompiledStatement, mapper:
     return await ctx.exec(compiled);
   } catch (error) {
     if (!(error instanceof IntegrityError)) throw error;
-    const culprits = findCulprits(error, mapper, states);
+    const { culprits, why } = await findCulprits(ctx, error, mapper, states);
     const shown = culprits.slice(0, 3).map(describeObject).join('; ');
-    const description =
+    const objects =
       culprits.length === 1
         ? shown
         : `${culprits.length} ${mapper.name} object(s)${culprits.length > 3 ? `, first: ${shown}` : `: ${shown}`}`;
-    throw new FlushIntegrityError(error, culprits.map((s) => s.obj), description);
+    throw new FlushIntegrityError(error, culprits.map((s) => s.obj), why ? `${objects} (${why})` : objects);
   }
 }
 
-function findCulprits(error: IntegrityError, mapper: Mapper, states: readonly InstanceState[]): readonly InstanceState[] {
+/**
+ * The objects whose rows broke the constraint: from the values the database quotes (PostgreSQL, MySQL's duplicate
+ * entries), else found with a follow-up query in the same transaction (SQLite names no value; MariaDB names the
+ * foreign key but not the value). All of `states` when nothing narrows them down.
+ */
+async function findCulprits(
+  ctx: PersistContext,
+  error: IntegrityError,
+  mapper: Mapper,
+  states: readonly InstanceState[],
+): Promise<{ culprits: readonly InstanceState[]; why?: string }> {
   const cause = error.cause as { detail?: unknown; message?: unknown } | undefined;
   const detail = typeof cause?.detail === 'string' ? cause.detail : '';
   const message = typeof cause?.message === 'string' ? cause.message : '';
@@ -72,7 +84,67 @@ function findCulprits(error: IntegrityError, mapper: Mapper, states: readonly In
     return false;
   };
   const found = states.filter(matches);
-  return found.length > 0 ? found : states;
+  if (found.length > 0) return { culprits: found };
+  try {
+    if (error.kind === 'foreignKey') {
+      // MariaDB: "... CONSTRAINT `x` FOREIGN KEY (`artist_id`) REFERENCES ...": only that key's columns.
+      const named = /FOREIGN KEY \(`([^`]+)`\)/.exec(message)?.[1];
+      for (const fk of mapper.table.foreignKeys) {
+        if (fk.columns.length !== 1 || (named !== undefined && fk.columns[0]!.name !== named)) continue;
+        const bad = await missingTargets(ctx, mapper, states, fk.columns[0]!, fk.targetColumns()[0]!);
+        if (bad.length > 0) {
+          const target = fk.targetColumns()[0]!;
+          return { culprits: bad, why: `${mapper.table.name}.${fk.columns[0]!.name} names no ${target.table.name}.${target.name}` };
+        }
+      }
+    } else if (error.kind === 'unique') {
+      // SQLite: "UNIQUE constraint failed: tag.label, tag.x".
+      const columns = (error.constraint ?? '')
+        .split(',')
+        .map((p) => p.trim().split('.').pop()!)
+        .map((name) => mapper.columns.findIndex((c) => c.name === name));
+      if (columns.length > 0 && columns.every((i) => i >= 0)) {
+        const bad = await duplicates(ctx, mapper, states, columns);
+        if (bad.length > 0) return { culprits: bad, why: `${mapper.table.name} (${columns.map((i) => mapper.columns[i]!.name).join(', ')}) already taken` };
+      }
+    }
+  } catch {
+    // The transaction cannot answer (aborted): the statement's objects are all we can name.
+  }
+  return { culprits: states };
+}
+
+/** Objects whose foreign key names a row that does not exist (one SELECT of the keys that do). */
+async function missingTargets(ctx: PersistContext, mapper: Mapper, states: readonly InstanceState[], local: Column<unknown>, target: Column<unknown>): Promise<InstanceState[]> {
+  const li = mapper.columnIndex(local.key);
+  const values = [...new Set(states.map((s) => s.values[li]).filter((v) => v !== null && v !== undefined))];
+  if (values.length === 0) return [];
+  const result = await ctx.exec(ctx.dialect.compile(select(target).from(target.table as Table).where(target.in(values)).node));
+  const present = new Set(result.rows.map((r) => String(r[0])));
+  return states.filter((s) => {
+    const v = s.values[li];
+    return v !== null && v !== undefined && !present.has(String(v));
+  });
+}
+
+/** Objects whose unique columns repeat another object of the batch, or a row already stored. */
+async function duplicates(ctx: PersistContext, mapper: Mapper, states: readonly InstanceState[], columns: readonly number[]): Promise<InstanceState[]> {
+  const keyOf = (s: InstanceState) => JSON.stringify(columns.map((i) => String(s.values[i])));
+  const seen = new Set<string>();
+  const out: InstanceState[] = [];
+  for (const s of states) {
+    const k = keyOf(s);
+    if (seen.has(k)) out.push(s);
+    seen.add(k);
+  }
+  if (out.length > 0) return out;
+  if (columns.length !== 1) return [];
+  const col = mapper.columns[columns[0]!]!;
+  const values = [...new Set(states.map((s) => s.values[columns[0]!]).filter((v) => v !== null && v !== undefined))];
+  if (values.length === 0) return [];
+  const result = await ctx.exec(ctx.dialect.compile(select(col).from(mapper.table).where(col.in(values)).node));
+  const present = new Set(result.rows.map((r) => String(r[0])));
+  return states.filter((s) => present.has(String(s.values[columns[0]!])));
 }
 
 function describeObject(st: InstanceState): string {

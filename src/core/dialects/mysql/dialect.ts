@@ -38,6 +38,7 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     maxBindParameters: 65535,
     placeholder: 'question',
     ilike: false,
+    textComparison: { equality: 'collation', like: 'collation' },
     nullsOrdering: false,
     rightJoin: true,
     fullJoin: false,

@@ -20,6 +20,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   maxBindParameters: 65535,
   placeholder: 'dollar',
   ilike: true,
+  textComparison: { equality: 'exact', like: 'caseSensitive' },
   nullsOrdering: true,
   rightJoin: true,
   fullJoin: true,

@@ -22,6 +22,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   maxBindParameters: 32766,
   placeholder: 'question',
   ilike: false,
+  textComparison: { equality: 'exact', like: 'asciiCaseInsensitive' },
   nullsOrdering: true,
   rightJoin: true,
   fullJoin: true,
