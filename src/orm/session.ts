@@ -809,6 +809,8 @@ export class Session implements SessionHooks {
   async connection(): Promise<SessionConnection> {
     if (this.conn) return this.conn;
     if (!this.connecting) {
+      // A new transaction of this session: what the earlier ones loaded or wrote is held weakly from now on.
+      this.identityMap.weaken();
       this.connecting = (async () => {
         await this.source.ready();
         const conn = await this.source.connectForSession();

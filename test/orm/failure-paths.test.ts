@@ -277,4 +277,30 @@ forEachDialect('session failure paths', (ctx) => {
       }
     });
   });
+
+  it('a long-lived session lets go of clean objects the program dropped (weak identity map)', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) return;
+    const s = db.openSession();
+    try {
+      for (let round = 0; round < 10; round++) {
+        s.addAll(Array.from({ length: 500 }, (_, i) => new Artist({ name: `r${round}.${i}` })));
+        await s.commit();
+      }
+      const kept = (await s.query(Artist).where(Artist.name.eq('r0.0')).all())[0]!;
+      kept.name = 'changed, not flushed';
+      for (let i = 0; i < 5; i++) {
+        gc();
+        await new Promise((r) => setImmediate(r));
+      }
+      assert.ok(s.identityMap.size <= 1, `identity map holds ${s.identityMap.size} objects`);
+      assert.equal(Number((await s.execute(select({ n: count() }).from(artistTable))).rows[0]!.n), 5000);
+      // The same row read again while its object lives: the same object, its unflushed edit intact.
+      const again = await s.get(Artist, kept.id);
+      assert.equal(again, kept);
+      assert.equal(again!.name, 'changed, not flushed');
+    } finally {
+      await s.close();
+    }
+  });
 });

@@ -9,7 +9,7 @@
 
 import type { Dialect, Decoder } from '../../core/dialects/dialect.js';
 import type { SelectItemNode } from '../../core/sql/nodes.js';
-import type { IdentityMap } from '../identity-map.js';
+import { lookup, type IdentityMap, type ObjectMap } from '../identity-map.js';
 import type { Mapper } from '../mapper.js';
 import { LoadGroup, NOT_LOADED, STATE, type InstanceState, type SessionHooks } from '../state.js';
 
@@ -80,7 +80,7 @@ export interface HydrationContext {
  */
 export class RowHydrator {
   private readonly decoders: readonly (Decoder | undefined)[];
-  private readonly map: Map<unknown, object>;
+  private readonly map: ObjectMap;
   private readonly keyPosition: number;
   private readonly keyDecoder: Decoder | undefined;
 
@@ -112,7 +112,7 @@ export class RowHydrator {
       key = this.compositeKey(row);
       if (key === undefined) return undefined;
     }
-    const existing = this.map.get(key);
+    const existing = lookup(this.map, key);
     if (existing !== undefined) {
       const st = (existing as { [STATE]: InstanceState })[STATE];
       // Fill in columns this object had not loaded; loaded (and changed) values stay as they are.

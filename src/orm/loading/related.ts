@@ -13,6 +13,7 @@ import type { Expression } from '../../core/sql/expression.js';
 import { toOrderNode } from '../../core/sql/expression.js';
 import { and, param, tuple } from '../../core/sql/functions.js';
 import type { ExprNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
+import { lookup } from '../identity-map.js';
 import type { Mapper } from '../mapper.js';
 import type { RawResult } from '../port.js';
 import type { RelationshipAttribute } from '../relationship.js';
@@ -137,7 +138,7 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
         k = keyOf(fk);
       }
       if (targetMap !== undefined) {
-        const hit = targetMap.get(single ? k : target.identityKey(placeKey(target, fk!)));
+        const hit = lookup(targetMap, single ? k : target.identityKey(placeKey(target, fk!)));
         if (hit !== undefined) {
           p.setLoaded(attr, hit);
           continue;

@@ -95,7 +95,7 @@ function modeFor(session: Session, requested: BulkOptions['synchronize'], mapper
 function evaluated(session: Session, mapper: Mapper, matches: (v: readonly unknown[]) => boolean): { sure: InstanceState[]; unsure: InstanceState[] } {
   const sure: InstanceState[] = [];
   const unsure: InstanceState[] = [];
-  for (const obj of session.identityMap.mapFor(mapper).values()) {
+  session.identityMap.forEachOf(mapper, (obj) => {
     const st = (obj as { [STATE]: InstanceState })[STATE];
     try {
       if (matches(st.values)) sure.push(st);
@@ -103,7 +103,7 @@ function evaluated(session: Session, mapper: Mapper, matches: (v: readonly unkno
       if (!(error instanceof NotLoadedColumn)) throw error;
       unsure.push(st);
     }
-  }
+  });
   return { sure, unsure };
 }
 
