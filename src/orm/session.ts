@@ -567,13 +567,15 @@ export class Session implements SessionHooks {
       rec = { values: before, status, key, edited: undefined, relationships: undefined };
       this.txLog.set(st, rec);
     }
-    if (original !== undefined && original.size > 0) {
+    // Edits flushed by a later flush of this transaction (a new object's first flush wrote what `values` holds).
+    if (original !== undefined && original.size > 0 && status !== 'pending') {
       const edited = (rec.edited ??= []);
       original.forEach((_, i) => {
         if (!edited.includes(i)) edited.push(i);
       });
     }
-    const changed = st.changedRelationships;
+    // New objects need no record of their relationships: pending again, all of them are to be written.
+    const changed = rec.status === 'pending' ? undefined : st.changedRelationships;
     if (changed !== undefined && st.slots !== undefined) {
       const deltas = (rec.relationships ??= new Map<number, RelationshipDelta>());
       for (let k = 0; k < changed.length; k++) {

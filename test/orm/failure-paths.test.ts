@@ -84,6 +84,29 @@ forEachDialect('session failure paths', (ctx) => {
     }
   });
 
+  it('a failed COMMIT after two flushes keeps the edits the second flush wrote', async () => {
+    const s = db.openSession();
+    try {
+      const a = new Artist({ name: 'first' });
+      s.add(a);
+      await s.flush();
+      a.name = 'second';
+      await s.flush();
+      if (ctx.name === 'sqlite') {
+        await s.execute(sql`PRAGMA defer_foreign_keys = ON`);
+        await s.execute(sql`INSERT INTO orm_song (title, artist_id, plays) VALUES ('dangling', 987654, 0)`);
+      } else {
+        await killSessionConnection(ctx, s);
+      }
+      await assert.rejects(s.commit());
+      await s.commit();
+      const rows = await ctx.engine.all(select(artistTable.c.name).from(artistTable));
+      assert.deepEqual(rows.map((r) => r.name), ['second']);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a failed COMMIT, then rollback(), re-add and commit writes every row', async () => {
     const { s, artists } = await flushThenFailCommit();
     try {
