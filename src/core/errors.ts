@@ -73,3 +73,26 @@ export class UnsupportedError extends AthanorError {
   override readonly code: string = 'ATH_UNSUPPORTED';
   override name = 'UnsupportedError';
 }
+
+/**
+ * A builder method got an argument it cannot use: a string where a column or an
+ * expression belongs, a limit that is not a non-negative integer, a string that
+ * is not well-formed Unicode. Thrown while the statement is built, before any
+ * SQL is sent; `method` names the method and `value` is what it got.
+ *
+ * ```ts
+ * select(artist.c.id).from(artist).limit('10');
+ * // InvalidArgumentError: limit() takes a non-negative integer or an SQL expression, got "10" (a string)
+ * ```
+ */
+export class InvalidArgumentError extends AthanorError {
+  override readonly code: string = 'ATH_INVALID_ARGUMENT';
+  override name = 'InvalidArgumentError';
+  constructor(
+    message: string,
+    readonly method: string,
+    readonly value: unknown,
+  ) {
+    super(message);
+  }
+}

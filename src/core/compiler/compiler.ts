@@ -11,7 +11,7 @@
  * with the same SQL text share one template (see {@link StatementCache}).
  */
 
-import { UnsupportedError } from '../errors.js';
+import { InvalidArgumentError, UnsupportedError } from '../errors.js';
 import type { Dialect } from '../dialects/dialect.js';
 import {
   assertNever,
@@ -35,6 +35,7 @@ import {
 import type { CompiledStatement, ResultColumn } from './compiled.js';
 import { StatementCache } from './cache.js';
 import { Placeholder } from '../sql/placeholder.js';
+import { inferFrom, type FromScope } from './infer-from.js';
 
 /** @internal Accumulates SQL text and the parameter nodes in placeholder order. */
 export class SqlWriter {
@@ -44,6 +45,8 @@ export class SqlWriter {
   /** DDL expressions (CHECK, partial index WHERE) name columns without their table. */
   unqualifiedColumns = false;
   readonly params: ParamNode[] = [];
+  /** What the statements enclosing the one being written provide to it (innermost last), for correlation. */
+  readonly scopes: FromScope[] = [];
   write(text: string): this {
     this.sql += text;
     return this;
@@ -148,9 +151,18 @@ export class SqlCompiler {
       case 'insert':
         return this.insert(node, w);
       case 'update':
-        return this.update(node, w);
+        if (node.set.length === 0) {
+          throw new InvalidArgumentError(`update "${node.table.table.name}": nothing to set: call set({ ... }) with at least one column`, 'set', node.set);
+        }
+        w.scopes.push({ from: [node.table, ...node.from], joins: [] });
+        this.update(node, w);
+        w.scopes.pop();
+        return;
       case 'delete':
-        return this.delete(node, w);
+        w.scopes.push({ from: [node.table, ...node.using], joins: [] });
+        this.delete(node, w);
+        w.scopes.pop();
+        return;
       case 'rawStatement':
         return this.raw(node.raw, w);
       default:
@@ -179,15 +191,18 @@ export class SqlCompiler {
 
   protected select(node: SelectNode, w: SqlWriter): void {
     this.ctes(node.ctes, w);
+    // No FROM given: the tables of the columns used, less those enclosing queries correlate.
+    const from = node.from.length > 0 || node.items.length === 0 ? node.from : inferFrom(node, w.scopes);
+    w.scopes.push(from === node.from ? node : { from, joins: node.joins });
     w.write(node.distinct ? 'SELECT DISTINCT ' : 'SELECT ');
     if (node.items.length === 0) w.write('*');
     node.items.forEach((item, i) => {
       if (i > 0) w.write(', ');
       this.selectItem(item, w);
     });
-    if (node.from.length > 0) {
+    if (from.length > 0) {
       w.write(' FROM ');
-      node.from.forEach((f, i) => {
+      from.forEach((f, i) => {
         if (i > 0) w.write(', ');
         this.fromItem(f, w);
       });
@@ -208,6 +223,7 @@ export class SqlCompiler {
     this.orderBy(node.orderBy, w);
     this.limitOffset(node.limit, node.offset, w);
     if (node.lock) this.lock(node.lock, w);
+    w.scopes.pop();
   }
 
   protected selectItem(item: SelectItemNode, w: SqlWriter): void {
@@ -372,11 +388,15 @@ export class SqlCompiler {
         this.tableName(node.table, w);
         if (node.alias) w.write(` AS ${this.quote(node.alias)}`);
         return;
-      case 'derivedTable':
+      case 'derivedTable': {
+        // A derived table cannot refer to its siblings in the FROM list being written: no correlation with them.
+        const siblings = w.scopes.pop();
         w.write('(');
         this.query(node.query, w);
         w.write(`) AS ${this.quote(node.alias)}`);
+        if (siblings) w.scopes.push(siblings);
         return;
+      }
       case 'cteRef':
         w.write(this.quote(node.name));
         if (node.alias) w.write(` AS ${this.quote(node.alias)}`);
@@ -486,6 +506,9 @@ export class SqlCompiler {
         w.write(this.keyword(node.keyword));
         return;
       case 'binary':
+        if (node.op === 'LIKE' || node.op === 'NOT LIKE' || node.op === 'ILIKE' || node.op === 'NOT ILIKE') {
+          return this.like(node.op, node.left, node.right, node.escape ?? '\\', w, outer);
+        }
         return this.binary(node.op, node.left, node.right, w, outer);
       case 'logical': {
         const prec = PRECEDENCE[node.op]!;
@@ -610,22 +633,36 @@ export class SqlCompiler {
     }
   }
 
-  protected binary(op: string, left: ExprNode, right: ExprNode, w: SqlWriter, outer: number): void {
-    if (op === 'ILIKE' || op === 'NOT ILIKE') {
-      if (!this.dialect.capabilities.ilike) {
-        // lower(a) LIKE lower(b): case-insensitive on every collation.
-        const negated = op === 'NOT ILIKE';
-        const open = 4 < outer;
-        if (open) w.write('(');
-        w.write('lower(');
-        this.expr(left, w, 0);
-        w.write(negated ? ') NOT LIKE lower(' : ') LIKE lower(');
-        this.expr(right, w, 0);
-        w.write(')');
-        if (open) w.write(')');
-        return;
-      }
+  /**
+   * `a LIKE b ESCAPE 'c'`. The ESCAPE clause is always written: SQLite has no
+   * default escape character and PostgreSQL and MySQL default to backslash, so
+   * without it one pattern would match differently per database.
+   */
+  protected like(op: 'LIKE' | 'NOT LIKE' | 'ILIKE' | 'NOT ILIKE', left: ExprNode, right: ExprNode, escape: string, w: SqlWriter, outer: number): void {
+    const open = 4 < outer;
+    if (open) w.write('(');
+    if ((op === 'ILIKE' || op === 'NOT ILIKE') && !this.dialect.capabilities.ilike) {
+      // lower(a) LIKE lower(b): case-insensitive on every collation.
+      w.write('lower(');
+      this.expr(left, w, 0);
+      w.write(op === 'NOT ILIKE' ? ') NOT LIKE lower(' : ') LIKE lower(');
+      this.expr(right, w, 0);
+      w.write(')');
+    } else {
+      this.expr(left, w, 4);
+      w.write(` ${op} `);
+      this.expr(right, w, 5);
     }
+    w.write(` ESCAPE ${this.likeEscape(escape)}`);
+    if (open) w.write(')');
+  }
+
+  /** The escape character of a LIKE as an SQL string literal. */
+  protected likeEscape(escape: string): string {
+    return `'${escape === "'" ? "''" : escape}'`;
+  }
+
+  protected binary(op: string, left: ExprNode, right: ExprNode, w: SqlWriter, outer: number): void {
     if (op === '||' && !this.dialect.capabilities.concatOperator) {
       w.write('CONCAT(');
       this.expr(left, w, 0);

@@ -16,12 +16,21 @@
  * collides with the table's own `name`.
  */
 
+import { AthanorError, InvalidArgumentError } from '../errors.js';
+import { identifierProblem } from './strings.js';
 import type { Predicate } from '../sql/expression.js';
 import type { ExprNode, TableMeta, TableRefNode } from '../sql/nodes.js';
 import { Column, type BuilderValue, type ColumnBuilder, type ReferenceOptions, type References } from './column.js';
 
-export class SchemaError extends Error {
-  readonly code = 'ATH_SCHEMA';
+/**
+ * A schema mistake: an unknown column key, a bad table or column name.
+ *
+ * ```ts
+ * artist.column('nmae'); // SchemaError: table "artist" has no column "nmae" (columns: id, name, active)
+ * ```
+ */
+export class SchemaError extends AthanorError {
+  override readonly code = 'ATH_SCHEMA';
   override name = 'SchemaError';
 }
 
@@ -157,10 +166,14 @@ export class Table<TName extends string = string, C extends AnyColumns = AnyColu
     readonly schema: string | undefined,
   ) {
     const qualifier = name;
+    const tableProblem = identifierProblem(name) ?? (schema === undefined ? undefined : identifierProblem(schema));
+    if (tableProblem !== undefined) throw new SchemaError(`table(): ${tableProblem}`);
     const c: Record<string, Column<unknown>> = {};
     const names = new Set<string>();
     for (const [key, b] of Object.entries(builders)) {
       const col = new Column<unknown>(this, key, b.declaration, qualifier);
+      const columnProblem = identifierProblem(col.name);
+      if (columnProblem !== undefined) throw new SchemaError(`table "${name}", column "${key}": ${columnProblem}`);
       if (names.has(col.name)) throw new SchemaError(`table "${name}": two columns are named "${col.name}"`);
       names.add(col.name);
       c[key] = col;
@@ -238,6 +251,8 @@ export class TableAlias<TName extends string = string, C extends AnyColumns = An
     readonly table: Table<TName, C>,
     readonly alias: string,
   ) {
+    const problem = identifierProblem(alias);
+    if (problem !== undefined) throw new InvalidArgumentError(`as(): ${problem}`, 'as', alias);
     const c: Record<string, Column<unknown>> = {};
     for (const [key, col] of Object.entries(table.c)) c[key] = col.withQualifier(alias);
     this.c = Object.freeze(c) as unknown as C;

@@ -4,11 +4,22 @@
  * driver error (or, worse, SQLite silently storing a string in an integer).
  */
 
+import { AthanorError } from '../errors.js';
 import type { ColumnMeta } from '../sql/nodes.js';
+import { NOT_WELL_FORMED, expectedText, isWellFormed, show } from './strings.js';
 import { describeType, type SqlType } from './types.js';
 
-export class InvalidValueError extends TypeError {
-  readonly code = 'ATH_INVALID_VALUE';
+/**
+ * A value does not fit its column (wrong type, NULL in a NOT NULL column, a
+ * string that is not well-formed Unicode); `table` and `column` name it.
+ *
+ * ```ts
+ * insert(song).values({ title: 'x', milliseconds: '300' });
+ * // InvalidValueError: song.milliseconds (integer) expects an integer, got "300"
+ * ```
+ */
+export class InvalidValueError extends AthanorError {
+  override readonly code = 'ATH_INVALID_VALUE';
   override name = 'InvalidValueError';
   constructor(
     message: string,
@@ -40,10 +51,12 @@ export function typeMismatch(type: SqlType, value: unknown): string | undefined 
       if (typeof value === 'bigint') return undefined;
       return typeof value === 'string' && NUMERIC_RE.test(value) ? undefined : 'a decimal string such as "12.50"';
     case 'text':
-      return typeof value === 'string' ? undefined : 'a string';
+      if (typeof value !== 'string') return 'a string';
+      return isWellFormed(value) ? undefined : NOT_WELL_FORMED;
     case 'varchar':
       if (typeof value !== 'string') return 'a string';
-      return type.length !== undefined && value.length > type.length ? `at most ${type.length} characters` : undefined;
+      if (type.length !== undefined && value.length > type.length) return `at most ${type.length} characters`;
+      return isWellFormed(value) ? undefined : NOT_WELL_FORMED;
     case 'boolean':
       return typeof value === 'boolean' ? undefined : 'a boolean';
     case 'date':
@@ -65,18 +78,6 @@ export function typeMismatch(type: SqlType, value: unknown): string | undefined 
       return typeof value === 'string' && (type.values ?? []).includes(value)
         ? undefined
         : `one of ${(type.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
-  }
-}
-
-function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value instanceof Date) return `Date(${Number.isNaN(value.getTime()) ? 'Invalid' : value.toISOString()})`;
-  if (value instanceof Uint8Array) return `bytes[${value.length}]`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
   }
 }
 
@@ -104,7 +105,7 @@ export function checkColumnValue(column: ColumnMeta & { readonly notNull?: boole
   const expected = typeMismatch(column.type, value);
   if (expected !== undefined) {
     throw new InvalidValueError(
-      `${column.table.name}.${column.name} (${describeType(column.type)}) expects ${expected}, got ${show(value)}`,
+      `${column.table.name}.${column.name} (${describeType(column.type)}) expects ${expectedText(expected, value)}, got ${show(value)}`,
       column.table.name,
       column.name,
       value,

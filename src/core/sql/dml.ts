@@ -11,12 +11,14 @@
  * wrong type, null in a NOT NULL column) so mistakes fail before any SQL.
  */
 
+import { InvalidArgumentError } from '../errors.js';
 import type { Column } from '../schema/column.js';
+import { describeValue } from '../schema/strings.js';
 import type { AnyColumns, InsertRowOf, Simplify, RowOf, Table } from '../schema/table.js';
 import { InvalidValueError, checkColumnValue } from '../schema/validate.js';
 import { Expression, toNode, type Predicate, type QueryLike } from './expression.js';
 import type { ColumnMeta, CteNode, DeleteNode, ExprNode, InsertNode, OnConflictNode, SelectItemNode, SetNode, UpdateNode } from './nodes.js';
-import { andNodes, toSelectItems, type Cte, type FromSource, type RowOfItems, type SelectItem } from './select.js';
+import { andNodes, fromNodes, toSelectItems, type Cte, type FromSource, type RowOfItems, type SelectItem } from './select.js';
 
 const DEFAULT_NODE: ExprNode = Object.freeze({ kind: 'keyword', keyword: 'DEFAULT' });
 const NULL_NODE: ExprNode = Object.freeze({ kind: 'keyword', keyword: 'NULL' });
@@ -41,7 +43,18 @@ export type SetValues<C> = { [K in keyof C]?: RowOf<C>[K] | Expression<RowOf<C>[
 /** Values for an INSERT row: like {@link InsertRowOf} but any value may be an expression. */
 export type InsertValues<C> = { [K in keyof InsertRowOf<C>]: InsertRowOf<C>[K] | Expression<NonNullable<InsertRowOf<C>[K]>> };
 
-function toSetNodes(table: Table, values: Record<string, unknown>): SetNode[] {
+/** A row of values must be a plain object keyed by column keys; anything else fails naming the method. */
+function checkRow(table: Table, row: unknown, method: string): asserts row is Record<string, unknown> {
+  if (typeof row === 'object' && row !== null && !Array.isArray(row) && !(row instanceof Expression)) return;
+  throw new InvalidArgumentError(
+    `${method}() on "${table.name}" takes an object of column values such as { ${table.columns[0]?.key ?? 'id'}: ... }, got ${describeValue(row)}`,
+    method,
+    row,
+  );
+}
+
+function toSetNodes(table: Table, values: Record<string, unknown>, method: string): SetNode[] {
+  checkRow(table, values, method);
   const set: SetNode[] = [];
   for (const key of Object.keys(values)) {
     const value = values[key];
@@ -73,9 +86,12 @@ export class InsertStatement<C extends AnyColumns, Row = never> {
    */
   values(rows: InsertValues<C> | readonly InsertValues<C>[]): InsertStatement<C, Row> {
     const list = (Array.isArray(rows) ? rows : [rows]) as readonly Record<string, unknown>[];
-    if (list.length === 0) throw new RangeError(`insert into "${this.table.name}": values() got an empty array`);
+    if (list.length === 0) {
+      throw new InvalidArgumentError(`insert into "${this.table.name}": values() got an empty array`, 'values', rows);
+    }
     const present = new Set<string>();
     for (const row of list) {
+      checkRow(this.table, row, 'values');
       for (const key of Object.keys(row)) {
         if (row[key] !== undefined) present.add(key);
       }
@@ -136,14 +152,14 @@ export class InsertStatement<C extends AnyColumns, Row = never> {
       kind: 'onConflict',
       target: spec.target,
       action: 'update',
-      set: toSetNodes(this.table, spec.set as Record<string, unknown>),
+      set: toSetNodes(this.table, spec.set as Record<string, unknown>, 'onConflictDoUpdate'),
       where: spec.where?.node,
     };
     return this.with_({ onConflict });
   }
 
   returning<I extends SelectItem[]>(...items: I): InsertStatement<C, RowOfItems<I>> {
-    return this.with_<RowOfItems<I>>({ returning: toSelectItems(items) });
+    return this.with_<RowOfItems<I>>({ returning: toSelectItems(items, 'returning') });
   }
   returningAll(): InsertStatement<C, Simplify<RowOf<C>>> {
     return this.with_<Simplify<RowOf<C>>>({ returning: toSelectItems([this.table]) });
@@ -166,17 +182,17 @@ export class UpdateStatement<C extends AnyColumns, Row = never> {
     return new UpdateStatement<C, R>(this.table, Object.freeze({ ...this.node, ...change }));
   }
   set(values: SetValues<C>): UpdateStatement<C, Row> {
-    return this.with_({ set: [...this.node.set, ...toSetNodes(this.table, values as Record<string, unknown>)] });
+    return this.with_({ set: [...this.node.set, ...toSetNodes(this.table, values as Record<string, unknown>, 'set')] });
   }
   where(...conditions: (Predicate | undefined)[]): UpdateStatement<C, Row> {
     return this.with_({ where: andNodes(this.node.where, conditions) });
   }
   /** `UPDATE ... FROM other` (PostgreSQL, SQLite >= 3.33); MySQL renders a multi-table UPDATE. */
   from(...sources: FromSource[]): UpdateStatement<C, Row> {
-    return this.with_({ from: [...this.node.from, ...sources.map((s) => s.fromNode)] });
+    return this.with_({ from: [...this.node.from, ...fromNodes(sources, 'from')] });
   }
   returning<I extends SelectItem[]>(...items: I): UpdateStatement<C, RowOfItems<I>> {
-    return this.with_<RowOfItems<I>>({ returning: toSelectItems(items) });
+    return this.with_<RowOfItems<I>>({ returning: toSelectItems(items, 'returning') });
   }
   with(...ctes: Cte<unknown>[]): UpdateStatement<C, Row> {
     return this.with_({ ctes: [...this.node.ctes, ...ctes.map((c) => c.cteNode)] });
@@ -200,10 +216,10 @@ export class DeleteStatement<C extends AnyColumns, Row = never> {
   }
   /** `DELETE ... USING other` (PostgreSQL); MySQL renders a multi-table DELETE. */
   using(...sources: FromSource[]): DeleteStatement<C, Row> {
-    return this.with_({ using: [...this.node.using, ...sources.map((s) => s.fromNode)] });
+    return this.with_({ using: [...this.node.using, ...fromNodes(sources, 'using')] });
   }
   returning<I extends SelectItem[]>(...items: I): DeleteStatement<C, RowOfItems<I>> {
-    return this.with_<RowOfItems<I>>({ returning: toSelectItems(items) });
+    return this.with_<RowOfItems<I>>({ returning: toSelectItems(items, 'returning') });
   }
   with(...ctes: Cte<unknown>[]): DeleteStatement<C, Row> {
     return this.with_({ ctes: [...this.node.ctes, ...ctes.map((c) => c.cteNode)] });

@@ -9,7 +9,8 @@
 
 import type { Column } from '../schema/column.js';
 import { types, type SqlType } from '../schema/types.js';
-import { Expression, predicate, toNode, toOrderNode, type Operand, type Ordering, type Predicate } from './expression.js';
+import { InvalidArgumentError } from '../errors.js';
+import { Expression, Ordering, exprNode, exprNodes, predicate, toNode, toOrderNode, type Operand, type Predicate } from './expression.js';
 import type { ExprNode, FunctionNode } from './nodes.js';
 
 const NUMBER = types.double();
@@ -19,7 +20,9 @@ const TEXT = types.text();
 const FUNCTION_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function fnNode(name: string, args: readonly ExprNode[], distinct = false, star = false): FunctionNode {
-  if (!FUNCTION_NAME.test(name)) throw new TypeError(`invalid SQL function name: ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || !FUNCTION_NAME.test(name)) {
+    throw new InvalidArgumentError(`fn(): a function name must be a plain identifier such as "json_extract", got ${JSON.stringify(name)}`, 'fn', name);
+  }
   return { kind: 'function', name, args, distinct, star };
 }
 
@@ -34,65 +37,67 @@ export function or(...conditions: (Predicate | undefined)[]): Predicate {
 function logical(op: 'AND' | 'OR', conditions: (Predicate | undefined)[]): Predicate {
   const operands: ExprNode[] = [];
   for (const c of conditions) {
-    if (!c) continue;
-    if (c.node.kind === 'logical' && c.node.op === op) operands.push(...c.node.operands);
-    else operands.push(c.node);
+    if (c === undefined) continue;
+    const node = exprNode(c, op === 'AND' ? 'and' : 'or', 'conditions such as t.c.id.eq(1) (undefined ones are skipped)');
+    if (node.kind === 'logical' && node.op === op) operands.push(...node.operands);
+    else operands.push(node);
   }
   if (operands.length === 0) return predicate({ kind: 'keyword', keyword: op === 'AND' ? 'TRUE' : 'FALSE' });
   if (operands.length === 1) return predicate(operands[0]!);
   return predicate({ kind: 'logical', op, operands });
 }
 export function not(condition: Predicate): Predicate {
-  return predicate({ kind: 'unary', op: 'NOT', operand: condition.node });
+  return predicate({ kind: 'unary', op: 'NOT', operand: exprNode(condition, 'not', 'a condition') });
 }
 
 /** `count(*)`, or `count(expr)` (non-null values). */
 export function count(expr?: Expression<unknown>): Expression<number> {
-  return new Expression<number>(expr ? fnNode('count', [expr.node]) : fnNode('count', [], false, true), INTEGER);
+  return new Expression<number>(expr === undefined ? fnNode('count', [], false, true) : fnNode('count', [exprNode(expr, 'count')]), INTEGER);
 }
 export function countDistinct(expr: Expression<unknown>): Expression<number> {
-  return new Expression<number>(fnNode('count', [expr.node], true), INTEGER);
+  return new Expression<number>(fnNode('count', [exprNode(expr, 'countDistinct')], true), INTEGER);
 }
 /** `sum(expr)`: null over no rows. Sums of numerics stay strings. */
 export function sum<T extends number | string | null>(expr: Expression<T>): Expression<T | null> {
-  return new Expression<T | null>(fnNode('sum', [expr.node]), expr.sqlType);
+  return new Expression<T | null>(fnNode('sum', [exprNode(expr, 'sum')]), expr.sqlType);
 }
 export function avg(expr: Expression<number | string | null>): Expression<number | null> {
-  return new Expression<number | null>(fnNode('avg', [expr.node]), NUMBER);
+  return new Expression<number | null>(fnNode('avg', [exprNode(expr, 'avg')]), NUMBER);
 }
 export function min<T>(expr: Expression<T>): Expression<T | null> {
-  return new Expression<T | null>(fnNode('min', [expr.node]), expr.sqlType);
+  return new Expression<T | null>(fnNode('min', [exprNode(expr, 'min')]), expr.sqlType);
 }
 export function max<T>(expr: Expression<T>): Expression<T | null> {
-  return new Expression<T | null>(fnNode('max', [expr.node]), expr.sqlType);
+  return new Expression<T | null>(fnNode('max', [exprNode(expr, 'max')]), expr.sqlType);
 }
 export function lower(expr: Expression<string | null>): Expression<string> {
-  return new Expression<string>(fnNode('lower', [expr.node]), TEXT);
+  return new Expression<string>(fnNode('lower', [exprNode(expr, 'lower')]), TEXT);
 }
 export function upper(expr: Expression<string | null>): Expression<string> {
-  return new Expression<string>(fnNode('upper', [expr.node]), TEXT);
+  return new Expression<string>(fnNode('upper', [exprNode(expr, 'upper')]), TEXT);
 }
 /** `coalesce(a, b, ...)`: the first non-null. */
 export function coalesce<T>(first: Expression<T>, ...rest: Operand<NonNullable<T>>[]): Expression<NonNullable<T>> {
   return new Expression<NonNullable<T>>(
-    fnNode('coalesce', [first.node, ...rest.map((r) => toNode(r, first.sqlType))]),
+    fnNode('coalesce', [exprNode(first, 'coalesce', 'an expression first'), ...rest.map((r) => toNode(r, first.sqlType, 'coalesce'))]),
     first.sqlType,
   );
 }
 
 /** Any SQL function by name; the name is checked to be a plain identifier. */
 export function fn<T>(name: string, args: readonly (Expression<unknown> | string | number | boolean | null)[], type?: SqlType<T>): Expression<T> {
-  return new Expression<T>(fnNode(name, args.map((a) => toNode(a, undefined))), type);
+  if (!Array.isArray(args)) throw new InvalidArgumentError(`fn("${name}") takes its arguments as an array, got ${typeof args}`, 'fn', args);
+  return new Expression<T>(fnNode(name, args.map((a) => toNode(a, undefined, 'fn'))), type);
 }
 
 /** A bound parameter with an explicit type. */
 export function param<T>(value: T, type?: SqlType<T>): Expression<T> {
-  return new Expression<T>(toNode(value, type), type);
+  return new Expression<T>(toNode(value, type, 'param'), type);
 }
 
 /** `CAST(expr AS type)`. */
 export function cast<T>(expr: Expression<unknown> | string | number, type: SqlType<T>): Expression<T> {
-  return new Expression<T>({ kind: 'cast', operand: toNode(expr, undefined), type }, type);
+  return new Expression<T>({ kind: 'cast', operand: toNode(expr, undefined, 'cast'), type }, type);
 }
 
 /**
@@ -110,8 +115,8 @@ export function caseWhen<T>(
     {
       kind: 'case',
       subject: undefined,
-      whens: whens.map(([when, then]) => ({ when: when.node, then: toNode(then, type) })),
-      else: otherwise === undefined ? undefined : toNode(otherwise, type),
+      whens: whens.map(([when, then]) => ({ when: exprNode(when, 'caseWhen', '[condition, value] pairs'), then: toNode(then, type, 'caseWhen') })),
+      else: otherwise === undefined ? undefined : toNode(otherwise, type, 'caseWhen'),
     },
     type,
   );
@@ -125,7 +130,7 @@ export class WindowFunction<T> {
       {
         kind: 'window',
         fn: this.fn,
-        partitionBy: (spec.partitionBy ?? []).map((e) => e.node),
+        partitionBy: exprNodes(spec.partitionBy ?? [], 'over'),
         orderBy: (spec.orderBy ?? []).map(toOrderNode),
       },
       this.type,
@@ -143,7 +148,9 @@ export function denseRank(): WindowFunction<number> {
 }
 /** An aggregate as a window function: `over(sum(x))({ partitionBy: [...] })`. */
 export function windowOf<T>(aggregate: Expression<T>): WindowFunction<T> {
-  if (aggregate.node.kind !== 'function') throw new TypeError('windowOf() takes a function call such as sum(x)');
+  if (!(aggregate instanceof Expression) || aggregate.node.kind !== 'function') {
+    throw new InvalidArgumentError('windowOf() takes a function call such as sum(x)', 'windowOf', aggregate);
+  }
   return new WindowFunction<T>(aggregate.node, aggregate.sqlType);
 }
 
@@ -154,7 +161,19 @@ export function excluded<T>(column: Column<T>): Expression<T> {
 
 /** A row value `(a, b)`: for composite-key comparisons and composite IN. */
 export function tuple(...items: Expression<unknown>[]): Expression<unknown[]> {
-  return new Expression<unknown[]>({ kind: 'tuple', items: items.map((i) => i.node) }, undefined);
+  return new Expression<unknown[]>({ kind: 'tuple', items: exprNodes(items, 'tuple') }, undefined);
+}
+
+/**
+ * `expr ASC` as a function, like SQLAlchemy's `asc()`: `orderBy(asc(t.c.name))`
+ * is `orderBy(t.c.name.asc())`.
+ */
+export function asc(expr: Expression<unknown>): Ordering {
+  return new Ordering({ kind: 'order', expr: exprNode(expr, 'asc'), direction: 'ASC', nulls: undefined });
+}
+/** `expr DESC`: `orderBy(desc(t.c.id))` is `orderBy(t.c.id.desc())`. */
+export function desc(expr: Expression<unknown>): Ordering {
+  return new Ordering({ kind: 'order', expr: exprNode(expr, 'desc'), direction: 'DESC', nulls: undefined });
 }
 
 /** SQL keyword constants. */

@@ -85,6 +85,12 @@ export interface BinaryNode {
   readonly op: BinaryOperator;
   readonly left: ExprNode;
   readonly right: ExprNode;
+  /**
+   * LIKE / NOT LIKE / ILIKE / NOT ILIKE only: the pattern's escape character.
+   * Undefined means backslash; every LIKE is compiled with an explicit ESCAPE,
+   * so a pattern means the same on every database.
+   */
+  readonly escape?: string | undefined;
 }
 
 /** AND / OR over any number of operands (flattened so long chains do not nest). */

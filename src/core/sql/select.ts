@@ -12,13 +12,19 @@
  * Builders are immutable: every method returns a new statement.
  */
 
+import { InvalidArgumentError } from '../errors.js';
 import { Column } from '../schema/column.js';
 import { Table, TableAlias, type AnyColumns, type RowOf, type Simplify } from '../schema/table.js';
 import type { SqlType } from '../schema/types.js';
+import { describeValue } from '../schema/strings.js';
 import {
   Aliased,
   Expression,
   Ordering,
+  checkAlias,
+  exprNode,
+  exprNodes,
+  isQueryLike,
   predicate,
   toNode,
   toOrderNode,
@@ -95,8 +101,10 @@ export class NamedExpression<T, K extends string> extends Expression<T> {
   }
 }
 
-/** @internal Expand user select items into select-list nodes. */
-export function toSelectItems(items: readonly (SelectItem | Record<string, Expression<unknown>>)[]): SelectItemNode[] {
+const SELECT_ITEMS = 'columns, tables, expr.as("name"), or one object { name: expr }';
+
+/** @internal Expand user select items into select-list nodes; `method` names the builder method in errors. */
+export function toSelectItems(items: readonly (SelectItem | Record<string, Expression<unknown>>)[], method = 'select'): SelectItemNode[] {
   const out: SelectItemNode[] = [];
   const add = (expr: Expression<unknown>, alias: string, explicit: boolean) => {
     out.push({ expr: expr.node, alias, explicitAlias: explicit, type: expr.sqlType });
@@ -109,7 +117,9 @@ export function toSelectItems(items: readonly (SelectItem | Record<string, Expre
     } else if (item instanceof NamedExpression) {
       add(item, item.key, false);
     } else if (item instanceof Expression) {
-      throw new TypeError('an expression in a select list needs a name: use expr.as("name")');
+      throw new InvalidArgumentError(`${method}(): an expression in a select list needs a name: use expr.as("name")`, method, item);
+    } else if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw new InvalidArgumentError(`${method}() takes ${SELECT_ITEMS}, got ${describeValue(item)}`, method, item);
     } else if (isColumnSet(item)) {
       for (const [key, col] of Object.entries(item.c)) {
         const name = col instanceof Column ? col.name : key;
@@ -117,7 +127,10 @@ export function toSelectItems(items: readonly (SelectItem | Record<string, Expre
       }
     } else {
       for (const [key, expr] of Object.entries(item)) {
-        if (!(expr instanceof Expression)) throw new TypeError(`select item "${key}" is not an SQL expression`);
+        if (!(expr instanceof Expression)) {
+          throw new InvalidArgumentError(`${method}(): item "${key}" must be an SQL expression, got ${describeValue(expr)}`, method, expr);
+        }
+        checkAlias(key, method);
         add(expr, key, !(expr instanceof Column && expr.name === key) && !(expr instanceof NamedExpression && expr.key === key));
       }
     }
@@ -125,11 +138,36 @@ export function toSelectItems(items: readonly (SelectItem | Record<string, Expre
   const seen = new Set<string>();
   for (const item of out) {
     if (seen.has(item.alias)) {
-      throw new TypeError(`two select items are named "${item.alias}": give one of them another name with .as()`);
+      throw new InvalidArgumentError(`${method}(): two select items are named "${item.alias}": give one of them another name with .as()`, method, item.alias);
     }
     seen.add(item.alias);
   }
   return out;
+}
+
+const JOIN_METHOD: Record<JoinType, string> = { INNER: 'join', LEFT: 'leftJoin', RIGHT: 'rightJoin', FULL: 'fullJoin', CROSS: 'crossJoin' };
+
+/** @internal The FROM node of a table, alias, derived table or CTE; anything else fails naming `method`. */
+export function fromNodeOf(source: unknown, method: string): FromNode {
+  if (typeof source === 'object' && source !== null && 'fromNode' in source) return (source as FromSource).fromNode;
+  const hint = typeof source === 'string' ? ' (declare the table with table() and pass it)' : '';
+  throw new InvalidArgumentError(
+    `${method}() takes tables, table aliases, derived tables (query.as("t")) or CTEs, got ${describeValue(source)}${hint}`,
+    method,
+    source,
+  );
+}
+
+/** @internal The FROM nodes of several sources (see {@link fromNodeOf}). */
+export function fromNodes(sources: readonly unknown[], method: string): FromNode[] {
+  return sources.map((s) => fromNodeOf(s, method));
+}
+
+function cteNodes(ctes: readonly unknown[]): CteNode[] {
+  return ctes.map((c) => {
+    if (c instanceof Cte) return c.cteNode;
+    throw new InvalidArgumentError(`with() takes CTEs made with query.cte("name") or recursiveCte(), got ${describeValue(c)}`, 'with', c);
+  });
 }
 
 function isColumnSet(x: unknown): x is ColumnSet<Record<string, Expression<unknown>>> {
@@ -172,11 +210,11 @@ export abstract class QueryStatement<Row> implements QueryLike {
 
   /** This query as a derived table in FROM: `select(...).from(q.as('t'))`. */
   as<A extends string>(alias: A): DerivedTable<Row> {
-    return new DerivedTable<Row>(this, alias);
+    return new DerivedTable<Row>(this, checkAlias(alias, 'as'));
   }
   /** This query as a named common table expression (`WITH name AS (...)`). */
   cte(name: string): Cte<Row> {
-    return new Cte<Row>(name, this.queryNode, this.resultColumns, false);
+    return new Cte<Row>(checkAlias(name, 'cte'), this.queryNode, this.resultColumns, false);
   }
   /** This query as a scalar subquery expression (its first column). */
   scalar<T = Row[keyof Row]>(): Expression<T> {
@@ -204,7 +242,7 @@ export class SelectStatement<Row> extends QueryStatement<Row> {
 
   /** FROM one or more sources (tables, aliases, derived tables, CTEs). */
   from(...sources: FromSource[]): SelectStatement<Row> {
-    return this.with_({ from: [...this.queryNode.from, ...sources.map((s) => s.fromNode)] });
+    return this.with_({ from: [...this.queryNode.from, ...fromNodes(sources, 'from')] });
   }
   join(target: FromSource, on: Predicate): SelectStatement<Row> {
     return this.addJoin('INNER', target, on);
@@ -224,11 +262,13 @@ export class SelectStatement<Row> extends QueryStatement<Row> {
     return this.addJoin('FULL', target, on);
   }
   crossJoin(target: FromSource): SelectStatement<Row> {
-    const join: JoinNode = { kind: 'join', type: 'CROSS', target: target.fromNode, on: undefined };
+    const join: JoinNode = { kind: 'join', type: 'CROSS', target: fromNodeOf(target, 'crossJoin'), on: undefined };
     return this.with_({ joins: [...this.queryNode.joins, join] });
   }
   private addJoin(type: JoinType, target: FromSource, on: Predicate): SelectStatement<Row> {
-    const join: JoinNode = { kind: 'join', type, target: target.fromNode, on: on.node };
+    const method = JOIN_METHOD[type];
+    // A missing ON would silently turn the join into a cross join.
+    const join: JoinNode = { kind: 'join', type, target: fromNodeOf(target, method), on: exprNode(on, method, 'a target and an ON condition such as a.c.id.eq(b.c.aId)') };
     return this.with_({ joins: [...this.queryNode.joins, join] });
   }
   /** WHERE; several calls (or several arguments) are joined with AND. */
@@ -236,19 +276,28 @@ export class SelectStatement<Row> extends QueryStatement<Row> {
     return this.with_({ where: andNodes(this.queryNode.where, conditions) });
   }
   groupBy(...exprs: Expression<unknown>[]): SelectStatement<Row> {
-    return this.with_({ groupBy: [...this.queryNode.groupBy, ...exprs.map((e) => e.node)] });
+    return this.with_({ groupBy: [...this.queryNode.groupBy, ...exprNodes(exprs, 'groupBy')] });
   }
   having(...conditions: Predicate[]): SelectStatement<Row> {
-    return this.with_({ having: andNodes(this.queryNode.having, conditions) });
+    return this.with_({ having: andNodes(this.queryNode.having, conditions, 'having') });
   }
   orderBy(...items: (Expression<unknown> | Ordering)[]): SelectStatement<Row> {
     return this.with_({ orderBy: [...this.queryNode.orderBy, ...items.map(toOrderNode)] });
   }
-  limit(n: number | Expression<number>): SelectStatement<Row> {
-    return this.with_({ limit: toNode(checkCount(n, 'limit'), INT_TYPE) });
+  /**
+   * `LIMIT n`: a non-negative integer (a number, or a bigint up to 2^53 - 1) or
+   * an integer expression such as a placeholder. Anything else (a string, null,
+   * NaN, 1.5, -1) is an {@link InvalidArgumentError} here, before any SQL.
+   * ```ts
+   * select(artist.c.id).from(artist).limit(10); // ... LIMIT ?  -- [10]
+   * ```
+   */
+  limit(n: number | bigint | Expression<number>): SelectStatement<Row> {
+    return this.with_({ limit: countNode(n, 'limit') });
   }
-  offset(n: number | Expression<number>): SelectStatement<Row> {
-    return this.with_({ offset: toNode(checkCount(n, 'offset'), INT_TYPE) });
+  /** `OFFSET n`, checked like {@link limit} (an offset alone gets the dialect's unbounded LIMIT). */
+  offset(n: number | bigint | Expression<number>): SelectStatement<Row> {
+    return this.with_({ offset: countNode(n, 'offset') });
   }
   distinct(on = true): SelectStatement<Row> {
     return this.with_({ distinct: on });
@@ -262,7 +311,7 @@ export class SelectStatement<Row> extends QueryStatement<Row> {
   }
   /** Attach common table expressions. */
   with(...ctes: Cte<unknown>[]): SelectStatement<Row> {
-    return this.with_({ ctes: [...this.queryNode.ctes, ...ctes.map((c) => c.cteNode)] });
+    return this.with_({ ctes: [...this.queryNode.ctes, ...cteNodes(ctes)] });
   }
   /** Replace the select list. */
   columns<I extends SelectItem[]>(...items: I): SelectStatement<RowOfItems<I>> {
@@ -280,22 +329,44 @@ export class SelectStatement<Row> extends QueryStatement<Row> {
   }
 }
 
-function checkCount(n: number | Expression<number>, what: string): number | Expression<number> {
-  if (typeof n === 'number' && (!Number.isInteger(n) || n < 0)) {
-    throw new RangeError(`${what} must be a non-negative integer, got ${n}`);
-  }
-  return n;
+/**
+ * @internal A LIMIT or OFFSET count as a number: a non-negative safe integer,
+ * or a bigint within that range (a count read in bigint mode; converted, so the
+ * statement binds the same value either way). Anything else fails here, naming
+ * the method: a string such as `'10'` or `'1; DROP TABLE t'` would otherwise be
+ * bound and cast by the server (MariaDB ran `LIMIT '1; ...'` as LIMIT 1).
+ */
+export function checkRowCount(n: unknown, method: string): number {
+  if (typeof n === 'number' && Number.isSafeInteger(n) && n >= 0) return n;
+  if (typeof n === 'bigint' && n >= 0n && n <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(n);
+  const why =
+    (typeof n === 'number' && Number.isInteger(n) && n >= 0) || (typeof n === 'bigint' && n >= 0n)
+      ? ' no larger than 2^53 - 1'
+      : '';
+  throw new InvalidArgumentError(
+    `${method}() takes a non-negative integer${why} (a number, or a bigint) or an SQL expression, got ${describeValue(n)}`,
+    method,
+    n,
+  );
+}
+
+function countNode(n: unknown, method: string): ExprNode {
+  if (n instanceof Expression) return toNode(n, INT_TYPE);
+  return { kind: 'param', value: checkRowCount(n, method), type: INT_TYPE };
 }
 
 /** @internal AND together an existing condition and new ones, flattening nested ANDs. */
-export function andNodes(existing: ExprNode | undefined, conditions: readonly (Predicate | undefined)[]): ExprNode | undefined {
+export function andNodes(existing: ExprNode | undefined, conditions: readonly (Predicate | undefined)[], method = 'where'): ExprNode | undefined {
   const operands: ExprNode[] = [];
   const push = (n: ExprNode) => {
     if (n.kind === 'logical' && n.op === 'AND') operands.push(...n.operands);
     else operands.push(n);
   };
   if (existing) push(existing);
-  for (const c of conditions) if (c) push(c.node);
+  for (const c of conditions) {
+    if (c === undefined) continue;
+    push(exprNode(c, method, 'conditions such as t.c.id.eq(1), and(...), or(...) or sql`...` (undefined ones are skipped)'));
+  }
   if (operands.length === 0) return undefined;
   if (operands.length === 1) return operands[0];
   return { kind: 'logical', op: 'AND', operands };
@@ -314,14 +385,15 @@ export class CompoundStatement<Row> extends QueryStatement<Row> {
   orderBy(...items: (Expression<unknown> | Ordering)[]): CompoundStatement<Row> {
     return this.with_({ orderBy: [...this.queryNode.orderBy, ...items.map(toOrderNode)] });
   }
-  limit(n: number): CompoundStatement<Row> {
-    return this.with_({ limit: toNode(checkCount(n, 'limit'), INT_TYPE) });
+  /** `LIMIT n` on the whole compound, checked like {@link SelectStatement.limit}. */
+  limit(n: number | bigint | Expression<number>): CompoundStatement<Row> {
+    return this.with_({ limit: countNode(n, 'limit') });
   }
-  offset(n: number): CompoundStatement<Row> {
-    return this.with_({ offset: toNode(checkCount(n, 'offset'), INT_TYPE) });
+  offset(n: number | bigint | Expression<number>): CompoundStatement<Row> {
+    return this.with_({ offset: countNode(n, 'offset') });
   }
   with(...ctes: Cte<unknown>[]): CompoundStatement<Row> {
-    return this.with_({ ctes: [...this.queryNode.ctes, ...ctes.map((c) => c.cteNode)] });
+    return this.with_({ ctes: [...this.queryNode.ctes, ...cteNodes(ctes)] });
   }
 }
 
@@ -330,8 +402,13 @@ function firstSelect(q: QueryNode): SelectNode {
 }
 
 function compound<Row>(op: CompoundNode['op'], queries: QueryStatement<Row>[]): CompoundStatement<Row> {
+  const method = op === 'UNION' ? 'union' : 'unionAll';
+  const nodes = queries.map((q) => {
+    if (!isQueryLike(q)) throw new InvalidArgumentError(`${method}() takes select statements, got ${describeValue(q)}`, method, q);
+    return q.queryNode;
+  });
   return new CompoundStatement<Row>(
-    Object.freeze({ kind: 'compound', ctes: [], op, queries: queries.map((q) => q.queryNode), orderBy: [], limit: undefined, offset: undefined }),
+    Object.freeze({ kind: 'compound', ctes: [], op, queries: nodes, orderBy: [], limit: undefined, offset: undefined }),
   );
 }
 

@@ -50,10 +50,10 @@ export class ProjectionQuery<Row> implements QueryLike {
   orderBy(...items: (Expression<unknown> | Ordering)[]): ProjectionQuery<Row> {
     return this.with(this.statement.orderBy(...items));
   }
-  limit(n: number): ProjectionQuery<Row> {
+  limit(n: number | bigint): ProjectionQuery<Row> {
     return this.with(this.statement.limit(n));
   }
-  offset(n: number): ProjectionQuery<Row> {
+  offset(n: number | bigint): ProjectionQuery<Row> {
     return this.with(this.statement.offset(n));
   }
   distinct(): ProjectionQuery<Row> {

@@ -20,7 +20,7 @@ import type { Column } from '../../core/schema/column.js';
 import type { Expression, Ordering, Predicate } from '../../core/sql/expression.js';
 import { toOrderNode } from '../../core/sql/expression.js';
 import { and } from '../../core/sql/functions.js';
-import { andNodes, SelectStatement, toSelectItems, type RowOfItems, type SelectItem } from '../../core/sql/select.js';
+import { andNodes, checkRowCount, SelectStatement, toSelectItems, type RowOfItems, type SelectItem } from '../../core/sql/select.js';
 import type { FromNode, JoinNode, SelectNode } from '../../core/sql/nodes.js';
 import { MultipleResultsError, NoResultError } from '../../core/errors.js';
 import { InvalidRequestError } from '../errors.js';
@@ -86,11 +86,11 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
   orderBy(...items: (Expression<unknown> | Ordering)[]): Query<M, R> {
     return this.with({ orderBy: [...this.state.orderBy, ...items.map(toOrderNode)] });
   }
-  limit(n: number): Query<M, R> {
-    return this.with({ limit: checkCount(n, 'limit') });
+  limit(n: number | bigint): Query<M, R> {
+    return this.with({ limit: checkRowCount(n, 'limit') });
   }
-  offset(n: number): Query<M, R> {
-    return this.with({ offset: checkCount(n, 'offset') });
+  offset(n: number | bigint): Query<M, R> {
+    return this.with({ offset: checkRowCount(n, 'offset') });
   }
   distinct(): Query<M, R> {
     return this.with({ distinct: true });
@@ -426,10 +426,6 @@ function stateOfObj(obj: object): InstanceState {
   return (obj as { [STATE]: InstanceState })[STATE];
 }
 
-function checkCount(n: number, what: string): number {
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`${what} must be a non-negative integer, got ${n}`);
-  return n;
-}
 
 /** The JOIN(s) for a relationship from its parent's table to `target` (the target table or an alias of it). */
 function relationshipJoins(type: 'INNER' | 'LEFT', attr: RelationshipAttribute, target: FromNode, qualifier: string): JoinNode[] {

@@ -27,6 +27,7 @@ import {
   cast,
   coalesce,
   exists,
+  notExists,
   union,
   unionAll,
   recursiveCte,
@@ -38,6 +39,7 @@ import {
   tuple,
   types,
   UnsupportedError,
+  InvalidArgumentError,
   InvalidValueError,
   SchemaError,
 } from '../../../src/index.js';
@@ -96,7 +98,7 @@ describe('SELECT', () => {
       );
     expectSql(q, {
       postgres: [
-        'SELECT "song"."id" FROM "song" WHERE ("song"."milliseconds" > $1 OR "song"."milliseconds" <= $2) AND NOT "song"."title" LIKE $3 AND "song"."id" IN ($4, $5) AND "song"."id" NOT IN ($6) AND "song"."milliseconds" BETWEEN $7 AND $8 AND "song"."album_id" IS NULL AND "song"."artist_id" IS NOT NULL AND "song"."id" >= $9 AND "song"."id" < $10',
+        'SELECT "song"."id" FROM "song" WHERE ("song"."milliseconds" > $1 OR "song"."milliseconds" <= $2) AND NOT "song"."title" LIKE $3 ESCAPE \'\\\' AND "song"."id" IN ($4, $5) AND "song"."id" NOT IN ($6) AND "song"."milliseconds" BETWEEN $7 AND $8 AND "song"."album_id" IS NULL AND "song"."artist_id" IS NOT NULL AND "song"."id" >= $9 AND "song"."id" < $10',
         [1, 2, 'a%', 1, 2, 3, 10, 20, 0, 100],
       ],
     });
@@ -128,10 +130,37 @@ describe('SELECT', () => {
   it('emulates ILIKE with lower() where it is missing', () => {
     const q = select(artist.c.id).from(artist).where(artist.c.name.ilike('%ac%'));
     expectSql(q, {
-      postgres: ['SELECT "artist"."id" FROM "artist" WHERE "artist"."name" ILIKE $1'],
-      sqlite: ['SELECT "artist"."id" FROM "artist" WHERE lower("artist"."name") LIKE lower(?)'],
-      mysql: ['SELECT `artist`.`id` FROM `artist` WHERE lower(`artist`.`name`) LIKE lower(?)'],
+      postgres: ['SELECT "artist"."id" FROM "artist" WHERE "artist"."name" ILIKE $1 ESCAPE \'\\\''],
+      sqlite: ['SELECT "artist"."id" FROM "artist" WHERE lower("artist"."name") LIKE lower(?) ESCAPE \'\\\''],
+      mysql: ['SELECT `artist`.`id` FROM `artist` WHERE lower(`artist`.`name`) LIKE lower(?) ESCAPE CHAR(92 USING utf8mb4)'],
     });
+  });
+
+  it('writes every LIKE with an explicit ESCAPE, and escapes literal matches', () => {
+    // Backslash on every database; on MySQL spelled so that it means one backslash in every SQL mode.
+    expectSql(select(artist.c.id).from(artist).where(artist.c.name.like('a\\_%')), {
+      sqlite: ['SELECT "artist"."id" FROM "artist" WHERE "artist"."name" LIKE ? ESCAPE \'\\\'', ['a\\_%']],
+      postgres: ['SELECT "artist"."id" FROM "artist" WHERE "artist"."name" LIKE $1 ESCAPE \'\\\'', ['a\\_%']],
+      mysql: ['SELECT `artist`.`id` FROM `artist` WHERE `artist`.`name` LIKE ? ESCAPE CHAR(92 USING utf8mb4)', ['a\\_%']],
+    });
+    expectSql(select(artist.c.id).from(artist).where(artist.c.name.notLike("it's!%", { escape: '!' }), artist.c.name.like('x', { escape: "'" })), {
+      postgres: ['SELECT "artist"."id" FROM "artist" WHERE "artist"."name" NOT LIKE $1 ESCAPE \'!\' AND "artist"."name" LIKE $2 ESCAPE \'\'\'\''],
+      mysql: ['SELECT `artist`.`id` FROM `artist` WHERE `artist`.`name` NOT LIKE ? ESCAPE \'!\' AND `artist`.`name` LIKE ? ESCAPE \'\'\'\''],
+    });
+    expectSql(
+      select(artist.c.id)
+        .from(artist)
+        .where(artist.c.name.contains('50%_off\\'), artist.c.name.startsWith('a_'), artist.c.name.endsWith('%'), artist.c.name.icontains('x!', { escape: '!' })),
+      {
+        postgres: [
+          'SELECT "artist"."id" FROM "artist" WHERE "artist"."name" LIKE $1 ESCAPE \'\\\' AND "artist"."name" LIKE $2 ESCAPE \'\\\' AND "artist"."name" LIKE $3 ESCAPE \'\\\' AND "artist"."name" ILIKE $4 ESCAPE \'!\'',
+          ['%50\\%\\_off\\\\%', 'a\\_%', '%\\%', '%x!!%'],
+        ],
+        sqlite: [
+          'SELECT "artist"."id" FROM "artist" WHERE "artist"."name" LIKE ? ESCAPE \'\\\' AND "artist"."name" LIKE ? ESCAPE \'\\\' AND "artist"."name" LIKE ? ESCAPE \'\\\' AND lower("artist"."name") LIKE lower(?) ESCAPE \'!\'',
+        ],
+      },
+    );
   });
 
   it('concatenates with || or CONCAT()', () => {
@@ -257,6 +286,47 @@ describe('SELECT', () => {
         [2],
       ],
     });
+  });
+
+  it('infers FROM from the columns used when no from() is given; joined and correlated tables are not added', () => {
+    expectSql(select(artist.c.id, artist.c.name).where(artist.c.id.eq(1)), {
+      sqlite: ['SELECT "artist"."id", "artist"."name" FROM "artist" WHERE "artist"."id" = ?', [1]],
+      mysql: ['SELECT `artist`.`id`, `artist`.`name` FROM `artist` WHERE `artist`.`id` = ?', [1]],
+    });
+    // The select list first, then WHERE, ORDER BY...; a table once.
+    expectSql(select(album.c.title).where(album.c.artistId.eq(artist.c.id)).orderBy(song.c.id), {
+      postgres: ['SELECT "album"."title" FROM "album", "artist", "song" WHERE "album"."artist_id" = "artist"."id" ORDER BY "song"."id"'],
+    });
+    expectSql(select(artist.c.name, album.c.title).join(album, album.c.artistId.eq(artist.c.id)), {
+      postgres: ['SELECT "artist"."name", "album"."title" FROM "artist" JOIN "album" ON "album"."artist_id" = "artist"."id"'],
+    });
+    const boss = person.as('boss');
+    expectSql(select(person.c.firstname, boss.c.firstname.as('boss')).where(person.c.managerId.eq(boss.c.id)), {
+      postgres: ['SELECT "person"."firstname", "boss"."firstname" AS "boss" FROM "person", "person" AS "boss" WHERE "person"."manager_id" = "boss"."id"'],
+    });
+    // Correlated: the enclosing query's table stays outside the subquery, wherever the subquery is.
+    const albums = select(album.c.id).where(album.c.artistId.eq(artist.c.id));
+    expectSql(select(artist.c.name).where(exists(albums)), {
+      postgres: ['SELECT "artist"."name" FROM "artist" WHERE EXISTS (SELECT "album"."id" FROM "album" WHERE "album"."artist_id" = "artist"."id")'],
+    });
+    expectSql(select(artist.c.name, select(count().as('n')).where(album.c.artistId.eq(artist.c.id)).scalar().as('albums')), {
+      postgres: ['SELECT "artist"."name", (SELECT count(*) AS "n" FROM "album" WHERE "album"."artist_id" = "artist"."id") AS "albums" FROM "artist"'],
+    });
+    expectSql(update(artist).set({ active: false }).where(notExists(albums)), {
+      postgres: ['UPDATE "artist" SET "active" = $1 WHERE NOT EXISTS (SELECT "album"."id" FROM "album" WHERE "album"."artist_id" = "artist"."id")', [false]],
+    });
+    // A derived table cannot see its siblings in FROM: nothing to correlate with, so both tables are its own.
+    const d = select(album.c.id).where(album.c.artistId.eq(artist.c.id)).as('d');
+    expectSql(select(artist.c.name, d.c.id).from(artist, d), {
+      postgres: ['SELECT "artist"."name", "d"."id" FROM "artist", (SELECT "album"."id" FROM "album", "artist" WHERE "album"."artist_id" = "artist"."id") AS "d"'],
+    });
+    // No column, no FROM.
+    expectSql(select({ one: sql<number>`1`, n: count() }), { postgres: ['SELECT 1 AS "one", count(*) AS "n"'] });
+    // A derived table's columns cannot bring their query along: that one must be named in from().
+    assert.throws(
+      () => dialects.sqlite.compile(select(d.c.id).node),
+      (e: unknown) => e instanceof InvalidArgumentError && /"d"\."id" comes from a derived table or CTE that is not in FROM/.test(e.message),
+    );
   });
 
   it('renders CTEs, recursive CTEs, UNION and UNION ALL', () => {
@@ -400,7 +470,7 @@ describe('INSERT', () => {
     assert.throws(() => insert(artist).values({ name: null as never }), (e: unknown) => e instanceof InvalidValueError && /NOT NULL/.test(e.message));
     assert.throws(() => insert(album).values({ title: 'x'.repeat(201), artistId: 1 }), /at most 200 characters/);
     assert.throws(() => insert(song).values({ title: 'x', price: '12,50' }), /decimal string/);
-    assert.throws(() => insert(artist).values([]), RangeError);
+    assert.throws(() => insert(artist).values([]), InvalidArgumentError);
   });
 });
 

@@ -101,8 +101,8 @@ describe('mistakes fail before any SQL, naming the mistake', () => {
 
   it('an empty VALUES list, a bad LIMIT, an unnamed expression and a duplicate name', () => {
     assert.match(mistake(() => insert(artist).values([])).message, /insert into "artist": values\(\) got an empty array/);
-    assert.match(mistake(() => select(artist.c.id).limit(-1)).message, /limit must be a non-negative integer, got -1/);
-    assert.match(mistake(() => select(artist.c.id).offset(1.5)).message, /offset must be a non-negative integer/);
+    assert.match(mistake(() => select(artist.c.id).limit(-1)).message, /limit\(\) takes a non-negative integer .*, got -1 \(a number\)/);
+    assert.match(mistake(() => select(artist.c.id).offset(1.5)).message, /offset\(\) takes a non-negative integer/);
     assert.match(mistake(() => select(artist.c.id.add(1) as never)).message, /needs a name: use expr\.as\("name"\)/);
     assert.match(mistake(() => select(artist.c.id, album.c.id)).message, /two select items are named "id"/);
     assert.match(mistake(() => identifier('')).message, /non-empty strings/);

@@ -65,6 +65,15 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
 }
 
 class MysqlCompiler extends SqlCompiler {
+  /**
+   * A backslash escape as `CHAR(92 USING utf8mb4)`: the literal `'\\'` means one
+   * backslash only without NO_BACKSLASH_ESCAPES (and two with it, which ESCAPE
+   * refuses); the function call means one backslash in every SQL mode.
+   */
+  protected override likeEscape(escape: string): string {
+    return escape === '\\' ? 'CHAR(92 USING utf8mb4)' : super.likeEscape(escape);
+  }
+
   /** MySQL needs a LIMIT before OFFSET: the documented "no limit" is 2^64-1. */
   protected override limitForOffsetOnly(w: SqlWriter): void {
     w.write(' LIMIT 18446744073709551615');

@@ -11,6 +11,8 @@ import type { ForeignKeyDef, Table } from '../../schema/table.js';
 import type { Column } from '../../schema/column.js';
 import type { SqlType } from '../../schema/types.js';
 import { SqlCompiler } from '../../compiler/compiler.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { show } from '../../schema/strings.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
 import { decodeBigint, decodeDate, decodeNumber, formatDateUtc, numericText, toBuffer } from '../values.js';
@@ -80,6 +82,25 @@ class PostgresDdlCompiler extends DdlCompiler {
   }
 }
 
+/**
+ * `\u0000` or a lone surrogate escape (`\ud800`) in JSON text, not itself
+ * escaped: JSON.stringify writes those two as escapes, and jsonb refuses both.
+ */
+const UNSTORABLE_JSON_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+/**
+ * PostgreSQL cannot store NUL in text (nor `\u0000` or a lone surrogate in
+ * jsonb): refused before the statement is sent, rather than failing on the
+ * server with an encoding error.
+ */
+function unstorable(value: unknown, what: string): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `PostgreSQL cannot store NUL (\\u0000) in text, nor NUL or a lone surrogate in JSON: ${what} one (${show(value)}); remove those characters, or store the bytes in a blob column`,
+    'bind',
+    value,
+  );
+}
+
 export class PostgresDialect extends Dialect {
   readonly name = 'postgres' as const;
   readonly capabilities = CAPABILITIES;
@@ -103,9 +124,12 @@ export class PostgresDialect extends Dialect {
   bindValue(type: SqlType | undefined, value: unknown): unknown {
     if (value === null || value === undefined) return null;
     switch (type?.kind) {
-      case 'json':
+      case 'json': {
         // Stringify ourselves: pg would send a JS array as a PostgreSQL array literal.
-        return JSON.stringify(value);
+        const text = JSON.stringify(value);
+        if (text.includes('\\u') && UNSTORABLE_JSON_ESCAPE.test(text)) throw unstorable(value, 'a JSON value holds');
+        return text;
+      }
       case 'date':
         return value instanceof Date ? formatDateUtc(value) : value;
       case 'timestamp':
@@ -117,6 +141,10 @@ export class PostgresDialect extends Dialect {
         return typeof value === 'bigint' ? value.toString() : value;
       default:
         break;
+    }
+    if (typeof value === 'string') {
+      if (value.includes('\0')) throw unstorable(value, 'a string holds');
+      return value;
     }
     if (typeof value === 'bigint') return value.toString();
     if (value instanceof Uint8Array) return toBuffer(value);
