@@ -49,12 +49,88 @@ export class SerializationError extends StatementError {
   readonly retryable = true;
 }
 
-/** The database could not be reached, or the connection broke. */
+/**
+ * A lock another connection holds did not come free in time (SQLite's
+ * database lock, after the engine's `busyTimeoutMs`). Nothing of the
+ * statement was kept: retry the transaction as a whole, later.
+ *
+ * ```ts
+ * try { await engine.execute(insert(song).values(row)); }
+ * catch (e) { if (e instanceof LockTimeoutError) console.log(e.resource, e.waitedMs); }
+ * ```
+ */
+export class LockTimeoutError extends SerializationError {
+  override readonly code: string = 'ATH_LOCK_TIMEOUT';
+  override name = 'LockTimeoutError';
+  constructor(
+    message: string,
+    /** What stayed locked: the database file for SQLite. */
+    readonly resource: string | undefined,
+    /** How long the statement waited, in milliseconds. */
+    readonly waitedMs: number,
+    sql: string,
+    parameters: readonly unknown[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, sql, parameters, options);
+  }
+}
+
+export interface ConnectionErrorOptions {
+  readonly cause?: unknown;
+  /** See {@link ConnectionError.retryable}. Default false. */
+  readonly retryable?: boolean;
+}
+
+/**
+ * The database could not be reached, or the connection broke. The engine
+ * discards a broken connection; the pool opens a new one for the next call.
+ *
+ * `retryable` says whether running the work again is safe: true when the
+ * connection was lost before anything could have been kept (inside a
+ * transaction, which the server rolls back; a read; BEGIN) or the server
+ * could not be reached; false when the lost statement may have been applied
+ * (a COMMIT, or a write outside a transaction) or retrying cannot help (a
+ * wrong password, a database that does not exist).
+ *
+ * ```ts
+ * try { await engine.transaction(work); }
+ * catch (e) { if (e instanceof ConnectionError && e.retryable) await engine.transaction(work); else throw e; }
+ * ```
+ */
 export class ConnectionError extends AthanorError {
   override readonly code: string = 'ATH_CONNECTION';
   override name = 'ConnectionError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  readonly retryable: boolean;
+  constructor(message: string, options: ConnectionErrorOptions = {}) {
+    super(message, options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+/**
+ * No connection came free within the engine's `acquireTimeoutMs`: every one
+ * is checked out, usually by sessions, `engine.connect()` connections or
+ * transactions that were never closed.
+ *
+ * ```ts
+ * const engine = createEngine(url, { poolSize: 10, acquireTimeoutMs: 5000 });
+ * // PoolTimeoutError: no connection came free within 5000 ms: the pool of ... has 10 connections, 10 checked out ...
+ * ```
+ */
+export class PoolTimeoutError extends ConnectionError {
+  override readonly code: string = 'ATH_POOL_TIMEOUT';
+  override name = 'PoolTimeoutError';
+  constructor(
+    message: string,
+    /** The most connections the pool holds. */
+    readonly poolSize: number,
+    /** Connections this engine had checked out when the wait ended. */
+    readonly checkedOut: number,
+    /** How long the caller waited, in milliseconds. */
+    readonly waitedMs: number,
+  ) {
+    super(message, { retryable: true });
   }
 }
 

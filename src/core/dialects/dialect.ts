@@ -88,10 +88,17 @@ export interface DialectCapabilities {
 
 /** What a driver error means, as far as the dialect can tell. */
 export interface ErrorClassification {
-  readonly kind: 'unique' | 'foreignKey' | 'notNull' | 'check' | 'serialization' | 'connection' | 'other';
+  readonly kind: 'unique' | 'foreignKey' | 'notNull' | 'check' | 'serialization' | 'lockTimeout' | 'connection' | 'other';
   readonly constraint?: string | undefined;
   readonly table?: string | undefined;
   readonly column?: string | undefined;
+  /** A sentence for the message: the likely cause and the fix, where the dialect can tell. */
+  readonly hint?: string | undefined;
+  /** `connection`: false when retrying cannot help (a wrong password, a database that does not exist). */
+  readonly retryable?: boolean | undefined;
+  /** `lockTimeout`: what stayed locked (the SQLite database file) and how long the statement waited. */
+  readonly resource?: string | undefined;
+  readonly waitedMs?: number | undefined;
 }
 
 export type IsolationLevel = 'read uncommitted' | 'read committed' | 'repeatable read' | 'serializable';
@@ -153,9 +160,10 @@ export abstract class Dialect {
 
   /**
    * Read a driver error (SQLSTATE, SQLite result code, MySQL errno and message)
-   * into a classification the engine turns into a typed error.
+   * into a classification the engine turns into a typed error. `sql` is the
+   * failed statement, when there is one, for hints that depend on it.
    */
-  abstract classifyError(error: unknown): ErrorClassification;
+  abstract classifyError(error: unknown, sql?: string): ErrorClassification;
 
   /** `EXPLAIN` text for a statement. */
   abstract explainPrefix(options: { analyze?: boolean; format?: 'text' | 'json' }): string;

@@ -50,6 +50,14 @@ export interface DriverConnection {
   readonly id: number;
 
   /**
+   * True once the wire library has reported this connection broken (the
+   * socket closed, the server ended the session). The engine then treats
+   * any failure on it as a lost connection, whatever the library's message,
+   * and discards it on release.
+   */
+  readonly lost?: boolean;
+
+  /**
    * Run one statement. `wantRows` is a hint (true for SELECT and RETURNING);
    * drivers that can tell on their own, like better-sqlite3, may ignore it.
    */

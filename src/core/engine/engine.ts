@@ -184,7 +184,8 @@ export class Engine extends Executor implements EngineCore {
     try {
       return await driver.acquire();
     } catch (error) {
-      throw connectionError(driver.library, this.target, error);
+      // Before a mysql:// engine knows its flavor, MySQL's error codes (shared by MariaDB) classify the failure.
+      throw connectionError(driver.library, this.target, error, this.currentDialect ?? dialectFor(this.options.dialectName, 'mysql'));
     }
   }
 

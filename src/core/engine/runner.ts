@@ -82,9 +82,17 @@ export class Runner {
   }
 
   /** The typed error to throw for a driver failure (and its error event). */
-  private failed(execution: Execution | undefined, cause: unknown, sql: string, parameters: readonly unknown[]): Error {
-    const error = translateError(this.core.dialect, cause, sql, parameters);
-    if (error instanceof ConnectionError) this.broken = true;
+  private failed(
+    execution: Execution | undefined,
+    cause: unknown,
+    sql: string,
+    parameters: readonly unknown[],
+    kind: ExecutionKind,
+    commit = false,
+  ): Error {
+    const context = { lost: this.connection.lost === true, inTransaction: this.inTransaction, commit, kind };
+    const error = translateError(this.core.dialect, cause, sql, parameters, context);
+    if (error instanceof ConnectionError || context.lost) this.broken = true;
     if (execution) {
       execution.durationMs = performance.now() - execution.durationMs;
       execution.error = error;
@@ -137,7 +145,7 @@ export class Runner {
     try {
       raw = await call();
     } catch (cause) {
-      throw this.failed(execution, cause, compiled.sql, compiled.parameters);
+      throw this.failed(execution, cause, compiled.sql, compiled.parameters, compiled.kind);
     }
     if (execution) this.finished(execution, raw.rowCount);
     return raw;
@@ -153,7 +161,7 @@ export class Runner {
         yield batch.rows;
       }
     } catch (cause) {
-      throw this.failed(execution, cause, compiled.sql, compiled.parameters);
+      throw this.failed(execution, cause, compiled.sql, compiled.parameters, compiled.kind);
     }
     if (execution) this.finished(execution, total);
   }
@@ -168,7 +176,7 @@ export class Runner {
   /** COMMIT what {@link begin} opened; a failed COMMIT is rolled back and rethrown. */
   async commit(): Promise<void> {
     try {
-      await this.control('COMMIT');
+      await this.control('COMMIT', true);
     } catch (error) {
       await this.rollbackQuietly('ROLLBACK');
       throw error;
@@ -205,12 +213,12 @@ export class Runner {
   }
 
   /** A statement without parameters or rows: BEGIN, COMMIT, SAVEPOINT and friends. */
-  async control(sql: string): Promise<void> {
+  async control(sql: string, commit = false): Promise<void> {
     const execution = this.watch(sql, NO_PARAMETERS, 'transaction');
     try {
       await this.connection.query(sql, NO_PARAMETERS, false);
     } catch (cause) {
-      throw this.failed(execution, cause, sql, NO_PARAMETERS);
+      throw this.failed(execution, cause, sql, NO_PARAMETERS, 'transaction', commit);
     }
     if (execution) this.finished(execution, 0);
   }
@@ -237,7 +245,7 @@ export class Runner {
       }
     } catch (cause) {
       failed = true;
-      throw this.failed(execution, cause, compiled.sql, compiled.parameters);
+      throw this.failed(execution, cause, compiled.sql, compiled.parameters, compiled.kind);
     } finally {
       // Also when the consumer stops early: the event reports the rows actually delivered,
       // and its duration includes the time the consumer spent on them.
@@ -254,7 +262,7 @@ export class Runner {
     try {
       count = await copyFrom.call(this.connection, copySql, source);
     } catch (cause) {
-      throw this.failed(execution, cause, copySql, NO_PARAMETERS);
+      throw this.failed(execution, cause, copySql, NO_PARAMETERS, 'copy');
     }
     if (execution) this.finished(execution, count);
     return count;
@@ -277,7 +285,7 @@ export class Runner {
         throw error;
       }
       try {
-        await this.control('COMMIT');
+        await this.control('COMMIT', true);
       } catch (error) {
         // SQLite keeps the transaction open after a failed COMMIT (SQLITE_BUSY); end it.
         await this.rollbackQuietly('ROLLBACK');

@@ -7,7 +7,65 @@
  */
 
 import type { Dialect, ErrorClassification } from '../dialects/dialect.js';
-import { AthanorError, ConnectionError, IntegrityError, SerializationError, StatementError, type IntegrityKind } from '../errors.js';
+import { AthanorError, ConnectionError, IntegrityError, LockTimeoutError, SerializationError, StatementError, type IntegrityKind } from '../errors.js';
+import { assertNever } from '../sql/nodes.js';
+import type { ExecutionKind } from './events.js';
+
+/** What the runner knows of a failed statement, to tell whether running it again is safe. */
+export interface FailureContext {
+  /** The driver reported the connection broken: any failure on it is a lost connection. */
+  readonly lost: boolean;
+  /** A transaction was open (the server rolls it back when the session ends). */
+  readonly inTransaction: boolean;
+  /** The statement was the COMMIT itself. */
+  readonly commit: boolean;
+  readonly kind: ExecutionKind;
+}
+
+/** Raw statements that only read, for the retry rule. */
+const READS = /^\s*(SELECT|VALUES|SHOW|EXPLAIN|TABLE)\b/i;
+
+/**
+ * Whether work cut off by a lost connection can simply run again. An open
+ * transaction dies with its session, so nothing of it was kept; a COMMIT
+ * may or may not have taken effect before the connection went; a write
+ * outside a transaction may have been applied.
+ */
+function safeToRunAgain(context: FailureContext, sql: string): boolean {
+  if (context.commit) return false;
+  if (context.inTransaction) return true;
+  const kind = context.kind;
+  switch (kind) {
+    case 'transaction':
+    case 'select':
+    case 'compound':
+      return true;
+    case 'rawStatement':
+      return READS.test(sql);
+    case 'insert':
+    case 'update':
+    case 'delete':
+    case 'copy':
+      return false;
+    default:
+      return assertNever(kind, 'statement kind');
+  }
+}
+
+function lostConnection(original: string, sql: string, cause: unknown, context: FailureContext): ConnectionError {
+  const retryable = safeToRunAgain(context, sql);
+  const advice = retryable
+    ? context.inTransaction
+      ? 'the server rolled the transaction back, so it can be run again as a whole'
+      : 'nothing was applied, so it can be run again'
+    : context.commit
+      ? 'the COMMIT may have been applied or not: check before running the transaction again'
+      : 'the statement ran outside a transaction and may have been applied: check before running it again';
+  return new ConnectionError(
+    `connection lost during the statement: ${original}. The connection was discarded (the next call gets a new one); ${advice}.\n  SQL: ${shownSql(sql)}`,
+    { cause, retryable },
+  );
+}
 
 const INTEGRITY_WORDS: Record<IntegrityKind, string> = {
   unique: 'unique constraint',
@@ -47,12 +105,24 @@ function isOwnError(error: unknown): error is Error {
   return error instanceof Error && typeof code === 'string' && code.startsWith('ATH_');
 }
 
-/** A typed error for a failed statement. */
-export function translateError(dialect: Dialect | undefined, error: unknown, sql: string, parameters: readonly unknown[]): Error {
+/**
+ * A typed error for a failed statement. `context` comes from the runner; without it
+ * (the engine's own first statement) a connection error is retryable as the dialect says.
+ */
+export function translateError(
+  dialect: Dialect | undefined,
+  error: unknown,
+  sql: string,
+  parameters: readonly unknown[],
+  context?: FailureContext,
+): Error {
   if (isOwnError(error)) return error;
-  const classification: ErrorClassification = dialect ? dialect.classifyError(error) : { kind: 'other' };
+  const classification: ErrorClassification = dialect ? dialect.classifyError(error, sql) : { kind: 'other' };
   const original = driverMessage(error);
   const options = { cause: error };
+  if (context && (classification.kind === 'connection' || (context.lost && classification.kind === 'other'))) {
+    return lostConnection(original, sql, error, context);
+  }
   switch (classification.kind) {
     case 'unique':
     case 'foreignKey':
@@ -60,7 +130,7 @@ export function translateError(dialect: Dialect | undefined, error: unknown, sql
     case 'check': {
       const kind = classification.kind;
       return new IntegrityError(
-        `${INTEGRITY_WORDS[kind]}${target(classification)} violated: ${original}\n  SQL: ${shownSql(sql)}`,
+        `${INTEGRITY_WORDS[kind]}${target(classification)} violated: ${original}${classification.hint ? `\n  ${classification.hint}` : ''}\n  SQL: ${shownSql(sql)}`,
         kind,
         classification.constraint,
         classification.table,
@@ -77,8 +147,20 @@ export function translateError(dialect: Dialect | undefined, error: unknown, sql
         parameters,
         options,
       );
+    case 'lockTimeout':
+      return new LockTimeoutError(
+        `${classification.hint ?? 'a lock stayed held by another connection'}; the transaction can be retried: ${original}\n  SQL: ${shownSql(sql)}`,
+        classification.resource,
+        classification.waitedMs ?? 0,
+        sql,
+        parameters,
+        options,
+      );
     case 'connection':
-      return new ConnectionError(`connection failed: ${original}\n  SQL: ${shownSql(sql)}`, options);
+      return new ConnectionError(`connection failed: ${original}\n  SQL: ${shownSql(sql)}`, {
+        cause: error,
+        retryable: classification.retryable ?? true,
+      });
     case 'other':
       return new StatementError(`${original}\n  SQL: ${shownSql(sql)}`, sql, parameters, options);
   }
@@ -92,10 +174,15 @@ function shownSql(sql: string): string {
   return sql.length <= SQL_IN_MESSAGE ? sql : `${sql.slice(0, SQL_IN_MESSAGE)}... (${sql.length} characters; the whole text is in error.sql)`;
 }
 
-/** A typed error for a failure to connect. */
-export function connectionError(library: string, target: string, error: unknown): ConnectionError {
+/**
+ * A typed error for a failure to connect: retryable unless the dialect says
+ * retrying cannot help (a wrong password, a database that does not exist).
+ */
+export function connectionError(library: string, target: string, error: unknown, dialect?: Dialect): ConnectionError {
   if (error instanceof ConnectionError) return error;
-  return new ConnectionError(`could not connect to ${target} (${library}): ${driverMessage(error)}`, { cause: error });
+  const classification = dialect?.classifyError(error);
+  const retryable = classification?.kind === 'connection' ? (classification.retryable ?? true) : true;
+  return new ConnectionError(`could not connect to ${target} (${library}): ${driverMessage(error)}`, { cause: error, retryable });
 }
 
 /** A URL fit for messages: the password replaced. */

@@ -129,6 +129,10 @@ class MysqlLease implements DriverConnection {
     connection.on('error', this.onError);
   }
 
+  get lost(): boolean {
+    return this.broken;
+  }
+
   private check(): CoreConnection {
     if (this.released) throw new Error('MySQL connection used after it was released');
     return this.connection;
@@ -168,9 +172,22 @@ class MysqlLease implements DriverConnection {
     const connection = this.check();
     const size = Math.max(1, Math.floor(batchSize));
     const command = connection.execute({ ...STATEMENT_OPTIONS, sql, values: normalizeParams(params) });
-    // Resolves once the server has sent the whole result, including rows nobody reads.
-    const finished = new Promise<void>((resolve) => command.once('end', resolve));
     const rows = command.stream({ highWaterMark: size });
+    // A command without a callback never hears of a fatal error (mysql2 tells only the
+    // connection): end the row stream with it, or the loop below would wait forever.
+    let lostWith: Error | undefined;
+    let settle = (): void => undefined;
+    // Resolves once the server has sent the whole result, including rows nobody reads (or the connection is gone).
+    const finished = new Promise<void>((resolve) => {
+      settle = resolve;
+      command.once('end', resolve);
+    });
+    const onLost = (error: Error): void => {
+      lostWith = error;
+      rows.destroy(error);
+      settle();
+    };
+    connection.on('error', onLost);
     let columns: readonly string[] = [];
     rows.on('fields', (fields: FieldLike[]) => {
       columns = fields.map((f) => f.name);
@@ -190,10 +207,11 @@ class MysqlLease implements DriverConnection {
     } finally {
       // Stopped early: the protocol has no way to cancel a result set, so the
       // rest is read and dropped before the connection can run anything else.
-      if (!completed) {
+      if (!completed && !lostWith) {
         rows.destroy();
         await finished;
       }
+      connection.removeListener('error', onLost);
     }
   }
 

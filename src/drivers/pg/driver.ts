@@ -41,8 +41,8 @@ export interface PgDriverOptions {
 /** The pieces of `pg.PoolClient` / `pg.Client` a lease needs. */
 interface PgClientLike {
   query: pg.ClientBase['query'];
-  on(event: 'error', listener: (err: Error) => void): unknown;
-  removeListener(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'error' | 'end', listener: (err?: Error) => void): unknown;
+  removeListener(event: 'error' | 'end', listener: (err?: Error) => void): unknown;
 }
 
 let cursorSequence = 0;
@@ -64,6 +64,11 @@ class PgLease implements DriverConnection {
   ) {
     this.id = (client as { processID?: number | null }).processID ?? 0;
     client.on('error', this.onError);
+    client.on('end', this.onError);
+  }
+
+  get lost(): boolean {
+    return this.broken;
   }
 
   private check(): PgClientLike {
@@ -146,6 +151,7 @@ class PgLease implements DriverConnection {
     if (this.released) return;
     this.released = true;
     this.client.removeListener('error', this.onError);
+    this.client.removeListener('end', this.onError);
     this.giveBack(broken || this.broken);
   }
 }

@@ -185,6 +185,18 @@ class MysqlDdlCompiler extends DdlCompiler {
   }
 }
 
+/** mysql2 and socket error codes of a connection that is gone. */
+const CONNECTION_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+]);
+
 export class MysqlDialect extends Dialect {
   readonly name = 'mysql' as const;
   readonly capabilities: DialectCapabilities;
@@ -376,16 +388,22 @@ export class MysqlDialect extends Dialect {
       case 1213:
       case 1205:
         return { kind: 'serialization' };
+      // Retrying cannot help: access denied, unknown database.
+      case 1044:
       case 1045:
       case 1049:
+        return { kind: 'connection', retryable: false };
+      // The session ended: server shutdown, killed (ER_CONNECTION_KILLED on MariaDB), gone away, lost, timed out.
+      case 1053:
+      case 1927:
       case 2002:
       case 2003:
+      case 2006:
       case 2013:
+      case 4031:
         return { kind: 'connection' };
       default:
-        if (['ECONNREFUSED', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ENOTFOUND'].includes(code)) {
-          return { kind: 'connection' };
-        }
+        if (CONNECTION_CODES.has(code)) return { kind: 'connection' };
         return { kind: 'other' };
     }
   }

@@ -243,16 +243,24 @@ export class PostgresDialect extends Dialect {
       case '40001':
       case '40P01':
         return { kind: 'serialization' };
+      // The session ended: shut down, terminated (pg_terminate_backend), idle timeouts; or the socket went.
       case 'ECONNREFUSED':
       case 'ECONNRESET':
       case 'ENOTFOUND':
+      case 'EPIPE':
+      case 'ETIMEDOUT':
+      case 'EHOSTUNREACH':
       case '57P01':
       case '57P02':
       case '57P03':
+      case '57P05':
+      case '25P03':
+        return { kind: 'connection' };
+      // Retrying cannot help: the database does not exist, the login is refused.
       case '3D000':
       case '28000':
       case '28P01':
-        return { kind: 'connection' };
+        return { kind: 'connection', retryable: false };
       default:
         return code.startsWith('08') ? { kind: 'connection' } : { kind: 'other' };
     }
