@@ -18,7 +18,7 @@
 
 import type { Column } from '../../core/schema/column.js';
 import type { Expression, Ordering, Predicate } from '../../core/sql/expression.js';
-import { toOrderNode } from '../../core/sql/expression.js';
+import { exprNodes, toOrderNode } from '../../core/sql/expression.js';
 import { and } from '../../core/sql/functions.js';
 import { andNodes, checkRowCount, SelectStatement, toSelectItems, type RowOfItems, type SelectItem } from '../../core/sql/select.js';
 import type { FromNode, JoinNode, SelectNode } from '../../core/sql/nodes.js';
@@ -96,10 +96,10 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     return this.with({ distinct: true });
   }
   groupBy(...exprs: Expression<unknown>[]): Query<M, R> {
-    return this.with({ groupBy: [...this.state.groupBy, ...exprs.map((e) => e.node)] });
+    return this.with({ groupBy: [...this.state.groupBy, ...exprNodes(exprs, 'groupBy')] });
   }
   having(...conditions: Predicate[]): Query<M, R> {
-    return this.with({ having: andNodes(this.state.having, conditions) });
+    return this.with({ having: andNodes(this.state.having, conditions, 'having') });
   }
 
   /**
