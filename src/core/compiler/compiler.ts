@@ -13,6 +13,7 @@
 
 import { InvalidArgumentError, UnsupportedError } from '../errors.js';
 import type { Dialect } from '../dialects/dialect.js';
+import type { SqlType } from '../schema/types.js';
 import {
   assertNever,
   type ColumnMeta,
@@ -44,6 +45,8 @@ export class SqlWriter {
   inlineParams = false;
   /** DDL expressions (CHECK, partial index WHERE) name columns without their table. */
   unqualifiedColumns = false;
+  /** Set when the statement would pass the bound-parameter limit: every IN list the dialect can bind whole is. */
+  longInLists = false;
   readonly params: ParamNode[] = [];
   /** What the statements enclosing the one being written provide to it (innermost last), for correlation. */
   readonly scopes: FromScope[] = [];
@@ -53,8 +56,23 @@ export class SqlWriter {
   }
 }
 
-/** IN lists at least this long become one array parameter where the dialect binds arrays (shorter ones read better as IN). */
-const ARRAY_IN_MIN = 10;
+/** Lists shorter than this always keep one placeholder per value (they read better and are never what passes a limit). */
+const LONG_IN_MIN = 10;
+
+/**
+ * @internal The values of an IN list whose items are all bound values (or NULL),
+ * column by column: one column for `x IN (...)`, one per member for a row value
+ * `(a, b) IN ((..), (..))`. A dialect binds them as one parameter per column
+ * (arrays) or one for all (a JSON document), see {@link SqlCompiler.valueList}.
+ */
+export interface InListValues {
+  /** Each column's type; undefined where the values were bound untyped (`sql` fragments). */
+  readonly types: readonly (SqlType | undefined)[];
+  /** `columns[j][i]`: member `j` of item `i`, as the dialect binds it (`bindValue`), null for NULL. */
+  readonly columns: readonly (readonly unknown[])[];
+  /** The number of items. */
+  readonly length: number;
+}
 
 /** Binding strength, for deciding where parentheses are needed. */
 const PRECEDENCE: Record<string, number> = {
@@ -89,8 +107,7 @@ export class SqlCompiler {
 
   compile(node: StatementNode): CompiledStatement {
     if (!this.cache.enabled) return this.compileUncached(node);
-    const w = new SqlWriter();
-    this.statement(node, w);
+    const w = this.write(node);
     const shared = this.cache.shared(w.sql, resultItems(node));
     if (shared) return { ...shared, parameters: this.bind(w.params) };
     const compiled = this.finish(node, w);
@@ -110,8 +127,7 @@ export class SqlCompiler {
 
   /** @internal Compile, also returning the parameter nodes in placeholder order (for prepared statements). */
   compileWithParams(node: StatementNode): { compiled: CompiledStatement; params: readonly ParamNode[] } {
-    const w = new SqlWriter();
-    this.statement(node, w);
+    const w = this.write(node);
     return { compiled: this.finish(node, w), params: w.params };
   }
 
@@ -126,9 +142,22 @@ export class SqlCompiler {
 
   /** Compile without consulting or filling the cache. */
   compileUncached(node: StatementNode): CompiledStatement {
+    return this.finish(node, this.write(node));
+  }
+
+  /**
+   * Write a statement. One that would bind more values than the dialect allows
+   * is written again with its IN lists as whole-list parameters, so statements
+   * that fit keep one placeholder per value and their SQL text.
+   */
+  private write(node: StatementNode): SqlWriter {
     const w = new SqlWriter();
     this.statement(node, w);
-    return this.finish(node, w);
+    if (w.params.length <= this.dialect.capabilities.maxBindParameters) return w;
+    const again = new SqlWriter();
+    again.longInLists = true;
+    this.statement(node, again);
+    return again;
   }
 
   private finish(node: StatementNode, w: SqlWriter): CompiledStatement {
@@ -687,6 +716,7 @@ export class SqlCompiler {
       w.write(negated ? '1 = 1' : '1 = 0');
       return;
     }
+    if (this.writeValueList(operand, items, negated, w, outer)) return;
     if (operand.kind === 'tuple' && !this.dialect.capabilities.rowValueIn) {
       // (a, b) IN ((1, 2), (3, 4))  ->  (a = 1 AND b = 2) OR (a = 3 AND b = 4)
       const open = (negated ? 3 : 1) < outer || negated;
@@ -712,36 +742,57 @@ export class SqlCompiler {
     const open = 4 < outer;
     if (open) w.write('(');
     this.expr(operand, w, 5);
-    const array = this.arrayOperand(items, w);
-    if (array) {
-      // x = ANY($1::T[]): one parameter and one statement text for any number of values.
-      w.params.push(array.param);
-      w.write(`${negated ? ' <> ALL(' : ' = ANY('}${this.placeholder(w.params.length)}::${array.typeName}[])`);
-    } else {
-      w.write(negated ? ' NOT IN (' : ' IN (');
-      this.list(items, w);
-      w.write(')');
-    }
+    w.write(negated ? ' NOT IN (' : ' IN (');
+    this.list(items, w);
+    w.write(')');
     if (open) w.write(')');
   }
 
-  /**
-   * A long IN list as one array parameter, where the dialect binds arrays and
-   * every item is a non-NULL bound value of one type (so `= ANY` / `<> ALL`
-   * mean exactly what `IN` / `NOT IN` do).
-   */
-  private arrayOperand(items: readonly ExprNode[], w: SqlWriter): { param: ParamNode; typeName: string } | undefined {
-    if (!this.dialect.capabilities.arrayParameters || w.inlineParams || items.length < ARRAY_IN_MIN) return undefined;
-    const first = items[0]!;
-    if (first.kind !== 'param' || first.type === undefined) return undefined;
-    const type = first.type;
-    const values = new Array<unknown>(items.length);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      if (item.kind !== 'param' || item.type !== type || item.value === null || item.value === undefined || item.value instanceof Placeholder) return undefined;
-      values[i] = this.dialect.bindValue(type, item.value);
+  /** A list of bound values the dialect binds whole (see {@link valueList}); false to write it item by item. */
+  private writeValueList(operand: ExprNode, items: readonly ExprNode[], negated: boolean, w: SqlWriter, outer: number): boolean {
+    if (w.inlineParams || items.length < LONG_IN_MIN) return false;
+    const width = operand.kind === 'tuple' ? operand.items.length : 1;
+    if (!w.longInLists && items.length < this.valueListMin(width)) return false;
+    const values = inListValues(operand, items, (type, value) => this.dialect.bindValue(type, value));
+    if (!values) return false;
+    const mark = w.sql.length;
+    const params = w.params.length;
+    const open = 4 < outer;
+    if (open) w.write('(');
+    if (!this.valueList(operand, values, negated, w)) {
+      w.sql = w.sql.slice(0, mark);
+      w.params.length = params;
+      return false;
     }
-    return { param: { kind: 'param', value: values, type: undefined }, typeName: this.dialect.typeName(type, 'cast') };
+    if (open) w.write(')');
+    return true;
+  }
+
+  /**
+   * The fewest items from which this dialect writes a list of bound values
+   * through {@link valueList} even when the statement is under the parameter
+   * limit (PostgreSQL: 10, for one statement text whatever the list's length).
+   * Past the limit every list of at least ten values goes there.
+   */
+  protected valueListMin(_width: number): number {
+    return Infinity;
+  }
+
+  /**
+   * Write `operand IN (values)` (or NOT IN) with a few bound parameters whatever
+   * the number of values, keeping IN's meaning, NULLs included: a dialect writes
+   * an array comparison or a subquery over a bound document. Returns false (having
+   * written nothing) where it cannot bind these values so; the list is then
+   * written with one placeholder per value.
+   */
+  protected valueList(_operand: ExprNode, _values: InListValues, _negated: boolean, _w: SqlWriter): boolean {
+    return false;
+  }
+
+  /** @internal Bind one parameter (a dialect's whole-list value) and write its placeholder. */
+  protected bindWhole(value: unknown, w: SqlWriter): string {
+    w.params.push({ kind: 'param', value, type: undefined });
+    return this.placeholder(w.params.length);
   }
 
   protected functionCall(name: string, args: readonly ExprNode[], distinct: boolean, star: boolean, w: SqlWriter): void {
@@ -778,6 +829,52 @@ export class SqlCompiler {
   protected quote(name: string): string {
     return this.dialect.quoteIdentifier(name);
   }
+}
+
+/**
+ * An IN list's values column by column, or undefined where an item is not a
+ * bound value or NULL (an expression, a placeholder for a prepared statement)
+ * or a column mixes types. A column of nothing but NULL takes the operand's type.
+ */
+function inListValues(operand: ExprNode, items: readonly ExprNode[], bind: (type: SqlType | undefined, value: unknown) => unknown): InListValues | undefined {
+  const members = operand.kind === 'tuple' ? operand.items : [operand];
+  const width = members.length;
+  const columns = members.map(() => new Array<unknown>(items.length));
+  const types: (SqlType | undefined)[] = members.map(() => undefined);
+  const typed = members.map(() => false);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const cells = operand.kind !== 'tuple' ? [item] : item.kind === 'tuple' && item.items.length === width ? item.items : undefined;
+    if (!cells) return undefined;
+    for (let j = 0; j < width; j++) {
+      const cell = cells[j]!;
+      if (cell.kind === 'keyword' && cell.keyword === 'NULL') {
+        columns[j]![i] = null;
+        continue;
+      }
+      if (cell.kind !== 'param' || cell.value instanceof Placeholder) return undefined;
+      if (!typed[j]) {
+        types[j] = cell.type;
+        typed[j] = true;
+      } else if (cell.type !== types[j]) {
+        return undefined;
+      }
+      columns[j]![i] = cell.value ?? null;
+    }
+  }
+  for (let j = 0; j < width; j++) {
+    const member = members[j]!;
+    if (!typed[j]) {
+      if (member.kind !== 'column') return undefined;
+      types[j] = member.column.type;
+    }
+    const column = columns[j]!;
+    const type = types[j];
+    for (let i = 0; i < column.length; i++) {
+      if (column[i] !== null) column[i] = bind(type, column[i]);
+    }
+  }
+  return { types, columns, length: items.length };
 }
 
 function resultItems(node: StatementNode): readonly SelectItemNode[] {

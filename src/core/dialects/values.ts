@@ -71,3 +71,20 @@ export function numericText(value: unknown): unknown {
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);
   return value;
 }
+
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const LONE_SURROGATES = /\p{Surrogate}/gu;
+
+/**
+ * A string as drivers send it: UTF-8 has no lone surrogates, so they become
+ * U+FFFD on the wire. A string carried inside a JSON document (where `\ud800`
+ * is a legal escape) is made to mean the same text as the bound string would.
+ */
+export function wireString(s: string): string {
+  return LONE_SURROGATE.test(s) ? s.replace(LONE_SURROGATES, '\ufffd') : s;
+}
+
+/** A JavaScript number as a JSON number, or undefined for NaN and the infinities (JSON has none). */
+export function jsonNumber(n: number): string | undefined {
+  return Number.isFinite(n) ? JSON.stringify(n) : undefined;
+}

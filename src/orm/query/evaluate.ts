@@ -103,7 +103,9 @@ function compile(node: ExprNode, mapper: Mapper, text: TextComparison): Fn {
         if (!equality && !like) throw new CannotEvaluate(`${what} (the collation decides text order)`);
         if (like) {
           if (text.like === 'collation') throw new CannotEvaluate(`${what} (the column's collation decides LIKE here)`);
-          if (node.right.kind !== 'param' || typeof node.right.value !== 'string' || node.right.value.includes('\\')) {
+          // Every LIKE carries an ESCAPE character (backslash unless given): a pattern using it is left to the database.
+          const escape = node.escape ?? '\\';
+          if (node.right.kind !== 'param' || typeof node.right.value !== 'string' || node.right.value.includes(escape)) {
             throw new CannotEvaluate(`${what} (only a pattern without escapes is evaluated)`);
           }
         }

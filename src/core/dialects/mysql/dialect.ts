@@ -11,8 +11,8 @@
 import type { Column } from '../../schema/column.js';
 import type { Table } from '../../schema/table.js';
 import type { SqlType } from '../../schema/types.js';
-import type { ColumnMeta, DeleteNode, InsertNode, UpdateNode } from '../../sql/nodes.js';
-import { SqlCompiler, type SqlWriter } from '../../compiler/compiler.js';
+import type { ColumnMeta, DeleteNode, ExprNode, InsertNode, UpdateNode } from '../../sql/nodes.js';
+import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import type { ForeignKeyDef, IndexDef } from '../../schema/table.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
@@ -24,9 +24,11 @@ import {
   decodeNumber,
   formatDateUtc,
   formatTimestampUtc,
+  jsonNumber,
   numericText,
   parseTimestampUtc,
   toBuffer,
+  wireString,
 } from '../values.js';
 
 export type MysqlFlavor = 'mariadb' | 'mysql';
@@ -64,6 +66,95 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
   } as const);
 }
 
+/** How one column of a JSON_TABLE reads a value of an IN list, and how the value is written into the document. */
+interface JsonTableColumn {
+  /** The column's type in JSON_TABLE's COLUMNS clause, given the longest text it reads. */
+  readonly type: (longest: number) => string;
+  /** The SQL that reads the column (given its quoted name) back as the value. */
+  readonly read: (ref: string) => string;
+  /** The text JSON_TABLE reads for the value (as bindValue left it), or undefined where JSON cannot carry it faithfully. */
+  readonly text: (v: unknown) => string | undefined;
+  /** The text goes into the document as a JSON string (else as a JSON number). */
+  readonly quoted: boolean;
+}
+
+const INTEGER_TEXT = /^-?\d{1,19}$/;
+/** What DECIMAL(65, 30) holds exactly. */
+const DECIMAL_TEXT = /^[+-]?(\d{1,35}(\.\d{0,30})?|\.\d{1,30})$/;
+/** Longer texts are read as LONGTEXT, which MariaDB cannot materialize into a keyed temporary table. */
+const VARCHAR_MAX = 1024;
+
+const fixed = (type: string) => (): string => type;
+const plain = (ref: string): string => ref;
+const string = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * Text short enough reads as VARCHAR (a power of two wide, so few statement
+ * texts): a subquery of VARCHARs is materialized into a keyed temporary table
+ * and probed once per row, where LONGTEXT makes MariaDB compare every row with
+ * every value (70,000 values against 400 rows: 0.2 s against 2.5 s for IN,
+ * 8.5 s for NOT IN). Binary collation, so DISTINCT keeps every distinct value
+ * whatever the database's default collation.
+ */
+function sized(longest: number): string {
+  const binary = ' CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
+  if (longest > VARCHAR_MAX) return `LONGTEXT${binary}`;
+  let width = 16;
+  while (width < longest) width *= 2;
+  return `VARCHAR(${width})${binary}`;
+}
+
+/**
+ * Integers as BIGINT (bigints arrive as digit strings and stay exact past
+ * 2^53), decimals as DECIMAL(65, 30) (a list value with more digits than the
+ * column's scale is not rounded into a match), dates and timestamps as such.
+ * Text is read through JSON_UNQUOTE: a JSON_TABLE column has its own collation,
+ * which would win over the compared column's, while JSON_UNQUOTE's result is
+ * coercible like a bound string, so the column's collation decides. The value
+ * goes in as JSON text inside the JSON string, so JSON_UNQUOTE cannot mistake a
+ * value that looks quoted for JSON, and JSON null stays SQL NULL. Bytes travel
+ * as hex.
+ */
+function jsonTableColumn(type: SqlType | undefined): JsonTableColumn | undefined {
+  switch (type?.kind) {
+    case 'integer':
+    case 'smallint':
+    case 'bigint':
+    case 'boolean':
+      return {
+        type: fixed('BIGINT'),
+        read: plain,
+        text: (v) => (typeof v === 'number' ? (Number.isSafeInteger(v) ? String(v) : undefined) : typeof v === 'string' && INTEGER_TEXT.test(v) ? v : undefined),
+        quoted: false,
+      };
+    case 'real':
+    case 'double':
+      return { type: fixed('DOUBLE'), read: plain, text: (v) => (typeof v === 'number' ? jsonNumber(v) : undefined), quoted: false };
+    case 'numeric':
+      return { type: fixed('DECIMAL(65, 30)'), read: plain, text: (v) => (typeof v === 'string' && DECIMAL_TEXT.test(v) ? v : undefined), quoted: true };
+    case 'date':
+      return { type: fixed('DATE'), read: plain, text: string, quoted: true };
+    case 'timestamp':
+    case 'timestamptz':
+      return { type: fixed('DATETIME(3)'), read: plain, text: string, quoted: true };
+    case 'text':
+    case 'varchar':
+    case 'uuid':
+    case 'enum':
+    case 'json':
+      return {
+        type: sized,
+        read: (ref) => `JSON_UNQUOTE(${ref})`,
+        text: (v) => (typeof v === 'string' ? JSON.stringify(wireString(v)) : undefined),
+        quoted: true,
+      };
+    case 'blob':
+      return { type: sized, read: (ref) => `UNHEX(${ref})`, text: (v) => (v instanceof Uint8Array ? toBuffer(v).toString('hex') : undefined), quoted: true };
+    case undefined:
+      return undefined;
+  }
+}
+
 class MysqlCompiler extends SqlCompiler {
   /**
    * A backslash escape as `CHAR(92 USING utf8mb4)`: the literal `'\\'` means one
@@ -72,6 +163,55 @@ class MysqlCompiler extends SqlCompiler {
    */
   protected override likeEscape(escape: string): string {
     return escape === '\\' ? 'CHAR(92 USING utf8mb4)' : super.likeEscape(escape);
+  }
+
+  /**
+   * Past the parameter limit, every value in one bound JSON document:
+   * `x IN (SELECT d.c0 FROM (SELECT DISTINCT v.c0 AS c0 FROM JSON_TABLE(?,
+   * '$[*]' COLUMNS (c0 BIGINT PATH '$' ERROR ON ERROR)) AS v) AS d)` (a row
+   * value reads `$[0]`, `$[1]`, ...). A subquery gives IN's meaning, NULLs
+   * included. The DISTINCT derived table is what MariaDB materializes with a key
+   * inside UPDATE and DELETE too, where it runs the JSON_TABLE subquery once per
+   * row otherwise (70,000 values, 2,000 rows: 50 ms against 21 s). ERROR ON
+   * ERROR: a value the column type cannot hold fails the statement instead of
+   * turning into NULL.
+   */
+  protected override valueList(operand: ExprNode, values: InListValues, negated: boolean, w: SqlWriter): boolean {
+    const specs: JsonTableColumn[] = [];
+    for (const type of values.types) {
+      const spec = jsonTableColumn(type);
+      if (!spec) return false;
+      specs.push(spec);
+    }
+    const tuple = operand.kind === 'tuple';
+    const longest = specs.map(() => 0);
+    const parts = new Array<string>(values.length);
+    for (let i = 0; i < values.length; i++) {
+      let row = '';
+      for (let j = 0; j < specs.length; j++) {
+        const v = values.columns[j]![i];
+        let json = 'null';
+        if (v !== null) {
+          const spec = specs[j]!;
+          const text = spec.text(v);
+          if (text === undefined) return false;
+          if (text.length > longest[j]!) longest[j] = text.length;
+          json = spec.quoted ? JSON.stringify(text) : text;
+        }
+        row += j > 0 ? `,${json}` : json;
+      }
+      parts[i] = tuple ? `[${row}]` : row;
+    }
+    const v = this.quote('v');
+    const d = this.quote('d');
+    const names = specs.map((_, j) => this.quote(`c${j}`));
+    const reads = specs.map((spec, j) => `${spec.read(`${v}.${names[j]}`)} AS ${names[j]}`);
+    const columns = specs.map((spec, j) => `${names[j]} ${spec.type(longest[j]!)} PATH '$${tuple ? `[${j}]` : ''}' ERROR ON ERROR`);
+    this.expr(operand, w, 5);
+    const document = this.bindWhole(`[${parts.join(',')}]`, w);
+    const table = `JSON_TABLE(${document}, '$[*]' COLUMNS (${columns.join(', ')})) AS ${v}`;
+    w.write(`${negated ? ' NOT IN' : ' IN'} (SELECT ${names.map((n) => `${d}.${n}`).join(', ')} FROM (SELECT DISTINCT ${reads.join(', ')} FROM ${table}) AS ${d})`);
+    return true;
   }
 
   /** MySQL needs a LIMIT before OFFSET: the documented "no limit" is 2^64-1. */

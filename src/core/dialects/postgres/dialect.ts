@@ -10,7 +10,8 @@
 import type { ForeignKeyDef, Table } from '../../schema/table.js';
 import type { Column } from '../../schema/column.js';
 import type { SqlType } from '../../schema/types.js';
-import { SqlCompiler } from '../../compiler/compiler.js';
+import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
+import type { ExprNode } from '../../sql/nodes.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { show } from '../../schema/strings.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
@@ -46,6 +47,45 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   onConflict: true,
   returningPreservesOrder: true,
 } as const);
+
+/** IN lists at least this long become arrays: one statement text whatever their length, and quicker to parse. */
+const ARRAY_IN_MIN = 10;
+
+class PostgresCompiler extends SqlCompiler {
+  protected override valueListMin(width: number): number {
+    // Row values keep their IN list until the statement passes the parameter limit.
+    return width === 1 ? ARRAY_IN_MIN : Infinity;
+  }
+
+  /**
+   * `x = ANY($1::T[])` / `x <> ALL($1::T[])`, and for row values
+   * `(a, b) IN (SELECT * FROM unnest($1::A[], $2::B[]))`: one array per
+   * column. Both mean exactly what IN and NOT IN do, NULL elements included
+   * (`2 <> ALL('{1,NULL}')` is NULL, as `2 NOT IN (1, NULL)` is).
+   */
+  protected override valueList(operand: ExprNode, values: InListValues, negated: boolean, w: SqlWriter): boolean {
+    const elementTypes: string[] = [];
+    for (const type of values.types) {
+      if (type === undefined) return false;
+      elementTypes.push(this.arrayElementType(type));
+    }
+    this.expr(operand, w, 5);
+    const arrays = values.columns.map((column, j) => `${this.bindWhole(column, w)}::${elementTypes[j]}[]`);
+    if (operand.kind !== 'tuple') {
+      w.write(`${negated ? ' <> ALL(' : ' = ANY('}${arrays[0]})`);
+    } else {
+      w.write(`${negated ? ' NOT IN' : ' IN'} (SELECT * FROM unnest(${arrays.join(', ')}))`);
+    }
+    return true;
+  }
+
+  /** The array's element type: unbounded where a cast would truncate or round a value (`'abc'::VARCHAR(2)` is `'ab'`). */
+  private arrayElementType(type: SqlType): string {
+    if (type.kind === 'varchar') return 'TEXT';
+    if (type.kind === 'numeric') return 'NUMERIC';
+    return this.dialect.typeName(type, 'cast');
+  }
+}
 
 class PostgresDdlCompiler extends DdlCompiler {
   protected override autoIncrementClause(_table: Table, _c: Column<unknown>): string {
@@ -104,7 +144,7 @@ function unstorable(value: unknown, what: string): InvalidArgumentError {
 export class PostgresDialect extends Dialect {
   readonly name = 'postgres' as const;
   readonly capabilities = CAPABILITIES;
-  readonly compiler: SqlCompiler = new SqlCompiler(this);
+  readonly compiler: SqlCompiler = new PostgresCompiler(this);
   readonly ddl: DdlCompiler = new PostgresDdlCompiler(this);
 
   quoteIdentifier(name: string): string {

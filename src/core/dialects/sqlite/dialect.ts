@@ -12,10 +12,11 @@
 import type { Column } from '../../schema/column.js';
 import type { Table } from '../../schema/table.js';
 import type { SqlType } from '../../schema/types.js';
-import { SqlCompiler, type SqlWriter } from '../../compiler/compiler.js';
+import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
+import type { ExprNode } from '../../sql/nodes.js';
 import { DdlCompiler } from '../../compiler/ddl.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
-import { decodeBigint, decodeBooleanNumber, decodeJsonText, formatDateUtc, parseTimestampUtc, toBuffer } from '../values.js';
+import { decodeBigint, decodeBooleanNumber, decodeJsonText, formatDateUtc, jsonNumber, parseTimestampUtc, toBuffer, wireString } from '../values.js';
 
 const CAPABILITIES: DialectCapabilities = Object.freeze({
   returning: Object.freeze({ insert: true, update: true, delete: true }),
@@ -59,10 +60,79 @@ function padScale(text: string, scale: number): string {
   return scale === 0 ? m[1]! : `${m[1]}.${fraction.padEnd(scale, '0')}`;
 }
 
+/**
+ * Row-value lists from this long are one JSON document: SQLite has no
+ * `(a, b) IN ((..), (..))`, and the `(a = ? AND b = ?) OR ...` written instead
+ * passes its expression depth limit (1000) at about a thousand rows.
+ */
+const ROW_VALUES_AS_JSON_MIN = 100;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 class SqliteCompiler extends SqlCompiler {
   /** SQLite needs a LIMIT before OFFSET; -1 means no limit. */
   protected override limitForOffsetOnly(w: SqlWriter): void {
     w.write(' LIMIT -1');
+  }
+
+  protected override valueListMin(width: number): number {
+    return width > 1 ? ROW_VALUES_AS_JSON_MIN : Infinity;
+  }
+
+  /**
+   * `x IN (SELECT value FROM json_each(?))`, and for row values
+   * `(a, b) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))`, all values
+   * in one bound JSON array. json_each hands back SQL values without affinity
+   * or collation, as bound parameters are: the column's affinity converts them
+   * and its collation compares them, as in an IN list. JSON has no bytes:
+   * they travel as hex and `unhex()` (SQLite 3.41+) turns them back.
+   */
+  protected override valueList(operand: ExprNode, values: InListValues, negated: boolean, w: SqlWriter): boolean {
+    const document = jsonRows(values);
+    if (document === undefined) return false;
+    const bytes = values.types.map((t) => t?.kind === 'blob');
+    const picks =
+      operand.kind === 'tuple'
+        ? bytes.map((b, j) => (b ? `unhex(value ->> ${j})` : `value ->> ${j}`))
+        : [bytes[0] ? 'unhex(value)' : 'value'];
+    this.expr(operand, w, 5);
+    w.write(`${negated ? ' NOT IN' : ' IN'} (SELECT ${picks.join(', ')} FROM json_each(${this.bindWhole(document, w)}))`);
+    return true;
+  }
+}
+
+/** The values as a JSON array (of arrays, for row values), or undefined where one has no faithful JSON form. */
+function jsonRows(values: InListValues): string | undefined {
+  const { columns, types, length } = values;
+  const tuple = columns.length > 1;
+  const parts = new Array<string>(length);
+  for (let i = 0; i < length; i++) {
+    let row = '';
+    for (let j = 0; j < columns.length; j++) {
+      const json = jsonValue(columns[j]![i], types[j]?.kind === 'blob');
+      if (json === undefined) return undefined;
+      row += j > 0 ? `,${json}` : json;
+    }
+    parts[i] = tuple ? `[${row}]` : row;
+  }
+  return `[${parts.join(',')}]`;
+}
+
+/** One value as SQLite's bindValue left it, in JSON that json_each reads back as the same SQL value. */
+function jsonValue(v: unknown, bytes: boolean): string | undefined {
+  if (v === null) return 'null';
+  if (bytes) return v instanceof Uint8Array ? `"${toBuffer(v).toString('hex')}"` : undefined;
+  switch (typeof v) {
+    case 'number':
+      return jsonNumber(v);
+    case 'bigint':
+      // json_each reads integers within 64 bits exactly; bound, a wider one fails too.
+      return v >= INT64_MIN && v <= INT64_MAX ? v.toString() : undefined;
+    case 'string':
+      return JSON.stringify(wireString(v));
+    default:
+      return undefined;
   }
 }
 
