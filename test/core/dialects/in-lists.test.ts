@@ -54,7 +54,7 @@ const folded = table('bil_folded', {
   s: text(),
 });
 
-/** Every character that has broken an SQL builder somewhere, a lone surrogate among them. */
+/** Every character that has broken an SQL builder somewhere (lone surrogates are refused before SQL: see hostile-input). */
 const HOSTILE = [
   `'"\`\\;\n$1?ü✓`,
   "'; DROP TABLE students; --",
@@ -68,7 +68,6 @@ const HOSTILE = [
   '',
   'null',
   '[1, 2]',
-  'lone \ud800 surrogate',
 ];
 
 type Value = number | string | null;
