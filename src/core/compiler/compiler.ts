@@ -37,6 +37,7 @@ import type { CompiledStatement, ResultColumn } from './compiled.js';
 import { StatementCache } from './cache.js';
 import { Placeholder } from '../sql/placeholder.js';
 import { inferFrom, type FromScope } from './infer-from.js';
+import { PRECEDENCE } from './precedence.js';
 
 /** @internal Accumulates SQL text and the parameter nodes in placeholder order. */
 export class SqlWriter {
@@ -74,30 +75,8 @@ export interface InListValues {
   readonly length: number;
 }
 
-/** Binding strength, for deciding where parentheses are needed. */
-const PRECEDENCE: Record<string, number> = {
-  OR: 1,
-  AND: 2,
-  NOT: 3,
-  '=': 4,
-  '<>': 4,
-  '<': 4,
-  '<=': 4,
-  '>': 4,
-  '>=': 4,
-  LIKE: 4,
-  'NOT LIKE': 4,
-  ILIKE: 4,
-  'NOT ILIKE': 4,
-  IS: 4,
-  'IS NOT': 4,
-  '||': 5,
-  '+': 6,
-  '-': 6,
-  '*': 7,
-  '/': 7,
-  '%': 7,
-};
+/** Raw SQL text that ends in `AS `: the identifier interpolated next is a column alias. */
+const AS_BEFORE = /\bAS\s+$/i;
 
 export class SqlCompiler {
   /** Compiled statements by shape. Disable for benchmarks with `cache.enabled = false`. */
@@ -180,9 +159,7 @@ export class SqlCompiler {
       case 'insert':
         return this.insert(node, w);
       case 'update':
-        if (node.set.length === 0) {
-          throw new InvalidArgumentError(`update "${node.table.table.name}": nothing to set: call set({ ... }) with at least one column`, 'set', node.set);
-        }
+        if (node.set.length === 0) throw new InvalidArgumentError(`update "${node.table.table.name}": nothing to set: call set({ ... }) with at least one column`, 'set', node.set);
         w.scopes.push({ from: [node.table, ...node.from], joins: [] });
         this.update(node, w);
         w.scopes.pop();
@@ -209,8 +186,8 @@ export class SqlCompiler {
     w.write(ctes.some((c) => c.recursive) ? 'WITH RECURSIVE ' : 'WITH ');
     ctes.forEach((cte, i) => {
       if (i > 0) w.write(', ');
-      w.write(this.quote(cte.name));
-      if (cte.columns) w.write(` (${cte.columns.map((c) => this.quote(c)).join(', ')})`);
+      w.write(this.quoteAlias(cte.name, 'name'));
+      if (cte.columns) w.write(` (${cte.columns.map((c) => this.quoteAlias(c, 'alias')).join(', ')})`);
       w.write(' AS (');
       this.query(cte.query, w);
       w.write(')');
@@ -257,7 +234,7 @@ export class SqlCompiler {
 
   protected selectItem(item: SelectItemNode, w: SqlWriter): void {
     this.expr(item.expr, w, 0);
-    if (item.explicitAlias || !this.rendersOwnName(item)) w.write(` AS ${this.quote(item.alias)}`);
+    if (item.explicitAlias || !this.rendersOwnName(item)) w.write(` AS ${this.quoteAlias(item.alias, 'alias')}`);
   }
 
   /** True when the item's SQL already produces a result column called `item.alias`. */
@@ -415,20 +392,20 @@ export class SqlCompiler {
     switch (node.kind) {
       case 'tableRef':
         this.tableName(node.table, w);
-        if (node.alias) w.write(` AS ${this.quote(node.alias)}`);
+        if (node.alias) w.write(` AS ${this.quoteAlias(node.alias, 'name')}`);
         return;
       case 'derivedTable': {
         // A derived table cannot refer to its siblings in the FROM list being written: no correlation with them.
         const siblings = w.scopes.pop();
         w.write('(');
         this.query(node.query, w);
-        w.write(`) AS ${this.quote(node.alias)}`);
+        w.write(`) AS ${this.quoteAlias(node.alias, 'name')}`);
         if (siblings) w.scopes.push(siblings);
         return;
       }
       case 'cteRef':
         w.write(this.quote(node.name));
-        if (node.alias) w.write(` AS ${this.quote(node.alias)}`);
+        if (node.alias) w.write(` AS ${this.quoteAlias(node.alias, 'name')}`);
         return;
       case 'rawFrom':
         this.raw(node.raw, w);
@@ -647,7 +624,7 @@ export class SqlCompiler {
       case 'raw':
         return this.raw(node, w);
       case 'identifier':
-        w.write(node.path.map((p) => this.quote(p)).join('.'));
+        w.write(node.path.map((p) => this.quoteAlias(p, 'any')).join('.'));
         return;
       case 'excluded':
         this.excluded(node.column, w);
@@ -662,11 +639,7 @@ export class SqlCompiler {
     }
   }
 
-  /**
-   * `a LIKE b ESCAPE 'c'`. The ESCAPE clause is always written: SQLite has no
-   * default escape character and PostgreSQL and MySQL default to backslash, so
-   * without it one pattern would match differently per database.
-   */
+  /** `a LIKE b ESCAPE 'c'`, always with ESCAPE: SQLite has none by default, PostgreSQL and MySQL backslash. */
   protected like(op: 'LIKE' | 'NOT LIKE' | 'ILIKE' | 'NOT ILIKE', left: ExprNode, right: ExprNode, escape: string, w: SqlWriter, outer: number): void {
     const open = 4 < outer;
     if (open) w.write('(');
@@ -814,7 +787,9 @@ export class SqlCompiler {
     for (let i = 0; i < parts.length; i++) {
       w.write(parts[i]!);
       const v = values[i];
-      if (v !== undefined) this.expr(v, w, 0);
+      // `AS ${identifier(x)}` names a result column: checked as an alias (MySQL drops an alias's leading spaces).
+      if (v?.kind === 'identifier' && v.path.length === 1 && AS_BEFORE.test(parts[i]!)) w.write(this.quoteAlias(v.path[0]!, 'alias'));
+      else if (v !== undefined) this.expr(v, w, 0);
     }
   }
 
@@ -827,6 +802,13 @@ export class SqlCompiler {
   }
 
   protected quote(name: string): string {
+    return this.dialect.quoteIdentifier(name);
+  }
+
+  /** A name the statement introduces (alias, CTE), refused where the database would refuse or alter it. */
+  protected quoteAlias(name: string, kind: 'name' | 'alias' | 'any'): string {
+    const problem = this.dialect.identifierProblem(name, kind);
+    if (problem !== undefined) throw new InvalidArgumentError(`${kind} ${JSON.stringify(name)}: ${problem}`, 'as', name);
     return this.dialect.quoteIdentifier(name);
   }
 }

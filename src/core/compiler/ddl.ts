@@ -12,6 +12,7 @@ import type { ForeignKeyDef, IndexDef, Table } from '../schema/table.js';
 import type { SqlType } from '../schema/types.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { UnsupportedError } from '../errors.js';
+import { SchemaError } from '../schema/table.js';
 
 export interface CreateOptions {
   /** `IF NOT EXISTS` where the database supports it. */
@@ -62,7 +63,20 @@ export class DdlCompiler {
   }
 
   protected tableName(table: Table): string {
+    this.checkName(table.name, `table "${table.name}"`);
+    if (table.schema) this.checkName(table.schema, `schema "${table.schema}"`);
     return table.schema ? `${this.q(table.schema)}.${this.q(table.name)}` : this.q(table.name);
+  }
+
+  /**
+   * A name the user gave (table, schema, column, index, constraint) that this
+   * database would refuse or alter (PostgreSQL cuts identifiers to 63 bytes)
+   * fails here, naming it, rather than on the server or silently. Generated
+   * constraint names are left to the database.
+   */
+  protected checkName(name: string, what: string): void {
+    const problem = this.dialect.identifierProblem(name, 'name');
+    if (problem !== undefined) throw new SchemaError(`${what}: ${problem}`);
   }
 
   /** All statements to create `tables` (in dependency order, with their indexes). */
@@ -103,6 +117,7 @@ export class DdlCompiler {
       if (c.declaration.unique) parts.push(`CONSTRAINT ${this.q(uniqueConstraintName(table, c))} UNIQUE (${this.q(c.name)})`);
     }
     for (const u of table.uniques) {
+      this.checkName(u.name, `table "${table.name}", constraint "${u.name}"`);
       parts.push(`CONSTRAINT ${this.q(u.name)} UNIQUE (${u.columns.map((c) => this.q(c.name)).join(', ')})`);
     }
     for (const c of table.columns) {
@@ -110,6 +125,7 @@ export class DdlCompiler {
       if (check) parts.push(check);
     }
     for (const ch of table.checks) {
+      this.checkName(ch.name, `table "${table.name}", constraint "${ch.name}"`);
       parts.push(`CONSTRAINT ${this.q(ch.name)} CHECK (${this.dialect.compiler.inlineExpression(ch.condition)})`);
     }
     for (const fk of table.foreignKeys) {
@@ -130,6 +146,7 @@ export class DdlCompiler {
   }
 
   protected columnDefinition(table: Table, c: Column<unknown>): string {
+    this.checkName(c.name, `table "${table.name}", column "${c.name}"`);
     let def = `${this.q(c.name)} ${this.columnType(table, c)}`;
     if (c.autoIncrement) def += this.autoIncrementClause(table, c);
     if (c.notNull && !this.notNullImplied(table, c)) def += ' NOT NULL';
@@ -199,6 +216,7 @@ export class DdlCompiler {
   createIndex(table: Table, ix: IndexDef, options: CreateOptions = {}): string {
     const caps = this.dialect.capabilities;
     const ine = options.ifNotExists && caps.createIndexIfNotExists ? 'IF NOT EXISTS ' : '';
+    this.checkName(ix.name, `table "${table.name}", index "${ix.name}"`);
     let s = `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${ine}${this.q(ix.name)} ON ${this.tableName(table)} (${ix.columns.map((c) => this.indexColumn(ix, c)).join(', ')})`;
     if (ix.condition) {
       if (caps.partialIndexes) {

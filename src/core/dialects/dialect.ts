@@ -122,6 +122,17 @@ export abstract class Dialect {
   /** Quote an identifier, doubling the quote character inside it. */
   abstract quoteIdentifier(name: string): string;
 
+  /**
+   * Why this database would refuse `name` as an identifier, or keep it
+   * altered, or undefined when it keeps it as given. `name` is a table,
+   * column, index or constraint name; `alias` a column alias; `any` a name in
+   * `identifier()` used otherwise. Names are already non-empty, well-formed
+   * and free of NUL.
+   */
+  identifierProblem(_name: string, _kind: 'name' | 'alias' | 'any'): string | undefined {
+    return undefined;
+  }
+
   /** The value to send to the driver for `value` bound as `type` (undefined type: raw `sql` values). */
   abstract bindValue(type: SqlType | undefined, value: unknown): unknown;
 

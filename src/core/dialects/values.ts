@@ -88,3 +88,13 @@ export function wireString(s: string): string {
 export function jsonNumber(n: number): string | undefined {
   return Number.isFinite(n) ? JSON.stringify(n) : undefined;
 }
+
+/**
+ * A lone surrogate escape (`\ud800`) in JSON text, not itself escaped:
+ * JSON.stringify writes lone surrogates so, and MariaDB's JSON_VALID and
+ * PostgreSQL's jsonb refuse them.
+ */
+export const JSON_LONE_SURROGATE = /(?:^|[^\\])(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/i;
+
+/** {@link JSON_LONE_SURROGATE}, or `\u0000`, which jsonb refuses too. */
+export const JSON_NUL_OR_LONE_SURROGATE = /(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;

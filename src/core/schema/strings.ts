@@ -25,6 +25,19 @@ export function loneSurrogate(s: string): string {
   return `a lone surrogate ${unit}at index ${at}, which every database would store as U+FFFD`;
 }
 
+/** @internal The number of characters (code points) in `s`: a surrogate pair counts once. */
+export function codePointCount(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xdc00 && c <= 0xdfff && i > 0) {
+      const h = s.charCodeAt(i - 1);
+      if (h >= 0xd800 && h <= 0xdbff) n--;
+    }
+  }
+  return n;
+}
+
 /** @internal What `typeMismatch` answers for a string that is not well-formed. */
 export const NOT_WELL_FORMED = 'well-formed Unicode text';
 

@@ -6,7 +6,7 @@
 
 import { AthanorError } from '../errors.js';
 import type { ColumnMeta } from '../sql/nodes.js';
-import { NOT_WELL_FORMED, expectedText, isWellFormed, show } from './strings.js';
+import { NOT_WELL_FORMED, codePointCount, expectedText, isWellFormed, show } from './strings.js';
 import { describeType, type SqlType } from './types.js';
 
 /**
@@ -55,7 +55,10 @@ export function typeMismatch(type: SqlType, value: unknown): string | undefined 
       return isWellFormed(value) ? undefined : NOT_WELL_FORMED;
     case 'varchar':
       if (typeof value !== 'string') return 'a string';
-      if (type.length !== undefined && value.length > type.length) return `at most ${type.length} characters`;
+      // Databases count characters (code points); a string's length counts UTF-16 units, one or two per character.
+      if (type.length !== undefined && value.length > type.length && codePointCount(value) > type.length) {
+        return `at most ${type.length} characters`;
+      }
       return isWellFormed(value) ? undefined : NOT_WELL_FORMED;
     case 'boolean':
       return typeof value === 'boolean' ? undefined : 'a boolean';

@@ -303,6 +303,7 @@ export class Expression<T> {
         text,
       );
     }
+    checkNoNul(text, method);
     const escape = likeEscape(options, method);
     const pattern = before + escapeLikePattern(text, escape ?? DEFAULT_ESCAPE) + after;
     const node: BinaryNode = { kind: 'binary', op, left: this.node, right: toNode(pattern, this.sqlType, method), escape };
@@ -390,6 +391,7 @@ function likeEscape(options: LikeOptions | undefined, method: string): string | 
  * MySQL a literal escape character): refused here.
  */
 function checkPattern(pattern: string, escape: string, method: string): void {
+  checkNoNul(pattern, method);
   let run = 0;
   for (let i = pattern.length - 1; i >= 0 && pattern[i] === escape; i--) run++;
   if (run % 2 === 1) {
@@ -398,6 +400,13 @@ function checkPattern(pattern: string, escape: string, method: string): void {
       method,
       pattern,
     );
+  }
+}
+
+/** SQLite's LIKE stops at a NUL in the pattern (and in the value): a pattern with one would match too much. */
+function checkNoNul(pattern: string, method: string): void {
+  if (pattern.includes('\0')) {
+    throw new InvalidArgumentError(`${method}(): the pattern ${show(pattern)} holds NUL (\\u0000), which SQLite's LIKE reads as its end`, method, pattern);
   }
 }
 

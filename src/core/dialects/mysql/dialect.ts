@@ -9,6 +9,7 @@
  */
 
 import type { Column } from '../../schema/column.js';
+import { show } from '../../schema/strings.js';
 import type { Table } from '../../schema/table.js';
 import type { SqlType } from '../../schema/types.js';
 import type { ColumnMeta, DeleteNode, ExprNode, InsertNode, UpdateNode } from '../../sql/nodes.js';
@@ -16,7 +17,9 @@ import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/c
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import type { ForeignKeyDef, IndexDef } from '../../schema/table.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
+import { InvalidArgumentError } from '../../errors.js';
 import {
+  JSON_LONE_SURROGATE,
   decodeBigint,
   decodeBooleanNumber,
   decodeDate,
@@ -32,6 +35,23 @@ import {
 } from '../values.js';
 
 export type MysqlFlavor = 'mariadb' | 'mysql';
+
+/** Any surrogate code unit: in a well-formed string, a character outside the BMP. */
+const ASTRAL = /[\uD800-\uDFFF]/;
+
+function mysqlIdentifierProblem(name: string, kind: 'name' | 'alias' | 'any'): string | undefined {
+  if (ASTRAL.test(name)) {
+    return `MySQL/MariaDB identifiers cannot hold characters outside the Basic Multilingual Plane, such as emoji (${show(name)})`;
+  }
+  if (kind !== 'name') {
+    if (name.length > 256) return `MySQL/MariaDB aliases are at most 256 characters (this one has ${name.length})`;
+    if (kind === 'alias' && name.charCodeAt(0) === 32) return `MySQL/MariaDB drop the leading spaces of a column alias (${show(name)}); remove them`;
+    return undefined;
+  }
+  if (name.length > 64) return `MySQL/MariaDB names are at most 64 characters (this one has ${name.length})`;
+  if (name.charCodeAt(name.length - 1) === 32) return `MySQL/MariaDB names cannot end with a space (${show(name)})`;
+  return undefined;
+}
 
 function capabilities(flavor: MysqlFlavor): DialectCapabilities {
   const mariadb = flavor === 'mariadb';
@@ -355,6 +375,28 @@ export class MysqlDialect extends Dialect {
     return name.includes('`') ? `\`${name.replace(/`/g, '``')}\`` : `\`${name}\``;
   }
 
+  /**
+   * MySQL and MariaDB refuse characters outside the Basic Multilingual Plane
+   * (emoji) in identifiers, names longer than 64 characters or ending in a
+   * space, and aliases longer than 256; they silently drop the leading spaces
+   * of a column alias. Names found fine are remembered: aliases are checked
+   * each time a statement is compiled.
+   */
+  override identifierProblem(name: string, kind: 'name' | 'alias' | 'any'): string | undefined {
+    const fine = kind === 'name' ? this.fineNames : kind === 'alias' ? this.fineAliases : this.fineAny;
+    if (fine.has(name)) return undefined;
+    const problem = mysqlIdentifierProblem(name, kind);
+    if (problem === undefined) {
+      // Bounded: aliases may be made up per statement.
+      if (fine.size >= 4096) fine.clear();
+      fine.add(name);
+    }
+    return problem;
+  }
+  private readonly fineNames = new Set<string>();
+  private readonly fineAliases = new Set<string>();
+  private readonly fineAny = new Set<string>();
+
   literal(value: unknown): string {
     if (value === null || value === undefined) return 'NULL';
     if (typeof value === 'number' || typeof value === 'bigint') return String(value);
@@ -367,8 +409,18 @@ export class MysqlDialect extends Dialect {
   bindValue(type: SqlType | undefined, value: unknown): unknown {
     if (value === null || value === undefined) return null;
     switch (type?.kind) {
-      case 'json':
-        return JSON.stringify(value);
+      case 'json': {
+        const text = JSON.stringify(value);
+        if (text.includes('\\u') && JSON_LONE_SURROGATE.test(text)) {
+          // The JSON column's JSON_VALID check would refuse it on the server.
+          throw new InvalidArgumentError(
+            `MySQL/MariaDB JSON cannot hold a lone surrogate (${show(value)}): fix the strings (for example with String.prototype.toWellFormed())`,
+            'bind',
+            value,
+          );
+        }
+        return text;
+      }
       case 'date':
         return value instanceof Date ? formatDateUtc(value) : value;
       case 'timestamp':
@@ -458,7 +510,8 @@ export class MysqlDialect extends Dialect {
       case 'bigint':
         return 'BIGINT';
       case 'text':
-        return 'TEXT';
+        // TEXT holds 65,535 bytes; text() is unbounded elsewhere, so LONGTEXT (4 GB) rather than an error past 64 KB.
+        return 'LONGTEXT';
       case 'varchar':
         return `VARCHAR(${type.length})`;
       case 'boolean':

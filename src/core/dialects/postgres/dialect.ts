@@ -16,7 +16,7 @@ import { InvalidArgumentError } from '../../errors.js';
 import { show } from '../../schema/strings.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
-import { decodeBigint, decodeDate, decodeNumber, formatDateUtc, numericText, toBuffer } from '../values.js';
+import { JSON_NUL_OR_LONE_SURROGATE, decodeBigint, decodeDate, decodeNumber, formatDateUtc, numericText, toBuffer } from '../values.js';
 
 const CAPABILITIES: DialectCapabilities = Object.freeze({
   returning: Object.freeze({ insert: true, update: true, delete: true }),
@@ -122,11 +122,8 @@ class PostgresDdlCompiler extends DdlCompiler {
   }
 }
 
-/**
- * `\u0000` or a lone surrogate escape (`\ud800`) in JSON text, not itself
- * escaped: JSON.stringify writes those two as escapes, and jsonb refuses both.
- */
-const UNSTORABLE_JSON_ESCAPE = /(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+const MAX_IDENTIFIER_BYTES = 63;
+
 
 /**
  * PostgreSQL cannot store NUL in text (nor `\u0000` or a lone surrogate in
@@ -152,6 +149,16 @@ export class PostgresDialect extends Dialect {
     return name.includes('"') ? `"${name.replace(/"/g, '""')}"` : `"${name}"`;
   }
 
+  /** PostgreSQL keeps the first 63 bytes of a longer identifier (NAMEDATALEN - 1), with only a NOTICE. */
+  override identifierProblem(name: string, _kind: 'name' | 'alias' | 'any'): string | undefined {
+    // 21 UTF-16 units are at most 63 UTF-8 bytes: the common case needs no byte count.
+    if (name.length <= 21) return undefined;
+    const bytes = Buffer.byteLength(name, 'utf8');
+    return bytes > MAX_IDENTIFIER_BYTES
+      ? `PostgreSQL would cut this identifier of ${bytes} bytes to its first ${MAX_IDENTIFIER_BYTES} (${show(name)}); use a shorter name`
+      : undefined;
+  }
+
   literal(value: unknown): string {
     if (value === null || value === undefined) return 'NULL';
     if (typeof value === 'number' || typeof value === 'bigint') return String(value);
@@ -167,7 +174,7 @@ export class PostgresDialect extends Dialect {
       case 'json': {
         // Stringify ourselves: pg would send a JS array as a PostgreSQL array literal.
         const text = JSON.stringify(value);
-        if (text.includes('\\u') && UNSTORABLE_JSON_ESCAPE.test(text)) throw unstorable(value, 'a JSON value holds');
+        if (text.includes('\\u') && JSON_NUL_OR_LONE_SURROGATE.test(text)) throw unstorable(value, 'a JSON value holds');
         return text;
       }
       case 'date':

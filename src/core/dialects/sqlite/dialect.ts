@@ -13,6 +13,7 @@ import type { Column } from '../../schema/column.js';
 import type { Table } from '../../schema/table.js';
 import type { SqlType } from '../../schema/types.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
+import { InvalidArgumentError } from '../../errors.js';
 import type { ExprNode } from '../../sql/nodes.js';
 import { DdlCompiler } from '../../compiler/ddl.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
@@ -70,7 +71,23 @@ const ROW_VALUES_AS_JSON_MIN = 100;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
+/** SQLITE_MAX_LIKE_PATTERN_LENGTH: a longer pattern fails on the server ("LIKE or GLOB pattern too complex"). */
+const MAX_LIKE_PATTERN_BYTES = 50_000;
+
 class SqliteCompiler extends SqlCompiler {
+  protected override like(op: 'LIKE' | 'NOT LIKE' | 'ILIKE' | 'NOT ILIKE', left: ExprNode, right: ExprNode, escape: string, w: SqlWriter, outer: number): void {
+    const p = right.kind === 'param' ? right.value : undefined;
+    // A string of at most 16,666 UTF-16 units is at most 50,000 UTF-8 bytes: only longer ones are measured.
+    if (typeof p === 'string' && p.length > MAX_LIKE_PATTERN_BYTES / 3 && Buffer.byteLength(p, 'utf8') > MAX_LIKE_PATTERN_BYTES) {
+      throw new InvalidArgumentError(
+        `SQLite refuses LIKE patterns longer than ${MAX_LIKE_PATTERN_BYTES} bytes (this one has ${Buffer.byteLength(p, 'utf8')}); compare with eq(), or match a shorter part`,
+        'like',
+        p,
+      );
+    }
+    super.like(op, left, right, escape, w, outer);
+  }
+
   /** SQLite needs a LIMIT before OFFSET; -1 means no limit. */
   protected override limitForOffsetOnly(w: SqlWriter): void {
     w.write(' LIMIT -1');
