@@ -342,7 +342,12 @@ export interface LikeOptions {
 
 type LikeOperator = 'LIKE' | 'NOT LIKE' | 'ILIKE' | 'NOT ILIKE';
 
-/** The escape character every LIKE is compiled with unless another is named. */
+/**
+ * The escape character every LIKE is compiled with unless another is named: a backslash.
+ * ```ts
+ * t.c.name.like(`100${DEFAULT_ESCAPE}%`); // matches the text "100%"
+ * ```
+ */
 export const DEFAULT_ESCAPE = '\\';
 
 /** Builder method names of operators, for error messages. */
@@ -412,7 +417,14 @@ function checkNoNul(pattern: string, method: string): void {
 
 const DEFAULT_SPECIALS = /[\\%_]/g;
 
-/** `text` with `%`, `_` and `escape` escaped, so a LIKE pattern made of it matches it literally. */
+/**
+ * `text` with `%`, `_` and `escape` escaped, so a LIKE pattern made of it
+ * matches it literally (what {@link Expression.contains} and its siblings use).
+ * ```ts
+ * escapeLikePattern('50%_off');              // '50\\%\\_off'
+ * t.c.code.like(`${escapeLikePattern(prefix)}-__`); // the prefix literally, then '-' and two characters
+ * ```
+ */
 export function escapeLikePattern(text: string, escape: string = DEFAULT_ESCAPE): string {
   const specials = escape === DEFAULT_ESCAPE ? DEFAULT_SPECIALS : new RegExp(`[%_${escape.replace(/[\\\]^-]/g, '\\$&')}]`, 'g');
   return text.replace(specials, (c) => escape + c);

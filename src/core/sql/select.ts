@@ -7,7 +7,7 @@
  *   .where(artist.c.name.like('A%'))
  *   .orderBy(artist.c.name);
  * // typed: { id: number; name: string }[]
- * // SQLite: SELECT "artist"."id", "artist"."name" FROM "artist" WHERE "artist"."name" LIKE ? ORDER BY "artist"."name"
+ * // SQLite: SELECT "artist"."id", "artist"."name" FROM "artist" WHERE "artist"."name" LIKE ? ESCAPE '\' ORDER BY "artist"."name"
  * ```
  * Builders are immutable: every method returns a new statement.
  */

@@ -7,7 +7,7 @@
  *   .orderBy(Artist.name)
  *   .options(selectinLoad(Artist.songs))
  *   .all();
- * // SELECT "artist"."id", "artist"."name" FROM "artist" WHERE "artist"."name" LIKE ? ORDER BY "artist"."name"
+ * // SELECT "artist"."id", "artist"."name" FROM "artist" WHERE "artist"."name" LIKE ? ESCAPE '\' ORDER BY "artist"."name"
  * // SELECT ... FROM "song" WHERE "song"."artist_id" IN (?, ?, ...)
  * ```
  * Builders are immutable. Results pass through the identity map and come back
