@@ -87,7 +87,7 @@ class PgLease implements DriverConnection {
   }
 
   /** The error to throw: one without a code on a client whose connection dropped says so (see CONNECTION_FAILURE). */
-  private lost(error: unknown): unknown {
+  private asLost(error: unknown): unknown {
     if (!this.broken || !(error instanceof Error) || typeof (error as { code?: unknown }).code === 'string') return error;
     return Object.assign(new Error(`the connection to the server was lost (${error.message})`, { cause: error }), { code: CONNECTION_FAILURE });
   }
@@ -102,7 +102,7 @@ class PgLease implements DriverConnection {
         types: athanorTypes,
       });
     } catch (error) {
-      throw this.lost(error);
+      throw this.asLost(error);
     }
     const fields = result.fields;
     const columns = new Array<string>(fields.length);
@@ -115,7 +115,7 @@ class PgLease implements DriverConnection {
     try {
       result = await this.check().query({ text: sql, values: params as unknown[], types: athanorTypes });
     } catch (error) {
-      throw this.lost(error);
+      throw this.asLost(error);
     }
     const fields = result.fields;
     const columns = new Array<string>(fields.length);
@@ -153,7 +153,7 @@ class PgLease implements DriverConnection {
       failed = true;
       // An error aborts the transaction; ours is rolled back here, the caller's by the caller.
       if (began) await client.query('ROLLBACK').catch(() => undefined);
-      throw this.lost(error);
+      throw this.asLost(error);
     } finally {
       // Also reached when the consumer breaks out early: free the cursor and end our transaction.
       if (!failed) await this.endCursor(client, declared ? cursor : undefined, began);
@@ -165,7 +165,7 @@ class PgLease implements DriverConnection {
       if (cursor) await client.query(`CLOSE ${cursor}`);
       if (began) await client.query('COMMIT');
     } catch (error) {
-      throw this.lost(error);
+      throw this.asLost(error);
     }
   }
 
@@ -178,7 +178,7 @@ class PgLease implements DriverConnection {
     try {
       await pipeline(Readable.from(source), sink);
     } catch (error) {
-      throw this.lost(error);
+      throw this.asLost(error);
     }
     return sink.rowCount;
   }
