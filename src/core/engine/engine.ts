@@ -23,6 +23,7 @@ import { PostgresDialect } from '../dialects/postgres/dialect.js';
 import { SqliteDialect } from '../dialects/sqlite/dialect.js';
 import { AthanorError, ConnectionError } from '../errors.js';
 import type { Driver, DriverConnection, DriverModule, DriverUrlOptions } from './driver.js';
+import { Checkouts, type CheckoutPurpose } from './checkouts.js';
 import { ExecutionEvents } from './events.js';
 import { Connection, Executor, runTransaction, type Transaction } from './executor.js';
 import { RowShaper } from './rows.js';
@@ -42,6 +43,34 @@ export interface EngineOptions {
   readonly foreignKeys?: boolean;
   /** Most connections open at once (PostgreSQL, MySQL). */
   readonly poolSize?: number;
+  /**
+   * How long a call waits for a free connection before failing with a
+   * `PoolTimeoutError`, in milliseconds; `Infinity` waits forever. Default
+   * 30000. Applies to every dialect: SQLite's one connection is waited for too.
+   *
+   * ```ts
+   * createEngine('postgres://app@localhost/music', { poolSize: 10, acquireTimeoutMs: 5000 });
+   * ```
+   */
+  readonly acquireTimeoutMs?: number;
+  /**
+   * Record where each connection is checked out (a stack capture per
+   * checkout, some microseconds), so a pool timeout lists the holders and a
+   * leaked connection's warning names the line that took it. Default false;
+   * the first leak turns it on for the engine.
+   */
+  readonly trackCheckouts?: boolean;
+}
+
+/** The default wait for a free connection (SQLAlchemy's `pool_timeout`). */
+const DEFAULT_ACQUIRE_TIMEOUT_MS = 30_000;
+
+function checkedTimeout(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive number of milliseconds (or Infinity), got ${String(value)}`);
+  }
+  return value;
 }
 
 interface SchemeInfo {
@@ -99,12 +128,21 @@ export class Engine extends Executor implements EngineCore {
   private isReady = false;
   private closed = false;
   private readonly target: string;
+  /** How long a call waits for a free connection, in milliseconds (see {@link EngineOptions.acquireTimeoutMs}). */
+  readonly acquireTimeoutMs: number;
+  private readonly checkouts: Checkouts;
 
   /** @internal Use {@link createEngine}. */
   constructor(private readonly options: EngineOptions & { readonly dialectName: DialectName; readonly load?: () => Promise<DriverModule> }) {
     super();
     this.driver = options.driver;
     this.target = options.url ? redactUrl(options.url) : `a ${options.dialectName} database`;
+    this.acquireTimeoutMs = checkedTimeout('acquireTimeoutMs', options.acquireTimeoutMs, DEFAULT_ACQUIRE_TIMEOUT_MS);
+    this.checkouts = new Checkouts({
+      acquireTimeoutMs: this.acquireTimeoutMs,
+      trackCheckouts: options.trackCheckouts ?? false,
+      target: this.target,
+    });
     if (options.dialect instanceof Dialect) this.setDialect(options.dialect);
     else this.setDialect(dialectFor(options.dialectName, options.flavor));
     this.isReady = this.driver !== undefined && this.currentDialect !== undefined;
@@ -181,8 +219,9 @@ export class Engine extends Executor implements EngineCore {
   }
 
   private async connectDriver(driver: Driver): Promise<DriverConnection> {
+    this.checkouts.poolSize = driver.poolSize;
     try {
-      return await driver.acquire();
+      return this.checkouts.tryAcquire(driver) ?? (await this.checkouts.acquire(driver));
     } catch (error) {
       // Before a mysql:// engine knows its flavor, MySQL's error codes (shared by MariaDB) classify the failure.
       throw connectionError(driver.library, this.target, error, this.currentDialect ?? dialectFor(this.options.dialectName, 'mysql'));
@@ -190,7 +229,8 @@ export class Engine extends Executor implements EngineCore {
   }
 
   /** @internal */
-  protected async lease(): Promise<Runner> {
+  protected async lease(purpose: CheckoutPurpose = 'statement'): Promise<Runner> {
+    const origin = this.checkouts.origin(purpose);
     if (!this.isReady) await this.ready();
     if (this.closed) throw new ConnectionError(`the engine for ${this.target} is closed`);
     const driver = this.driver!;
@@ -200,12 +240,19 @@ export class Engine extends Executor implements EngineCore {
           `waiting for it would never end. Run the statement on the transaction (tx.execute(...)) instead of the engine.`,
       );
     }
-    return new Runner(this, await this.connectDriver(driver));
+    const runner = new Runner(this, await this.connectDriver(driver));
+    this.checkouts.checkedOutBy(runner, purpose, origin);
+    return runner;
   }
 
   /** @internal */
   protected async unlease(runner: Runner): Promise<void> {
     await runner.release();
+  }
+
+  /** @internal */
+  checkedIn(runner: Runner): void {
+    this.checkouts.checkedIn(runner);
   }
 
   /**
@@ -221,7 +268,7 @@ export class Engine extends Executor implements EngineCore {
    * ```
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const runner = await this.lease();
+    const runner = await this.lease('transaction');
     try {
       if (this.driver!.poolSize !== 1) return await runTransaction(this, runner, fn, options);
       // Remember that this async context holds the only connection, to turn a deadlock into an error.
@@ -232,20 +279,25 @@ export class Engine extends Executor implements EngineCore {
     }
   }
 
-  /** Check a connection out and hold it until `release()`. */
   /** @internal A held connection for an ORM session (which opens and ends its own transaction). */
   async connectForSession(): Promise<Connection> {
-    return this.connect();
+    return new Connection(this, await this.lease('session'));
   }
 
+  /**
+   * Check a connection out and hold it until `release()`. A connection
+   * dropped without release is reported (an `ATH_CONNECTION_LEAK` warning)
+   * when it is garbage collected, and goes back to the pool rolled back.
+   */
   async connect(): Promise<Connection> {
-    return new Connection(this, await this.lease());
+    return new Connection(this, await this.lease('connect'));
   }
 
   /** Close every connection. Pools and databases handed in by the application stay open. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.checkouts.close();
     if (this.readying) await this.readying.catch(() => undefined);
     await this.driver?.close();
   }

@@ -16,6 +16,7 @@ import type { Result, Executable, RowOfStatement } from './result.js';
 import { PreparedStatement, type PlaceholderValues } from './prepared.js';
 import type { StatementNode } from '../sql/nodes.js';
 import type { EngineCore, Runner } from './runner.js';
+import type { CheckoutPurpose } from './checkouts.js';
 
 export interface StreamOptions {
   /** Rows per batch; memory held is about one batch. Default 1000. */
@@ -25,8 +26,11 @@ export interface StreamOptions {
 const DEFAULT_BATCH_SIZE = 1000;
 
 export abstract class Executor {
-  /** @internal A runner for one call; pair every call with {@link unlease}. */
-  protected abstract lease(): Promise<Runner>;
+  /**
+   * @internal A runner for one call; pair every call with {@link unlease}.
+   * `purpose` tells an engine's pool what holds the connection (for leak reports).
+   */
+  protected abstract lease(purpose?: CheckoutPurpose): Promise<Runner>;
   /** @internal */
   protected abstract unlease(runner: Runner): Promise<void>;
 
@@ -122,7 +126,7 @@ export abstract class Executor {
    */
   async *stream<S extends Executable>(statement: S, options: StreamOptions = {}): AsyncGenerator<RowOfStatement<S>[], void, undefined> {
     const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
-    const runner = await this.lease();
+    const runner = await this.lease('stream');
     try {
       yield* runner.stream<RowOfStatement<S>>(statement, batchSize);
     } finally {
@@ -167,7 +171,7 @@ export abstract class Executor {
    * ```
    */
   async copyFrom<C extends AnyColumns>(table: Table<string, C>, rows: CopyRows<C>, options: CopyOptions<C> = {}): Promise<number> {
-    const runner = await this.lease();
+    const runner = await this.lease('copy');
     try {
       return await copyRows(runner, table, rows, options);
     } finally {

@@ -22,6 +22,13 @@ export class Mutex {
     });
   }
 
+  /** The lock at once when it is free (call the returned function to release it), else undefined. */
+  tryLock(): (() => void) | undefined {
+    if (this.locked) return undefined;
+    this.locked = true;
+    return this.releaser();
+  }
+
   get isLocked(): boolean {
     return this.locked;
   }

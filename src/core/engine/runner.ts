@@ -12,6 +12,7 @@ import type { CompiledStatement } from '../compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../dialects/dialect.js';
 import { ConnectionError } from '../errors.js';
 import type { StatementNode } from '../sql/nodes.js';
+import type { Checkout } from './checkouts.js';
 import type { CopySource, DriverConnection, DriverResult } from './driver.js';
 import { captureStack, Execution, executionHooks, type ExecutionEvents, type ExecutionKind } from './events.js';
 import { Result, type AnyRow, type Executable } from './result.js';
@@ -24,6 +25,8 @@ export interface EngineCore {
   readonly dialect: Dialect;
   readonly events: ExecutionEvents;
   readonly shaper: RowShaper;
+  /** The runner is giving its connection back. */
+  checkedIn(runner: Runner): void;
 }
 
 const NO_PARAMETERS: readonly unknown[] = Object.freeze([]);
@@ -45,6 +48,11 @@ export class Runner {
   /** Set when the connection's state is unknown (a failed rollback, a connection error): it is discarded on release. */
   broken = false;
   private savepointDepth = 0;
+  private released = false;
+  /** The engine's record of this checkout. */
+  checkout: Checkout | undefined;
+  /** Registered with the engine's leak detection (see checkouts.ts). */
+  watched = false;
 
   constructor(
     readonly core: EngineCore,
@@ -329,6 +337,9 @@ export class Runner {
   }
 
   async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    this.core.checkedIn(this);
     await this.connection.release(this.broken);
   }
 }

@@ -97,6 +97,8 @@ class SqliteConnectionState {
 class SqliteLease implements DriverConnection {
   readonly id = 1;
   private released = false;
+  /** Streams not yet finished: an open iterator keeps the connection busy for everyone. */
+  private readonly iterators = new Set<IterableIterator<unknown[]>>();
 
   constructor(
     private readonly state: SqliteConnectionState,
@@ -151,6 +153,7 @@ class SqliteLease implements DriverConnection {
       return;
     }
     const iterator = stmt.iterate(normalizeParams(params)) as IterableIterator<unknown[]>;
+    this.iterators.add(iterator);
     try {
       let batch: unknown[][] = [];
       for (let next = iterator.next(); !next.done; next = iterator.next()) {
@@ -164,13 +167,29 @@ class SqliteLease implements DriverConnection {
     } finally {
       // Resets the statement so the connection is no longer busy when the consumer stops early.
       iterator.return?.();
+      this.iterators.delete(iterator);
     }
   }
 
-  release(): void {
+  /**
+   * `broken`: the holder's state is unknown (it was dropped mid-transaction,
+   * or a rollback failed). The one connection is shared, so rather than
+   * discarding it, end what it holds before the next holder gets it.
+   */
+  release(broken = false): void {
     if (this.released) return;
     this.released = true;
-    this.unlock();
+    try {
+      if (broken) {
+        for (const iterator of this.iterators) iterator.return?.();
+        this.iterators.clear();
+        if (this.state.db.open && this.state.db.inTransaction) this.state.db.exec('ROLLBACK');
+      }
+    } catch {
+      // Nothing more can be done here; the next statement reports the database's state.
+    } finally {
+      this.unlock();
+    }
   }
 }
 
@@ -212,6 +231,19 @@ export class SqliteDriver implements Driver {
     } catch (error) {
       unlock();
       throw error;
+    }
+  }
+
+  tryAcquire(): DriverConnection | undefined {
+    if (this.closed) return undefined;
+    const unlock = this.mutex.tryLock();
+    if (!unlock) return undefined;
+    try {
+      return new SqliteLease(this.open(), unlock);
+    } catch {
+      // Opening failed: acquire() will fail the same way and report it.
+      unlock();
+      return undefined;
     }
   }
 

@@ -222,8 +222,13 @@ export class PgDriver implements Driver {
 
   async acquire(): Promise<DriverConnection> {
     if (this.client) {
+      const client = this.client;
       const unlock = await this.clientMutex.lock();
-      return new PgLease(this.client, () => unlock());
+      return new PgLease(client, (broken) => {
+        if (!broken) return unlock();
+        // The application's own client cannot be discarded: end whatever transaction its holder left open.
+        client.query('ROLLBACK').then(unlock, unlock);
+      });
     }
     const client = await this.pool!.connect();
     return new PgLease(client, (broken) => client.release(broken));
