@@ -4,28 +4,29 @@
  * restart without disturbing the shared server other suites use.
  *
  * ```ts
- * privatePostgresSuite('faults', (pg) => {
+ * await privatePostgresSuite('faults', ({ server }) => {
  *   it('survives a crash', async () => {
- *     const engine = createEngine(pg.server.url);
- *     await pg.server.kill();     // SIGKILL the postmaster and every backend
- *     await pg.server.start();
+ *     const engine = createEngine(server.url);
+ *     await server.kill();     // SIGKILL the postmaster and every backend
+ *     await server.start();
  *     await engine.scalar(sql`SELECT 1`);
  *   });
  * });
  * ```
- * Binaries come from ATHANOR_PG_BINDIR, else `pg_config --bindir`, else
- * /usr/lib/postgresql/15/bin. PostgreSQL refuses to run as root, so under
- * root (as in CI) initdb and postgres run as the `postgres` OS user, which
- * owns the temporary directory. When the binaries or that user are missing,
- * or the cluster does not start, the suite is skipped with the reason,
- * unless ATHANOR_REQUIRE_FAULT_TESTS=1 (CI sets it): then it fails, so CI
- * cannot go green by skipping.
+ * Binaries come from ATHANOR_PG_BINDIR, else `pg_config --bindir`, else the
+ * newest /usr/lib/postgresql/<version>/bin. PostgreSQL refuses to run as
+ * root, so under root (as in CI) initdb and postgres run as the `postgres`
+ * OS user (spawned with its uid and gid, so the pid we hold is the
+ * postmaster's), which owns the temporary directory. When the binaries or
+ * that user are missing, or the cluster does not start, the suite is skipped
+ * with the reason, unless ATHANOR_REQUIRE_FAULT_TESTS=1 (CI sets it): then it
+ * fails, so CI cannot go green by skipping.
  *
  * The server is stopped and its directory removed after the suite, also when
- * a test fails, and from a process 'exit' handler as a last resort. Only the
- * processes of this server are ever signalled: its postmaster (whose pid we
- * hold from spawning it) and that postmaster's children. Every wait has a
- * deadline.
+ * a test fails, and from process 'exit', SIGINT and SIGTERM handlers as a
+ * last resort. Only the processes of this server are ever signalled: its
+ * postmaster (whose pid we hold from spawning it) and that postmaster's
+ * children. Every wait has a deadline.
  */
 
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
@@ -81,8 +82,14 @@ function findBindir(): { dir: string; tried: string[] } {
   } catch {
     tried.push('pg_config (not on PATH)');
   }
-  const fallback = '/usr/lib/postgresql/15/bin';
-  tried.push(fallback);
+  // Debian and Ubuntu keep each major version's server binaries apart: the newest installed one.
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const v of versions) {
+    if (existsSync(join(root, v, 'bin', 'initdb'))) return { dir: join(root, v, 'bin'), tried };
+  }
+  const fallback = `${root}/15/bin`;
+  tried.push(versions.length > 0 ? `${root}/{${versions.join(',')}}/bin` : fallback);
   return { dir: fallback, tried };
 }
 
@@ -441,7 +448,10 @@ export async function privatePostgresSuite(title: string, define: (ctx: PrivateP
         });
       });
     } else {
-      describe(title, { skip: `${reason} (set ATHANOR_REQUIRE_FAULT_TESTS=1 to fail instead)` }, () => {});
+      // A skipped test rather than a skipped suite, so the run's closing count shows it.
+      describe(title, () => {
+        it('starts a private PostgreSQL cluster', { skip: `${reason} (set ATHANOR_REQUIRE_FAULT_TESTS=1 to fail instead)` }, () => {});
+      });
     }
     return;
   }
