@@ -44,6 +44,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   alterAddForeignKey: false,
   onConflict: true,
   returningPreservesOrder: true,
+  identityFollowsExplicitValues: true,
 } as const);
 
 /** Significant digits SQLite keeps when it turns decimal text into a REAL. */
