@@ -84,6 +84,9 @@ export interface CheckoutsOptions {
   readonly target: string;
 }
 
+/** Frames kept of where a checkout started: the engine's few, then the caller's (formatting costs per frame). */
+const ORIGIN_FRAMES = 20;
+
 /** Stacks listed in a pool-timeout message. */
 const LISTED = 5;
 
@@ -218,7 +221,7 @@ export class Checkouts {
    * very holder whose collection is awaited.
    */
   origin(purpose: CheckoutPurpose): string | undefined {
-    return this.tracking && CAN_LEAK[purpose] ? captureStack().stack : undefined;
+    return this.tracking && CAN_LEAK[purpose] ? captureStack(ORIGIN_FRAMES).stack : undefined;
   }
 
   /** Count `runner`'s connection as out and, for holders that can be dropped, watch for its leak. */
