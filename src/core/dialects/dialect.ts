@@ -9,7 +9,7 @@
  */
 
 import type { SqlType } from '../schema/types.js';
-import type { StatementNode } from '../sql/nodes.js';
+import type { ColumnMeta, StatementNode, TableMeta } from '../sql/nodes.js';
 import { splitInsert } from '../compiler/split-insert.js';
 import type { CompiledStatement } from '../compiler/compiled.js';
 import type { SqlCompiler } from '../compiler/compiler.js';
@@ -84,6 +84,13 @@ export interface DialectCapabilities {
   readonly onConflict: boolean;
   /** Rows come back from a multi-row INSERT ... RETURNING in VALUES order. */
   readonly returningPreservesOrder: boolean;
+  /**
+   * An auto-increment column's generator moves past explicit values on its
+   * own (MySQL's AUTO_INCREMENT, SQLite's rowid); where false (PostgreSQL's
+   * identity sequences) the engine puts it back in step after inserts that
+   * give values ({@link Dialect.identitySyncStatements}).
+   */
+  readonly identityFollowsExplicitValues: boolean;
 }
 
 /** What a driver error means, as far as the dialect can tell. */
@@ -192,6 +199,27 @@ export abstract class Dialect {
   compileAll(node: StatementNode): CompiledStatement[] {
     if (node.kind !== 'insert' || node.rows.length <= 1) return [this.compile(node)];
     return splitInsert(node, this.capabilities).map((part) => this.compile(part));
+  }
+
+  /**
+   * Statements that move the generator of each auto-increment column in
+   * `columns` past the largest value `table` holds, where generators do not
+   * follow explicit values by themselves (none where they do). Each returns
+   * one row: the generator's name (NULL when the column has none in the
+   * database) and the value it now follows (NULL when it was ahead already).
+   * A generator only ever moves forward, so running them while others insert
+   * is safe. `guarded`: do nothing, rather than fail, without the privilege
+   * to move it (the engine's own sync after an insert must not break the
+   * insert's transaction).
+   *
+   * ```ts
+   * dialect.identitySyncStatements(artist, [artist.c.id], false);
+   * // PostgreSQL: SELECT s.seq::text AS sequence, CASE ... WHEN m.v > nextval(s.seq) THEN setval(s.seq, m.v) END ...
+   * //             FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) AS s, (SELECT max("id") AS v FROM "artist") AS m
+   * ```
+   */
+  identitySyncStatements(_table: TableMeta, _columns: readonly ColumnMeta[], _guarded: boolean): CompiledStatement[] {
+    return [];
   }
 
   /** An SQL literal for DDL, where parameters cannot be bound. */

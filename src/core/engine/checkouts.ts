@@ -2,25 +2,26 @@
  * Checking connections out of a driver: a bounded wait, a count of what is
  * out, and the report of a connection whose holder was garbage collected.
  *
- * The wait is bounded by one sweeping timer per engine rather than a timer
- * per acquire: `setTimeout` + `clearTimeout` cost about 0.5 µs, a tenth of a
- * whole SQLite statement through the engine, and almost every acquire is
- * served at once. The sweeper runs every `acquireTimeoutMs / 20` (5 ms to
- * 1 s) while someone waits, so a timeout fires at most that much late.
- *
- * Leaks are found with a FinalizationRegistry watching the {@link Runner}
- * handed to the holder (a held connection, a transaction, a stream, a
- * session), while the registry keeps only the driver connection: when the holder becomes
- * unreachable without releasing, the connection is released as broken (the
- * server, or the SQLite driver, rolls back what it held) and a warning says
- * so. Statements run by the engine itself are not registered: the driver's
- * pending call keeps their runner reachable until they finish.
- *
- * Where a connection was checked out costs a stack capture read as text
- * (15 to 40 µs measured with node 20, where a whole SQLite statement through
- * the engine takes about 7 µs), so it is recorded only with `trackCheckouts`,
- * and only for holders that can leak; the first leak of an engine without it
- * turns it on, so the next leak names its origin.
+ * Costs are measured with `scripts/measure/checkout.ts` (CPU time, SQLite in
+ * memory, where a statement through the engine takes about 2.5 µs):
+ * - A driver that can hand a free connection over synchronously
+ *   (`tryAcquire`, SQLite) skips the bounded wait altogether. Otherwise the
+ *   wait is bounded by one sweeping timer per engine rather than a timer per
+ *   acquire (`setTimeout` + `clearTimeout` cost about 0.5 µs). The sweeper
+ *   runs every `acquireTimeoutMs / 20` (5 ms to 1 s) while someone waits, so
+ *   a timeout fires at most that much late.
+ * - Leaks are found with a FinalizationRegistry watching the {@link Runner}
+ *   handed to the holder (a held connection, a transaction, a stream, a
+ *   session), while the registry keeps only the driver connection: when the
+ *   holder becomes unreachable without releasing, the connection is released
+ *   as broken (the server, or the SQLite driver, rolls back what it held)
+ *   and a warning says so. Registration is lazy (see `watch`). Statements
+ *   run by the engine itself are not watched: the driver's pending call
+ *   keeps their runner reachable until they finish.
+ * - Where a connection was checked out costs a stack capture read as text
+ *   (15 to 40 µs with node 20), so it is recorded only with `trackCheckouts`,
+ *   and only for holders that can leak; the first leak of an engine without
+ *   it turns it on, so the next leak names its origin.
  *
  * @internal
  */
@@ -83,6 +84,9 @@ export interface CheckoutsOptions {
   /** The database, for messages (the URL with its password hidden). */
   readonly target: string;
 }
+
+/** Frames kept of where a checkout started: the engine's few, then the caller's (formatting costs per frame). */
+const ORIGIN_FRAMES = 20;
 
 /** Stacks listed in a pool-timeout message. */
 const LISTED = 5;
@@ -218,7 +222,7 @@ export class Checkouts {
    * very holder whose collection is awaited.
    */
   origin(purpose: CheckoutPurpose): string | undefined {
-    return this.tracking && CAN_LEAK[purpose] ? captureStack().stack : undefined;
+    return this.tracking && CAN_LEAK[purpose] ? captureStack(ORIGIN_FRAMES).stack : undefined;
   }
 
   /** Count `runner`'s connection as out and, for holders that can be dropped, watch for its leak. */
@@ -231,14 +235,14 @@ export class Checkouts {
   }
 
   /**
-   * Watch a holder for its leak, lazily: registering with the
-   * FinalizationRegistry at once cost 2.5 µs per checkout (measured on
-   * connect + release with SQLite, which takes under 1 µs without it: V8
-   * keeps a registered object and what the held value references alive
-   * through minor collections, promoting them to the old generation). Most
-   * checkouts end within microseconds, so a checkout is only remembered
-   * here and registered by the next sweep if it is still out; a leak is
-   * reported a sweep (at most a second) later than it could be.
+   * Watch a holder for its leak, lazily. Registering every checkout with the
+   * FinalizationRegistry made connect + release on SQLite cost 4.1 µs
+   * instead of 0.8 µs, most of it garbage collection (`--trace-gc` showed
+   * old-generation collections that do not happen without it: registered
+   * objects outlive minor collections). Most checkouts end within
+   * microseconds, so a checkout is only remembered here and registered by
+   * the next sweep if it is still out; a leak is reported one sweep (at
+   * most a second) later than it could be.
    */
   private watch(runner: Runner): void {
     this.fresh.add(runner);

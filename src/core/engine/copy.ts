@@ -153,7 +153,11 @@ export async function copyRows<C extends AnyColumns>(
   if (runner.connection.copyFrom) {
     const names = columns.map((c) => runner.core.dialect.quoteIdentifier(c.name)).join(', ');
     const copySql = `COPY ${qualifiedName(runner, table as unknown as Table)} (${names}) FROM STDIN`;
-    return runner.copy(copySql, copyLines(runner, columns, all()));
+    const count = await runner.copy(copySql, copyLines(runner, columns, all()));
+    // COPY gave the identity values itself: move their generators past them (one statement per column).
+    const identities = runner.core.dialect.capabilities.identityFollowsExplicitValues ? [] : columns.filter((c) => c.autoIncrement);
+    if (identities.length > 0) await runner.syncIdentity(table, identities, true);
+    return count;
   }
 
   const insertAll = async (): Promise<number> => {

@@ -118,6 +118,8 @@ export interface DriverUrlOptions {
   readonly foreignKeys?: boolean;
   /** Pool size for client-server databases. */
   readonly poolSize?: number;
+  /** SQLite: how long a statement waits for another connection's lock, in milliseconds. */
+  readonly busyTimeoutMs?: number;
 }
 
 /** What each module under `src/drivers/<lib>/` exports for URL-based construction. */

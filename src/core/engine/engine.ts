@@ -60,6 +60,17 @@ export interface EngineOptions {
    * the first leak turns it on for the engine.
    */
   readonly trackCheckouts?: boolean;
+  /**
+   * SQLite: how long a statement waits for a lock another connection holds
+   * (another process, or another engine on the same file) before failing
+   * with a `LockTimeoutError`, in milliseconds. The wait is asynchronous:
+   * the event loop keeps running. Default 5000.
+   *
+   * ```ts
+   * createEngine('sqlite:data/app.db', { busyTimeoutMs: 2000 });
+   * ```
+   */
+  readonly busyTimeoutMs?: number;
 }
 
 /** The default wait for a free connection (SQLAlchemy's `pool_timeout`). */
@@ -138,6 +149,9 @@ export class Engine extends Executor implements EngineCore {
     this.driver = options.driver;
     this.target = options.url ? redactUrl(options.url) : `a ${options.dialectName} database`;
     this.acquireTimeoutMs = checkedTimeout('acquireTimeoutMs', options.acquireTimeoutMs, DEFAULT_ACQUIRE_TIMEOUT_MS);
+    if (options.busyTimeoutMs !== undefined && !(options.busyTimeoutMs >= 0)) {
+      throw new RangeError(`busyTimeoutMs must be a number of milliseconds, 0 or more, got ${String(options.busyTimeoutMs)}`);
+    }
     this.checkouts = new Checkouts({
       acquireTimeoutMs: this.acquireTimeoutMs,
       trackCheckouts: options.trackCheckouts ?? false,
@@ -196,6 +210,7 @@ export class Engine extends Executor implements EngineCore {
       const urlOptions: DriverUrlOptions = {
         ...(this.options.foreignKeys !== undefined ? { foreignKeys: this.options.foreignKeys } : {}),
         ...(this.options.poolSize !== undefined ? { poolSize: this.options.poolSize } : {}),
+        ...(this.options.busyTimeoutMs !== undefined ? { busyTimeoutMs: this.options.busyTimeoutMs } : {}),
       };
       this.driver = module.createDriverFromUrl(this.options.url!, urlOptions);
     }

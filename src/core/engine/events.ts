@@ -108,9 +108,9 @@ const OWN_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const STACK_DEPTH = 40;
 
 /** @internal Capture the current stack cheaply; V8 formats it only when `.stack` is read. */
-export function captureStack(): Error {
+export function captureStack(depth = STACK_DEPTH): Error {
   const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = STACK_DEPTH;
+  Error.stackTraceLimit = depth;
   const holder = new Error('caller');
   Error.stackTraceLimit = limit;
   return holder;

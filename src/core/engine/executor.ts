@@ -162,6 +162,34 @@ export abstract class Executor {
   }
 
   /**
+   * Put the generators of `table`'s identity columns back in step with the
+   * rows, after rows were inserted with explicit ids behind Athanor's back
+   * (raw SQL, another tool, a restore). PostgreSQL's sequences do not follow
+   * explicit values, so the next insert without an id would meet a duplicate
+   * key; MySQL's AUTO_INCREMENT and SQLite's rowid do, and there this sends
+   * nothing. Core inserts and `copyFrom` that give ids sync by themselves.
+   * A sequence only ever moves forward, so this is safe while others insert.
+   *
+   * ```ts
+   * await engine.execute(sql`INSERT INTO artist (id, name) VALUES (1, 'Dio'), (2, 'Accept')`);
+   * await engine.syncIdentity(artist);
+   * // PostgreSQL: SELECT s.seq::text AS sequence, CASE ... WHEN m.v > nextval(s.seq) THEN setval(s.seq, m.v) END ...
+   * //   FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) AS s, (SELECT max("id") AS v FROM "artist") AS m
+   * ```
+   * Fails with a SchemaError when the database has no sequence for a column declared `identity()`.
+   */
+  async syncIdentity(table: Table): Promise<void> {
+    const columns = table.columns.filter((column) => column.autoIncrement);
+    if (columns.length === 0) return;
+    const runner = await this.lease();
+    try {
+      await runner.syncIdentity(table, columns, false);
+    } finally {
+      await this.unlease(runner);
+    }
+  }
+
+  /**
    * Bulk-load rows: `COPY ... FROM STDIN` on PostgreSQL, batched INSERTs in
    * one transaction elsewhere. Resolves to the number of rows loaded.
    *

@@ -11,7 +11,8 @@
 import type { CompiledStatement } from '../compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../dialects/dialect.js';
 import { ConnectionError } from '../errors.js';
-import type { StatementNode } from '../sql/nodes.js';
+import type { ColumnMeta, ExprNode, StatementNode, TableMeta } from '../sql/nodes.js';
+import { SchemaError } from '../schema/table.js';
 import type { Checkout } from './checkouts.js';
 import type { CopySource, DriverConnection, DriverResult } from './driver.js';
 import { captureStack, Execution, executionHooks, type ExecutionEvents, type ExecutionKind } from './events.js';
@@ -40,6 +41,27 @@ export function compileExecutable(dialect: Dialect, statement: Executable): Comp
   const node: StatementNode = 'statementNode' in statement ? statement.statementNode : (statement as { node: StatementNode }).node;
   if (node.kind === 'insert' && node.rows.length > 1) return dialect.compileAll(node);
   return [dialect.compile(node)];
+}
+
+/**
+ * The table and identity columns an INSERT gives values for (any row not
+ * leaving the column to its DEFAULT, or an INSERT ... SELECT naming it).
+ */
+export function identityValuesGiven(statement: Executable): { table: TableMeta; columns: ColumnMeta[] } | undefined {
+  if ('sql' in statement && 'parameters' in statement) return undefined;
+  const node: StatementNode = 'statementNode' in statement ? statement.statementNode : (statement as { node: StatementNode }).node;
+  if (node.kind !== 'insert') return undefined;
+  let columns: ColumnMeta[] | undefined;
+  for (let i = 0; i < node.columns.length; i++) {
+    const column = node.columns[i]!;
+    if ((column as { autoIncrement?: boolean }).autoIncrement !== true) continue;
+    if (node.source || node.rows.some((row) => !isDefault(row[i]))) (columns ??= []).push(column);
+  }
+  return columns ? { table: node.table.table, columns } : undefined;
+}
+
+function isDefault(node: ExprNode | undefined): boolean {
+  return node?.kind === 'keyword' && node.keyword === 'DEFAULT';
 }
 
 export class Runner {
@@ -202,9 +224,24 @@ export class Runner {
     }
   }
 
-  /** Compile and run; the chunks of a split INSERT run in order inside one transaction. */
+  /**
+   * Compile and run; the chunks of a split INSERT run in order inside one
+   * transaction. An INSERT that gives identity values is followed by the
+   * dialect's sync of their generators, where they do not follow by themselves.
+   */
   async execute<Row = AnyRow>(statement: Executable): Promise<Result<Row>> {
-    const chunks = compileExecutable(this.core.dialect, statement);
+    const dialect = this.core.dialect;
+    const chunks = compileExecutable(dialect, statement);
+    const given = dialect.capabilities.identityFollowsExplicitValues ? undefined : identityValuesGiven(statement);
+    if (given) {
+      const result = await this.runChunks<Row>(chunks);
+      await this.syncIdentity(given.table, given.columns, true);
+      return result;
+    }
+    return this.runChunks<Row>(chunks);
+  }
+
+  private async runChunks<Row>(chunks: readonly CompiledStatement[]): Promise<Result<Row>> {
     if (chunks.length === 1) return this.run<Row>(chunks[0]!);
     const runAll = async (): Promise<Result<Row>> => {
       const rows: Row[] = [];
@@ -218,6 +255,25 @@ export class Runner {
       return new Result<Row>(rows, rowCount, last!.columns, last!.sql, last!.lastInsertId);
     };
     return this.inTransaction ? runAll() : this.transactionally({}, runAll);
+  }
+
+  /**
+   * Move the generators of `columns` past the largest value in `table`
+   * (see `Dialect.identitySyncStatements`). `guarded`: the engine's own
+   * sync after an insert, which quietly does nothing where it cannot.
+   */
+  async syncIdentity(table: TableMeta, columns: readonly ColumnMeta[], guarded: boolean): Promise<void> {
+    for (const compiled of this.core.dialect.identitySyncStatements(table, columns, guarded)) {
+      const raw = await this.runRaw(compiled);
+      if (!guarded && raw.rows[0]?.[0] == null) {
+        const column = compiled.parameters[1];
+        throw new SchemaError(
+          `"${table.name}"."${String(column)}" is declared as an identity column, but the database has no sequence for it ` +
+            `(it is not an identity or serial column there): nothing to put in step. Create the table with createAll(), ` +
+            `or declare the column without identity().`,
+        );
+      }
+    }
   }
 
   /** A statement without parameters or rows: BEGIN, COMMIT, SAVEPOINT and friends. */

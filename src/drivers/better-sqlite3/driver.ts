@@ -11,6 +11,7 @@
 import Database from 'better-sqlite3';
 import type { Driver, DriverBatch, DriverConnection, DriverObjectResult, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
 import { Mutex } from '../../core/engine/mutex.js';
+import { retryWhileBusy } from './busy.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -23,7 +24,11 @@ export interface SqliteDriverOptions {
   readonly foreignKeys?: boolean;
   /** Write-ahead logging for file databases: readers in other processes do not block the writer. Default true. */
   readonly wal?: boolean;
-  /** How long to wait for a lock held by another process before failing with SQLITE_BUSY. Default 5000. */
+  /**
+   * How long a statement waits for a lock another connection holds (another
+   * process, or another engine on the same file) before failing, in
+   * milliseconds. The wait does not block the event loop (see busy.ts). Default 5000.
+   */
   readonly busyTimeoutMs?: number;
   /** Prepared statements kept per connection. Default 500. */
   readonly statementCacheSize?: number;
@@ -103,6 +108,7 @@ class SqliteLease implements DriverConnection {
   constructor(
     private readonly state: SqliteConnectionState,
     private readonly unlock: () => void,
+    private readonly busyTimeoutMs: number,
   ) {}
 
   private check(): SqliteConnectionState {
@@ -110,10 +116,25 @@ class SqliteLease implements DriverConnection {
     return this.state;
   }
 
+  /** Run `attempt` (prepare and step, synchronously); on SQLITE_BUSY, wait for the lock without blocking. */
+  private whenUnlocked<T>(sql: string, attempt: () => T): T | Promise<T> {
+    const db = this.state.db;
+    const wasInTransaction = db.inTransaction;
+    try {
+      return attempt();
+    } catch (error) {
+      return retryWhileBusy(error, db, sql, wasInTransaction, this.busyTimeoutMs, attempt);
+    }
+  }
+
   async query(sql: string, params: readonly unknown[], _wantRows: boolean): Promise<DriverResult> {
     const state = this.check();
-    const { stmt, columns } = state.prepare(sql);
     const args = normalizeParams(params);
+    return this.whenUnlocked(sql, () => this.queryNow(state, sql, args));
+  }
+
+  private queryNow(state: SqliteConnectionState, sql: string, args: unknown[]): DriverResult {
+    const { stmt, columns } = state.prepare(sql);
     // `.reader` (the statement has result columns) decides, not the caller's hint:
     // better-sqlite3 refuses run() on a statement that returns rows and all() on one that does not.
     if (stmt.reader) {
@@ -127,8 +148,12 @@ class SqliteLease implements DriverConnection {
 
   async queryObjects(sql: string, params: readonly unknown[]): Promise<DriverObjectResult> {
     const state = this.check();
-    const { stmt, columns } = state.prepare(sql);
     const args = normalizeParams(params);
+    return this.whenUnlocked(sql, () => this.queryObjectsNow(state, sql, args));
+  }
+
+  private queryObjectsNow(state: SqliteConnectionState, sql: string, args: unknown[]): DriverObjectResult {
+    const { stmt, columns } = state.prepare(sql);
     if (stmt.reader) {
       // Cached statements read arrays; this one call reads objects, and the mode is put back at once.
       stmt.raw(false);
@@ -146,17 +171,29 @@ class SqliteLease implements DriverConnection {
 
   async *stream(sql: string, params: readonly unknown[], batchSize: number): AsyncIterable<DriverBatch> {
     const state = this.check();
-    // A fresh statement: an iterating statement is busy, and a cached one may be wanted meanwhile.
-    const { stmt, columns } = state.prepareUncached(sql);
-    if (!stmt.reader) {
-      stmt.run(normalizeParams(params));
-      return;
-    }
-    const iterator = stmt.iterate(normalizeParams(params)) as IterableIterator<unknown[]>;
+    const args = normalizeParams(params);
+    // The first step is where a lock is met; until it succeeds nothing was read, so it may wait like a query.
+    const begun = await this.whenUnlocked(sql, () => {
+      // A fresh statement: an iterating statement is busy, and a cached one may be wanted meanwhile.
+      const { stmt, columns } = state.prepareUncached(sql);
+      if (!stmt.reader) {
+        stmt.run(args);
+        return undefined;
+      }
+      const iterator = stmt.iterate(args) as IterableIterator<unknown[]>;
+      try {
+        return { columns, iterator, first: iterator.next() };
+      } catch (error) {
+        iterator.return?.();
+        throw error;
+      }
+    });
+    if (!begun) return;
+    const { columns, iterator } = begun;
     this.iterators.add(iterator);
     try {
       let batch: unknown[][] = [];
-      for (let next = iterator.next(); !next.done; next = iterator.next()) {
+      for (let next = begun.first; !next.done; next = iterator.next()) {
         batch.push(next.value);
         if (batch.length >= batchSize) {
           yield { columns, rows: batch };
@@ -205,16 +242,29 @@ export class SqliteDriver implements Driver {
     this.ownsDatabase = options.database === undefined;
   }
 
+  private get busyTimeoutMs(): number {
+    return Math.max(0, this.options.busyTimeoutMs ?? 5000);
+  }
+
   /** Opens the database on first use, so creating an engine never touches the file system. */
-  private open(): SqliteConnectionState {
+  private async open(): Promise<SqliteConnectionState> {
     if (this.state) return this.state;
     const o = this.options;
     const db = o.database ?? new Database(o.filename ?? ':memory:', { readonly: o.readonly ?? false });
     try {
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(o.busyTimeoutMs ?? 5000))}`);
+      // SQLite's busy handler would sleep the thread; the driver waits for locks itself (busy.ts).
+      db.pragma('busy_timeout = 0');
       // Set both ways: SQLite's default is off, but better-sqlite3's build turns it on.
       db.pragma(`foreign_keys = ${(o.foreignKeys ?? true) ? 'ON' : 'OFF'}`);
-      if ((o.wal ?? true) && !db.memory && !db.readonly) db.pragma('journal_mode = WAL');
+      if ((o.wal ?? true) && !db.memory && !db.readonly) {
+        const wal = (): unknown => db.pragma('journal_mode = WAL');
+        try {
+          wal();
+        } catch (error) {
+          // Switching to WAL takes a lock another connection may hold for a moment.
+          await retryWhileBusy(error, db, 'PRAGMA journal_mode = WAL', false, this.busyTimeoutMs, wal);
+        }
+      }
     } catch (error) {
       if (this.ownsDatabase) db.close();
       throw error;
@@ -227,24 +277,18 @@ export class SqliteDriver implements Driver {
     if (this.closed) throw Object.assign(new Error('the SQLite database is closed'), { code: 'SQLITE_MISUSE' });
     const unlock = await this.mutex.lock();
     try {
-      return new SqliteLease(this.open(), unlock);
+      return new SqliteLease(await this.open(), unlock, this.busyTimeoutMs);
     } catch (error) {
       unlock();
       throw error;
     }
   }
 
+  /** The connection at once when no one holds it and it is open (the first acquire opens it). */
   tryAcquire(): DriverConnection | undefined {
-    if (this.closed) return undefined;
+    if (this.closed || !this.state) return undefined;
     const unlock = this.mutex.tryLock();
-    if (!unlock) return undefined;
-    try {
-      return new SqliteLease(this.open(), unlock);
-    } catch {
-      // Opening failed: acquire() will fail the same way and report it.
-      unlock();
-      return undefined;
-    }
+    return unlock ? new SqliteLease(this.state, unlock, this.busyTimeoutMs) : undefined;
   }
 
   async close(): Promise<void> {
@@ -276,6 +320,7 @@ export function createDriverFromUrl(url: string, options: DriverUrlOptions): Dri
   return new SqliteDriver({
     filename: parseSqliteUrl(url),
     ...(options.foreignKeys !== undefined ? { foreignKeys: options.foreignKeys } : {}),
+    ...(options.busyTimeoutMs !== undefined ? { busyTimeoutMs: options.busyTimeoutMs } : {}),
   });
 }
 

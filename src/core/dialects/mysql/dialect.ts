@@ -83,6 +83,7 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     alterAddForeignKey: true,
     onConflict: false,
     returningPreservesOrder: true,
+    identityFollowsExplicitValues: true,
   } as const);
 }
 

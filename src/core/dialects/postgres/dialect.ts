@@ -8,6 +8,8 @@
  */
 
 import type { ForeignKeyDef, Table } from '../../schema/table.js';
+import type { CompiledStatement } from '../../compiler/compiled.js';
+import type { ColumnMeta, TableMeta } from '../../sql/nodes.js';
 import type { Column } from '../../schema/column.js';
 import type { SqlType } from '../../schema/types.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
@@ -46,6 +48,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   alterAddForeignKey: true,
   onConflict: true,
   returningPreservesOrder: true,
+  identityFollowsExplicitValues: false,
 } as const);
 
 /** IN lists at least this long become arrays: one statement text whatever their length, and quicker to parse. */
@@ -85,6 +88,85 @@ class PostgresCompiler extends SqlCompiler {
     if (type.kind === 'numeric') return 'NUMERIC';
     return this.dialect.typeName(type, 'cast');
   }
+}
+
+/** `Key (id)=(3) already exists.`: the key's one column, unquoted; undefined for a composite key. */
+function duplicateKeyColumn(detail: unknown): string | undefined {
+  if (typeof detail !== 'string') return undefined;
+  const key = /^Key \((.+?)\)=\(/.exec(detail)?.[1];
+  if (!key) return undefined;
+  const quoted = /^"((?:[^"]|"")+)"$/.exec(key);
+  if (quoted) return quoted[1]!.replace(/""/g, '"');
+  return /^[^",\s]+$/.test(key) ? key : undefined;
+}
+
+/** One identifier at `i` of `sql` (quoted or bare), and where it ends. */
+function identifierAt(sql: string, i: number): { name: string; end: number } | undefined {
+  if (sql[i] === '"') {
+    const quoted = /^"((?:[^"]|"")*)"/.exec(sql.slice(i));
+    return quoted ? { name: quoted[1]!.replace(/""/g, '"'), end: i + quoted[0].length } : undefined;
+  }
+  const bare = /^[A-Za-z_][A-Za-z0-9_$]*/.exec(sql.slice(i));
+  return bare ? { name: bare[0].toLowerCase(), end: i + bare[0].length } : undefined;
+}
+
+/**
+ * The columns an `INSERT INTO t (a, b) ...` names, with its table; undefined
+ * for anything else (a CTE first, no column list, which gives every column).
+ * `DEFAULT VALUES` gives none.
+ */
+function insertColumns(sql: string): { table: string; columns: string[] } | undefined {
+  const head = /^\s*INSERT\s+INTO\s+/i.exec(sql);
+  if (!head) return undefined;
+  let i = head[0].length;
+  let table: string | undefined;
+  for (;;) {
+    const part = identifierAt(sql, i);
+    if (!part) return undefined;
+    table = part.name;
+    i = part.end;
+    if (sql[i] !== '.') break;
+    i++;
+  }
+  const skipSpace = (): void => {
+    while (i < sql.length && /\s/.test(sql[i]!)) i++;
+  };
+  skipSpace();
+  if (/^DEFAULT\s+VALUES/i.test(sql.slice(i))) return { table, columns: [] };
+  if (sql[i] !== '(') return undefined;
+  const columns: string[] = [];
+  for (i++; ; i++) {
+    skipSpace();
+    const column = identifierAt(sql, i);
+    if (!column) return undefined;
+    columns.push(column.name);
+    i = column.end;
+    skipSpace();
+    if (sql[i] === ')') return { table, columns };
+    if (sql[i] !== ',') return undefined;
+  }
+}
+
+/**
+ * A duplicate key on a column the INSERT did not give: the value came from
+ * the column's default, and when that is an identity or serial sequence,
+ * the sequence is behind rows inserted with explicit values.
+ */
+function sequenceBehindHint(e: { table?: unknown; schema?: unknown; detail?: unknown }, sql: string | undefined): string | undefined {
+  const column = duplicateKeyColumn(e.detail);
+  const table = typeof e.table === 'string' ? e.table : undefined;
+  if (!column || !table || sql === undefined) return undefined;
+  const insert = insertColumns(sql);
+  if (!insert || insert.table !== table || insert.columns.includes(column)) return undefined;
+  const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+  const qualified = typeof e.schema === 'string' ? `${quote(e.schema)}.${quote(table)}` : quote(table);
+  return (
+    `${quote(table)}.${quote(column)} was not given, so it took its value from its default: when that is an identity or ` +
+    `serial sequence (pg_get_serial_sequence('${qualified.replace(/'/g, "''")}', '${column.replace(/'/g, "''")}'), by default ` +
+    `named "${table}_${column}_seq"), the sequence is behind the rows already there, which were inserted with explicit ` +
+    `values (raw SQL, another tool). Put it back in step with await engine.syncIdentity(${table}); Core inserts and ` +
+    `copyFrom that give the values do this themselves`
+  );
 }
 
 class PostgresDdlCompiler extends DdlCompiler {
@@ -270,8 +352,33 @@ export class PostgresDialect extends Dialect {
     return [begin];
   }
 
-  classifyError(error: unknown): ErrorClassification {
-    const e = error as { code?: unknown; constraint?: unknown; table?: unknown; column?: unknown };
+  /**
+   * One statement per column: `setval` only when the largest value is past
+   * what `nextval` hands out, so the sequence never moves back. Reading the
+   * sequence with `nextval` rather than `last_value` makes it safe beside
+   * concurrent inserts: the value it takes is nobody else's, and every
+   * value others take meanwhile is past it. (It spends one value per call.)
+   * CASE, not AND, orders the checks: PostgreSQL may evaluate AND's
+   * operands in any order, and `nextval` must not run without the privilege.
+   */
+  override identitySyncStatements(table: TableMeta, columns: readonly ColumnMeta[], guarded: boolean): CompiledStatement[] {
+    const q = (name: string): string => this.quoteIdentifier(name);
+    const qualified = table.schema ? `${q(table.schema)}.${q(table.name)}` : q(table.name);
+    const privilege = guarded ? ` WHEN NOT has_sequence_privilege(s.seq, 'UPDATE') THEN NULL` : '';
+    return columns.map((column) => ({
+      sql:
+        `SELECT s.seq::text AS sequence, CASE WHEN s.seq IS NULL OR m.v IS NULL THEN NULL${privilege} ` +
+        `WHEN m.v > nextval(s.seq) THEN setval(s.seq, m.v) END AS restarted_after ` +
+        `FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) AS s, (SELECT max(${q(column.name)}) AS v FROM ${qualified}) AS m`,
+      parameters: [qualified, column.name],
+      columns: [],
+      kind: 'rawStatement',
+      returnsRows: true,
+    }));
+  }
+
+  classifyError(error: unknown, sql?: string): ErrorClassification {
+    const e = error as { code?: unknown; constraint?: unknown; table?: unknown; column?: unknown; detail?: unknown; schema?: unknown };
     const code = typeof e?.code === 'string' ? e.code : '';
     const named = {
       constraint: typeof e.constraint === 'string' ? e.constraint : undefined,
@@ -280,7 +387,7 @@ export class PostgresDialect extends Dialect {
     };
     switch (code) {
       case '23505':
-        return { kind: 'unique', ...named };
+        return { kind: 'unique', ...named, hint: sequenceBehindHint(e, sql) };
       case '23503':
         return { kind: 'foreignKey', ...named };
       case '23502':

@@ -47,6 +47,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   alterAddForeignKey: false,
   onConflict: true,
   returningPreservesOrder: true,
+  identityFollowsExplicitValues: true,
 } as const);
 
 /** Significant digits SQLite keeps when it turns decimal text into a REAL. */
@@ -282,7 +283,7 @@ export class SqliteDialect extends Dialect {
   }
 
   classifyError(error: unknown): ErrorClassification {
-    const e = error as { code?: unknown; message?: unknown };
+    const e = error as { code?: unknown; message?: unknown; waitedMs?: unknown; databaseFile?: unknown };
     const code = typeof e?.code === 'string' ? e.code : '';
     const message = typeof e?.message === 'string' ? e.message : '';
     // "UNIQUE constraint failed: artist.name, artist.x" / "NOT NULL constraint failed: t.c" / "CHECK constraint failed: name"
@@ -300,6 +301,20 @@ export class SqliteDialect extends Dialect {
       case 'SQLITE_CONSTRAINT_CHECK':
         return { kind: 'check', constraint: target };
       case 'SQLITE_BUSY':
+      case 'SQLITE_BUSY_RECOVERY':
+        // The driver waited for the lock (busyTimeoutMs) and says how long; else it could not wait (inside a transaction).
+        if (typeof e.waitedMs === 'number') {
+          const file = typeof e.databaseFile === 'string' ? e.databaseFile : undefined;
+          return {
+            kind: 'lockTimeout',
+            resource: file,
+            waitedMs: e.waitedMs,
+            hint:
+              `the database file${file ? ` "${file}"` : ''} stayed locked by another connection for ${e.waitedMs} ms (the engine's busyTimeoutMs): ` +
+              `another engine or process holds a write transaction; keep write transactions short, or raise busyTimeoutMs`,
+          };
+        }
+        return { kind: 'serialization' };
       case 'SQLITE_BUSY_SNAPSHOT':
       case 'SQLITE_LOCKED':
         return { kind: 'serialization' };
