@@ -53,11 +53,16 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
 
 /** IN lists at least this long become arrays: one statement text whatever their length, and quicker to parse. */
 const ARRAY_IN_MIN = 10;
+/**
+ * Row-value lists from this long become arrays too: PostgreSQL expands
+ * `(a, b) IN ((..), ...)` into ORs and fails ("stack depth limit exceeded")
+ * from about 10,000 rows, well under the parameter limit.
+ */
+const ROW_ARRAYS_IN_MIN = 1000;
 
 class PostgresCompiler extends SqlCompiler {
   protected override valueListMin(width: number): number {
-    // Row values keep their IN list until the statement passes the parameter limit.
-    return width === 1 ? ARRAY_IN_MIN : Infinity;
+    return width === 1 ? ARRAY_IN_MIN : ROW_ARRAYS_IN_MIN;
   }
 
   /**
