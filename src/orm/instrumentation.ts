@@ -171,9 +171,8 @@ export function transactionKeyOf(source: object | undefined, conn: object | unde
 }
 
 
-/** @internal The caller of the current ORM call, computed on first read. */
-export function lazyCaller(): { readonly callerLocation: string | undefined } {
-  const stack = captureStack();
+/** @internal The caller of the current ORM call, computed on first read (from `stack` when one was taken already). */
+export function lazyCaller(stack: Error = captureStack()): { readonly callerLocation: string | undefined } {
   let location: string | undefined | null = null;
   return {
     get callerLocation() {

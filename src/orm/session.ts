@@ -509,8 +509,9 @@ export class Session implements SessionHooks {
    */
   async commit(): Promise<void> {
     this.checkOpen();
-    const caller = ormHooks.active ? lazyCaller() : undefined;
+    // One stack for both: the flush's trigger and the commit's caller.
     const trace = ormHooks.active ? ormTrace() : undefined;
+    const caller = trace ? lazyCaller(trace) : undefined;
     await this.serialized(async () => {
       await this.flushNow(trace);
       if (caller && this.conn) ormHooks.emit('commit', { session: this, transactionKey: transactionKeyOf(this.source, this.conn), callerLocation: caller.callerLocation });
@@ -558,13 +559,7 @@ export class Session implements SessionHooks {
   private readonly recordForTransaction = (st: InstanceState, values: unknown[], original: ReadonlyMap<number, unknown> | undefined, status: InstanceState['status'], key: unknown): void => {
     let rec = this.txLog.get(st);
     if (rec === undefined) {
-      // A new object's record is its values as the program set them; a persistent one's, what the database holds.
-      let before = values;
-      if (original !== undefined && status !== 'pending') {
-        before = values.slice();
-        original.forEach((v, i) => (before[i] = v));
-      }
-      rec = { values: before, status, key, edited: undefined, relationships: undefined };
+      rec = { values: valuesBefore(values, original, status, false), status, key, edited: undefined, relationships: undefined };
       this.txLog.set(st, rec);
     }
     // Edits flushed by a later flush of this transaction (a new object's first flush wrote what `values` holds).
@@ -589,9 +584,7 @@ export class Session implements SessionHooks {
   /** Take an unflushed object into the transaction record, so a rollback can return it to how it was. */
   private logUnflushed(st: InstanceState): void {
     if (this.txLog.has(st)) return;
-    const values = st.values.slice();
-    if (st.status !== 'pending' && st.original) for (const [i, v] of st.original) values[i] = v;
-    this.txLog.set(st, { values, status: st.status, key: st.key, edited: undefined, relationships: undefined });
+    this.txLog.set(st, { values: valuesBefore(st.values, st.original, st.status, true), status: st.status, key: st.key, edited: undefined, relationships: undefined });
   }
 
   private async endTransaction(how: 'commit' | 'rollback', mode: RestoreMode): Promise<void> {
@@ -913,6 +906,18 @@ const getByKeyStatements = new WeakMap<Mapper, WeakMap<Dialect, { compiled: Comp
 function restoreSet<T>(target: Set<T>, from: readonly T[]): void {
   target.clear();
   for (const x of from) target.add(x);
+}
+
+/**
+ * An object's values for its transaction record: a new object's as the program set them, a persistent one's as the
+ * database holds them (unflushed changes undone). `values` is used as it is unless it must change or `copy` is asked.
+ */
+function valuesBefore(values: unknown[], original: ReadonlyMap<number, unknown> | undefined, status: InstanceState['status'], copy: boolean): unknown[] {
+  const undo = original !== undefined && status !== 'pending';
+  if (!undo && !copy) return values;
+  const out = values.slice();
+  if (undo) original.forEach((v, i) => (out[i] = v));
+  return out;
 }
 
 /** Add what a flush wrote of one relationship slot to the transaction's record of it (sequential composition). */

@@ -27,6 +27,16 @@ async function killSessionConnection(ctx: DialectContext, s: Session): Promise<v
   }
 }
 
+/**
+ * Make the session's coming COMMIT fail for real: its backend is killed (PostgreSQL, MariaDB), or a deferred foreign
+ * key is broken inside its transaction (SQLite), which COMMIT checks.
+ */
+async function failNextCommit(ctx: DialectContext, s: Session): Promise<void> {
+  if (ctx.name !== 'sqlite') return killSessionConnection(ctx, s);
+  await s.execute(sql`PRAGMA defer_foreign_keys = ON`);
+  await s.execute(sql`INSERT INTO orm_song (title, artist_id, plays) VALUES ('dangling', 987654, 0)`);
+}
+
 forEachDialect('session failure paths', (ctx) => {
   let db: Database;
   const countOf = async (t: Table) => Number(await ctx.engine.scalar(select({ n: count() }).from(t)));
@@ -49,13 +59,7 @@ forEachDialect('session failure paths', (ctx) => {
     s.addAll(artists);
     await s.flush();
     assert.ok(artists.every((a) => typeof a.id === 'number'));
-    if (ctx.name === 'sqlite') {
-      // A deferred constraint fails at COMMIT: a song pointing at no artist, checked only then.
-      await s.execute(sql`PRAGMA defer_foreign_keys = ON`);
-      await s.execute(sql`INSERT INTO orm_song (title, artist_id, plays) VALUES ('dangling', 987654, 0)`);
-    } else {
-      await killSessionConnection(ctx, s);
-    }
+    await failNextCommit(ctx, s);
     await assert.rejects(s.commit());
     return { s, artists };
   }
@@ -92,12 +96,7 @@ forEachDialect('session failure paths', (ctx) => {
       await s.flush();
       a.name = 'second';
       await s.flush();
-      if (ctx.name === 'sqlite') {
-        await s.execute(sql`PRAGMA defer_foreign_keys = ON`);
-        await s.execute(sql`INSERT INTO orm_song (title, artist_id, plays) VALUES ('dangling', 987654, 0)`);
-      } else {
-        await killSessionConnection(ctx, s);
-      }
+      await failNextCommit(ctx, s);
       await assert.rejects(s.commit());
       await s.commit();
       const rows = await ctx.engine.all(select(artistTable.c.name).from(artistTable));
@@ -127,12 +126,7 @@ forEachDialect('session failure paths', (ctx) => {
       s.addAll(artists);
       await s.flush();
       if (attempt++ === 0) {
-        if (ctx.name === 'sqlite') {
-          await s.execute(sql`PRAGMA defer_foreign_keys = ON`);
-          await s.execute(sql`INSERT INTO orm_song (title, artist_id, plays) VALUES ('dangling', 987654, 0)`);
-        } else {
-          await killSessionConnection(ctx, s);
-        }
+        await failNextCommit(ctx, s);
       }
     };
     await assert.rejects(db.session((s) => work(s)()));
@@ -182,12 +176,7 @@ forEachDialect('session failure paths', (ctx) => {
       k.name = 'edited';
       s.delete(g);
       await s.flush();
-      if (ctx.name === 'sqlite') {
-        await s.execute(sql`PRAGMA defer_foreign_keys = ON`);
-        await s.execute(sql`INSERT INTO orm_song (title, artist_id, plays) VALUES ('dangling', 987654, 0)`);
-      } else {
-        await killSessionConnection(ctx, s);
-      }
+      await failNextCommit(ctx, s);
       await assert.rejects(s.commit());
       assert.equal(k.name, 'edited');
       await s.commit();

@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
 import type { Engine } from '../../src/core/engine/index.js';
 import { identifier, sql } from '../../src/core/sql/index.js';
+import { pause } from './waits.js';
 
 /** Thrown when the machine cannot run a private cluster; the suite skips with its message. */
 export class PrivatePostgresUnavailable extends Error {
@@ -119,7 +120,6 @@ function freePort(): Promise<number> {
   });
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Pids whose parent is `ppid`, from /proc (the fields after the command name's closing parenthesis). */
 function childrenOf(ppid: number): number[] {
@@ -287,7 +287,7 @@ export class PrivatePostgres {
         throw new Error(`postgres exited (${child.exitCode ?? child.signalCode}) while starting:\n${this.logTail()}`);
       }
       if (await this.isReady()) return;
-      await sleep(100);
+      await pause(100);
     }
     throw new Error(`postgres did not accept connections on port ${this.port} within ${START_TIMEOUT_MS} ms:\n${this.logTail()}`);
   }
@@ -328,7 +328,7 @@ export class PrivatePostgres {
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (!children.every(isGone)) {
       if (Date.now() > deadline) throw new Error(`backends ${children.filter((c) => !isGone(c)).join(', ')} still alive ${STOP_TIMEOUT_MS} ms after SIGKILL`);
-      await sleep(20);
+      await pause(20);
     }
     await this.waitForExit('kill -9');
   }
@@ -356,7 +356,7 @@ export class PrivatePostgres {
     const deadline = Date.now() + START_TIMEOUT_MS;
     while (!(await this.isReady())) {
       if (Date.now() > deadline) throw new Error(`postgres did not accept connections within ${START_TIMEOUT_MS} ms:\n${this.logTail()}`);
-      await sleep(100);
+      await pause(100);
     }
   }
 
@@ -495,7 +495,7 @@ export async function untilAnswers(engine: Engine, ms = 15_000): Promise<Error[]
       if (Date.now() > deadline) {
         throw new Error(`the engine did not answer within ${ms} ms; last error: ${(error as Error).message}`, { cause: error });
       }
-      await sleep(100);
+      await pause(100);
     }
   }
 }
@@ -520,7 +520,7 @@ export async function untilBackend(observer: Engine, match: BackendMatch, ms = 2
     );
     const pid = (rows[0] as { pid?: number } | undefined)?.pid;
     if (pid !== undefined) return Number(pid);
-    await sleep(10);
+    await pause(10);
   }
   throw new Error(`no backend running ${match.query}${match.waitEventType ? ` and waiting on ${match.waitEventType}` : ''} within ${ms} ms`);
 }

@@ -47,16 +47,6 @@ interface PgClientLike {
 
 let cursorSequence = 0;
 
-/**
- * SQLSTATE connection_failure. When the server goes away (killed, network
- * cut) pg rejects the query in flight, and any later one on that client,
- * with a plain Error that has no code ("Connection terminated unexpectedly",
- * "Client has encountered a connection error and is not queryable"); given
- * this code, such errors read as the broken connection they are, not as a
- * failed statement.
- */
-const CONNECTION_FAILURE = '08006';
-
 class PgLease implements DriverConnection {
   readonly id: number;
   private released = false;
@@ -86,24 +76,13 @@ class PgLease implements DriverConnection {
     return this.client;
   }
 
-  /** The error to throw: one without a code on a client whose connection dropped says so (see CONNECTION_FAILURE). */
-  private asLost(error: unknown): unknown {
-    if (!this.broken || !(error instanceof Error) || typeof (error as { code?: unknown }).code === 'string') return error;
-    return Object.assign(new Error(`the connection to the server was lost (${error.message})`, { cause: error }), { code: CONNECTION_FAILURE });
-  }
-
   async query(sql: string, params: readonly unknown[], _wantRows: boolean): Promise<DriverResult> {
-    let result: pg.QueryResult<unknown[]>;
-    try {
-      result = await this.check().query({
-        text: sql,
-        values: params as unknown[],
-        rowMode: 'array',
-        types: athanorTypes,
-      });
-    } catch (error) {
-      throw this.asLost(error);
-    }
+    const result = await this.check().query({
+      text: sql,
+      values: params as unknown[],
+      rowMode: 'array',
+      types: athanorTypes,
+    });
     const fields = result.fields;
     const columns = new Array<string>(fields.length);
     for (let i = 0; i < fields.length; i++) columns[i] = fields[i]!.name;
@@ -111,12 +90,7 @@ class PgLease implements DriverConnection {
   }
 
   async queryObjects(sql: string, params: readonly unknown[]): Promise<DriverObjectResult> {
-    let result: pg.QueryResult<Record<string, unknown>>;
-    try {
-      result = await this.check().query({ text: sql, values: params as unknown[], types: athanorTypes });
-    } catch (error) {
-      throw this.asLost(error);
-    }
+    const result = await this.check().query({ text: sql, values: params as unknown[], types: athanorTypes });
     const fields = result.fields;
     const columns = new Array<string>(fields.length);
     for (let i = 0; i < fields.length; i++) columns[i] = fields[i]!.name;
@@ -153,19 +127,13 @@ class PgLease implements DriverConnection {
       failed = true;
       // An error aborts the transaction; ours is rolled back here, the caller's by the caller.
       if (began) await client.query('ROLLBACK').catch(() => undefined);
-      throw this.asLost(error);
+      throw error;
     } finally {
       // Also reached when the consumer breaks out early: free the cursor and end our transaction.
-      if (!failed) await this.endCursor(client, declared ? cursor : undefined, began);
-    }
-  }
-
-  private async endCursor(client: PgClientLike, cursor: string | undefined, began: boolean): Promise<void> {
-    try {
-      if (cursor) await client.query(`CLOSE ${cursor}`);
-      if (began) await client.query('COMMIT');
-    } catch (error) {
-      throw this.asLost(error);
+      if (!failed) {
+        if (declared) await client.query(`CLOSE ${cursor}`);
+        if (began) await client.query('COMMIT');
+      }
     }
   }
 
@@ -175,11 +143,7 @@ class PgLease implements DriverConnection {
     const copyStreams = await import('pg-copy-streams');
     const from = copyStreams.from ?? (copyStreams as unknown as { default: typeof copyStreams }).default.from;
     const sink = client.query(from(copySql));
-    try {
-      await pipeline(Readable.from(source), sink);
-    } catch (error) {
-      throw this.asLost(error);
-    }
+    await pipeline(Readable.from(source), sink);
     return sink.rowCount;
   }
 

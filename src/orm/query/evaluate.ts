@@ -50,6 +50,11 @@ function isText(node: ExprNode): boolean {
   return false;
 }
 
+/** A uuid column: the database compares its text case-insensitively, JavaScript does not. */
+function isUuid(node: ExprNode): boolean {
+  return node.kind === 'column' && node.column.type.kind === 'uuid';
+}
+
 function describeNode(node: ExprNode): string {
   if (node.kind === 'column') return node.column.name;
   if (node.kind === 'param') return JSON.stringify(node.value) ?? String(node.value);
@@ -97,8 +102,7 @@ function compile(node: ExprNode, mapper: Mapper, text: TextComparison): Fn {
       if (textual) {
         const equality = node.op === '=' || node.op === '<>' || node.op === 'IS' || node.op === 'IS NOT';
         const like = node.op === 'LIKE' || node.op === 'NOT LIKE';
-        const uuid = [node.left, node.right].some((n) => n.kind === 'column' && n.column.type.kind === 'uuid');
-        if (uuid && !(node.op === 'IS' || node.op === 'IS NOT')) throw new CannotEvaluate(`${what} (uuid text compares case-insensitively)`);
+        if ((isUuid(node.left) || isUuid(node.right)) && !(node.op === 'IS' || node.op === 'IS NOT')) throw new CannotEvaluate(`${what} (uuid text compares case-insensitively)`);
         if (equality && text.equality === 'collation') throw new CannotEvaluate(`${what} (the column's collation decides text equality here)`);
         if (!equality && !like) throw new CannotEvaluate(`${what} (the collation decides text order)`);
         if (like) {
@@ -184,7 +188,7 @@ function compile(node: ExprNode, mapper: Mapper, text: TextComparison): Fn {
       }
     }
     case 'inList': {
-      if ((isText(node.operand) || node.items.some(isText)) && (text.equality === 'collation' || (node.operand.kind === 'column' && node.operand.column.type.kind === 'uuid'))) {
+      if ((isText(node.operand) || node.items.some(isText)) && (text.equality === 'collation' || isUuid(node.operand))) {
         throw new CannotEvaluate(`${describeNode(node.operand)} IN (...) (the column's collation decides text equality here)`);
       }
       const o = compile(node.operand, mapper, text);

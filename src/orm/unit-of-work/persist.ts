@@ -117,14 +117,19 @@ async function findCulprits(
 /** Objects whose foreign key names a row that does not exist (one SELECT of the keys that do). */
 async function missingTargets(ctx: PersistContext, mapper: Mapper, states: readonly InstanceState[], local: Column<unknown>, target: Column<unknown>): Promise<InstanceState[]> {
   const li = mapper.columnIndex(local.key);
-  const values = [...new Set(states.map((s) => s.values[li]).filter((v) => v !== null && v !== undefined))];
-  if (values.length === 0) return [];
-  const result = await ctx.exec(ctx.dialect.compile(select(target).from(target.table as Table).where(target.in(values)).node));
-  const present = new Set(result.rows.map((r) => String(r[0])));
+  const present = await presentValues(ctx, target, states, li);
   return states.filter((s) => {
     const v = s.values[li];
     return v !== null && v !== undefined && !present.has(String(v));
   });
+}
+
+/** Which of the objects' non-null values at column `index` the database holds in `column` (as strings; one SELECT). */
+async function presentValues(ctx: PersistContext, column: Column<unknown>, states: readonly InstanceState[], index: number): Promise<Set<string>> {
+  const values = [...new Set(states.map((s) => s.values[index]).filter((v) => v !== null && v !== undefined))];
+  if (values.length === 0) return new Set();
+  const result = await ctx.exec(ctx.dialect.compile(select(column).from(column.table as Table).where(column.in(values)).node));
+  return new Set(result.rows.map((r) => String(r[0])));
 }
 
 /** Objects whose unique columns repeat another object of the batch, or a row already stored. */
@@ -139,12 +144,9 @@ async function duplicates(ctx: PersistContext, mapper: Mapper, states: readonly 
   }
   if (out.length > 0) return out;
   if (columns.length !== 1) return [];
-  const col = mapper.columns[columns[0]!]!;
-  const values = [...new Set(states.map((s) => s.values[columns[0]!]).filter((v) => v !== null && v !== undefined))];
-  if (values.length === 0) return [];
-  const result = await ctx.exec(ctx.dialect.compile(select(col).from(mapper.table).where(col.in(values)).node));
-  const present = new Set(result.rows.map((r) => String(r[0])));
-  return states.filter((s) => present.has(String(s.values[columns[0]!])));
+  const index = columns[0]!;
+  const present = await presentValues(ctx, mapper.columns[index]!, states, index);
+  return states.filter((s) => present.has(String(s.values[index])));
 }
 
 function describeObject(st: InstanceState): string {

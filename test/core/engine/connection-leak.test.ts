@@ -18,21 +18,11 @@ import { identity, text } from '../../../src/core/schema/column.js';
 import { table } from '../../../src/core/schema/table.js';
 import { database } from '../../../src/orm/index.js';
 import { forEachDialect } from '../../support/dialects.js';
+import { within, pause } from '../../support/waits.js';
 
 const THIS_FILE = basename(fileURLToPath(import.meta.url));
 
 const gc = (globalThis as { gc?: () => void }).gc;
-
-/** Every wait in these tests ends: a hung call fails the test instead of the run. */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
-
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Collect the process's connection-leak warnings while a test runs. */
 const warnings: Error[] = [];

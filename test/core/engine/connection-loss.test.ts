@@ -14,17 +14,7 @@ import { insert, sql } from '../../../src/core/sql/index.js';
 import { identity, text } from '../../../src/core/schema/column.js';
 import { table } from '../../../src/core/schema/table.js';
 import { forEachDialect } from '../../support/dialects.js';
-
-/** Every wait in these tests ends: a hung call fails the test instead of the run. */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
-
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { within, pause } from '../../support/waits.js';
 
 forEachDialect(
   'connection lost mid-statement',

@@ -11,17 +11,9 @@ import { ConnectionError, PoolTimeoutError } from '../../../src/core/errors.js';
 import { createEngine, type Connection } from '../../../src/core/engine/index.js';
 import { sql } from '../../../src/core/sql/index.js';
 import { forEachDialect } from '../../support/dialects.js';
+import { within } from '../../support/waits.js';
 
 const TIMEOUT_MS = 150;
-
-/** Every wait in these tests ends: a hung call fails the test instead of the run. */
-function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
 
 forEachDialect(
   'pool acquire timeout',

@@ -18,8 +18,7 @@ import { LockTimeoutError, SerializationError } from '../../../src/core/errors.j
 import { createEngine, type Engine } from '../../../src/core/engine/index.js';
 import { sql } from '../../../src/core/sql/index.js';
 import { createSqliteDriver } from '../../../src/drivers/better-sqlite3/index.js';
-
-const pause = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+import { pause } from '../../support/waits.js';
 
 /** A promise's outcome, observable while it is pending. */
 function watch<T>(promise: Promise<T>): { readonly settled: boolean; readonly outcome: Promise<{ value?: T; error?: unknown }> } {
