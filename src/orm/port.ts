@@ -31,6 +31,8 @@ export interface SessionConnection {
   releaseSavepoint(name: string): Promise<void>;
   rollbackToSavepoint(name: string): Promise<void>;
   readonly inTransaction: boolean;
+  /** True once the connection was lost (its state is unknown): it is discarded on release. */
+  readonly broken: boolean;
   release(): Promise<void>;
 }
 

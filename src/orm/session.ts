@@ -598,7 +598,8 @@ export class Session implements SessionHooks {
     try {
       if (conn && wasInTransaction) {
         if (how === 'commit') await conn.commit();
-        else await conn.rollback();
+        // A lost connection took its transaction with it (the server rolled it back): there is nothing to send.
+        else if (!conn.broken) await conn.rollback();
       }
     } catch (error) {
       failed = true;
@@ -802,22 +803,42 @@ export class Session implements SessionHooks {
 
   /** The session's connection, taken on first use (the transaction opens at the first write). @internal */
   async connection(): Promise<SessionConnection> {
-    if (this.conn) return this.conn;
-    if (!this.connecting) {
-      // A new transaction of this session: what the earlier ones loaded or wrote is held weakly from now on.
-      this.identityMap.weaken();
-      this.connecting = (async () => {
-        await this.source.ready();
-        const conn = await this.source.connectForSession();
-        this.conn = conn;
-        if (ormHooks.active) ormHooks.emit('sessionAcquire', { session: this, transactionKey: transactionKeyOf(this.source, conn) });
-        // With explicit transaction options (isolation, read only) the transaction spans every read.
-        if (this.options.transaction) await this.beginOn(conn);
-        return conn;
-      })();
-      this.connecting.catch(() => (this.connecting = undefined));
+    if (this.conn) {
+      if (!this.conn.broken || this.inTransaction) return this.conn;
+      // A read outside a transaction lost the connection: nothing was held on it, so the session carries on with a
+      // new one. (Inside a transaction the loss must surface at COMMIT, which puts the flushed writes back to pending.)
+      await this.dropBrokenConnection(this.conn);
     }
-    return this.connecting;
+    // Concurrent first uses share one checkout. The first caller awaits it directly (no side `.catch` on the
+    // promise either): V8's async stack traces follow a promise only while it has a single awaiter, and the
+    // leak warning names the line that took the connection from that trace.
+    if (this.connecting) return await this.connecting;
+    // A new transaction of this session: what the earlier ones loaded or wrote is held weakly from now on.
+    this.identityMap.weaken();
+    this.connecting = this.acquire();
+    return await this.connecting;
+  }
+
+  private async dropBrokenConnection(conn: SessionConnection): Promise<void> {
+    this.conn = undefined;
+    this.connecting = undefined;
+    if (ormHooks.active) ormHooks.emit('sessionRelease', { session: this, transactionKey: transactionKeyOf(this.source, conn) });
+    await conn.release().catch(noop);
+  }
+
+  private async acquire(): Promise<SessionConnection> {
+    try {
+      await this.source.ready();
+      const conn = await this.source.connectForSession();
+      this.conn = conn;
+      if (ormHooks.active) ormHooks.emit('sessionAcquire', { session: this, transactionKey: transactionKeyOf(this.source, conn) });
+      // With explicit transaction options (isolation, read only) the transaction spans every read.
+      if (this.options.transaction) await this.beginOn(conn);
+      return conn;
+    } catch (error) {
+      this.connecting = undefined;
+      throw error;
+    }
   }
 
   /**

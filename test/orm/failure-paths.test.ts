@@ -15,12 +15,13 @@ import { Artist, Song, Tag, artistTable, tagTable, createOrmTables, emptyOrmTabl
 /** Break the connection the session holds, from another connection: its next statement fails. */
 async function killSessionConnection(ctx: DialectContext, s: Session): Promise<void> {
   if (ctx.name === 'postgres') {
-    const { rows } = await s.execute(sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`);
-    const pid = Number((rows[0] as { pid: number }).pid);
+    // A Core SELECT: it runs on the session's connection without opening a transaction.
+    const { rows } = await s.execute(select({ pid: sql<number>`pg_backend_pid()` }));
+    const pid = Number(rows[0]!.pid);
     await ctx.engine.execute(sql`SELECT pg_terminate_backend(${pid})`);
   } else if (ctx.name === 'mysql') {
-    const { rows } = await s.execute(sql<{ id: number }>`SELECT CONNECTION_ID() AS id`);
-    const id = Number((rows[0] as { id: number }).id);
+    const { rows } = await s.execute(select({ id: sql<number>`CONNECTION_ID()` }));
+    const id = Number(rows[0]!.id);
     await ctx.engine.execute(sql`KILL ${id}`);
   } else {
     throw new Error('no backend to kill on SQLite');
@@ -203,6 +204,24 @@ forEachDialect('session failure paths', (ctx) => {
       await s.flush();
       await s.commit();
       assert.equal(await countOf(artistTable), 1);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a read that loses its connection outside a transaction raises ConnectionError; the next read reconnects', { skip: ctx.name === 'sqlite' && 'needs a server connection to break' }, async () => {
+    await db.session(async (s) => s.add(new Artist({ name: 'kept' })));
+    const s = db.openSession();
+    try {
+      await s.query(Artist).all(); // holds the connection, no transaction
+      await killSessionConnection(ctx, s);
+      assert.equal(s.inTransaction, false);
+      await assert.rejects(s.query(Artist).all(), (e: Error) => e.name === 'ConnectionError');
+      // No rollback() in between: nothing was held on the lost connection, so the session simply takes a new one.
+      assert.deepEqual((await s.query(Artist).all()).map((a) => a.name), ['kept']);
+      s.add(new Artist({ name: 'after' }));
+      await s.commit();
+      assert.equal(await countOf(artistTable), 2);
     } finally {
       await s.close();
     }

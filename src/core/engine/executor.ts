@@ -338,6 +338,18 @@ export class Connection extends Executor {
     return this.runner.inTransaction;
   }
 
+  /**
+   * True once this connection was lost or left in an unknown state (a statement failed with a
+   * `ConnectionError`, a rollback failed): it can run nothing more and is discarded on release.
+   *
+   * ```ts
+   * if (conn.broken) { await conn.release(); conn = await engine.connect(); }
+   * ```
+   */
+  get broken(): boolean {
+    return this.runner.broken;
+  }
+
   /** @internal */
   protected async lease(): Promise<Runner> {
     if (this.released) throw new AthanorError('this connection was released');
