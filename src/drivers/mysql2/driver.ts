@@ -29,6 +29,10 @@ const STATEMENT_OPTIONS = Object.freeze({
 const POOL_DEFAULTS = Object.freeze({
   ...STATEMENT_OPTIONS,
   multipleStatements: false,
+  // MySQL 8's JSON columns arrive parsed unless this is set, and the dialect's decoder parses JSON text: a JSON
+  // string value ("abc") would be parsed twice. mysql2 reads this from the connection config only, not per statement.
+  // (MariaDB's JSON is LONGTEXT and always arrives as text.)
+  jsonStrings: true,
   // mysql2 keeps up to 16000 prepared statements per connection by default; the server's
   // max_prepared_stmt_count (16382) is shared by every connection, so keep well under it.
   maxPreparedStatements: 256,
@@ -227,7 +231,10 @@ class MysqlLease implements DriverConnection {
 export interface MysqlDriverOptions {
   /** `mysql://user:password@host:port/database` (also `mariadb://`). */
   readonly url?: string;
-  /** An existing pool (callback API, or the `mysql2/promise` wrapper); the driver will not end it. */
+  /**
+   * An existing pool (callback API, or the `mysql2/promise` wrapper); the driver will not end it. On MySQL 8 create
+   * it with `jsonStrings: true`, as pools built from `url` are, so JSON columns arrive as text and decode once.
+   */
   readonly pool?: mysql.Pool | { readonly pool: mysql.Pool };
   /** Extra settings for a pool built from `url`. */
   readonly poolConfig?: mysql.PoolOptions;

@@ -95,4 +95,30 @@ forEachDialect('hostile strings', (ctx) => {
     );
     assert.deepEqual(rows, [{ [`x${NASTY}`]: NASTY }]);
   });
+
+  it('writes DDL literals that read the same whether or not the server treats backslash as an escape', { skip: ctx.name !== 'mysql' && 'only MySQL/MariaDB has NO_BACKSLASH_ESCAPES' }, async () => {
+    const strict = table(`bhs_nbe_${NASTY}`, {
+      id: identity(),
+      label: varchar(60).notNull().serverDefault(`d${NASTY}`),
+      note: text(),
+    });
+    const conn = await ctx.engine.connect();
+    try {
+      const { rows } = await conn.execute(sql<{ mode: string }>`SELECT @@SESSION.sql_mode AS mode`);
+      const mode = String((rows[0] as { mode: string }).mode);
+      await conn.execute(sql`SET SESSION sql_mode = CONCAT(@@SESSION.sql_mode, ',NO_BACKSLASH_ESCAPES')`);
+      try {
+        await conn.dropAll([strict], { ifExists: true });
+        await conn.createAll([strict]);
+        await conn.execute(insert(strict).values({ note: NASTY }));
+        const row = await conn.one(select(strict.c.label, strict.c.note).from(strict));
+        assert.deepEqual(row, { label: `d${NASTY}`, note: NASTY });
+      } finally {
+        await conn.execute(sql`SET SESSION sql_mode = ${mode}`);
+        await conn.dropAll([strict], { ifExists: true });
+      }
+    } finally {
+      await conn.release();
+    }
+  });
 });

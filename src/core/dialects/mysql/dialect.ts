@@ -403,8 +403,11 @@ export class MysqlDialect extends Dialect {
     if (typeof value === 'number' || typeof value === 'bigint') return String(value);
     if (typeof value === 'boolean') return value ? '1' : '0';
     if (value instanceof Uint8Array) return `X'${toBuffer(value).toString('hex')}'`;
-    // Backslash is an escape character in MySQL string literals (unless NO_BACKSLASH_ESCAPES).
-    return `'${String(value).replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+    const text = String(value);
+    // A backslash is an escape character in string literals unless the server's sql_mode has NO_BACKSLASH_ESCAPES,
+    // which the compiler cannot know: such text goes as a hex literal, read the same under either mode.
+    if (text.includes('\\')) return `_utf8mb4 X'${Buffer.from(text, 'utf8').toString('hex')}'`;
+    return `'${text.replace(/'/g, "''")}'`;
   }
 
   bindValue(type: SqlType | undefined, value: unknown): unknown {
@@ -535,7 +538,8 @@ export class MysqlDialect extends Dialect {
       case 'blob':
         return 'LONGBLOB';
       case 'enum':
-        return `ENUM(${(type.values ?? []).map((v) => this.literal(v)).join(', ')})`;
+        // ENUM takes plain quoted strings only (no hex literal): backslashes are escaped for the default sql_mode.
+        return `ENUM(${(type.values ?? []).map((v) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(', ')})`;
     }
   }
 
