@@ -190,10 +190,19 @@ forEachDialect('schema behaviour', (ctx) => {
   });
 
   it('creates again with IF NOT EXISTS, and drops with IF EXISTS', async () => {
+    await ctx.engine.execute(insert(hen).values({ id: 7, eggId: null }));
+    const before = await ctx.engine.all(select(hen.c.id).from(hen));
+    // The tables exist: without IF NOT EXISTS creating them fails; with it nothing changes, rows included.
+    await assert.rejects(ctx.engine.createAll([hen, egg]));
     await ctx.engine.createAll(tables, { ifNotExists: true });
+    assert.deepEqual(await ctx.engine.all(select(hen.c.id).from(hen)), before);
     await ctx.engine.dropAll([egg, hen]);
+    await assert.rejects(ctx.engine.all(select(hen.c.id).from(hen)));
+    // Gone already: without IF EXISTS dropping fails; with it nothing happens.
+    await assert.rejects(ctx.engine.dropAll([egg, hen]));
     await ctx.engine.dropAll([egg, hen], { ifExists: true });
     await ctx.engine.createAll([hen, egg]);
+    assert.deepEqual(await ctx.engine.all(select(hen.c.id).from(hen)), []);
   });
 });
 
