@@ -9,7 +9,8 @@
  */
 
 import type { SqlType } from '../schema/types.js';
-import type { ColumnMeta, StatementNode, TableMeta } from '../sql/nodes.js';
+import type { ColumnMeta, InsertRowsNode, StatementNode, TableMeta, UpdateFromRowsNode } from '../sql/nodes.js';
+import { splitRowsByParameters } from '../compiler/write-rows.js';
 import { splitInsert } from '../compiler/split-insert.js';
 import type { CompiledStatement } from '../compiler/compiled.js';
 import type { SqlCompiler } from '../compiler/compiler.js';
@@ -220,6 +221,21 @@ export abstract class Dialect {
    */
   identitySyncStatements(_table: TableMeta, _columns: readonly ColumnMeta[], _guarded: boolean): CompiledStatement[] {
     return [];
+  }
+
+  /**
+   * The statements an `insertRows` or `updateFromRows` goes out in: runs of
+   * its rows, in order, each under the bound-parameter limit (or, for a
+   * dialect binding all rows as one document, under a size).
+   *
+   * ```ts
+   * for (const part of dialect.splitRows(updateFromRows(artist, [artist.c.id], [artist.c.name], rows))) {
+   *   await engine.execute(dialect.compile(part)); // part.rows: the next run of rows
+   * }
+   * ```
+   */
+  splitRows<N extends InsertRowsNode | UpdateFromRowsNode>(node: N): N[] {
+    return splitRowsByParameters(node, this.capabilities);
   }
 
   /** An SQL literal for DDL, where parameters cannot be bound. */

@@ -13,7 +13,7 @@ import type { ColumnMeta, TableMeta } from '../../sql/nodes.js';
 import type { Column } from '../../schema/column.js';
 import type { SqlType } from '../../schema/types.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
-import type { ExprNode } from '../../sql/nodes.js';
+import type { ExprNode, InsertRowsNode } from '../../sql/nodes.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { show } from '../../schema/strings.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
@@ -85,6 +85,12 @@ class PostgresCompiler extends SqlCompiler {
       w.write(`${negated ? ' NOT IN' : ' IN'} (SELECT * FROM unnest(${arrays.join(', ')}))`);
     }
     return true;
+  }
+
+  /** `SELECT * FROM unnest($1::TEXT[], $2::INTEGER[])`: one array per column, the same text for any number of rows. */
+  protected override columnArrays(node: InsertRowsNode, arrays: readonly (readonly unknown[])[], w: SqlWriter): void {
+    const typed = arrays.map((values, j) => `${this.bindWhole(values, w)}::${this.dialect.typeName(node.columns[j]!.type, 'cast')}[]`);
+    w.write(`SELECT * FROM unnest(${typed.join(', ')})`);
   }
 
   /** The array's element type: unbounded where a cast would truncate or round a value (`'abc'::VARCHAR(2)` is `'ab'`). */
