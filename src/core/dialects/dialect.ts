@@ -9,6 +9,7 @@
  */
 
 import type { SqlType } from '../schema/types.js';
+import type { IntegrityKey } from '../errors.js';
 import type { ColumnMeta, InsertRowsNode, StatementNode, TableMeta, UpdateFromRowsNode } from '../sql/nodes.js';
 import { splitRowsByParameters } from '../compiler/write-rows.js';
 import { splitInsert } from '../compiler/split-insert.js';
@@ -100,6 +101,8 @@ export interface ErrorClassification {
   readonly constraint?: string | undefined;
   readonly table?: string | undefined;
   readonly column?: string | undefined;
+  /** Integrity failures: the columns and values of the failing key, where the message names them (see {@link IntegrityKey}). */
+  readonly key?: IntegrityKey | undefined;
   /** A sentence for the message: the likely cause and the fix, where the dialect can tell. */
   readonly hint?: string | undefined;
   /** `connection`: false when retrying cannot help (a wrong password, a database that does not exist). */

@@ -49,9 +49,10 @@ async function execFor(ctx: PersistContext, compiled: CompiledStatement, mapper:
 }
 
 /**
- * The objects whose rows broke the constraint: from the values the database quotes (PostgreSQL, MySQL's duplicate
- * entries), else found with a follow-up query in the same transaction (SQLite names no value; MariaDB names the
- * foreign key but not the value). All of `states` when nothing narrows them down.
+ * The objects whose rows broke the constraint: from the key values the database quotes (PostgreSQL, MySQL's
+ * duplicate entries), else found with a follow-up query in the same transaction (SQLite names no value; MariaDB names
+ * the foreign key but not the value). All of `states` when nothing narrows them down. What the database said is the
+ * dialect's reading of its message (`IntegrityError.key`).
  */
 async function findCulprits(
   ctx: PersistContext,
@@ -59,25 +60,20 @@ async function findCulprits(
   mapper: Mapper,
   states: readonly InstanceState[],
 ): Promise<{ culprits: readonly InstanceState[]; why?: string }> {
-  const cause = error.cause as { detail?: unknown; message?: unknown } | undefined;
-  const detail = typeof cause?.detail === 'string' ? cause.detail : '';
-  const message = typeof cause?.message === 'string' ? cause.message : '';
-  // PostgreSQL: Key (label)=(dup) already exists. / Key (artist_id)=(999) is not present in table ...
-  const pg = /Key \((.+?)\)=\((.*?)\)/.exec(detail);
-  let wanted: { columns: string[]; values: string[] } | undefined;
-  if (pg) wanted = { columns: pg[1]!.split(', '), values: pg[2]!.split(', ') };
-  // MySQL/MariaDB: Duplicate entry 'dup' for key 'label'
-  const my = /Duplicate entry '(.*)' for key/.exec(message);
+  const named = error.key?.columns;
+  const quoted = error.key?.values;
+  const columnOf = (name: string): number => mapper.columns.findIndex((c) => c.name === name);
   const matches = (st: InstanceState): boolean => {
-    if (wanted) {
-      return wanted.columns.every((name, i) => {
-        const col = mapper.columns.findIndex((c) => c.name === name);
-        return col >= 0 && String(st.values[col]) === wanted!.values[i];
+    if (named && quoted && named.length === quoted.length) {
+      return named.every((name, i) => {
+        const col = columnOf(name);
+        return col >= 0 && String(st.values[col]) === quoted[i];
       });
     }
-    if (my) return mapper.columns.some((_, i) => String(st.values[i]) === my[1]);
+    // The whole key as one text (MySQL): any column holding it.
+    if (!named && quoted?.length === 1) return mapper.columns.some((_, i) => String(st.values[i]) === quoted[0]);
     if (error.kind === 'notNull' && error.column) {
-      const col = mapper.columns.findIndex((c) => c.name === error.column);
+      const col = columnOf(error.column);
       return col >= 0 && (st.values[col] === null || st.values[col] === undefined);
     }
     return false;
@@ -86,23 +82,19 @@ async function findCulprits(
   if (found.length > 0) return { culprits: found };
   try {
     if (error.kind === 'foreignKey') {
-      // MariaDB: "... CONSTRAINT `x` FOREIGN KEY (`artist_id`) REFERENCES ...": only that key's columns.
-      const named = /FOREIGN KEY \(`([^`]+)`\)/.exec(message)?.[1];
+      // Only the key the database named, where it names one.
+      const only = named?.length === 1 ? named[0] : undefined;
       for (const fk of mapper.table.foreignKeys) {
-        if (fk.columns.length !== 1 || (named !== undefined && fk.columns[0]!.name !== named)) continue;
+        if (fk.columns.length !== 1 || (only !== undefined && fk.columns[0]!.name !== only)) continue;
         const bad = await missingTargets(ctx, mapper, states, fk.columns[0]!, fk.targetColumns()[0]!);
         if (bad.length > 0) {
           const target = fk.targetColumns()[0]!;
           return { culprits: bad, why: `${mapper.table.name}.${fk.columns[0]!.name} names no ${target.table.name}.${target.name}` };
         }
       }
-    } else if (error.kind === 'unique') {
-      // SQLite: "UNIQUE constraint failed: tag.label, tag.x".
-      const columns = (error.constraint ?? '')
-        .split(',')
-        .map((p) => p.trim().split('.').pop()!)
-        .map((name) => mapper.columns.findIndex((c) => c.name === name));
-      if (columns.length > 0 && columns.every((i) => i >= 0)) {
+    } else if (error.kind === 'unique' && named && named.length > 0) {
+      const columns = named.map(columnOf);
+      if (columns.every((i) => i >= 0)) {
         const bad = await duplicates(ctx, mapper, states, columns);
         if (bad.length > 0) return { culprits: bad, why: `${mapper.table.name} (${columns.map((i) => mapper.columns[i]!.name).join(', ')}) already taken` };
       }

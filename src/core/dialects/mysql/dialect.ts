@@ -636,7 +636,9 @@ export class MysqlDialect extends Dialect {
         // Duplicate entry 'x' for key 'artist.name_unique'  (MySQL 8 prefixes the table)
         const key = /for key '([^']+)'/.exec(message)?.[1];
         const [table, constraint] = key?.includes('.') ? key.split('.') : [undefined, key];
-        return { kind: 'unique', constraint, table };
+        // The whole key's value, its columns joined by '-' and unnamed.
+        const entry = /Duplicate entry '(.*)' for key/.exec(message)?.[1];
+        return { kind: 'unique', constraint, table, key: entry !== undefined ? { values: [entry] } : undefined };
       }
       case 1451:
       case 1452:
@@ -644,7 +646,9 @@ export class MysqlDialect extends Dialect {
       case 1217: {
         // ... (`db`.`song`, CONSTRAINT `song_artist_fkey` FOREIGN KEY ...
         const m = /`([^`]+)`\.`([^`]+)`, CONSTRAINT `([^`]+)`/.exec(message);
-        return { kind: 'foreignKey', table: m?.[2], constraint: m?.[3] };
+        // ... FOREIGN KEY (`artist_id`) REFERENCES ...: the column, not the value.
+        const column = /FOREIGN KEY \(`([^`]+)`\)/.exec(message)?.[1];
+        return { kind: 'foreignKey', table: m?.[2], constraint: m?.[3], key: column !== undefined ? { columns: [column] } : undefined };
       }
       case 1048:
       case 1364: {

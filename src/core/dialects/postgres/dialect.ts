@@ -14,7 +14,7 @@ import type { Column } from '../../schema/column.js';
 import type { SqlType } from '../../schema/types.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
 import type { ExprNode, InsertRowsNode } from '../../sql/nodes.js';
-import { InvalidArgumentError } from '../../errors.js';
+import { InvalidArgumentError, type IntegrityKey } from '../../errors.js';
 import { show } from '../../schema/strings.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
@@ -99,6 +99,17 @@ class PostgresCompiler extends SqlCompiler {
     if (type.kind === 'numeric') return 'NUMERIC';
     return this.dialect.typeName(type, 'cast');
   }
+}
+
+/**
+ * `Key (label, x)=(dup, 1) already exists.` / `Key (artist_id)=(999) is not
+ * present in table "artist".`: the key's columns and values as the detail
+ * quotes them.
+ */
+function detailKey(detail: unknown): IntegrityKey | undefined {
+  if (typeof detail !== 'string') return undefined;
+  const m = /Key \((.+?)\)=\((.*?)\)/.exec(detail);
+  return m ? { columns: m[1]!.split(', '), values: m[2]!.split(', ') } : undefined;
 }
 
 /** `Key (id)=(3) already exists.`: the key's one column, unquoted; undefined for a composite key. */
@@ -398,9 +409,9 @@ export class PostgresDialect extends Dialect {
     };
     switch (code) {
       case '23505':
-        return { kind: 'unique', ...named, hint: sequenceBehindHint(e, sql) };
+        return { kind: 'unique', ...named, key: detailKey(e.detail), hint: sequenceBehindHint(e, sql) };
       case '23503':
-        return { kind: 'foreignKey', ...named };
+        return { kind: 'foreignKey', ...named, key: detailKey(e.detail) };
       case '23502':
         return { kind: 'notNull', ...named };
       case '23514':

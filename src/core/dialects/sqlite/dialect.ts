@@ -292,8 +292,11 @@ export class SqliteDialect extends Dialect {
     const [table, column] = firstColumn?.includes('.') ? firstColumn.split('.') : [undefined, undefined];
     switch (code) {
       case 'SQLITE_CONSTRAINT_UNIQUE':
-      case 'SQLITE_CONSTRAINT_PRIMARYKEY':
-        return { kind: 'unique', table, column, constraint: target };
+      case 'SQLITE_CONSTRAINT_PRIMARYKEY': {
+        // The columns, not the values.
+        const columns = target?.split(',').map((p) => p.trim().split('.').pop()!);
+        return { kind: 'unique', table, column, constraint: target, key: columns ? { columns } : undefined };
+      }
       case 'SQLITE_CONSTRAINT_FOREIGNKEY':
         return { kind: 'foreignKey' };
       case 'SQLITE_CONSTRAINT_NOTNULL':
