@@ -42,8 +42,6 @@ export interface DialectCapabilities {
   readonly lockingReads: boolean;
   /** `FOR SHARE` (else `LOCK IN SHARE MODE`). */
   readonly forShare: boolean;
-  /** UPDATE with other tables: `FROM` (PostgreSQL, SQLite) or a multi-table `UPDATE a, b` (MySQL). */
-  readonly updateFrom: 'from' | 'multiTable';
   /** DELETE with other tables: `USING` (PostgreSQL), multi-table (MySQL), or not at all (SQLite). */
   readonly deleteUsing: 'using' | 'multiTable' | 'none';
   /** `DEFAULT` as a value inside a multi-row VALUES list. */
@@ -75,17 +73,15 @@ export interface DialectCapabilities {
   readonly arrayParameters: boolean;
   readonly partialIndexes: boolean;
   readonly createIndexIfNotExists: boolean;
-  readonly dropIndexNeedsTable: boolean;
-  readonly nativeEnums: boolean;
-  readonly nativeBoolean: boolean;
-  /** DDL runs inside transactions and rolls back with them. */
+  /**
+   * DDL runs inside transactions and rolls back with them (PostgreSQL, SQLite;
+   * MySQL/MariaDB commit before each DDL statement). Nothing in Core reads it:
+   * it is for migrations, which can run a whole revision in one transaction
+   * only where it holds.
+   */
   readonly transactionalDdl: boolean;
   /** Foreign keys can be added to an existing table with ALTER TABLE (not SQLite). */
   readonly alterAddForeignKey: boolean;
-  /** `ON CONFLICT (...)` (else `ON DUPLICATE KEY UPDATE`). */
-  readonly onConflict: boolean;
-  /** Rows come back from a multi-row INSERT ... RETURNING in VALUES order. */
-  readonly returningPreservesOrder: boolean;
   /**
    * An auto-increment column's generator moves past explicit values on its
    * own (MySQL's AUTO_INCREMENT, SQLite's rowid); where false (PostgreSQL's

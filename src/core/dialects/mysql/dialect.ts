@@ -67,7 +67,6 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     fullJoin: false,
     lockingReads: true,
     forShare: !mariadb,
-    updateFrom: 'multiTable',
     deleteUsing: 'multiTable',
     defaultInValues: true,
     concatOperator: false,
@@ -77,13 +76,8 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     arrayParameters: false,
     partialIndexes: false,
     createIndexIfNotExists: mariadb,
-    dropIndexNeedsTable: true,
-    nativeEnums: true,
-    nativeBoolean: false,
     transactionalDdl: false,
     alterAddForeignKey: true,
-    onConflict: false,
-    returningPreservesOrder: true,
     identityFollowsExplicitValues: true,
   } as const);
 }

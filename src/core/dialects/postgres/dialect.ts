@@ -31,7 +31,6 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   fullJoin: true,
   lockingReads: true,
   forShare: true,
-  updateFrom: 'from',
   deleteUsing: 'using',
   defaultInValues: true,
   concatOperator: true,
@@ -41,13 +40,8 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   arrayParameters: true,
   partialIndexes: true,
   createIndexIfNotExists: true,
-  dropIndexNeedsTable: false,
-  nativeEnums: true,
-  nativeBoolean: true,
   transactionalDdl: true,
   alterAddForeignKey: true,
-  onConflict: true,
-  returningPreservesOrder: true,
   identityFollowsExplicitValues: false,
 } as const);
 

@@ -30,7 +30,6 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   fullJoin: true,
   lockingReads: false,
   forShare: false,
-  updateFrom: 'from',
   deleteUsing: 'none',
   defaultInValues: false,
   concatOperator: true,
@@ -40,13 +39,8 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   arrayParameters: false,
   partialIndexes: true,
   createIndexIfNotExists: true,
-  dropIndexNeedsTable: false,
-  nativeEnums: false,
-  nativeBoolean: false,
   transactionalDdl: true,
   alterAddForeignKey: false,
-  onConflict: true,
-  returningPreservesOrder: true,
   identityFollowsExplicitValues: true,
 } as const);
 
