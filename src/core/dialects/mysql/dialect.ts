@@ -419,6 +419,14 @@ export class MysqlDialect extends Dialect {
   readonly ddl: DdlCompiler = new MysqlDdlCompiler(this);
   readonly flavor: MysqlFlavor;
 
+  /** @internal The statement whose answer tells MySQL from MariaDB ({@link flavorOfVersion}). */
+  static readonly versionQuery = 'SELECT VERSION()';
+
+  /** @internal The flavor a server's `VERSION()` names: `10.11.6-MariaDB-...` is MariaDB, anything else MySQL. */
+  static flavorOfVersion(version: string): MysqlFlavor {
+    return /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+  }
+
   constructor(options: { flavor?: MysqlFlavor } = {}) {
     super();
     this.flavor = options.flavor ?? 'mariadb';
