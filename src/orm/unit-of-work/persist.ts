@@ -1,13 +1,14 @@
 /**
  * Writing rows in groups: the statements a flush emits.
  *
- * INSERTs of one table go out as multi-row `INSERT ... RETURNING` (split only
- * by the parameter limit and by which columns the rows leave to the database).
- * UPDATEs are grouped by the set of changed columns: one `UPDATE ... WHERE pk
- * IN (...)` when every row gets the same values, else one statement per chunk
- * that carries each row's values (`UPDATE ... FROM (VALUES ...)` on
- * PostgreSQL, `CASE` elsewhere). DELETEs are `DELETE ... WHERE pk IN (...)`.
- * Every UPDATE and DELETE checks the number of rows it matched.
+ * INSERTs of one table go out as multi-row `insertRows` statements (grouped by
+ * which columns the rows leave to the database). UPDATEs are grouped by the set
+ * of changed columns: one `UPDATE ... WHERE pk IN (...)` when every row gets
+ * the same values, else an `updateFromRows` carrying each row's values. DELETEs
+ * are `DELETE ... WHERE pk IN (...)`. Every UPDATE and DELETE checks the number
+ * of rows it matched. The SQL of each, and how many rows one statement
+ * carries, is the dialect's (`Dialect.splitRows`): this file knows no
+ * database's syntax.
  *
  * @internal
  */
