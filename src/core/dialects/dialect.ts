@@ -194,9 +194,11 @@ export abstract class Dialect {
   /**
    * Compile a statement that may need several round trips: a multi-row INSERT
    * is split under the bound-parameter limit (and, where `DEFAULT` cannot
-   * appear in VALUES, by which columns each row leaves to the database).
+   * appear in VALUES, by which columns each row leaves to the database), an
+   * `insertRows` or `updateFromRows` as {@link splitRows} says.
    */
   compileAll(node: StatementNode): CompiledStatement[] {
+    if (node.kind === 'insertRows' || node.kind === 'updateFromRows') return this.splitRows(node).map((part) => this.compile(part));
     if (node.kind !== 'insert' || node.rows.length <= 1) return [this.compile(node)];
     return splitInsert(node, this.capabilities).map((part) => this.compile(part));
   }
