@@ -1,7 +1,9 @@
 // Lint: type-aware rules that catch unawaited promises and `any`, plus the
 // layer rules that keep dependencies pointing one way (see STYLE.md):
-// core never imports the ORM or diagnostics; a dialect never imports an
-// engine or a driver; a driver knows nothing of SQL flavour.
+// core never imports the ORM, diagnostics, a driver or the connection module
+// (src/connect, which sits above core and the drivers); a dialect never
+// imports an engine or a driver; a driver knows nothing of SQL flavour; the
+// ORM never imports a driver.
 import { existsSync } from 'node:fs';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -14,6 +16,14 @@ const layer = (files, patterns) => ({
   files,
   rules: {
     'no-restricted-imports': ['error', { patterns }],
+  },
+});
+
+// no-restricted-imports does not see `import()`: the same direction for dynamic imports.
+const noDynamicImport = (files, folders, message) => ({
+  files,
+  rules: {
+    'no-restricted-syntax': ['error', { selector: `ImportExpression[source.value=/(^|\\/)(${folders.join('|')})(\\/|$)/]`, message }],
   },
 });
 
@@ -64,15 +74,24 @@ export default tseslint.config(
   },
   layer(['src/core/**/*.ts'], [
     { group: ['**/orm/**', '**/orm', '**/diagnostics/**', '**/diagnostics'], message: 'core never imports the ORM or diagnostics' },
+    {
+      group: ['**/drivers/**', '**/drivers', '**/connect/**', '**/connect', 'pg', 'pg-copy-streams', 'mysql2', 'mysql2/*', 'better-sqlite3'],
+      message: 'core never imports a driver: URL schemes and drivers meet in src/connect, above core',
+    },
   ]),
+  noDynamicImport(['src/core/**/*.ts'], ['drivers', 'connect', 'orm', 'diagnostics'], 'core never imports a driver, the connection module, the ORM or diagnostics'),
   layer(['src/core/dialects/**/*.ts', 'src/core/compiler/**/*.ts', 'src/core/sql/**/*.ts', 'src/core/schema/**/*.ts'], [
     { group: ['**/orm/**', '**/diagnostics/**'], message: 'core never imports the ORM or diagnostics' },
-    { group: ['**/engine/**', '**/engine', '**/drivers/**', 'pg', 'pg-copy-streams', 'mysql2', 'mysql2/*', 'better-sqlite3'], message: 'SQL, schema, compilers and dialects never import an engine or a driver' },
+    {
+      group: ['**/engine/**', '**/engine', '**/drivers/**', '**/connect/**', '**/connect', 'pg', 'pg-copy-streams', 'mysql2', 'mysql2/*', 'better-sqlite3'],
+      message: 'SQL, schema, compilers and dialects never import an engine or a driver',
+    },
   ]),
   layer(['src/drivers/**/*.ts'], [
     { group: ['**/dialects/**', '**/compiler/**', '**/sql/**', '**/schema/**', '**/orm/**', '**/diagnostics/**'], message: 'a driver knows nothing of SQL flavour, schema or sessions' },
   ]),
   layer(['src/orm/**/*.ts'], [
-    { group: ['**/drivers/**', 'pg', 'mysql2', 'mysql2/*', 'better-sqlite3', '**/diagnostics/**'], message: 'the ORM talks to databases through the engine only' },
+    { group: ['**/drivers/**', '**/drivers', 'pg', 'mysql2', 'mysql2/*', 'better-sqlite3', '**/diagnostics/**'], message: 'the ORM talks to databases through the engine only' },
   ]),
+  noDynamicImport(['src/orm/**/*.ts'], ['drivers', 'diagnostics'], 'the ORM talks to databases through the engine only'),
 );

@@ -1,4 +1,4 @@
 /** Athanor: a TypeScript ORM where the fast way to use a database is the natural way. */
-export * from './core/index.js';
+export * from './core.js';
 export * from './orm/index.js';
 export * from './diagnostics/index.js';

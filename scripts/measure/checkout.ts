@@ -6,7 +6,8 @@
  *
  *   npx tsx scripts/measure/checkout.ts
  */
-import { createEngine, type Engine } from '../../src/core/engine/index.js';
+import { createEngine } from '../../src/connect/index.js';
+import type { Engine } from '../../src/core/engine/index.js';
 import { sql } from '../../src/core/sql/index.js';
 
 const cpuNs = (): number => {

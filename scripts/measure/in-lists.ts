@@ -7,11 +7,11 @@
  * SQLite and MariaDB, and on PostgreSQL once a NULL was among them).
  *
  *   npx tsx scripts/measure/in-lists.ts [sqlite::memory: postgres://... mysql://...]
- *   ATHANOR_CORE=/path/to/src/core/index.ts npx tsx scripts/measure/in-lists.ts   (another checkout's core)
+ *   ATHANOR_CORE=/path/to/src/core.ts npx tsx scripts/measure/in-lists.ts   (another checkout's core)
  */
-import type * as Core from '../../src/core/index.js';
+import type * as Core from '../../src/core.js';
 
-const core = (await import(process.env['ATHANOR_CORE'] ?? '../../src/core/index.js')) as typeof Core;
+const core = (await import(process.env['ATHANOR_CORE'] ?? '../../src/core.js')) as typeof Core;
 const { createEngine, table, identity, integer, text, insert, select, tuple, param } = core;
 
 const urls = process.argv.length > 2

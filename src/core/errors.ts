@@ -24,6 +24,23 @@ export class StatementError extends AthanorError {
 
 export type IntegrityKind = 'unique' | 'foreignKey' | 'notNull' | 'check';
 
+/**
+ * The key a constraint failure is about, as far as the database says: the
+ * columns it names and the values it quotes, one per column (PostgreSQL's
+ * `Key (a, b)=(1, x)`), or the whole key as one text with no columns
+ * (MySQL/MariaDB's `Duplicate entry '1-x'`). Either may be missing: SQLite
+ * names a unique constraint's columns but no value, MariaDB a foreign key's
+ * column but not the value. Enough to tell which of many rows failed.
+ *
+ * ```ts
+ * catch (e) { if (e instanceof IntegrityError) console.log(e.key?.columns, e.key?.values); }
+ * ```
+ */
+export interface IntegrityKey {
+  readonly columns?: readonly string[] | undefined;
+  readonly values?: readonly string[] | undefined;
+}
+
 /** A constraint rejected the statement: unique, foreign key, not null or check. */
 export class IntegrityError extends StatementError {
   override readonly code: string = 'ATH_INTEGRITY';
@@ -36,10 +53,13 @@ export class IntegrityError extends StatementError {
     readonly column: string | undefined,
     sql: string,
     parameters: readonly unknown[],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; key?: IntegrityKey | undefined },
   ) {
     super(message, sql, parameters, options);
+    this.key = options?.key;
   }
+  /** The failing key's columns and values, where the database names them. */
+  readonly key: IntegrityKey | undefined;
 }
 
 /** A serialization failure or deadlock: the transaction may be retried as a whole. */

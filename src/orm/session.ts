@@ -20,7 +20,7 @@
 import type { CompiledStatement } from '../core/compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../core/dialects/dialect.js';
 import type { ExprNode, SelectNode } from '../core/sql/nodes.js';
-import { param, tuple } from '../core/sql/functions.js';
+import { keysIn } from '../core/sql/functions.js';
 import { Collection } from './collection.js';
 import { DetachedInstanceError, InvalidRequestError, RaiseLoadError } from './errors.js';
 import { IdentityMap } from './identity-map.js';
@@ -723,7 +723,7 @@ export class Session implements SessionHooks {
       const keys = states.map((s) => mapper.primaryKeyIndexes.map((i) => s.values[i]));
       const cols = mapper.columns.map((_, i) => i);
       const pk = mapper.primaryKeyIndexes.map((i) => mapper.columns[i]!);
-      const where = pk.length === 1 ? pk[0]!.in(keys.map((k) => k[0])) : tuple(...pk).in(keys.map((k) => tuple(...k.map((v, j) => param(v, pk[j]!.type)))));
+      const where = keysIn(pk, keys);
       const result = await this.run(selectNode({ items: entitySelectItems(mapper, cols, mapper.table.name), from: [mapper.table.fromNode], where: where.node }));
       const shape = entityShape(mapper, cols, 0);
       const hydrator = new RowHydrator(this.loaderContext(), shape, undefined);

@@ -18,7 +18,8 @@
 
 import { after, before, describe, it } from 'node:test';
 import type { Dialect, DialectName } from '../../src/core/dialects/dialect.js';
-import { createEngine, type Engine, type EngineOptions } from '../../src/core/engine/index.js';
+import { createEngine } from '../../src/connect/index.js';
+import type { Engine, EngineOptions } from '../../src/core/engine/index.js';
 import { redactUrl } from '../../src/core/engine/translate-error.js';
 
 export interface DialectTarget {

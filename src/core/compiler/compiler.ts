@@ -9,69 +9,50 @@
  *
  * Statements are always compiled (cheaper than building a cache key); those
  * with the same SQL text share one template (see {@link StatementCache}).
+ * Expressions are written by the base class (expressions.ts); this file holds
+ * the statements and clauses, including the many-row writes of a flush
+ * (`insertRows`, `updateFromRows`; shared pieces in write-rows.ts).
  */
 
 import { InvalidArgumentError, UnsupportedError } from '../errors.js';
-import type { Dialect } from '../dialects/dialect.js';
 import {
   assertNever,
-  type ColumnMeta,
   type CompoundNode,
   type CteNode,
   type DeleteNode,
   type ExprNode,
   type FromNode,
   type InsertNode,
+  type InsertRowsNode,
   type JoinNode,
   type OrderNode,
   type ParamNode,
   type QueryNode,
-  type RawNode,
   type SelectItemNode,
   type SelectNode,
+  type StatementKind,
   type StatementNode,
+  type TableRefNode,
+  type UpdateFromRowsNode,
   type UpdateNode,
 } from '../sql/nodes.js';
 import type { CompiledStatement, ResultColumn } from './compiled.js';
 import { StatementCache } from './cache.js';
 import { Placeholder } from '../sql/placeholder.js';
-import { inferFrom, type FromScope } from './infer-from.js';
-import { PRECEDENCE } from './precedence.js';
-import { inListValues, type InListValues } from './in-list.js';
+import { inferFrom } from './infer-from.js';
+import { SqlWriter } from './writer.js';
+import { ExpressionCompiler } from './expressions.js';
+import { rowColumnNames, updateFromRowsAsCase } from './write-rows.js';
 
 export type { InListValues } from './in-list.js';
+export { SqlWriter } from './writer.js';
 
-/** @internal Accumulates SQL text and the parameter nodes in placeholder order. */
-export class SqlWriter {
-  sql = '';
-  /** DDL cannot bind parameters: values are written as literals instead. */
-  inlineParams = false;
-  /** DDL expressions (CHECK, partial index WHERE) name columns without their table. */
-  unqualifiedColumns = false;
-  /** Set when the statement would pass the bound-parameter limit: every IN list the dialect can bind whole is. */
-  longInLists = false;
-  readonly params: ParamNode[] = [];
-  /** What the statements enclosing the one being written provide to it (innermost last), for correlation. */
-  readonly scopes: FromScope[] = [];
-  write(text: string): this {
-    this.sql += text;
-    return this;
-  }
-}
-
-/** Lists shorter than this always keep one placeholder per value (they read better and are never what passes a limit). */
-const LONG_IN_MIN = 10;
-
-/** Raw SQL text that ends in `AS `: the identifier interpolated next is a column alias. */
-const AS_BEFORE = /\bAS\s+$/i;
-
-export class SqlCompiler {
+export class SqlCompiler extends ExpressionCompiler {
   /** Compiled statements by shape. Disable for benchmarks with `cache.enabled = false`. */
   readonly cache = new StatementCache();
 
-  constructor(protected readonly dialect: Dialect) {}
-
   compile(node: StatementNode): CompiledStatement {
+    if (node.kind === 'insertRows' && node.columns.length > 0 && !this.bindsColumnArrays(node)) return this.compileValueRows(node);
     if (!this.cache.enabled) return this.compileUncached(node);
     const w = this.write(node);
     const shared = this.cache.shared(w.sql, resultItems(node));
@@ -131,7 +112,62 @@ export class SqlCompiler {
     const items = resultItems(node);
     const columns: ResultColumn[] = items.map((i) => ({ name: i.alias, type: i.type }));
     const returnsRows = node.kind === 'select' || node.kind === 'compound' || node.kind === 'rawStatement' || items.length > 0;
-    return { sql: w.sql, parameters, columns, kind: node.kind, returnsRows };
+    return { sql: w.sql, parameters, columns, kind: statementKind(node), returnsRows };
+  }
+
+  /**
+   * An `insertRows` as multi-row VALUES, written straight into text and bound
+   * values: what {@link insertRows} writes, without a parameter node per value
+   * (a flush of 10,000 rows would make 10,000 x columns of them). Its text
+   * changes with the number of rows, so the statement cache would keep a
+   * template per count; one template per shape is kept instead, for the result
+   * columns' identity.
+   */
+  private compileValueRows(node: InsertRowsNode): CompiledStatement {
+    const head = new SqlWriter();
+    this.insertRowsHead(node, head);
+    head.write(' VALUES ');
+    const tail = new SqlWriter();
+    this.returning('insert', node.returning, tail);
+    const { columns, rows, positions } = node;
+    const width = columns.length;
+    const parameters = new Array<unknown>(rows.length * width);
+    let p = 0;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      for (let j = 0; j < width; j++) parameters[p++] = this.dialect.bindValue(columns[j]!.type, row[positions[j]!]);
+    }
+    let values: string;
+    if (this.dialect.capabilities.placeholder === 'question') {
+      values = new Array<string>(rows.length).fill(`(${new Array<string>(width).fill('?').join(', ')})`).join(', ');
+    } else {
+      const parts = new Array<string>(rows.length);
+      let n = 1;
+      for (let r = 0; r < rows.length; r++) {
+        let row = '(';
+        for (let j = 0; j < width; j++) row += j === 0 ? this.placeholder(n++) : `, ${this.placeholder(n++)}`;
+        parts[r] = row + ')';
+      }
+      values = parts.join(', ');
+    }
+    const shape = head.sql + tail.sql;
+    let template = this.cache.enabled ? this.rowTemplates.get(shape) : undefined;
+    if (!template) {
+      template = { sql: shape, parameters: [], columns: node.returning.map((i) => ({ name: i.alias, type: i.type })), kind: 'insert', returnsRows: node.returning.length > 0 };
+      if (this.cache.enabled) {
+        if (this.rowTemplates.size >= this.cache.maxEntries) this.rowTemplates.clear();
+        this.rowTemplates.set(shape, template);
+      }
+    }
+    return { ...template, sql: head.sql + values + tail.sql, parameters };
+  }
+
+  /** Templates of {@link compileValueRows} by statement shape (the SQL less its rows). */
+  private readonly rowTemplates = new Map<string, CompiledStatement>();
+
+  /** True when `node`'s rows go out as one array per column ({@link columnArrays}). */
+  private bindsColumnArrays(node: InsertRowsNode): boolean {
+    return this.dialect.capabilities.arrayParameters && node.rows.length > 1 && node.columns.length > 0;
   }
 
   // ---------------------------------------------------------------------------
@@ -158,6 +194,10 @@ export class SqlCompiler {
         return;
       case 'rawStatement':
         return this.raw(node.raw, w);
+      case 'insertRows':
+        return this.insertRows(node, w);
+      case 'updateFromRows':
+        return this.updateFromRows(node, w);
       default:
         return assertNever(node, 'statement');
     }
@@ -261,7 +301,7 @@ export class SqlCompiler {
       w.write(` (${node.columns.map((c) => this.quote(c.name)).join(', ')}) `);
       this.query(node.source, w);
     } else if (node.columns.length === 0) {
-      this.insertDefaultValues(node, w);
+      this.insertDefaultValues(node.table, node.rows.length, w);
     } else {
       w.write(` (${node.columns.map((c) => this.quote(c.name)).join(', ')}) VALUES `);
       const rows = node.rows;
@@ -280,14 +320,127 @@ export class SqlCompiler {
     this.returning('insert', node.returning, w);
   }
 
-  /** A row of nothing but defaults. */
-  protected insertDefaultValues(node: InsertNode, w: SqlWriter): void {
-    if (node.rows.length > 1) {
-      throw new UnsupportedError(
-        `insert into "${node.table.table.name}": several rows with no columns given; give at least one column`,
-      );
+  /** `rows` rows of nothing but defaults. */
+  protected insertDefaultValues(table: TableRefNode, rows: number, w: SqlWriter): void {
+    if (rows > 1) {
+      throw new UnsupportedError(`insert into "${table.table.name}": several rows with no columns given; give at least one column`);
     }
     w.write(' DEFAULT VALUES');
+  }
+
+  /** `INSERT INTO t (a, b)` of an `insertRows` (`INSERT INTO t` when it gives no columns). */
+  private insertRowsHead(node: InsertRowsNode, w: SqlWriter): void {
+    w.write('INSERT INTO ');
+    this.tableName(node.table.table, w);
+    if (node.columns.length > 0) w.write(` (${node.columns.map((c) => this.quote(c.name)).join(', ')})`);
+  }
+
+  /**
+   * Rows that give the same columns: `INSERT INTO t (a, b) VALUES (?, ?), ...`,
+   * or where the database binds arrays, one array per column
+   * ({@link columnArrays}): the same text for any number of rows.
+   * ({@link compile} writes the VALUES form without this walk.)
+   */
+  protected insertRows(node: InsertRowsNode, w: SqlWriter): void {
+    this.insertRowsHead(node, w);
+    const { columns, rows, positions } = node;
+    if (columns.length === 0) {
+      this.insertDefaultValues(node.table, rows.length, w);
+    } else if (this.bindsColumnArrays(node)) {
+      w.write(' ');
+      this.columnArrays(
+        node,
+        columns.map((c, j) => rows.map((row) => this.dialect.bindValue(c.type, row[positions[j]!]))),
+        w,
+      );
+    } else {
+      w.write(' VALUES ');
+      for (let r = 0; r < rows.length; r++) {
+        w.write(r > 0 ? ', (' : '(');
+        for (let j = 0; j < columns.length; j++) {
+          if (j > 0) w.write(', ');
+          this.expr({ kind: 'param', value: rows[r]![positions[j]!], type: columns[j]!.type }, w, 0);
+        }
+        w.write(')');
+      }
+    }
+    this.returning('insert', node.returning, w);
+  }
+
+  /**
+   * The row source of an INSERT whose values come as one array per column
+   * (`arrays[j]`: `columns[j]`'s values, bound), for dialects with
+   * `arrayParameters`.
+   */
+  protected columnArrays(node: InsertRowsNode, _arrays: readonly (readonly unknown[])[], _w: SqlWriter): void {
+    throw new UnsupportedError(`insert into "${node.table.table.name}": ${this.dialect.name} binds no arrays`);
+  }
+
+  /**
+   * An UPDATE giving each row its own values, in the form the dialect's
+   * `bulkUpdate` names: `fromValues`, `cteValues` ({@link updateFromValues}) or
+   * `case`; `jsonTable` is written by the dialect that has it.
+   */
+  protected updateFromRows(node: UpdateFromRowsNode, w: SqlWriter): void {
+    const form = this.dialect.capabilities.bulkUpdate;
+    switch (form) {
+      case 'case':
+        return this.statement(updateFromRowsAsCase(node), w);
+      case 'fromValues':
+      case 'cteValues':
+        return this.updateFromValues(node, form === 'cteValues', w);
+      case 'jsonTable':
+        throw new UnsupportedError(`update of "${node.table.table.name}" from rows: ${this.dialect.name} writes no JSON_TABLE`);
+      default:
+        return assertNever(form, 'bulk update form');
+    }
+  }
+
+  /**
+   * `UPDATE t SET c = v.c1 FROM (VALUES (...), ...) AS v (k0, c1) WHERE t.k = v.k0`,
+   * its first row cast to the columns' types (a database types VALUES columns
+   * from the first row); `asCte`: `WITH v (k0, c1) AS (VALUES ...) UPDATE t SET
+   * c = v.c1 FROM v WHERE t.k = v.k0` (SQLite, where a CASE of thousands of
+   * branches takes quadratic time to prepare).
+   */
+  protected updateFromValues(node: UpdateFromRowsNode, asCte: boolean, w: SqlWriter): void {
+    const names = rowColumnNames(node).map((n) => this.quote(n));
+    const v = this.quote('v');
+    const t = this.quote(node.table.table.name);
+    const rows = (): void => {
+      const width = node.keys.length + node.set.length;
+      for (let r = 0; r < node.rows.length; r++) {
+        w.write(r > 0 ? ', (' : '(');
+        const row = node.rows[r]!;
+        for (let j = 0; j < width; j++) {
+          if (j > 0) w.write(', ');
+          const type = (j < node.keys.length ? node.keys[j] : node.set[j - node.keys.length])!.type;
+          const value = row[j];
+          const cell: ExprNode = value === null ? { kind: 'keyword', keyword: 'NULL' } : { kind: 'param', value, type };
+          this.expr(r === 0 && !asCte ? { kind: 'cast', operand: cell, type } : cell, w, 0);
+        }
+        w.write(')');
+      }
+    };
+    if (asCte) {
+      w.write(`WITH ${v} (${names.join(', ')}) AS (VALUES `);
+      rows();
+      w.write(') ');
+    }
+    w.write('UPDATE ');
+    this.tableName(node.table.table, w);
+    w.write(' SET ');
+    const sets = node.set.map((c, j) => `${this.quote(c.name)} = ${v}.${names[node.keys.length + j]}`);
+    for (const c of node.increment) sets.push(`${this.quote(c.name)} = ${t}.${this.quote(c.name)} + 1`);
+    w.write(sets.join(', '));
+    if (asCte) {
+      w.write(` FROM ${v}`);
+    } else {
+      w.write(' FROM (VALUES ');
+      rows();
+      w.write(`) AS ${v} (${names.join(', ')})`);
+    }
+    w.write(` WHERE ${node.keys.map((k, j) => `${t}.${this.quote(k.name)} = ${v}.${names[j]}`).join(' AND ')}`);
   }
 
   protected onConflict(node: InsertNode, w: SqlWriter): void {
@@ -427,19 +580,6 @@ export class SqlCompiler {
     });
   }
 
-  protected orderItem(o: OrderNode, w: SqlWriter): void {
-    if (o.nulls && !this.dialect.capabilities.nullsOrdering) {
-      // Emulation: sort on "is null" first. NULLS FIRST: nulls (1) before values (0).
-      this.expr(o.expr, w, PRECEDENCE['IS']!);
-      w.write(o.nulls === 'FIRST' ? ' IS NULL DESC, ' : ' IS NULL, ');
-      this.expr(o.expr, w, 0);
-      if (o.direction === 'DESC') w.write(' DESC');
-      return;
-    }
-    this.expr(o.expr, w, 0);
-    if (o.direction === 'DESC') w.write(' DESC');
-    if (o.nulls) w.write(` NULLS ${o.nulls}`);
-  }
 
   protected limitOffset(limit: ExprNode | undefined, offset: ExprNode | undefined, w: SqlWriter): void {
     if (limit) {
@@ -463,341 +603,6 @@ export class SqlCompiler {
     else w.write(caps.forShare ? ' FOR SHARE' : ' LOCK IN SHARE MODE');
   }
 
-  // ---------------------------------------------------------------------------
-  // Expressions
-
-  protected list(nodes: readonly ExprNode[], w: SqlWriter): void {
-    for (let i = 0; i < nodes.length; i++) {
-      if (i > 0) w.write(', ');
-      this.expr(nodes[i]!, w, 0);
-    }
-  }
-
-  /**
-   * Write an expression. `outer` is the precedence of the surrounding operator:
-   * the expression is parenthesized when it binds less tightly.
-   */
-  expr(node: ExprNode, w: SqlWriter, outer: number): void {
-    switch (node.kind) {
-      case 'column':
-        if (node.qualifier !== undefined && !w.unqualifiedColumns) w.write(`${this.quote(node.qualifier)}.`);
-        w.write(this.quote(node.column.name));
-        return;
-      case 'namedColumn':
-        if (node.qualifier !== undefined) w.write(`${this.quote(node.qualifier)}.`);
-        w.write(this.quote(node.name));
-        return;
-      case 'param':
-        if (w.inlineParams) {
-          w.write(this.dialect.literal(this.dialect.bindValue(node.type, node.value)));
-          return;
-        }
-        w.params.push(node);
-        w.write(this.placeholder(w.params.length));
-        return;
-      case 'keyword':
-        w.write(this.keyword(node.keyword));
-        return;
-      case 'binary':
-        if (node.op === 'LIKE' || node.op === 'NOT LIKE' || node.op === 'ILIKE' || node.op === 'NOT ILIKE') {
-          return this.like(node.op, node.left, node.right, node.escape ?? '\\', w, outer);
-        }
-        return this.binary(node.op, node.left, node.right, w, outer);
-      case 'logical': {
-        const prec = PRECEDENCE[node.op]!;
-        const open = prec < outer;
-        if (open) w.write('(');
-        node.operands.forEach((o, i) => {
-          if (i > 0) w.write(` ${node.op} `);
-          this.expr(o, w, prec + 1);
-        });
-        if (open) w.write(')');
-        return;
-      }
-      case 'unary':
-        if (node.op === 'NOT') {
-          const open = PRECEDENCE['NOT']! < outer;
-          if (open) w.write('(');
-          w.write('NOT ');
-          this.expr(node.operand, w, PRECEDENCE['NOT']!);
-          if (open) w.write(')');
-        } else if (node.op === '-') {
-          w.write('-');
-          this.expr(node.operand, w, 8);
-        } else {
-          const open = 4 < outer;
-          if (open) w.write('(');
-          this.expr(node.operand, w, 5);
-          w.write(` ${node.op}`);
-          if (open) w.write(')');
-        }
-        return;
-      case 'inList':
-        return this.inList(node.operand, node.items, node.negated, w, outer);
-      case 'inSubquery': {
-        const open = 4 < outer;
-        if (open) w.write('(');
-        this.expr(node.operand, w, 5);
-        w.write(node.negated ? ' NOT IN (' : ' IN (');
-        this.query(node.query, w);
-        w.write(')');
-        if (open) w.write(')');
-        return;
-      }
-      case 'between': {
-        const open = 4 < outer;
-        if (open) w.write('(');
-        this.expr(node.operand, w, 5);
-        w.write(node.negated ? ' NOT BETWEEN ' : ' BETWEEN ');
-        this.expr(node.low, w, 5);
-        w.write(' AND ');
-        this.expr(node.high, w, 5);
-        if (open) w.write(')');
-        return;
-      }
-      case 'function':
-        this.functionCall(node.name, node.args, node.distinct, node.star, w);
-        return;
-      case 'window':
-        this.functionCall(node.fn.name, node.fn.args, node.fn.distinct, node.fn.star, w);
-        w.write(' OVER (');
-        if (node.partitionBy.length > 0) {
-          w.write('PARTITION BY ');
-          this.list(node.partitionBy, w);
-        }
-        if (node.orderBy.length > 0) {
-          if (node.partitionBy.length > 0) w.write(' ');
-          w.write('ORDER BY ');
-          node.orderBy.forEach((o, i) => {
-            if (i > 0) w.write(', ');
-            this.orderItem(o, w);
-          });
-        }
-        w.write(')');
-        return;
-      case 'case':
-        w.write('CASE');
-        if (node.subject) {
-          w.write(' ');
-          this.expr(node.subject, w, 0);
-        }
-        for (const { when, then } of node.whens) {
-          w.write(' WHEN ');
-          this.expr(when, w, 0);
-          w.write(' THEN ');
-          this.expr(then, w, 0);
-        }
-        if (node.else) {
-          w.write(' ELSE ');
-          this.expr(node.else, w, 0);
-        }
-        w.write(' END');
-        return;
-      case 'cast':
-        w.write('CAST(');
-        this.expr(node.operand, w, 0);
-        w.write(` AS ${this.dialect.typeName(node.type, 'cast')})`);
-        return;
-      case 'scalarSubquery':
-        w.write('(');
-        this.query(node.query, w);
-        w.write(')');
-        return;
-      case 'exists':
-        w.write(node.negated ? 'NOT EXISTS (' : 'EXISTS (');
-        this.query(node.query, w);
-        w.write(')');
-        return;
-      case 'raw':
-        return this.raw(node, w);
-      case 'identifier':
-        w.write(node.path.map((p) => this.quoteAlias(p, 'any')).join('.'));
-        return;
-      case 'excluded':
-        this.excluded(node.column, w);
-        return;
-      case 'tuple':
-        w.write('(');
-        this.list(node.items, w);
-        w.write(')');
-        return;
-      default:
-        return assertNever(node, 'expression');
-    }
-  }
-
-  /** `a LIKE b ESCAPE 'c'`, always with ESCAPE: SQLite has none by default, PostgreSQL and MySQL backslash. */
-  protected like(op: 'LIKE' | 'NOT LIKE' | 'ILIKE' | 'NOT ILIKE', left: ExprNode, right: ExprNode, escape: string, w: SqlWriter, outer: number): void {
-    const open = 4 < outer;
-    if (open) w.write('(');
-    if ((op === 'ILIKE' || op === 'NOT ILIKE') && !this.dialect.capabilities.ilike) {
-      // lower(a) LIKE lower(b): case-insensitive on every collation.
-      w.write('lower(');
-      this.expr(left, w, 0);
-      w.write(op === 'NOT ILIKE' ? ') NOT LIKE lower(' : ') LIKE lower(');
-      this.expr(right, w, 0);
-      w.write(')');
-    } else {
-      this.expr(left, w, 4);
-      w.write(` ${op} `);
-      this.expr(right, w, 5);
-    }
-    w.write(` ESCAPE ${this.likeEscape(escape)}`);
-    if (open) w.write(')');
-  }
-
-  /** The escape character of a LIKE as an SQL string literal. */
-  protected likeEscape(escape: string): string {
-    return `'${escape === "'" ? "''" : escape}'`;
-  }
-
-  protected binary(op: string, left: ExprNode, right: ExprNode, w: SqlWriter, outer: number): void {
-    if (op === '||' && !this.dialect.capabilities.concatOperator) {
-      w.write('CONCAT(');
-      this.expr(left, w, 0);
-      w.write(', ');
-      this.expr(right, w, 0);
-      w.write(')');
-      return;
-    }
-    const prec = PRECEDENCE[op] ?? 4;
-    const open = prec < outer;
-    if (open) w.write('(');
-    this.expr(left, w, prec);
-    w.write(` ${op} `);
-    // Right operand binds one tighter so `a - (b - c)` keeps its parentheses.
-    this.expr(right, w, prec + 1);
-    if (open) w.write(')');
-  }
-
-  protected inList(operand: ExprNode, items: readonly ExprNode[], negated: boolean, w: SqlWriter, outer: number): void {
-    if (items.length === 0) {
-      // x IN () is always false, x NOT IN () always true (even for NULL x, as in SQLAlchemy).
-      w.write(negated ? '1 = 1' : '1 = 0');
-      return;
-    }
-    if (this.writeValueList(operand, items, negated, w, outer)) return;
-    if (operand.kind === 'tuple' && !this.dialect.capabilities.rowValueIn) {
-      // (a, b) IN ((1, 2), (3, 4))  ->  (a = 1 AND b = 2) OR (a = 3 AND b = 4)
-      const open = (negated ? 3 : 1) < outer || negated;
-      if (negated) w.write('NOT ');
-      if (open) w.write('(');
-      items.forEach((item, i) => {
-        if (i > 0) w.write(' OR ');
-        if (item.kind !== 'tuple' || item.items.length !== operand.items.length) {
-          throw new TypeError('a row-value IN needs tuples of the same width on both sides');
-        }
-        w.write('(');
-        operand.items.forEach((col, j) => {
-          if (j > 0) w.write(' AND ');
-          this.expr(col, w, 5);
-          w.write(' = ');
-          this.expr(item.items[j]!, w, 5);
-        });
-        w.write(')');
-      });
-      if (open) w.write(')');
-      return;
-    }
-    const open = 4 < outer;
-    if (open) w.write('(');
-    this.expr(operand, w, 5);
-    w.write(negated ? ' NOT IN (' : ' IN (');
-    this.list(items, w);
-    w.write(')');
-    if (open) w.write(')');
-  }
-
-  /** A list of bound values the dialect binds whole (see {@link valueList}); false to write it item by item. */
-  private writeValueList(operand: ExprNode, items: readonly ExprNode[], negated: boolean, w: SqlWriter, outer: number): boolean {
-    if (w.inlineParams || items.length < LONG_IN_MIN) return false;
-    const width = operand.kind === 'tuple' ? operand.items.length : 1;
-    if (!w.longInLists && items.length < this.valueListMin(width)) return false;
-    const values = inListValues(operand, items, (type, value) => this.dialect.bindValue(type, value));
-    if (!values) return false;
-    const mark = w.sql.length;
-    const params = w.params.length;
-    const open = 4 < outer;
-    if (open) w.write('(');
-    if (!this.valueList(operand, values, negated, w)) {
-      w.sql = w.sql.slice(0, mark);
-      w.params.length = params;
-      return false;
-    }
-    if (open) w.write(')');
-    return true;
-  }
-
-  /**
-   * The fewest items from which this dialect writes a list of bound values
-   * through {@link valueList} even when the statement is under the parameter
-   * limit (PostgreSQL: 10, for one statement text whatever the list's length).
-   * Past the limit every list of at least ten values goes there.
-   */
-  protected valueListMin(_width: number): number {
-    return Infinity;
-  }
-
-  /**
-   * Write `operand IN (values)` (or NOT IN) with a few bound parameters whatever
-   * the number of values, keeping IN's meaning, NULLs included: a dialect writes
-   * an array comparison or a subquery over a bound document. Returns false (having
-   * written nothing) where it cannot bind these values so; the list is then
-   * written with one placeholder per value.
-   */
-  protected valueList(_operand: ExprNode, _values: InListValues, _negated: boolean, _w: SqlWriter): boolean {
-    return false;
-  }
-
-  /** @internal Bind one parameter (a dialect's whole-list value) and write its placeholder. */
-  protected bindWhole(value: unknown, w: SqlWriter): string {
-    w.params.push({ kind: 'param', value, type: undefined });
-    return this.placeholder(w.params.length);
-  }
-
-  protected functionCall(name: string, args: readonly ExprNode[], distinct: boolean, star: boolean, w: SqlWriter): void {
-    w.write(`${name}(`);
-    if (star) w.write('*');
-    else {
-      if (distinct) w.write('DISTINCT ');
-      this.list(args, w);
-    }
-    w.write(')');
-  }
-
-  protected excluded(column: ColumnMeta, w: SqlWriter): void {
-    w.write(`excluded.${this.quote(column.name)}`);
-  }
-
-  protected raw(node: RawNode, w: SqlWriter): void {
-    const { parts, values } = node;
-    for (let i = 0; i < parts.length; i++) {
-      w.write(parts[i]!);
-      const v = values[i];
-      // `AS ${identifier(x)}` names a result column: checked as an alias (MySQL drops an alias's leading spaces).
-      if (v?.kind === 'identifier' && v.path.length === 1 && AS_BEFORE.test(parts[i]!)) w.write(this.quoteAlias(v.path[0]!, 'alias'));
-      else if (v !== undefined) this.expr(v, w, 0);
-    }
-  }
-
-  protected keyword(k: 'NULL' | 'TRUE' | 'FALSE' | 'DEFAULT' | 'CURRENT_TIMESTAMP' | 'CURRENT_DATE'): string {
-    return k;
-  }
-
-  protected placeholder(index: number): string {
-    return this.dialect.capabilities.placeholder === 'dollar' ? `$${index}` : '?';
-  }
-
-  protected quote(name: string): string {
-    return this.dialect.quoteIdentifier(name);
-  }
-
-  /** A name the statement introduces (alias, CTE), refused where the database would refuse or alter it. */
-  protected quoteAlias(name: string, kind: 'name' | 'alias' | 'any'): string {
-    const problem = this.dialect.identifierProblem(name, kind);
-    if (problem !== undefined) throw new InvalidArgumentError(`${kind} ${JSON.stringify(name)}: ${problem}`, 'as', name);
-    return this.dialect.quoteIdentifier(name);
-  }
 }
 
 function resultItems(node: StatementNode): readonly SelectItemNode[] {
@@ -810,9 +615,18 @@ function resultItems(node: StatementNode): readonly SelectItemNode[] {
     case 'update':
     case 'delete':
       return node.returning;
+    case 'insertRows':
+      return node.returning;
     case 'rawStatement':
+    case 'updateFromRows':
       return [];
     default:
       return assertNever(node, 'statement');
   }
+}
+
+function statementKind(node: StatementNode): StatementKind {
+  if (node.kind === 'insertRows') return 'insert';
+  if (node.kind === 'updateFromRows') return 'update';
+  return node.kind;
 }

@@ -9,7 +9,9 @@
  */
 
 import type { SqlType } from '../schema/types.js';
-import type { ColumnMeta, StatementNode, TableMeta } from '../sql/nodes.js';
+import type { IntegrityKey } from '../errors.js';
+import type { ColumnMeta, InsertRowsNode, StatementNode, TableMeta, UpdateFromRowsNode } from '../sql/nodes.js';
+import { splitRowsByParameters } from '../compiler/write-rows.js';
 import { splitInsert } from '../compiler/split-insert.js';
 import type { CompiledStatement } from '../compiler/compiled.js';
 import type { SqlCompiler } from '../compiler/compiler.js';
@@ -40,8 +42,6 @@ export interface DialectCapabilities {
   readonly lockingReads: boolean;
   /** `FOR SHARE` (else `LOCK IN SHARE MODE`). */
   readonly forShare: boolean;
-  /** UPDATE with other tables: `FROM` (PostgreSQL, SQLite) or a multi-table `UPDATE a, b` (MySQL). */
-  readonly updateFrom: 'from' | 'multiTable';
   /** DELETE with other tables: `USING` (PostgreSQL), multi-table (MySQL), or not at all (SQLite). */
   readonly deleteUsing: 'using' | 'multiTable' | 'none';
   /** `DEFAULT` as a value inside a multi-row VALUES list. */
@@ -73,17 +73,15 @@ export interface DialectCapabilities {
   readonly arrayParameters: boolean;
   readonly partialIndexes: boolean;
   readonly createIndexIfNotExists: boolean;
-  readonly dropIndexNeedsTable: boolean;
-  readonly nativeEnums: boolean;
-  readonly nativeBoolean: boolean;
-  /** DDL runs inside transactions and rolls back with them. */
+  /**
+   * DDL runs inside transactions and rolls back with them (PostgreSQL, SQLite;
+   * MySQL/MariaDB commit before each DDL statement). Nothing in Core reads it:
+   * it is for migrations, which can run a whole revision in one transaction
+   * only where it holds.
+   */
   readonly transactionalDdl: boolean;
   /** Foreign keys can be added to an existing table with ALTER TABLE (not SQLite). */
   readonly alterAddForeignKey: boolean;
-  /** `ON CONFLICT (...)` (else `ON DUPLICATE KEY UPDATE`). */
-  readonly onConflict: boolean;
-  /** Rows come back from a multi-row INSERT ... RETURNING in VALUES order. */
-  readonly returningPreservesOrder: boolean;
   /**
    * An auto-increment column's generator moves past explicit values on its
    * own (MySQL's AUTO_INCREMENT, SQLite's rowid); where false (PostgreSQL's
@@ -99,6 +97,8 @@ export interface ErrorClassification {
   readonly constraint?: string | undefined;
   readonly table?: string | undefined;
   readonly column?: string | undefined;
+  /** Integrity failures: the columns and values of the failing key, where the message names them (see {@link IntegrityKey}). */
+  readonly key?: IntegrityKey | undefined;
   /** A sentence for the message: the likely cause and the fix, where the dialect can tell. */
   readonly hint?: string | undefined;
   /** `connection`: false when retrying cannot help (a wrong password, a database that does not exist). */
@@ -194,9 +194,11 @@ export abstract class Dialect {
   /**
    * Compile a statement that may need several round trips: a multi-row INSERT
    * is split under the bound-parameter limit (and, where `DEFAULT` cannot
-   * appear in VALUES, by which columns each row leaves to the database).
+   * appear in VALUES, by which columns each row leaves to the database), an
+   * `insertRows` or `updateFromRows` as {@link splitRows} says.
    */
   compileAll(node: StatementNode): CompiledStatement[] {
+    if (node.kind === 'insertRows' || node.kind === 'updateFromRows') return this.splitRows(node).map((part) => this.compile(part));
     if (node.kind !== 'insert' || node.rows.length <= 1) return [this.compile(node)];
     return splitInsert(node, this.capabilities).map((part) => this.compile(part));
   }
@@ -220,6 +222,21 @@ export abstract class Dialect {
    */
   identitySyncStatements(_table: TableMeta, _columns: readonly ColumnMeta[], _guarded: boolean): CompiledStatement[] {
     return [];
+  }
+
+  /**
+   * The statements an `insertRows` or `updateFromRows` goes out in: runs of
+   * its rows, in order, each under the bound-parameter limit (or, for a
+   * dialect binding all rows as one document, under a size).
+   *
+   * ```ts
+   * for (const part of dialect.splitRows(updateFromRows(artist, [artist.c.id], [artist.c.name], rows))) {
+   *   await engine.execute(dialect.compile(part)); // part.rows: the next run of rows
+   * }
+   * ```
+   */
+  splitRows<N extends InsertRowsNode | UpdateFromRowsNode>(node: N): N[] {
+    return splitRowsByParameters(node, this.capabilities);
   }
 
   /** An SQL literal for DDL, where parameters cannot be bound. */

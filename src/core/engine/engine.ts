@@ -10,17 +10,14 @@
  * });
  * await engine.close();
  * ```
- * Creating an engine is synchronous and touches nothing: the driver module is
- * loaded by URL scheme with `import()` on first use (an application on
- * PostgreSQL never loads better-sqlite3), and a `mysql://` engine asks the
- * server whether it is MySQL or MariaDB before compiling anything.
+ * Engines are made by `createEngine()` (src/connect), which knows the URL
+ * schemes, drivers and dialects; the engine itself runs statements over any
+ * driver with any dialect, and loads nothing by name.
  */
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Dialect, type DialectName, type TransactionOptions } from '../dialects/dialect.js';
-import { MysqlDialect, type MysqlFlavor } from '../dialects/mysql/dialect.js';
-import { PostgresDialect } from '../dialects/postgres/dialect.js';
-import { SqliteDialect } from '../dialects/sqlite/dialect.js';
+import type { MysqlFlavor } from '../dialects/mysql/dialect.js';
 import { AthanorError, ConnectionError } from '../errors.js';
 import type { Driver, DriverConnection, DriverModule, DriverUrlOptions } from './driver.js';
 import { Checkouts, type CheckoutPurpose } from './checkouts.js';
@@ -84,42 +81,25 @@ function checkedTimeout(name: string, value: number | undefined, fallback: numbe
   return value;
 }
 
-interface SchemeInfo {
-  readonly dialect: DialectName;
-  readonly flavor?: MysqlFlavor;
-  readonly load: () => Promise<DriverModule>;
-}
-
 /**
- * Drivers by URL scheme. Literal `import()` calls, so bundlers can see them,
- * and each runs only when its scheme is used.
+ * @internal A dialect the server decides (MySQL or MariaDB behind one
+ * `mysql://` URL): the engine runs `sql` on its first connection and takes
+ * the dialect `choose` makes of the first value.
  */
-const SCHEMES: Record<string, SchemeInfo> = {
-  sqlite: { dialect: 'sqlite', load: () => import('../../drivers/better-sqlite3/index.js') },
-  postgres: { dialect: 'postgres', load: () => import('../../drivers/pg/index.js') },
-  postgresql: { dialect: 'postgres', load: () => import('../../drivers/pg/index.js') },
-  mysql: { dialect: 'mysql', load: () => import('../../drivers/mysql2/index.js') },
-  mariadb: { dialect: 'mysql', flavor: 'mariadb', load: () => import('../../drivers/mysql2/index.js') },
-};
-
-function schemeOf(url: string): SchemeInfo {
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
-  const info = scheme ? SCHEMES[scheme] : undefined;
-  if (!info) {
-    throw new TypeError(`unsupported database URL "${redactUrl(url)}": expected one of ${Object.keys(SCHEMES).map((s) => `${s}:`).join(', ')}`);
-  }
-  return info;
+export interface DialectProbe {
+  /** Classifies a failure to connect before the server has answered. */
+  readonly provisional: Dialect;
+  readonly sql: string;
+  choose(answer: unknown): Dialect;
 }
 
-function dialectFor(name: DialectName, flavor: MysqlFlavor | undefined): Dialect | undefined {
-  switch (name) {
-    case 'sqlite':
-      return new SqliteDialect();
-    case 'postgres':
-      return new PostgresDialect();
-    case 'mysql':
-      return flavor ? new MysqlDialect({ flavor }) : undefined; // known after connecting
-  }
+/** @internal What `createEngine()` hands an engine: the options, with the dialect settled or to be asked for. */
+export interface EngineSetup extends EngineOptions {
+  /** For messages, before the dialect is known. */
+  readonly dialectName: DialectName;
+  readonly resolved: Dialect | DialectProbe;
+  /** Loads the driver module for `url` (none when a driver was given). */
+  readonly load?: () => Promise<DriverModule>;
 }
 
 /** Engines whose only connection the current async context holds (single-connection drivers). */
@@ -142,9 +122,10 @@ export class Engine extends Executor implements EngineCore {
   /** How long a call waits for a free connection, in milliseconds (see {@link EngineOptions.acquireTimeoutMs}). */
   readonly acquireTimeoutMs: number;
   private readonly checkouts: Checkouts;
+  private readonly probe: DialectProbe | undefined;
 
-  /** @internal Use {@link createEngine}. */
-  constructor(private readonly options: EngineOptions & { readonly dialectName: DialectName; readonly load?: () => Promise<DriverModule> }) {
+  /** @internal Use `createEngine()`. */
+  constructor(private readonly options: EngineSetup) {
     super();
     this.driver = options.driver;
     this.target = options.url ? redactUrl(options.url) : `a ${options.dialectName} database`;
@@ -157,8 +138,8 @@ export class Engine extends Executor implements EngineCore {
       trackCheckouts: options.trackCheckouts ?? false,
       target: this.target,
     });
-    if (options.dialect instanceof Dialect) this.setDialect(options.dialect);
-    else this.setDialect(dialectFor(options.dialectName, options.flavor));
+    if (options.resolved instanceof Dialect) this.setDialect(options.resolved);
+    else this.probe = options.resolved;
     this.isReady = this.driver !== undefined && this.currentDialect !== undefined;
   }
 
@@ -216,17 +197,17 @@ export class Engine extends Executor implements EngineCore {
     }
     const connection = await this.connectDriver(this.driver);
     try {
-      if (!this.currentDialect) {
-        // Only the MySQL family lacks a dialect here: ask the server which one it is.
-        const sql = 'SELECT VERSION()';
-        let version: string;
+      if (!this.currentDialect && this.probe) {
+        // The server says which dialect it speaks (MySQL or MariaDB).
+        const sql = this.probe.sql;
+        let answer: unknown;
         try {
           const result = await connection.query(sql, [], true);
-          version = String(result.rows[0]?.[0] ?? '');
+          answer = result.rows[0]?.[0];
         } catch (error) {
           throw translateError(undefined, error, sql, []);
         }
-        this.setDialect(new MysqlDialect({ flavor: /mariadb/i.test(version) ? 'mariadb' : 'mysql' }));
+        this.setDialect(this.probe.choose(answer));
       }
     } finally {
       await connection.release();
@@ -238,8 +219,8 @@ export class Engine extends Executor implements EngineCore {
     try {
       return this.checkouts.tryAcquire(driver) ?? (await this.checkouts.acquire(driver));
     } catch (error) {
-      // Before a mysql:// engine knows its flavor, MySQL's error codes (shared by MariaDB) classify the failure.
-      throw connectionError(driver.library, this.target, error, this.currentDialect ?? dialectFor(this.options.dialectName, 'mysql'));
+      // Before the server has said which dialect it speaks, the provisional one classifies the failure.
+      throw connectionError(driver.library, this.target, error, this.currentDialect ?? this.probe?.provisional);
     }
   }
 
@@ -316,31 +297,4 @@ export class Engine extends Executor implements EngineCore {
     if (this.readying) await this.readying.catch(() => undefined);
     await this.driver?.close();
   }
-}
-
-/**
- * Create an engine from a URL, or from a driver and a dialect.
- *
- * ```ts
- * createEngine('sqlite::memory:');
- * createEngine('sqlite:data/app.db', { foreignKeys: true });
- * createEngine('postgres://postgres@127.0.0.1:5432/app', { poolSize: 20 });
- * createEngine('mysql://root@127.0.0.1:3306/app');          // MySQL or MariaDB, detected
- * createEngine({ driver: createPgDriver({ pool }), dialect: 'postgres' });
- * ```
- */
-export function createEngine(url: string, options?: Omit<EngineOptions, 'url' | 'driver'>): Engine;
-export function createEngine(options: EngineOptions): Engine;
-export function createEngine(urlOrOptions: string | EngineOptions, extra: Omit<EngineOptions, 'url' | 'driver'> = {}): Engine {
-  const options: EngineOptions = typeof urlOrOptions === 'string' ? { ...extra, url: urlOrOptions } : urlOrOptions;
-  if (options.driver) {
-    const dialect = options.dialect;
-    if (!dialect) throw new TypeError('createEngine({ driver }) needs a dialect too (an instance or a name)');
-    const dialectName = typeof dialect === 'string' ? dialect : dialect.name;
-    return new Engine({ ...options, dialectName });
-  }
-  if (!options.url) throw new TypeError('createEngine() needs a URL or a driver');
-  const scheme = schemeOf(options.url);
-  const flavor = options.flavor ?? scheme.flavor;
-  return new Engine({ ...options, dialectName: scheme.dialect, load: scheme.load, ...(flavor ? { flavor } : {}) });
 }

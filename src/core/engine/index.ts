@@ -3,7 +3,7 @@
  * and the driver contract.
  */
 
-export { createEngine, Engine, type EngineOptions } from './engine.js';
+export { Engine, type EngineOptions } from './engine.js';
 export { Connection, Executor, Transaction, type StreamOptions } from './executor.js';
 export { Result, type AnyRow, type Executable, type RowOfStatement } from './result.js';
 export type { CopyOptions, CopyRows } from './copy.js';

@@ -39,7 +39,7 @@ const STREAMABLE: ReadonlySet<string> = new Set(['select', 'compound', 'rawState
 export function compileExecutable(dialect: Dialect, statement: Executable): CompiledStatement[] {
   if ('sql' in statement && 'parameters' in statement) return [statement];
   const node: StatementNode = 'statementNode' in statement ? statement.statementNode : (statement as { node: StatementNode }).node;
-  if (node.kind === 'insert' && node.rows.length > 1) return dialect.compileAll(node);
+  if ((node.kind === 'insert' && node.rows.length > 1) || node.kind === 'insertRows' || node.kind === 'updateFromRows') return dialect.compileAll(node);
   return [dialect.compile(node)];
 }
 
@@ -50,6 +50,11 @@ export function compileExecutable(dialect: Dialect, statement: Executable): Comp
 export function identityValuesGiven(statement: Executable): { table: TableMeta; columns: ColumnMeta[] } | undefined {
   if ('sql' in statement && 'parameters' in statement) return undefined;
   const node: StatementNode = 'statementNode' in statement ? statement.statementNode : (statement as { node: StatementNode }).node;
+  if (node.kind === 'insertRows') {
+    // Every row gives every column it names.
+    const given = node.rows.length > 0 ? node.columns.filter((c) => (c as { autoIncrement?: boolean }).autoIncrement === true) : [];
+    return given.length > 0 ? { table: node.table.table, columns: given } : undefined;
+  }
   if (node.kind !== 'insert') return undefined;
   let columns: ColumnMeta[] | undefined;
   for (let i = 0; i < node.columns.length; i++) {

@@ -137,7 +137,7 @@ export function translateError(
         classification.column,
         sql,
         parameters,
-        options,
+        { cause: error, key: classification.key },
       );
     }
     case 'serialization':

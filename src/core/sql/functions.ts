@@ -181,3 +181,34 @@ export const currentTimestamp = (): Expression<Date> =>
   new Expression<Date>({ kind: 'keyword', keyword: 'CURRENT_TIMESTAMP' }, types.timestamp());
 export const currentDate = (): Expression<string> =>
   new Expression<string>({ kind: 'keyword', keyword: 'CURRENT_DATE' }, types.date());
+
+const NULL_KEY: ExprNode = Object.freeze({ kind: 'keyword', keyword: 'NULL' });
+
+/**
+ * `key IN (...)` for one column, `(a, b) IN ((...), ...)` for several: the
+ * rows whose key is one of `keys` (each key one value per column, bound as
+ * that column's type). Keys are taken as they are, not checked one by one
+ * against the column as `col.in(values)` checks a user's values: they are
+ * keys read from the database or held by loaded objects, often thousands.
+ *
+ * ```ts
+ * keysIn([song.c.id], [[1], [2]]);
+ * // "song"."id" IN (?, ?)
+ * keysIn([link.c.songId, link.c.tagId], [[1, 7], [2, 7]]);
+ * // ("link"."song_id", "link"."tag_id") IN ((?, ?), (?, ?))
+ * ```
+ */
+export function keysIn(columns: readonly Expression<unknown>[], keys: readonly (readonly unknown[])[]): Predicate {
+  const cell = (value: unknown, type: SqlType | undefined): ExprNode => (value === null ? NULL_KEY : { kind: 'param', value, type });
+  const items = new Array<ExprNode>(keys.length);
+  if (columns.length === 1) {
+    const type = columns[0]!.sqlType;
+    for (let i = 0; i < keys.length; i++) items[i] = cell(keys[i]![0], type);
+    return predicate({ kind: 'inList', negated: false, operand: columns[0]!.node, items });
+  }
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
+    items[i] = { kind: 'tuple', items: columns.map((c, j) => cell(key[j], c.sqlType)) };
+  }
+  return predicate({ kind: 'inList', negated: false, operand: { kind: 'tuple', items: columns.map((c) => c.node) }, items });
+}

@@ -5,3 +5,4 @@ export * from './functions.js';
 export * from './raw.js';
 export type * from './nodes.js';
 export { placeholder } from './placeholder.js';
+export * from './write-rows.js';

@@ -358,15 +358,65 @@ export interface DeleteNode {
   readonly returning: readonly SelectItemNode[];
 }
 
+/**
+ * An INSERT of many rows that carry the same columns, their values given as
+ * they are held rather than as one parameter node each: a flush writes
+ * thousands of rows, and the compiler binds these values straight from the
+ * rows (multi-row VALUES, or one array per column where the database binds
+ * arrays). Built by `insertRows()`.
+ */
+export interface InsertRowsNode {
+  readonly kind: 'insertRows';
+  readonly table: TableRefNode;
+  /** The columns given; none: each row is all defaults (one row per statement where the database needs it). */
+  readonly columns: readonly ColumnMeta[];
+  /**
+   * The rows: the value of `columns[j]` in row `r` is `rows[r][positions[j]]`, bound as
+   * `columns[j]`'s type (null is NULL). A row may hold more values than are inserted (an
+   * object's whole row), so none is copied; they are read when the node is compiled.
+   */
+  readonly rows: readonly (readonly unknown[])[];
+  readonly positions: readonly number[];
+  readonly returning: readonly SelectItemNode[];
+}
+
+/**
+ * `UPDATE table SET set... FROM (rows) WHERE keys match`: each row gives new
+ * values to the row of the table its keys name. Each dialect writes the rows
+ * its own way (`FROM (VALUES ...)`, a `WITH` of VALUES, a bound JSON document
+ * read by `JSON_TABLE`, or CASE). Built by `updateFromRows()`.
+ */
+export interface UpdateFromRowsNode {
+  readonly kind: 'updateFromRows';
+  readonly table: TableRefNode;
+  /** Matched against the rows' first values (the primary key, then a version column's value as read). */
+  readonly keys: readonly ColumnMeta[];
+  /** Set to the rows' following values. */
+  readonly set: readonly ColumnMeta[];
+  /** Set to themselves plus one (version counters). */
+  readonly increment: readonly ColumnMeta[];
+  /** One per table row to change: `keys.length` key values, then `set.length` new values, each bound as its column's type. */
+  readonly rows: readonly (readonly unknown[])[];
+}
+
 /** A whole raw statement from the `sql` template. */
 export interface RawStatementNode {
   readonly kind: 'rawStatement';
   readonly raw: RawNode;
 }
 
-export type StatementNode = SelectNode | CompoundNode | InsertNode | UpdateNode | DeleteNode | RawStatementNode;
+export type StatementNode =
+  | SelectNode
+  | CompoundNode
+  | InsertNode
+  | UpdateNode
+  | DeleteNode
+  | RawStatementNode
+  | InsertRowsNode
+  | UpdateFromRowsNode;
 
-export type StatementKind = StatementNode['kind'];
+/** What a compiled statement is in SQL: `insertRows` compiles to an INSERT, `updateFromRows` to an UPDATE. */
+export type StatementKind = 'select' | 'compound' | 'insert' | 'update' | 'delete' | 'rawStatement';
 
 /** Exhaustiveness guard for `switch` over node kinds. */
 export function assertNever(value: never, what = 'node'): never {

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Engine } from '../../../src/core/engine/index.js';
-import { createEngine } from '../../../src/core/engine/index.js';
+import { createEngine } from '../../../src/connect/index.js';
 import { count, deleteFrom, insert, select, sql } from '../../../src/core/sql/index.js';
 import { identity, text } from '../../../src/core/schema/column.js';
 import { table } from '../../../src/core/schema/table.js';

@@ -9,7 +9,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectionError, StatementError } from '../../../src/core/errors.js';
-import { createEngine, type Driver, type DriverConnection, type DriverResult, type Engine } from '../../../src/core/engine/index.js';
+import { createEngine } from '../../../src/connect/index.js';
+import type { Driver, DriverConnection, DriverResult, Engine } from '../../../src/core/engine/index.js';
 import { insert, sql } from '../../../src/core/sql/index.js';
 import { identity, text } from '../../../src/core/schema/column.js';
 import { table } from '../../../src/core/schema/table.js';

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import mysql from 'mysql2';
 import { ConnectionError } from '../../../src/core/errors.js';
-import { createEngine } from '../../../src/core/engine/index.js';
+import { createEngine } from '../../../src/connect/index.js';
 import { redactUrl } from '../../../src/core/engine/translate-error.js';
 import { parseSqliteUrl } from '../../../src/drivers/better-sqlite3/index.js';
 import { createPgDriver } from '../../../src/drivers/pg/index.js';
@@ -62,7 +62,7 @@ describe('engine URLs', () => {
   it('loads only the driver its URL needs', async () => {
     const script = `
       import { createRequire } from 'node:module';
-      import { createEngine } from './src/core/engine/index.ts';
+      import { createEngine } from './src/connect/index.ts';
       import { sql } from './src/core/sql/index.ts';
       const engine = createEngine('sqlite::memory:');
       await engine.all(sql\`SELECT 1 AS one\`);

@@ -17,6 +17,8 @@ interface Expected {
   readonly constraint?: string;
   readonly table?: string;
   readonly column?: string;
+  /** The failing key's columns and values as the dialect reads them from the message (undefined: it names neither). */
+  readonly key?: { readonly columns?: readonly string[]; readonly values?: readonly string[] };
 }
 
 /**
@@ -26,20 +28,20 @@ interface Expected {
  */
 const EXPECTED: Record<DialectName, Record<IntegrityKind, Expected>> = {
   postgres: {
-    unique: { constraint: names.uniqueName, table: names.artist },
-    foreignKey: { constraint: names.foreignKey, table: names.song },
+    unique: { constraint: names.uniqueName, table: names.artist, key: { columns: ['name'], values: ['Dio'] } },
+    foreignKey: { constraint: names.foreignKey, table: names.song, key: { columns: ['artist_id'], values: ['999'] } },
     notNull: { table: names.artist, column: 'name' },
     check: { constraint: names.check, table: names.song },
   },
   sqlite: {
-    unique: { table: names.artist, column: 'name' },
+    unique: { table: names.artist, column: 'name', key: { columns: ['name'] } },
     foreignKey: {},
     notNull: { table: names.artist, column: 'name' },
     check: { constraint: names.check },
   },
   mysql: {
-    unique: { constraint: names.uniqueName },
-    foreignKey: { constraint: names.foreignKey, table: names.song },
+    unique: { constraint: names.uniqueName, key: { values: ['Dio'] } },
+    foreignKey: { constraint: names.foreignKey, table: names.song, key: { columns: ['artist_id'] } },
     notNull: { column: 'name' },
     check: { constraint: names.check, table: names.song },
   },
@@ -65,6 +67,10 @@ forEachDialect('error mapping', (ctx) => {
           assert.equal(error[key], expected[key], `${key}`);
           assert.ok(error.message.includes(expected[key]!), `message names the ${key}: ${error.message}`);
         }
+      }
+      if (kind === 'unique' || kind === 'foreignKey') {
+        const key = error.key ? { ...(error.key.columns ? { columns: error.key.columns } : {}), ...(error.key.values ? { values: error.key.values } : {}) } : undefined;
+        assert.deepEqual(key, expected.key, 'the failing key');
       }
       assert.ok(error.cause instanceof Error, 'the driver error is the cause');
       assert.ok(error.message.includes(error.sql), 'the message carries the SQL');

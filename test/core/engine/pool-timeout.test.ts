@@ -8,7 +8,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConnectionError, PoolTimeoutError } from '../../../src/core/errors.js';
-import { createEngine, type Connection } from '../../../src/core/engine/index.js';
+import { createEngine } from '../../../src/connect/index.js';
+import type { Connection } from '../../../src/core/engine/index.js';
 import { sql } from '../../../src/core/sql/index.js';
 import { forEachDialect } from '../../support/dialects.js';
 import { within } from '../../support/waits.js';

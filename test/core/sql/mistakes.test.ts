@@ -16,7 +16,7 @@ import {
   sql,
   update,
   type Engine,
-} from '../../../src/core/index.js';
+} from '../../../src/core.js';
 import { album, artist, everything, song } from '../../fixtures/music.js';
 import { StatementLog } from '../../support/statements.js';
 

@@ -12,7 +12,8 @@ import type { Column } from '../../schema/column.js';
 import { show } from '../../schema/strings.js';
 import type { Table } from '../../schema/table.js';
 import type { SqlType } from '../../schema/types.js';
-import type { ColumnMeta, DeleteNode, ExprNode, InsertNode, UpdateNode } from '../../sql/nodes.js';
+import type { ColumnMeta, DeleteNode, ExprNode, InsertNode, InsertRowsNode, TableRefNode, UpdateFromRowsNode, UpdateNode } from '../../sql/nodes.js';
+import { rowColumnNames, withRows } from '../../compiler/write-rows.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import type { ForeignKeyDef, IndexDef } from '../../schema/table.js';
@@ -66,7 +67,6 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     fullJoin: false,
     lockingReads: true,
     forShare: !mariadb,
-    updateFrom: 'multiTable',
     deleteUsing: 'multiTable',
     defaultInValues: true,
     concatOperator: false,
@@ -76,13 +76,8 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     arrayParameters: false,
     partialIndexes: false,
     createIndexIfNotExists: mariadb,
-    dropIndexNeedsTable: true,
-    nativeEnums: true,
-    nativeBoolean: false,
     transactionalDdl: false,
     alterAddForeignKey: true,
-    onConflict: false,
-    returningPreservesOrder: true,
     identityFollowsExplicitValues: true,
   } as const);
 }
@@ -176,6 +171,39 @@ function jsonTableColumn(type: SqlType | undefined): JsonTableColumn | undefined
   }
 }
 
+/**
+ * One row of the JSON document an `updateFromRows` reads through JSON_TABLE:
+ * its values as the dialect binds them, bytes as hex (UNHEX()ed in SQL),
+ * 64-bit integers as digit strings.
+ */
+function jsonTableRow(dialect: Dialect, node: UpdateFromRowsNode, row: readonly unknown[]): string {
+  const keys = node.keys.length;
+  const cells = new Array<unknown>(row.length);
+  for (let j = 0; j < row.length; j++) {
+    const bound = dialect.bindValue((j < keys ? node.keys[j] : node.set[j - keys])!.type, row[j]);
+    cells[j] = bound instanceof Uint8Array ? toBuffer(bound).toString('hex') : typeof bound === 'bigint' ? bound.toString() : bound;
+  }
+  return JSON.stringify(cells);
+}
+
+/** The type a JSON_TABLE column reads an `updateFromRows` value as: text of any length as LONGTEXT, bytes as their hex text. */
+function jsonTableColumnType(dialect: Dialect, type: SqlType): string {
+  switch (type.kind) {
+    case 'blob':
+    case 'json':
+    case 'text':
+      return 'LONGTEXT';
+    case 'enum':
+    case 'uuid':
+      return 'VARCHAR(255)';
+    default:
+      return dialect.typeName(type, 'ddl');
+  }
+}
+
+/** The most JSON text one `updateFromRows` statement binds (max_allowed_packet is 16 MB by default on MariaDB, 64 MB on MySQL 8). */
+const JSON_TABLE_DOCUMENT_BYTES = 4_000_000;
+
 class MysqlCompiler extends SqlCompiler {
   /**
    * A backslash escape as `CHAR(92 USING utf8mb4)`: the literal `'\\'` means one
@@ -240,9 +268,35 @@ class MysqlCompiler extends SqlCompiler {
     w.write(' LIMIT 18446744073709551615');
   }
 
-  protected override insertDefaultValues(node: InsertNode, w: SqlWriter): void {
+  protected override insertDefaultValues(_table: TableRefNode, rows: number, w: SqlWriter): void {
     w.write(' () VALUES ');
-    w.write(node.rows.map(() => '()').join(', ') || '()');
+    w.write(new Array<string>(Math.max(1, rows)).fill('()').join(', '));
+  }
+
+  /**
+   * `UPDATE t JOIN JSON_TABLE(?, '$[*]' COLUMNS (k0 INT PATH '$[0]', ...)) AS v
+   * ON t.k = v.k0 SET t.c = v.c1`, every row in one bound JSON document (see
+   * {@link jsonTableRow}): no parameter limit, and several times faster than
+   * CASE at 10,000 rows.
+   */
+  protected override updateFromRows(node: UpdateFromRowsNode, w: SqlWriter): void {
+    const names = rowColumnNames(node).map((n) => this.quote(n));
+    const columns = [...node.keys, ...node.set];
+    const document = new Array<string>(node.rows.length);
+    for (let r = 0; r < node.rows.length; r++) document[r] = jsonTableRow(this.dialect, node, node.rows[r]!);
+    const t = this.quote(node.table.table.name);
+    const v = this.quote('v');
+    const columnsClause = columns.map((c, j) => `${names[j]} ${jsonTableColumnType(this.dialect, c.type)} PATH '$[${j}]'`).join(', ');
+    w.write('UPDATE ');
+    this.tableName(node.table.table, w);
+    w.write(` JOIN JSON_TABLE(${this.bindWhole(`[${document.join(',')}]`, w)}, '$[*]' COLUMNS (${columnsClause})) AS ${v} ON `);
+    w.write(node.keys.map((k, j) => `${t}.${this.quote(k.name)} = ${v}.${names[j]}`).join(' AND '));
+    const sets = node.set.map((c, j) => {
+      const ref = `${v}.${names[node.keys.length + j]}`;
+      return `${t}.${this.quote(c.name)} = ${c.type.kind === 'blob' ? `UNHEX(${ref})` : ref}`;
+    });
+    for (const c of node.increment) sets.push(`${t}.${this.quote(c.name)} = ${t}.${this.quote(c.name)} + 1`);
+    w.write(` SET ${sets.join(', ')}`);
   }
 
   protected override onConflict(node: InsertNode, w: SqlWriter): void {
@@ -365,10 +419,37 @@ export class MysqlDialect extends Dialect {
   readonly ddl: DdlCompiler = new MysqlDdlCompiler(this);
   readonly flavor: MysqlFlavor;
 
+  /** @internal The statement whose answer tells MySQL from MariaDB ({@link flavorOfVersion}). */
+  static readonly versionQuery = 'SELECT VERSION()';
+
+  /** @internal The flavor a server's `VERSION()` names: `10.11.6-MariaDB-...` is MariaDB, anything else MySQL. */
+  static flavorOfVersion(version: string): MysqlFlavor {
+    return /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+  }
+
   constructor(options: { flavor?: MysqlFlavor } = {}) {
     super();
     this.flavor = options.flavor ?? 'mariadb';
     this.capabilities = capabilities(this.flavor);
+  }
+
+  /** An `updateFromRows` is split by the size of its JSON document (it binds one parameter whatever its rows). */
+  override splitRows<N extends InsertRowsNode | UpdateFromRowsNode>(node: N): N[] {
+    if (node.kind !== 'updateFromRows' || this.capabilities.bulkUpdate !== 'jsonTable') return super.splitRows(node);
+    const parts: N[] = [];
+    let start = 0;
+    let size = 2;
+    for (let r = 0; r < node.rows.length; r++) {
+      const bytes = jsonTableRow(this, node, node.rows[r]!).length + 1;
+      if (r > start && size + bytes > JSON_TABLE_DOCUMENT_BYTES) {
+        parts.push(withRows(node, node.rows.slice(start, r)));
+        start = r;
+        size = 2;
+      }
+      size += bytes;
+    }
+    parts.push(start === 0 ? node : withRows(node, node.rows.slice(start)));
+    return parts;
   }
 
   quoteIdentifier(name: string): string {
@@ -561,7 +642,9 @@ export class MysqlDialect extends Dialect {
         // Duplicate entry 'x' for key 'artist.name_unique'  (MySQL 8 prefixes the table)
         const key = /for key '([^']+)'/.exec(message)?.[1];
         const [table, constraint] = key?.includes('.') ? key.split('.') : [undefined, key];
-        return { kind: 'unique', constraint, table };
+        // The whole key's value, its columns joined by '-' and unnamed.
+        const entry = /Duplicate entry '(.*)' for key/.exec(message)?.[1];
+        return { kind: 'unique', constraint, table, key: entry !== undefined ? { values: [entry] } : undefined };
       }
       case 1451:
       case 1452:
@@ -569,7 +652,9 @@ export class MysqlDialect extends Dialect {
       case 1217: {
         // ... (`db`.`song`, CONSTRAINT `song_artist_fkey` FOREIGN KEY ...
         const m = /`([^`]+)`\.`([^`]+)`, CONSTRAINT `([^`]+)`/.exec(message);
-        return { kind: 'foreignKey', table: m?.[2], constraint: m?.[3] };
+        // ... FOREIGN KEY (`artist_id`) REFERENCES ...: the column, not the value.
+        const column = /FOREIGN KEY \(`([^`]+)`\)/.exec(message)?.[1];
+        return { kind: 'foreignKey', table: m?.[2], constraint: m?.[3], key: column !== undefined ? { columns: [column] } : undefined };
       }
       case 1048:
       case 1364: {

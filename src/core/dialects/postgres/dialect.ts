@@ -13,8 +13,8 @@ import type { ColumnMeta, TableMeta } from '../../sql/nodes.js';
 import type { Column } from '../../schema/column.js';
 import type { SqlType } from '../../schema/types.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
-import type { ExprNode } from '../../sql/nodes.js';
-import { InvalidArgumentError } from '../../errors.js';
+import type { ExprNode, InsertRowsNode } from '../../sql/nodes.js';
+import { InvalidArgumentError, type IntegrityKey } from '../../errors.js';
 import { show } from '../../schema/strings.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
@@ -31,7 +31,6 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   fullJoin: true,
   lockingReads: true,
   forShare: true,
-  updateFrom: 'from',
   deleteUsing: 'using',
   defaultInValues: true,
   concatOperator: true,
@@ -41,13 +40,8 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   arrayParameters: true,
   partialIndexes: true,
   createIndexIfNotExists: true,
-  dropIndexNeedsTable: false,
-  nativeEnums: true,
-  nativeBoolean: true,
   transactionalDdl: true,
   alterAddForeignKey: true,
-  onConflict: true,
-  returningPreservesOrder: true,
   identityFollowsExplicitValues: false,
 } as const);
 
@@ -87,12 +81,29 @@ class PostgresCompiler extends SqlCompiler {
     return true;
   }
 
+  /** `SELECT * FROM unnest($1::TEXT[], $2::INTEGER[])`: one array per column, the same text for any number of rows. */
+  protected override columnArrays(node: InsertRowsNode, arrays: readonly (readonly unknown[])[], w: SqlWriter): void {
+    const typed = arrays.map((values, j) => `${this.bindWhole(values, w)}::${this.dialect.typeName(node.columns[j]!.type, 'cast')}[]`);
+    w.write(`SELECT * FROM unnest(${typed.join(', ')})`);
+  }
+
   /** The array's element type: unbounded where a cast would truncate or round a value (`'abc'::VARCHAR(2)` is `'ab'`). */
   private arrayElementType(type: SqlType): string {
     if (type.kind === 'varchar') return 'TEXT';
     if (type.kind === 'numeric') return 'NUMERIC';
     return this.dialect.typeName(type, 'cast');
   }
+}
+
+/**
+ * `Key (label, x)=(dup, 1) already exists.` / `Key (artist_id)=(999) is not
+ * present in table "artist".`: the key's columns and values as the detail
+ * quotes them.
+ */
+function detailKey(detail: unknown): IntegrityKey | undefined {
+  if (typeof detail !== 'string') return undefined;
+  const m = /Key \((.+?)\)=\((.*?)\)/.exec(detail);
+  return m ? { columns: m[1]!.split(', '), values: m[2]!.split(', ') } : undefined;
 }
 
 /** `Key (id)=(3) already exists.`: the key's one column, unquoted; undefined for a composite key. */
@@ -392,9 +403,9 @@ export class PostgresDialect extends Dialect {
     };
     switch (code) {
       case '23505':
-        return { kind: 'unique', ...named, hint: sequenceBehindHint(e, sql) };
+        return { kind: 'unique', ...named, key: detailKey(e.detail), hint: sequenceBehindHint(e, sql) };
       case '23503':
-        return { kind: 'foreignKey', ...named };
+        return { kind: 'foreignKey', ...named, key: detailKey(e.detail) };
       case '23502':
         return { kind: 'notNull', ...named };
       case '23514':

@@ -30,7 +30,6 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   fullJoin: true,
   lockingReads: false,
   forShare: false,
-  updateFrom: 'from',
   deleteUsing: 'none',
   defaultInValues: false,
   concatOperator: true,
@@ -40,13 +39,8 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   arrayParameters: false,
   partialIndexes: true,
   createIndexIfNotExists: true,
-  dropIndexNeedsTable: false,
-  nativeEnums: false,
-  nativeBoolean: false,
   transactionalDdl: true,
   alterAddForeignKey: false,
-  onConflict: true,
-  returningPreservesOrder: true,
   identityFollowsExplicitValues: true,
 } as const);
 
@@ -292,8 +286,11 @@ export class SqliteDialect extends Dialect {
     const [table, column] = firstColumn?.includes('.') ? firstColumn.split('.') : [undefined, undefined];
     switch (code) {
       case 'SQLITE_CONSTRAINT_UNIQUE':
-      case 'SQLITE_CONSTRAINT_PRIMARYKEY':
-        return { kind: 'unique', table, column, constraint: target };
+      case 'SQLITE_CONSTRAINT_PRIMARYKEY': {
+        // The columns, not the values.
+        const columns = target?.split(',').map((p) => p.trim().split('.').pop()!);
+        return { kind: 'unique', table, column, constraint: target, key: columns ? { columns } : undefined };
+      }
       case 'SQLITE_CONSTRAINT_FOREIGNKEY':
         return { kind: 'foreignKey' };
       case 'SQLITE_CONSTRAINT_NOTNULL':

@@ -1,0 +1,143 @@
+/**
+ * Connecting: which driver and dialect a database URL means, and the
+ * `createEngine()` that puts them together.
+ *
+ * This module sits above Core and the drivers, so neither knows the other:
+ * the engine (`src/core/engine`) runs statements over any `Driver` with any
+ * `Dialect`, drivers (`src/drivers`) know no SQL flavour, and the table from
+ * URL scheme to driver module and dialect is here, open to more schemes
+ * through {@link registerDriver}. Driver modules are loaded with `import()`
+ * on an engine's first use, so an application on PostgreSQL never loads
+ * better-sqlite3.
+ */
+
+import { Dialect, type DialectName } from '../core/dialects/dialect.js';
+import { MysqlDialect, type MysqlFlavor } from '../core/dialects/mysql/dialect.js';
+import { PostgresDialect } from '../core/dialects/postgres/dialect.js';
+import { SqliteDialect } from '../core/dialects/sqlite/dialect.js';
+import type { DriverModule } from '../core/engine/driver.js';
+import { Engine, type DialectProbe, type EngineOptions } from '../core/engine/engine.js';
+import { redactUrl } from '../core/engine/translate-error.js';
+
+/**
+ * What a URL scheme stands for: the dialect its databases speak and the
+ * module whose `createDriverFromUrl` connects to them.
+ */
+export interface DriverRegistration {
+  /**
+   * The dialect: a built-in one by name (`'mysql'` asks the server whether
+   * it is MySQL or MariaDB, unless `flavor` says), or a function making a
+   * dialect for each engine (dialects hold per-engine statement caches).
+   */
+  readonly dialect: DialectName | (() => Dialect);
+  /** MySQL family only: the flavor, so the server need not be asked. */
+  readonly flavor?: MysqlFlavor;
+  /** Loads the driver module, on an engine's first use. */
+  readonly load: () => Promise<DriverModule>;
+}
+
+/**
+ * Drivers by URL scheme. Literal `import()` calls, so bundlers can see them,
+ * and each runs only when its scheme is used.
+ */
+const schemes = new Map<string, DriverRegistration>([
+  ['sqlite', { dialect: 'sqlite', load: () => import('../drivers/better-sqlite3/index.js') }],
+  ['postgres', { dialect: 'postgres', load: () => import('../drivers/pg/index.js') }],
+  ['postgresql', { dialect: 'postgres', load: () => import('../drivers/pg/index.js') }],
+  ['mysql', { dialect: 'mysql', load: () => import('../drivers/mysql2/index.js') }],
+  ['mariadb', { dialect: 'mysql', flavor: 'mariadb', load: () => import('../drivers/mysql2/index.js') }],
+]);
+
+const SCHEME = /^[a-z][a-z0-9+.-]*$/;
+
+/**
+ * Let `createEngine()` open URLs of another scheme (or route a known one to
+ * another driver): `scheme` is the part before the colon, any case. The
+ * module `load` resolves to must export `createDriverFromUrl(url, options)`
+ * returning a `Driver`. Registering a scheme again replaces it.
+ *
+ * ```ts
+ * registerDriver('cockroach', { dialect: 'postgres', load: () => import('./my-cockroach-driver.js') });
+ * const engine = createEngine('cockroach://root@localhost:26257/app');
+ * ```
+ */
+export function registerDriver(scheme: string, registration: DriverRegistration): void {
+  const name = typeof scheme === 'string' ? scheme.toLowerCase() : '';
+  if (!SCHEME.test(name)) throw new TypeError(`registerDriver(): a URL scheme is a letter then letters, digits, "+", "-" or ".", got ${JSON.stringify(scheme)}`);
+  if (typeof registration?.load !== 'function') throw new TypeError(`registerDriver("${name}"): load must be a function importing the driver module`);
+  const dialect: unknown = registration.dialect;
+  if (typeof dialect !== 'function' && dialect !== 'sqlite' && dialect !== 'postgres' && dialect !== 'mysql') {
+    throw new TypeError(`registerDriver("${name}"): dialect must be 'sqlite', 'postgres', 'mysql' or a function returning a Dialect, got ${JSON.stringify(dialect)}`);
+  }
+  schemes.set(name, registration);
+}
+
+function registrationFor(url: string): DriverRegistration {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  const found = scheme ? schemes.get(scheme) : undefined;
+  if (!found) {
+    throw new TypeError(`unsupported database URL "${redactUrl(url)}": expected one of ${[...schemes.keys()].map((s) => `${s}:`).join(', ')}`);
+  }
+  return found;
+}
+
+/**
+ * A built-in dialect by name; for the MySQL family without a flavor, the
+ * question the server answers (MySQL's error codes, which MariaDB shares,
+ * classify a failure to connect before it has).
+ */
+function builtInDialect(name: DialectName, flavor: MysqlFlavor | undefined): Dialect | DialectProbe {
+  switch (name) {
+    case 'sqlite':
+      return new SqliteDialect();
+    case 'postgres':
+      return new PostgresDialect();
+    case 'mysql':
+      if (flavor) return new MysqlDialect({ flavor });
+      return {
+        provisional: new MysqlDialect({ flavor: 'mysql' }),
+        sql: MysqlDialect.versionQuery,
+        choose: (answer) => new MysqlDialect({ flavor: MysqlDialect.flavorOfVersion(String(answer ?? '')) }),
+      };
+  }
+}
+
+function resolveDialect(dialect: DialectName | Dialect | (() => Dialect), flavor: MysqlFlavor | undefined): Dialect | DialectProbe {
+  if (dialect instanceof Dialect) return dialect;
+  if (typeof dialect === 'function') return dialect();
+  return builtInDialect(dialect, flavor);
+}
+
+/**
+ * Create an engine from a URL, or from a driver and a dialect.
+ *
+ * ```ts
+ * createEngine('sqlite::memory:');
+ * createEngine('sqlite:data/app.db', { foreignKeys: true });
+ * createEngine('postgres://postgres@127.0.0.1:5432/app', { poolSize: 20 });
+ * createEngine('mysql://root@127.0.0.1:3306/app');          // MySQL or MariaDB, detected
+ * createEngine({ driver: createPgDriver({ pool }), dialect: 'postgres' });
+ * ```
+ * Creating an engine is synchronous and touches nothing: the driver module is
+ * loaded by URL scheme on first use, and a `mysql://` engine asks the server
+ * whether it is MySQL or MariaDB before compiling anything. Other schemes:
+ * {@link registerDriver}.
+ */
+export function createEngine(url: string, options?: Omit<EngineOptions, 'url' | 'driver'>): Engine;
+export function createEngine(options: EngineOptions): Engine;
+export function createEngine(urlOrOptions: string | EngineOptions, extra: Omit<EngineOptions, 'url' | 'driver'> = {}): Engine {
+  const options: EngineOptions = typeof urlOrOptions === 'string' ? { ...extra, url: urlOrOptions } : urlOrOptions;
+  if (options.driver) {
+    const dialect = options.dialect;
+    if (!dialect) throw new TypeError('createEngine({ driver }) needs a dialect too (an instance or a name)');
+    const dialectName = typeof dialect === 'string' ? dialect : dialect.name;
+    return new Engine({ ...options, dialectName, resolved: resolveDialect(dialect, options.flavor) });
+  }
+  if (!options.url) throw new TypeError('createEngine() needs a URL or a driver');
+  const scheme = registrationFor(options.url);
+  const flavor = options.flavor ?? scheme.flavor;
+  // A dialect instance given wins over the scheme's; a name does not.
+  const resolved = resolveDialect(options.dialect instanceof Dialect ? options.dialect : scheme.dialect, flavor);
+  const dialectName = resolved instanceof Dialect ? resolved.name : resolved.provisional.name;
+  return new Engine({ ...options, dialectName, resolved, load: scheme.load });
+}
