@@ -19,6 +19,7 @@ import type { Column } from '../../core/schema/column.js';
 import type { Collection } from '../collection.js';
 import { InvalidRequestError } from '../errors.js';
 import type { EagerStrategy, LoadStrategy, ModelCtor, RelationshipAttribute } from '../relationship.js';
+import { isEager } from '../loading/strategies/index.js';
 
 /** Any relationship attribute. */
 export type AnyRelationship = RelationshipAttribute<ModelCtor, boolean, LoadStrategy>;
@@ -66,8 +67,6 @@ export type OptionsOverlay<M, O extends readonly QueryOption[]> = UnionToInterse
 
 /** Options given to `Query.options()`. */
 export type QueryOption = LoadOption<readonly AnyRelationship[], boolean> | ColumnsOption | BatchOption;
-
-const EAGER: ReadonlySet<LoadStrategy> = new Set<LoadStrategy>(['joined', 'selectin', 'subquery', 'immediate']);
 
 /**
  * A load path: `selectinLoad(Artist.albums).joinedLoad(Album.tracks)`.
@@ -134,7 +133,7 @@ export class LoadOption<Steps extends readonly AnyRelationship[], Eager extends 
 
   /** @internal True when every level loads eagerly. */
   get eager(): boolean {
-    return this.steps.every((s) => EAGER.has(s.strategy));
+    return this.steps.every((s) => isEager(s.strategy));
   }
 }
 
