@@ -1,0 +1,30 @@
+/**
+ * Type tests for loader strategy keys: `LoadStrategy` and `EagerStrategy` are
+ * the keys of the registered strategies, so a relationship's `lazy` and the
+ * eager typing of loaded relationships follow the registry. `tsc --noEmit`
+ * checks the `@ts-expect-error` lines.
+ */
+import { it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { EagerStrategy, LoadStrategy } from '../../src/orm/index.js';
+import { STRATEGIES } from '../../src/orm/loading/strategies/index.js';
+
+function typeOnly(): void {
+  const lazy: LoadStrategy = 'raiseOnSql';
+  const eager: EagerStrategy = 'subquery';
+  // @ts-expect-error only registered strategies are load strategies
+  const unknown: LoadStrategy = 'sometimes';
+  // @ts-expect-error raise does not load with the query
+  const notEager: EagerStrategy = 'raise';
+  void [lazy, eager, unknown, notEager];
+}
+
+it('strategy keys are the registry keys, each strategy registered under its own key, eager ones with a default depth', () => {
+  assert.equal(typeof typeOnly, 'function');
+  const keys: LoadStrategy[] = ['select', 'joined', 'selectin', 'subquery', 'raise', 'raiseOnSql', 'noload', 'immediate'];
+  assert.deepEqual(Object.keys(STRATEGIES).sort(), [...keys].sort());
+  for (const [key, strategy] of Object.entries(STRATEGIES)) {
+    assert.equal(strategy.key, key);
+    assert.equal(typeof strategy.defaultDepth === 'function', strategy.eager, `${key}: eager strategies say how deep a declared self-referential load goes`);
+  }
+});
