@@ -19,7 +19,7 @@ import type { Column } from '../../core/schema/column.js';
 import type { Collection } from '../collection.js';
 import { InvalidRequestError } from '../errors.js';
 import type { EagerStrategy, LoadStrategy, ModelCtor, RelationshipAttribute } from '../relationship.js';
-import { isEager } from '../loading/strategies/index.js';
+import { isEager, STRATEGIES } from '../loading/strategies/index.js';
 
 /** Any relationship attribute. */
 export type AnyRelationship = RelationshipAttribute<ModelCtor, boolean, LoadStrategy>;
@@ -115,6 +115,10 @@ export class LoadOption<Steps extends readonly AnyRelationship[], Eager extends 
   noLoad<A extends AnyRelationship>(attr: A) {
     return this.then_(attr, 'noload');
   }
+  /** The next level with the strategy registered under `strategy` (see {@link loadWith}). */
+  loadWith<A extends AnyRelationship, S extends LoadStrategy>(attr: A, strategy: S) {
+    return this.then_(attr, checkStrategy(strategy));
+  }
 
   /** Load only these columns (and the primary key) of the entities at the end of this path. */
   loadOnly(...columns: Column<unknown>[]): LoadOption<Steps, Eager> {
@@ -196,6 +200,28 @@ export function subqueryLoad<A extends AnyRelationship>(attr: A) {
 export function immediateLoad<A extends AnyRelationship>(attr: A) {
   return start(attr, 'immediate');
 }
+/**
+ * Load a relationship with the strategy registered under `strategy`: the
+ * named options (`selectinLoad`, `joinedLoad`, ...) are shorthands for it, and
+ * a strategy without one is reached this way.
+ * ```ts
+ * s.query(Artist).options(loadWith(Artist.songs, 'selectin')).all();
+ * // SELECT ... FROM "artist"
+ * // SELECT ... FROM "song" WHERE "song"."artist_id" IN (?, ?, ...)
+ * ```
+ */
+export function loadWith<A extends AnyRelationship, S extends LoadStrategy>(attr: A, strategy: S) {
+  return start(attr, checkStrategy(strategy));
+}
+
+/** `strategy`, when a strategy is registered under it; a typo from untyped code fails here, naming the keys. */
+function checkStrategy<S extends LoadStrategy>(strategy: S): S {
+  if (!Object.hasOwn(STRATEGIES, strategy)) {
+    throw new InvalidRequestError(`loadWith(): no loader strategy is registered as ${JSON.stringify(strategy)}; the strategies are ${Object.keys(STRATEGIES).join(', ')}`);
+  }
+  return strategy;
+}
+
 /** Leave a relationship to an explicit `await obj.rel.load()` (the default strategy, `select`). */
 export function lazyLoad<A extends AnyRelationship>(attr: A) {
   return start(attr, 'select');
