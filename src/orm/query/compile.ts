@@ -103,6 +103,7 @@ export function entitySelect(mapper: Mapper, state: QueryState, plan: EntityPlan
   const cols = plan.columnIndexes;
   const items = rootItems(mapper, cols);
   const parents = baseSelect(mapper, state, items);
+  // Set up against the table itself; only a LIMIT over joins that repeat parents needs the derived table, set up again below.
   const direct = setUp(plan, (c) => c, items.length);
   const limited = state.limit !== undefined || state.offset !== undefined;
   if (!(limited && direct.fansOut)) {

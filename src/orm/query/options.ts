@@ -19,7 +19,7 @@ import type { Column } from '../../core/schema/column.js';
 import type { Collection } from '../collection.js';
 import { InvalidRequestError } from '../errors.js';
 import type { EagerStrategy, LoadStrategy, ModelCtor, RelationshipAttribute } from '../relationship.js';
-import { isEager, STRATEGIES } from '../loading/strategies/index.js';
+import { isEager, isStrategyKey, registeredStrategies } from '../loading/strategies/index.js';
 
 /** Any relationship attribute. */
 export type AnyRelationship = RelationshipAttribute<ModelCtor, boolean, LoadStrategy>;
@@ -216,8 +216,9 @@ export function loadWith<A extends AnyRelationship, S extends LoadStrategy>(attr
 
 /** `strategy`, when a strategy is registered under it; a typo from untyped code fails here, naming the keys. */
 function checkStrategy<S extends LoadStrategy>(strategy: S): S {
-  if (!Object.hasOwn(STRATEGIES, strategy)) {
-    throw new InvalidRequestError(`loadWith(): no loader strategy is registered as ${JSON.stringify(strategy)}; the strategies are ${Object.keys(STRATEGIES).join(', ')}`);
+  if (!isStrategyKey(strategy)) {
+    const keys = registeredStrategies().map((s) => s.key);
+    throw new InvalidRequestError(`loadWith(): no loader strategy is registered as ${JSON.stringify(strategy)}; the strategies are ${keys.join(', ')}`);
   }
   return strategy;
 }

@@ -6,7 +6,7 @@
  * `.onLoad`, called by the object's state and the session).
  *
  * A new strategy is one file in this folder and one entry in
- * {@link STRATEGIES}: its key joins `LoadStrategy` (and `EagerStrategy` when
+ * `allStrategies()`: its key joins `LoadStrategy` (and `EagerStrategy` when
  * it is eager) through the types below, so relationship options and query
  * options accept it.
  *
@@ -34,18 +34,32 @@ function registry<const R extends { readonly [K in keyof R]: LoaderStrategy<K & 
 }
 
 /** Every strategy by its key. */
-export const STRATEGIES = registry({
-  select: selectStrategy,
-  joined: joinedStrategy,
-  selectin: selectinStrategy,
-  subquery: subqueryStrategy,
-  raise: raiseStrategy,
-  raiseOnSql: raiseOnSqlStrategy,
-  noload: noloadStrategy,
-  immediate: immediateStrategy,
-});
+function allStrategies() {
+  return registry({
+    select: selectStrategy,
+    joined: joinedStrategy,
+    selectin: selectinStrategy,
+    subquery: subqueryStrategy,
+    raise: raiseStrategy,
+    raiseOnSql: raiseOnSqlStrategy,
+    noload: noloadStrategy,
+    immediate: immediateStrategy,
+  });
+}
 
-type Registry = typeof STRATEGIES;
+type Registry = ReturnType<typeof allStrategies>;
+
+/**
+ * Built on first use, not when this module is evaluated: the state of an
+ * object dispatches its reads here, and the strategies' modules import the
+ * state, so whichever of them a program imports first, this module may be
+ * evaluated while a strategy's is still pending.
+ */
+let registered: Registry | undefined;
+
+function strategies(): Registry {
+  return (registered ??= allStrategies());
+}
 
 /** The keys of the registered strategies. */
 export type StrategyKey = keyof Registry;
@@ -55,12 +69,22 @@ export type EagerStrategyKey = { [K in StrategyKey]: Registry[K] extends LoaderS
 
 /** The strategy registered under `key`. */
 export function strategyFor(key: StrategyKey): LoaderStrategy {
-  return STRATEGIES[key];
+  return strategies()[key];
 }
 
 /** True for a strategy that loads with the query's results. */
 export function isEager(key: StrategyKey): key is EagerStrategyKey {
-  return STRATEGIES[key].eager;
+  return strategies()[key].eager;
+}
+
+/** The registered strategies, in registration order. */
+export function registeredStrategies(): readonly LoaderStrategy[] {
+  return Object.values(strategies());
+}
+
+/** True when a strategy is registered under `key` (for keys from untyped code). */
+export function isStrategyKey(key: unknown): key is StrategyKey {
+  return typeof key === 'string' && Object.hasOwn(strategies(), key);
 }
 
 /**
