@@ -22,6 +22,7 @@ export {
   undefer,
   loadOnly,
   noBatch,
+  loadWith,
   LoadOption,
   ColumnsOption,
   BatchOption,

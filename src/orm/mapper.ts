@@ -10,6 +10,7 @@
 import type { Column } from '../core/schema/column.js';
 import type { Table } from '../core/schema/table.js';
 import { InvalidRequestError } from './errors.js';
+import { keyAt, keyOf } from './identity-key.js';
 import { mapperLookup, RelationshipAttribute, type ModelCtor } from './relationship.js';
 import { InstanceState, STATE, type LoadGroup, type SessionHooks, type Status } from './state.js';
 
@@ -129,9 +130,7 @@ export class Mapper {
 
   /** The identity-map key of a row: the primary key value, or a string joining a composite key. */
   identityKey(values: readonly unknown[]): unknown {
-    const pk = this.primaryKeyIndexes;
-    if (pk.length === 1) return values[pk[0]!];
-    return pk.map((i) => keyPart(values[i])).join('\u0000');
+    return keyAt(values, this.primaryKeyIndexes);
   }
 
   /** The identity key of a user-supplied primary key (a value, or an array / object for composite keys). */
@@ -148,7 +147,7 @@ export class Mapper {
     if (parts.length !== idx.length) {
       throw new InvalidRequestError(`${this.name} has a composite primary key (${idx.map((i) => this.columns[i]!.key).join(', ')}): pass every part`);
     }
-    return parts.map(keyPart).join('\u0000');
+    return keyOf(parts);
   }
 
   /** A new persistent object from column values (in column order). @internal */
@@ -174,11 +173,6 @@ export class Mapper {
   toString(): string {
     return this.name;
   }
-}
-
-function keyPart(v: unknown): string {
-  if (v instanceof Date) return v.toISOString();
-  return String(v);
 }
 
 /** The mapper of a model class, created the first time the class is used. */

@@ -21,12 +21,26 @@ import { and } from '../core/sql/functions.js';
 import { exists, select } from '../core/sql/select.js';
 import { InvalidRequestError } from './errors.js';
 import type { Mapper } from './mapper.js';
+import type { EagerStrategyKey, StrategyKey } from './loading/strategies/index.js';
 
-/** How a relationship loads when nothing in the query says otherwise. */
-export type LoadStrategy = 'select' | 'joined' | 'selectin' | 'subquery' | 'raise' | 'raiseOnSql' | 'noload' | 'immediate';
+/**
+ * How a relationship loads when nothing in the query says otherwise: the key
+ * of a registered loader strategy (`'select' | 'joined' | 'selectin' |
+ * 'subquery' | 'raise' | 'raiseOnSql' | 'noload' | 'immediate'`).
+ * ```ts
+ * static readonly songs = many(() => Song, { lazy: 'selectin' });
+ * ```
+ */
+export type LoadStrategy = StrategyKey;
 
-/** Strategies that leave the relationship loaded when the parent query returns. */
-export type EagerStrategy = 'joined' | 'selectin' | 'subquery' | 'immediate';
+/**
+ * Strategies that leave the relationship loaded when the parent query returns
+ * (`'joined' | 'selectin' | 'subquery' | 'immediate'`).
+ * ```ts
+ * const eager: EagerStrategy = 'joined';
+ * ```
+ */
+export type EagerStrategy = EagerStrategyKey;
 
 export type CascadeOption = 'save-update' | 'merge' | 'delete' | 'delete-orphan' | 'expunge' | 'refresh';
 

@@ -22,12 +22,13 @@ import type { Dialect, TransactionOptions } from '../core/dialects/dialect.js';
 import type { ExprNode, SelectNode } from '../core/sql/nodes.js';
 import { keysIn } from '../core/sql/functions.js';
 import { Collection } from './collection.js';
-import { DetachedInstanceError, InvalidRequestError, RaiseLoadError } from './errors.js';
+import { DetachedInstanceError, InvalidRequestError } from './errors.js';
 import { IdentityMap } from './identity-map.js';
 import { mapperOf, type Mapper } from './mapper.js';
 import { entitySelectItems, entityShape, hydrateRow, RowHydrator, type EntityShape } from './loading/hydrate.js';
 import { checkColumnValue } from '../core/schema/validate.js';
-import { loadRelated, type LoaderContext } from './loading/related.js';
+import type { LoaderContext } from './loading/related.js';
+import { strategyFor } from './loading/strategies/index.js';
 import type { ConnectionSource, RawResult, SessionConnection } from './port.js';
 import type { ModelCtor, RelationshipAttribute } from './relationship.js';
 import { InstanceState, LoadGroup, NOT_LOADED, STATE, maybeState, sameValue, stateOf, type RelationSlot, type SessionHooks } from './state.js';
@@ -390,35 +391,8 @@ export class Session implements SessionHooks {
     const slotIndex = state.mapper.relationshipIndex(attr);
     const existing = state.slots?.[slotIndex];
     if (existing?.loaded) return existing.value;
-    const strategy = state.group ? state.group.strategyFor(attr) : attr.lazy;
-    if (strategy === 'raise') throw new RaiseLoadError(state.mapper.name, attr.key);
-    if (strategy === 'noload') {
-      state.setLoaded(attr, attr.many ? [] : null);
-      return state.slots![slotIndex]!.value;
-    }
-    if (strategy === 'raiseOnSql' && !attr.many) {
-      // Allowed only when the target is already in the identity map.
-      const { pairs, target } = attr.r;
-      const fk = pairs.local.map((c) => state.values[state.mapper.columnIndex(c.key)]);
-      if (fk.some((v) => v === null)) {
-        state.setLoaded(attr, null);
-        return null;
-      }
-      const hit = this.identityMap.get(target, fk.length === 1 ? fk[0] : fk.join('\u0000'));
-      if (!hit) throw new RaiseLoadError(state.mapper.name, attr.key);
-      state.setLoaded(attr, hit);
-      return hit;
-    }
-    if (strategy === 'raiseOnSql') throw new RaiseLoadError(state.mapper.name, attr.key);
-    if (state.status !== 'persistent') {
-      state.setLoaded(attr, attr.many ? [] : null);
-      return state.slots![slotIndex]!.value;
-    }
-    if (this.autoflush) await this.flush();
-    const batch = this.batchLazyLoads && attr.options.batch !== false && state.group?.batch !== false && !state.group?.noBatch?.has(attr.key);
-    const parents = batch && state.group ? state.group.states.filter((s) => s.mapper === state.mapper && s.status === 'persistent' && s.session === this) : [state];
-    if (!parents.includes(state)) parents.push(state);
-    await loadRelated(this.loaderContext(), attr, parents);
+    // The session is the strategy's access context: autoflush, sibling batching, the loader context.
+    await strategyFor(state.loadStrategy(attr)).onLoad(this, state, attr);
     return state.slots![slotIndex]!.value;
   }
 

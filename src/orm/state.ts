@@ -9,7 +9,9 @@
 
 import { checkColumnValue } from '../core/schema/validate.js';
 import { Collection, UnloadedRelation, type CollectionOwner } from './collection.js';
-import { InvalidRequestError, NotLoadedError, RaiseLoadError } from './errors.js';
+import { InvalidRequestError, NotLoadedError } from './errors.js';
+import { keyOf } from './identity-key.js';
+import { strategyFor } from './loading/strategies/index.js';
 import type { Mapper } from './mapper.js';
 import type { LoadStrategy, RelationshipAttribute } from './relationship.js';
 
@@ -177,22 +179,13 @@ export class InstanceState implements CollectionOwner {
       if (!s.handle) s.handle = new UnloadedRelation<object>(this, attr.key);
       return s.handle;
     }
-    const strategy = this.group ? this.group.strategyFor(attr) : attr.lazy;
-    if (strategy === 'raise') throw new RaiseLoadError(this.mapper.name, attr.key);
-    // A many-to-one needs no I/O when its foreign key is NULL or its target is in the identity map (as in SQLAlchemy).
-    const known = this.resolveWithoutSql(attr);
-    if (known !== undefined) {
-      this.setLoaded(attr, known);
-      return known;
-    }
-    if (strategy === 'raiseOnSql') throw new RaiseLoadError(this.mapper.name, attr.key);
-    // A to-one has no handle to call `.load()` on: name the calls that work.
-    throw new NotLoadedError(
-      this.mapper.name,
-      attr.key,
-      `${this.mapper.name}.${attr.key} is not loaded. Load it with \`await session.load(obj, '${attr.key}')\`, ` +
-        `or ask the query for it: \`.options(selectinLoad(${this.mapper.name}.${attr.key}))\` or \`.options(joinedLoad(${this.mapper.name}.${attr.key}))\`.`,
-    );
+    // What an unloaded to-one read does is the strategy's (load from what is known, raise, ...).
+    return strategyFor(this.loadStrategy(attr)).onRead(this, attr);
+  }
+
+  /** The strategy reads and loads of `attr` on this object follow: its query result's, else the relationship's own. @internal */
+  loadStrategy(attr: RelationshipAttribute): LoadStrategy {
+    return this.group ? this.group.strategyFor(attr) : attr.lazy;
   }
 
   /** A many-to-one's value from the foreign key and the identity map, or undefined when SQL would be needed. @internal */
@@ -209,9 +202,8 @@ export class InstanceState implements CollectionOwner {
     }
     const remoteIsKey = pairs.remote.length === target.primaryKeyIndexes.length && pairs.remote.every((c, i) => target.columnIndex(c.key) === target.primaryKeyIndexes[i]);
     if (!remoteIsKey || !this.session) return undefined;
-    const values = new Array<unknown>(target.columns.length);
-    target.primaryKeyIndexes.forEach((pk, i) => (values[pk] = fk[i]));
-    return this.session.identityLookup(target, target.identityKey(values));
+    // The foreign key is the target's primary key, part for part: its identity key is the map's.
+    return this.session.identityLookup(target, keyOf(fk));
   }
 
   /** @internal Put loaded data in a slot (from a loader: not a change). */

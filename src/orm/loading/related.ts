@@ -14,6 +14,7 @@ import { toOrderNode } from '../../core/sql/expression.js';
 import { and, param, tuple } from '../../core/sql/functions.js';
 import type { ExprNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
 import { lookup } from '../identity-map.js';
+import { keyOf } from '../identity-key.js';
 import type { Mapper } from '../mapper.js';
 import type { RawResult } from '../port.js';
 import type { RelationshipAttribute } from '../relationship.js';
@@ -36,11 +37,6 @@ export interface RelatedLoadHooks {
 
 function allColumns(mapper: Mapper): number[] {
   return mapper.columns.map((_, i) => i);
-}
-
-export function keyOf(values: readonly unknown[]): unknown {
-  if (values.length === 1) return values[0];
-  return values.map((v) => (v instanceof Date ? v.toISOString() : String(v))).join('\u0000');
 }
 
 function valuesAt(st: InstanceState, indexes: readonly number[]): unknown[] | undefined {
@@ -138,7 +134,8 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
         k = keyOf(fk);
       }
       if (targetMap !== undefined) {
-        const hit = lookup(targetMap, single ? k : target.identityKey(placeKey(target, fk!)));
+        // The remote columns are the target's key in key order, so the link key is its identity key.
+        const hit = lookup(targetMap, k);
         if (hit !== undefined) {
           p.setLoaded(attr, hit);
           continue;
@@ -249,12 +246,6 @@ function withKey(mapper: Mapper, columnIndexes: readonly number[], extra: readon
   const out = [...columnIndexes];
   for (const i of [...mapper.primaryKeyIndexes, ...extra]) if (!out.includes(i)) out.push(i);
   return out;
-}
-
-function placeKey(mapper: Mapper, key: readonly unknown[]): unknown[] {
-  const values = new Array<unknown>(mapper.columns.length);
-  mapper.primaryKeyIndexes.forEach((pk, i) => (values[pk] = key[i]));
-  return values;
 }
 
 /** The objects a relationship holds for these parents (loaded slots only), each once. */

@@ -1,57 +1,51 @@
 /**
  * Point column references of one table at another name (an alias or a
  * derived table), for orderings and conditions written against the model but
- * rendered against an alias. Nodes of other kinds are left as they are: they
- * do not name the table.
+ * rendered against an alias: a relationship's `orderBy: [song.c.title]` in a
+ * joined load reads `ORDER BY "song_1"."title"`. The rewrite reaches every
+ * node kind (it is a {@link NodeTransformer}), so a column inside `sql`
+ * fragments, window functions, CASE, casts and correlated subqueries moves
+ * with the rest.
  *
  * @internal
  */
 
-import type { ExprNode, OrderNode, TableMeta } from '../../core/sql/nodes.js';
+import { columnNode } from '../../core/sql/node-factories.js';
+import type { ColumnNode, ExprNode, OrderNode, QueryNode, SelectNode, TableMeta } from '../../core/sql/nodes.js';
+import { NodeTransformer } from '../../core/sql/transform.js';
 
-export type ColumnRewrite = (node: Extract<ExprNode, { kind: 'column' }>) => ExprNode | undefined;
+class Requalify extends NodeTransformer {
+  constructor(
+    private readonly table: TableMeta,
+    private readonly qualifier: string,
+  ) {
+    super();
+  }
 
-/** Rewrite column nodes of `table` with `to`; `undefined` from `to` keeps the node. */
-export function rewriteColumns(node: ExprNode, rewrite: ColumnRewrite): ExprNode {
-  const r = (n: ExprNode): ExprNode => rewriteColumns(n, rewrite);
-  switch (node.kind) {
-    case 'column':
-      return rewrite(node) ?? node;
-    case 'binary':
-      return { ...node, left: r(node.left), right: r(node.right) };
-    case 'logical':
-      return { ...node, operands: node.operands.map(r) };
-    case 'unary':
-      return { ...node, operand: r(node.operand) };
-    case 'inList':
-      return { ...node, operand: r(node.operand), items: node.items.map(r) };
-    case 'inSubquery':
-      return { ...node, operand: r(node.operand) };
-    case 'between':
-      return { ...node, operand: r(node.operand), low: r(node.low), high: r(node.high) };
-    case 'function':
-      return { ...node, args: node.args.map(r) };
-    case 'case':
-      return {
-        ...node,
-        subject: node.subject && r(node.subject),
-        whens: node.whens.map((w) => ({ when: r(w.when), then: r(w.then) })),
-        else: node.else && r(node.else),
-      };
-    case 'cast':
-      return { ...node, operand: r(node.operand) };
-    case 'tuple':
-      return { ...node, items: node.items.map(r) };
-    default:
-      return node;
+  protected override transformColumn(node: ColumnNode): ExprNode {
+    const { table } = this;
+    if (node.column.table !== table || (node.qualifier !== table.name && node.qualifier !== undefined)) return node;
+    return columnNode({ ...node, qualifier: this.qualifier });
+  }
+
+  /**
+   * A subquery with the table in its own FROM (unaliased) shadows the outer
+   * one: its `"song"."title"` is its own row's, so it stays as written. A
+   * subquery without it is correlated to the outer table and follows the alias.
+   */
+  protected override transformSelect(node: SelectNode): QueryNode {
+    const own = (f: SelectNode['from'][number]) => f.kind === 'tableRef' && f.table === this.table && f.alias === undefined;
+    if (node.from.some(own) || node.joins.some((j) => own(j.target))) return node;
+    return super.transformSelect(node);
   }
 }
 
 /** Column references of `table` (not of its aliases) qualified by `qualifier`. */
 export function requalify(node: ExprNode, table: TableMeta, qualifier: string): ExprNode {
-  return rewriteColumns(node, (c) => (c.column.table === table && (c.qualifier === table.name || c.qualifier === undefined) ? { ...c, qualifier } : undefined));
+  return new Requalify(table, qualifier).transformExpr(node);
 }
 
+/** {@link requalify} for an ORDER BY item. */
 export function requalifyOrder(order: OrderNode, table: TableMeta, qualifier: string): OrderNode {
-  return { ...order, expr: requalify(order.expr, table, qualifier) };
+  return new Requalify(table, qualifier).transformOrder(order);
 }

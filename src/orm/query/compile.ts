@@ -12,8 +12,9 @@ import { Expression } from '../../core/sql/expression.js';
 import type { ExprNode, JoinNode, OrderNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
 import type { Mapper } from '../mapper.js';
 import { entitySelectItems } from '../loading/hydrate.js';
-import { planJoined, type JoinedPlan } from '../loading/joined.js';
-import { hasJoinedCollection, type EntityPlan } from './plan.js';
+import { QuerySetup } from '../loading/strategies/index.js';
+import type { ParentColumn } from '../loading/strategy.js';
+import type { EntityPlan } from './plan.js';
 
 export interface QueryState {
   readonly where: ExprNode | undefined;
@@ -80,7 +81,8 @@ export function rootItems(mapper: Mapper, columnIndexes: readonly number[]): Sel
 
 export interface EntitySelect {
   readonly node: SelectNode;
-  readonly joined: JoinedPlan;
+  /** What the load plan's strategies added to the query, and reads back from its rows. */
+  readonly setup: QuerySetup;
   /** The SELECT of the parents alone, for subquery loads. */
   readonly parents: SelectNode;
 }
@@ -89,50 +91,60 @@ function named(qualifier: string, name: string, type: SelectItemNode['type']): E
   return new Expression<unknown>({ kind: 'namedColumn', qualifier, name, type }, type);
 }
 
-/** The entity SELECT for `plan`, with its joined eager loads. */
+/** Phase 1 of every strategy in `plan`, for a queried entity whose columns `column` renders. */
+function setUp(plan: EntityPlan, column: ParentColumn, firstOffset: number): QuerySetup {
+  const setup = new QuerySetup(firstOffset);
+  setup.setupEntity(plan, 0, column);
+  return setup;
+}
+
+/** The entity SELECT for `plan`, with what its loader strategies add (joined eager loads). */
 export function entitySelect(mapper: Mapper, state: QueryState, plan: EntityPlan): EntitySelect {
   const cols = plan.columnIndexes;
   const items = rootItems(mapper, cols);
   const parents = baseSelect(mapper, state, items);
-  const wrap = (state.limit !== undefined || state.offset !== undefined) && hasJoinedCollection(plan);
-  if (!wrap) {
-    const joined = planJoined(plan, (c) => c, items.length);
-    if (joined.entities.length === 0) return { node: parents, joined, parents };
+  // Set up against the table itself; only a LIMIT over joins that repeat parents needs the derived table, set up again below.
+  const direct = setUp(plan, (c) => c, items.length);
+  const limited = state.limit !== undefined || state.offset !== undefined;
+  if (!(limited && direct.fansOut)) {
+    if (direct.loadedByQuery.size === 0 && direct.joins.length === 0) return { node: parents, setup: direct, parents };
     const node: SelectNode = {
       ...parents,
-      items: [...items, ...joined.items],
-      joins: [...parents.joins, ...joined.joins],
-      orderBy: [...parents.orderBy, ...joined.orderBy],
+      items: [...items, ...direct.items],
+      joins: [...parents.joins, ...direct.joins],
+      orderBy: [...parents.orderBy, ...direct.orderBy],
     };
-    return { node, joined, parents };
+    return { node, setup: direct, parents };
   }
   // LIMIT counts parents: select them in a derived table, then join the eager loads to it.
   const anon = 'anon_1';
-  const innerCols = [...cols];
-  for (const n of plan.relations) {
-    if (n.strategy !== 'joined') continue;
-    for (const c of n.attr.r.pairs.local) {
-      const i = mapper.columnIndex(c.key);
-      if (!innerCols.includes(i)) innerCols.push(i);
-    }
-  }
-  const orderItems: SelectItemNode[] = state.orderBy.map((o, i) => ({ expr: o.expr, alias: `__order${i}`, explicitAlias: true, type: undefined }));
-  const inner: SelectNode = { ...baseSelect(mapper, state, [...entitySelectItems(mapper, innerCols, mapper.table.name), ...orderItems]) };
   const outerItems: SelectItemNode[] = cols.map((i) => {
     const col = mapper.columns[i]!;
     return { expr: named(anon, col.key, col.type).node, alias: col.key, explicitAlias: false, type: col.type };
   });
-  const joined = planJoined(plan, (c: Column<unknown>) => named(anon, c.key, c.type), outerItems.length);
+  // The derived table also carries the parent columns the joins are made on.
+  const innerCols = [...cols];
+  const setup = setUp(
+    plan,
+    (c: Column<unknown>) => {
+      const i = mapper.columnIndex(c.key);
+      if (!innerCols.includes(i)) innerCols.push(i);
+      return named(anon, c.key, c.type);
+    },
+    outerItems.length,
+  );
+  const orderItems: SelectItemNode[] = state.orderBy.map((o, i) => ({ expr: o.expr, alias: `__order${i}`, explicitAlias: true, type: undefined }));
+  const inner: SelectNode = { ...baseSelect(mapper, state, [...entitySelectItems(mapper, innerCols, mapper.table.name), ...orderItems]) };
   const node = selectNode({
-    items: [...outerItems, ...joined.items],
+    items: [...outerItems, ...setup.items],
     from: [{ kind: 'derivedTable', query: inner, alias: anon }],
-    joins: joined.joins,
+    joins: setup.joins,
     orderBy: [
       ...state.orderBy.map((o, i): OrderNode => ({ ...o, expr: named(anon, `__order${i}`, undefined).node })),
-      ...joined.orderBy,
+      ...setup.orderBy,
     ],
   });
-  return { node, joined, parents };
+  return { node, setup, parents };
 }
 
 function countItem(arg: ExprNode | undefined, distinct: boolean): SelectItemNode {

@@ -19,6 +19,7 @@ import type { Column } from '../../core/schema/column.js';
 import type { Collection } from '../collection.js';
 import { InvalidRequestError } from '../errors.js';
 import type { EagerStrategy, LoadStrategy, ModelCtor, RelationshipAttribute } from '../relationship.js';
+import { isEager, isStrategyKey, registeredStrategies } from '../loading/strategies/index.js';
 
 /** Any relationship attribute. */
 export type AnyRelationship = RelationshipAttribute<ModelCtor, boolean, LoadStrategy>;
@@ -67,8 +68,6 @@ export type OptionsOverlay<M, O extends readonly QueryOption[]> = UnionToInterse
 /** Options given to `Query.options()`. */
 export type QueryOption = LoadOption<readonly AnyRelationship[], boolean> | ColumnsOption | BatchOption;
 
-const EAGER: ReadonlySet<LoadStrategy> = new Set<LoadStrategy>(['joined', 'selectin', 'subquery', 'immediate']);
-
 /**
  * A load path: `selectinLoad(Artist.albums).joinedLoad(Album.tracks)`.
  * `Steps` lists the relationships; `Eager` is true while every level loads eagerly.
@@ -116,6 +115,10 @@ export class LoadOption<Steps extends readonly AnyRelationship[], Eager extends 
   noLoad<A extends AnyRelationship>(attr: A) {
     return this.then_(attr, 'noload');
   }
+  /** The next level with the strategy registered under `strategy` (see {@link loadWith}). */
+  loadWith<A extends AnyRelationship, S extends LoadStrategy>(attr: A, strategy: S) {
+    return this.then_(attr, checkStrategy(strategy));
+  }
 
   /** Load only these columns (and the primary key) of the entities at the end of this path. */
   loadOnly(...columns: Column<unknown>[]): LoadOption<Steps, Eager> {
@@ -134,7 +137,7 @@ export class LoadOption<Steps extends readonly AnyRelationship[], Eager extends 
 
   /** @internal True when every level loads eagerly. */
   get eager(): boolean {
-    return this.steps.every((s) => EAGER.has(s.strategy));
+    return this.steps.every((s) => isEager(s.strategy));
   }
 }
 
@@ -197,6 +200,29 @@ export function subqueryLoad<A extends AnyRelationship>(attr: A) {
 export function immediateLoad<A extends AnyRelationship>(attr: A) {
   return start(attr, 'immediate');
 }
+/**
+ * Load a relationship with the strategy registered under `strategy`: the
+ * named options (`selectinLoad`, `joinedLoad`, ...) are shorthands for it, and
+ * a strategy without one is reached this way.
+ * ```ts
+ * s.query(Artist).options(loadWith(Artist.songs, 'selectin')).all();
+ * // SELECT ... FROM "artist"
+ * // SELECT ... FROM "song" WHERE "song"."artist_id" IN (?, ?, ...)
+ * ```
+ */
+export function loadWith<A extends AnyRelationship, S extends LoadStrategy>(attr: A, strategy: S) {
+  return start(attr, checkStrategy(strategy));
+}
+
+/** `strategy`, when a strategy is registered under it; a typo from untyped code fails here, naming the keys. */
+function checkStrategy<S extends LoadStrategy>(strategy: S): S {
+  if (!isStrategyKey(strategy)) {
+    const keys = registeredStrategies().map((s) => s.key);
+    throw new InvalidRequestError(`loadWith(): no loader strategy is registered as ${JSON.stringify(strategy)}; the strategies are ${keys.join(', ')}`);
+  }
+  return strategy;
+}
+
 /** Leave a relationship to an explicit `await obj.rel.load()` (the default strategy, `select`). */
 export function lazyLoad<A extends AnyRelationship>(attr: A) {
   return start(attr, 'select');

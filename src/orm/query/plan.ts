@@ -13,12 +13,7 @@ import type { Column } from '../../core/schema/column.js';
 import type { Mapper } from '../mapper.js';
 import type { LoadStrategy, RelationshipAttribute } from '../relationship.js';
 import type { ColumnOption, LoadStep, QueryOption } from './options.js';
-
-const EAGER: ReadonlySet<LoadStrategy> = new Set<LoadStrategy>(['joined', 'selectin', 'subquery', 'immediate']);
-
-export function isEager(s: LoadStrategy): boolean {
-  return EAGER.has(s);
-}
+import { isEager, strategyFor } from '../loading/strategies/index.js';
 
 /** How one relationship loads for the entities of its parent node. */
 export interface LoadNode {
@@ -110,7 +105,7 @@ function withinDepth(attr: RelationshipAttribute, strategy: LoadStrategy, path: 
   const target = attr.r.target;
   const seen = path.filter((m) => m === target).length;
   if (seen === 0) return true;
-  const depth = strategy === 'joined' ? (attr.options.joinDepth ?? 1) : (attr.options.recursionDepth ?? 1);
+  const depth = strategyFor(strategy).defaultDepth?.(attr) ?? 1;
   // The target already appears `seen` times; the root counts as one level for a self-referential relationship.
   return attr.r.selfReferential ? seen <= depth : false;
 }
@@ -137,9 +132,4 @@ function selectedColumns(mapper: Mapper, columnOptions: readonly ColumnOption[],
     if (attr.r.direction === 'manyToOne') for (const c of attr.r.pairs.local) include.add(mapper.columnIndex(c.key));
   }
   return all.filter((i) => include.has(i));
-}
-
-/** True when any relationship in the plan loads with `strategy` (at any depth reachable by joins). */
-export function hasJoinedCollection(plan: EntityPlan): boolean {
-  return plan.relations.some((n) => n.strategy === 'joined' && n.entity && (n.attr.many || hasJoinedCollection(n.entity)));
 }

@@ -28,16 +28,15 @@ import { isModel, mapperOf, type Mapper } from '../mapper.js';
 import { joinCondition, RelationshipAttribute, type ModelCtor } from '../relationship.js';
 import type { Session } from '../session.js';
 import { lazyCaller, ormHooks, trackResultAccess, type EagerLoad, type ResultAccess } from '../instrumentation.js';
-import type { EagerStrategy } from '../relationship.js';
 import { LoadGroup, STATE, type InstanceState } from '../state.js';
 import { entityShape, RowHydrator } from '../loading/hydrate.js';
-import { JoinedRows } from '../loading/joined.js';
-import { loadPlan, type StrategyContext } from '../loading/strategies.js';
+import { isEager, loadPlan, strategyFor } from '../loading/strategies/index.js';
+import type { StrategyContext } from '../loading/strategy.js';
 import { aliasInfo, type AliasedModel } from './aliased.js';
 import { bulkDelete, bulkUpdate, type BulkOptions, type BulkValues } from './bulk.js';
 import { countSelect, EMPTY_STATE, entitySelect, existsSelect, type QueryState } from './compile.js';
 import type { Loaded, OptionsOverlay, QueryOption } from './options.js';
-import { buildPlan, isEager, type EntityPlan } from './plan.js';
+import { buildPlan, type EntityPlan } from './plan.js';
 import { ProjectionQuery } from './projection.js';
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
@@ -230,7 +229,7 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     const group = this.newGroup();
     const shape = entityShape(this.mapper, plan.columnIndexes, 0);
     const ctx = session.loaderContext();
-    const joined = sel.joined.entities.length > 0 ? new JoinedRows(ctx, sel.joined) : undefined;
+    const joined = sel.setup.rows(ctx);
     const hydrator = new RowHydrator(ctx, shape, group);
     const out: object[] = [];
     if (joined === undefined && this.state.joins.length === 0) {
@@ -255,7 +254,7 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
       joined?.finish();
     }
     if (plan.relations.length > 0) {
-      const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, joined: sel.joined.done, rootQuery: sel.parents, rootPlan: plan };
+      const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, loadedByQuery: sel.setup.loadedByQuery, rootQuery: sel.parents, rootPlan: plan };
       // The group lists this result's states in order, without a second pass over the objects.
       await loadPlan(sctx, plan, group.states.length === out.length ? group.states : out.map(stateOfObj));
     }
@@ -268,9 +267,10 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     const eager: EagerLoad[] = [];
     const walk = (node: EntityPlan, path: readonly string[]) => {
       for (const rel of node.relations) {
-        if (!isEager(rel.strategy)) continue;
+        const strategy = rel.strategy;
+        if (!isEager(strategy)) continue;
         const p = [...path, rel.attr.key];
-        eager.push({ path: p, attr: rel.attr, strategy: rel.strategy as EagerStrategy });
+        eager.push({ path: p, attr: rel.attr, strategy });
         if (rel.entity) walk(rel.entity, p);
       }
     };
@@ -389,7 +389,7 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
   async *stream(options: EntityStreamOptions = {}): AsyncGenerator<R[], void, undefined> {
     const session = this.session;
     const plan = buildPlan(this.mapper, this.loadOptions);
-    const blocked = plan.relations.find((n) => isEager(n.strategy) && !(n.strategy === 'joined' && !n.attr.many && (n.entity?.relations.length ?? 0) === 0));
+    const blocked = plan.relations.find((n) => !strategyFor(n.strategy).streamable(n));
     if (blocked) {
       throw new InvalidRequestError(
         `stream(): ${blocked.attr.name} loads with "${blocked.strategy}", which needs the connection the cursor holds; ` +
@@ -405,7 +405,7 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     for await (const rows of conn.streamRaw(conn.dialect.compile(sel.node), options.batchSize ?? 1000)) {
       if (options.clearIdentityMap) for (const obj of previous) session.release(obj);
       const group = this.newGroup();
-      const joined = sel.joined.entities.length > 0 ? new JoinedRows(ctx, sel.joined) : undefined;
+      const joined = sel.setup.rows(ctx);
       const batch: object[] = [];
       const hydrator = new RowHydrator(ctx, shape, group);
       for (const row of rows) {

@@ -11,6 +11,7 @@ import {
   immediateLoad,
   joinedLoad,
   lazyLoad,
+  loadWith,
   many,
   mapped,
   noBatch,
@@ -183,6 +184,18 @@ forEachDialect('loading strategies', (ctx) => {
         'JOIN (SELECT DISTINCT "qld_artist"."id" AS "k0" FROM "qld_artist" WHERE "qld_artist"."name" LIKE ? ESCAPE \'\\\') AS "anon_1" ' +
         'ON "qld_album"."artist_id" = "anon_1"."k0" ORDER BY "qld_album"."id"',
     ]);
+  });
+
+  it('loadWith(attr, key) loads with the strategy registered under the key, as its named option does; an unknown key fails naming the keys', async () => {
+    await seed(3);
+    const named = await run((s) => s.query(Artist).options(selectinLoad(Artist.albums).joinedLoad(Album.tracks)).all());
+    const byKey = await run(async (s) => {
+      const artists = await s.query(Artist).options(loadWith(Artist.albums, 'selectin').loadWith(Album.tracks, 'joined')).all();
+      // Eager through the type too: the collections read without load().
+      assert.equal(artists.reduce((k, a) => k + a.albums.reduce((j, al) => j + al.tracks.length, 0), 0), 2);
+    });
+    assert.deepEqual(byKey, named);
+    assert.throws(() => loadWith(Artist.albums, 'sometimes' as 'select'), /no loader strategy is registered as "sometimes"; the strategies are select, joined, selectin/);
   });
 
   it('joined loading of a collection with LIMIT wraps the parents in a subquery, so the limit counts artists', async () => {

@@ -1,24 +1,31 @@
 /**
- * Subquery eager loading: one more SELECT for the relationship that joins the
- * parent query (its FROM, joins, WHERE and LIMIT) as a derived table, so no
- * parent keys travel as parameters however many parents there are.
+ * `subquery` (`subqueryLoad(rel)`): after the parent rows, one more SELECT
+ * for the relationship that joins the parent query (its FROM, joins, WHERE
+ * and LIMIT) as a derived table, so no parent keys travel as parameters
+ * however many parents there are.
  *
  * ```sql
  * SELECT "song"."id", ..., "anon_1"."k0" AS "__link0"
  * FROM "song" JOIN (SELECT DISTINCT "artist"."id" AS "k0" FROM "artist" WHERE ...) AS "anon_1"
  *   ON "song"."artist_id" = "anon_1"."k0"
  * ```
+ * Only the queried entity's parent query is known; deeper levels load with IN.
+ *
  * @internal
  */
 
-import { selectNode } from '../../core/sql/select.js';
-import { Expression, toOrderNode } from '../../core/sql/expression.js';
-import { and } from '../../core/sql/functions.js';
-import type { ExprNode, JoinNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
-import { LoadGroup, type InstanceState } from '../state.js';
-import type { RelationshipAttribute } from '../relationship.js';
-import { entitySelectItems, entityShape, RowHydrator } from './hydrate.js';
-import { keyOf, type LoaderContext } from './related.js';
+import { selectNode } from '../../../core/sql/select.js';
+import { Expression, toOrderNode } from '../../../core/sql/expression.js';
+import { and } from '../../../core/sql/functions.js';
+import type { ExprNode, JoinNode, SelectItemNode, SelectNode } from '../../../core/sql/nodes.js';
+import { LoadGroup, type InstanceState } from '../../state.js';
+import type { RelationshipAttribute } from '../../relationship.js';
+import { entitySelectItems, entityShape, RowHydrator } from '../hydrate.js';
+import { keyOf } from '../../identity-key.js';
+import type { LoaderContext } from '../related.js';
+import type { LoaderStrategy } from '../strategy.js';
+import { loadLazily, readWithoutSql } from './select.js';
+import { loadWithIn, recursionDepth } from './selectin.js';
 
 function named(qualifier: string, name: string, type: SelectItemNode['type']): ExprNode {
   return { kind: 'namedColumn', qualifier, name, type };
@@ -29,7 +36,7 @@ function namedExpr(qualifier: string, name: string, type: SelectItemNode['type']
 }
 
 /** Load `attr` for `parents`, which are the rows of `parentQuery` (the queried entity's SELECT). */
-export async function loadBySubquery(
+async function loadBySubquery(
   ctx: LoaderContext,
   attr: RelationshipAttribute,
   parents: readonly InstanceState[],
@@ -111,3 +118,16 @@ export async function loadBySubquery(
     else p.setLoaded(attr, entry?.list[0] ?? null);
   }
 }
+
+export const subqueryStrategy: LoaderStrategy<'subquery', true> = {
+  key: 'subquery',
+  eager: true,
+  defaultDepth: recursionDepth,
+  streamable: () => false,
+  async afterRows(ctx, node, parents, owner) {
+    if (owner !== ctx.rootPlan || !ctx.rootQuery) return loadWithIn(ctx, node, parents);
+    await loadBySubquery(ctx, node.attr, parents, ctx.rootQuery, node.entity?.columnIndexes ?? node.attr.r.target.columns.map((_, i) => i));
+  },
+  onRead: readWithoutSql,
+  onLoad: loadLazily,
+};
