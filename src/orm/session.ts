@@ -31,7 +31,8 @@ import { loadRelated, type LoaderContext } from './loading/related.js';
 import type { ConnectionSource, RawResult, SessionConnection } from './port.js';
 import type { ModelCtor, RelationshipAttribute } from './relationship.js';
 import { InstanceState, LoadGroup, NOT_LOADED, STATE, maybeState, sameValue, stateOf, type RelationSlot, type SessionHooks } from './state.js';
-import { UnitOfWork, type FlushContext } from './unit-of-work/flush.js';
+import { buildFlushPlan, UnitOfWork, type FlushContext } from './unit-of-work/flush.js';
+import type { FlushPlan } from './unit-of-work/plan.js';
 import { Query } from './query/query.js';
 import { ProjectionQuery } from './query/projection.js';
 import { Column } from '../core/schema/column.js';
@@ -447,6 +448,27 @@ export class Session implements SessionHooks {
     const done = this.serialized(() => this.flushNow(trace));
     done.catch(noop);
     return done;
+  }
+
+  /**
+   * The plan the next flush would run, without running it: its steps in order (`insert`, `update`, `nullOut`,
+   * `linkInsert`, `linkDelete`, `delete`, `postUpdate`), each with its mapper, its objects and the ordering rule
+   * that placed it. Nothing is written and no object changes; the only statements are the SELECTs a delete cascade
+   * needs for children not loaded yet (the ones the flush itself would run). Waits for a flush under way.
+   *
+   * ```ts
+   * const artist = new Artist({ name: 'Queen' });
+   * artist.songs.push(new Song({ title: 'Bohemian Rhapsody' }));
+   * s.add(artist);
+   * console.log((await s.plan()).toString());
+   * // 1. insert Artist ×1 (parents-first)
+   * // 2. insert Song ×1 (parents-first)
+   * await s.flush(); // INSERT INTO artist ... RETURNING id; INSERT INTO song (..., artist_id) ...
+   * ```
+   */
+  async plan(): Promise<FlushPlan> {
+    this.checkOpen();
+    return await this.serialized(() => buildFlushPlan(this, (attr, parents) => loadRelated(this.loaderContext(), attr, parents)));
   }
 
   /** Run one session-level operation after the one under way (flushes, commits, rollbacks and close never overlap). */

@@ -196,7 +196,8 @@ export function bucketByMapper(changes: ChangeSet, writes: RelationshipWrites): 
   changes.dirty.forEach((s) => {
     if (!changes.isDirty(s)) return;
     const b = bucket(s.mapper);
-    if (updatable(s)) b.updates.push(s);
+    // A dirty object with no column to write (only its collections changed) has no row to update.
+    if (updatable(s) && (writes.keyWrites.has(s) || hasColumnChanges(s))) b.updates.push(s);
   });
   deleted.forEach((s) => {
     const b = bucket(s.mapper);
@@ -207,6 +208,12 @@ export function bucketByMapper(changes: ChangeSet, writes: RelationshipWrites): 
     if (!changes.dirty.has(s) && updatable(s)) b.updates.push(s);
   });
   return buckets;
+}
+
+/** Columns to write besides the version counter (the persister skips objects without). */
+function hasColumnChanges(s: InstanceState): boolean {
+  const vi = s.mapper.versionIndex;
+  return s.changedColumns().some((i) => i !== vi);
 }
 
 function sameIndexes(a: readonly number[], b: readonly number[]): boolean {

@@ -223,11 +223,29 @@ class KeySync {
   }
 }
 
-/** Link rows grouped by secondary table (both sides of a back-populated pair share one). */
+/**
+ * Link rows grouped by secondary table, each once: both sides of a back-populated pair report the same link (the
+ * same objects feeding the same columns of the secondary table).
+ */
 function bySecondary(links: readonly LinkRow[]): LinkRow[][] {
   const groups = new Map<Table, LinkRow[]>();
+  const ids = new Map<InstanceState, number>();
+  const idOf = (s: InstanceState): number => {
+    let id = ids.get(s);
+    if (id === undefined) ids.set(s, (id = ids.size));
+    return id;
+  };
+  const seen = new Set<string>();
   for (const link of links) {
-    const secondary = link.relationship.options.secondary!;
+    const { relationship, parent, child } = link;
+    const secondary = relationship.options.secondary!;
+    const { pairs } = relationship.r;
+    const sources = new Map<string, string>();
+    pairs.secondaryLocal!.forEach((c, i) => sources.set(c.name, `${idOf(parent)}.${pairs.local[i]!.key}`));
+    pairs.secondaryRemote!.forEach((c, i) => sources.set(c.name, `${idOf(child)}.${pairs.remote[i]!.key}`));
+    const key = `${secondary.name}:${[...sources].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).join(',')}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     const list = groups.get(secondary) ?? [];
     list.push(link);
     groups.set(secondary, list);
