@@ -22,7 +22,7 @@ import { executePlan, type ExecuteContext } from './execute.js';
 import { orderChanges } from './order.js';
 import type { PersistContext } from './persist.js';
 import type { FlushPlan } from './plan.js';
-import { FlushRecord, type TouchedVisitor } from './record.js';
+import { FlushRecord } from './record.js';
 
 export interface FlushContext extends LoaderContext, PersistContext {
   readonly identityMap: IdentityMap;
@@ -44,7 +44,7 @@ export async function buildFlushPlan(changes: SessionChanges, load: Relationship
 }
 
 export class UnitOfWork {
-  /** What this flush did, for undo on failure and for the session's transaction record on success. */
+  /** What this flush did: undone on failure; on success, absorbed by the session's transaction record. */
   readonly record = new FlushRecord();
   private readonly ctx: ExecuteContext & LoaderContext;
 
@@ -57,11 +57,6 @@ export class UnitOfWork {
   async flush(): Promise<void> {
     const plan = await buildFlushPlan(this.ctx, (attr, parents) => loadRelated(this.ctx, attr, parents));
     await executePlan(plan, this.ctx, this.record);
-  }
-
-  /** Every object this flush touched, with how it was before the flush (call before {@link commitMemory}). */
-  forEachTouched(fn: TouchedVisitor): void {
-    this.record.forEachTouched(fn);
   }
 
   /** Undo every in-memory effect of this flush (the database transaction is rolled back by the caller). */
