@@ -8,7 +8,7 @@
 import type { Mapper } from '../mapper.js';
 import type { RelationshipAttribute } from '../relationship.js';
 import { STATE, type InstanceState } from '../state.js';
-import { OrderingRule, type KeyWrite, type LinkRow } from './plan.js';
+import type { KeyWrite, LinkRow, MemoryEffect } from './plan.js';
 
 /** @internal */
 export function stateOf(obj: object): InstanceState {
@@ -37,9 +37,7 @@ export class ChangeSet {
   private readonly touchedSet = new Set<InstanceState>();
   /** What a cascade makes of an object once the plan runs (its status until then is unchanged). */
   private readonly becomes = new Map<InstanceState, 'transient' | 'detached'>();
-  readonly dropped: InstanceState[] = [];
-  readonly forgotten: InstanceState[] = [];
-  readonly keysCleared: { state: InstanceState; relationship: RelationshipAttribute }[] = [];
+  readonly memory: MemoryEffect[] = [];
   /** Link rows of deleted parents to clear, and children of deleted parents whose key is set to NULL. */
   readonly linkClears: { relationship: RelationshipAttribute; parents: InstanceState[] }[] = [];
   readonly nullOuts: { relationship: RelationshipAttribute; parents: InstanceState[] }[] = [];
@@ -70,7 +68,7 @@ export class ChangeSet {
     this.touch(state);
     this.pending.delete(state);
     this.becomes.set(state, 'transient');
-    this.dropped.push(state);
+    this.memory.push({ kind: 'drop', state });
   }
 
   /** A child the database deletes by ON DELETE CASCADE: out of memory without SQL. */
@@ -78,13 +76,13 @@ export class ChangeSet {
     this.touch(state);
     this.pending.delete(state);
     this.becomes.set(state, 'detached');
-    this.forgotten.push(state);
+    this.memory.push({ kind: 'forget', state });
   }
 
   /** A child whose foreign key the database (or a nullOut step) sets to NULL: the same in memory. */
   clearKey(state: InstanceState, relationship: RelationshipAttribute): void {
     this.touch(state);
-    this.keysCleared.push({ state, relationship });
+    this.memory.push({ kind: 'clearKey', state, relationship });
   }
 
   /** Dirty objects the flush still writes (a forgotten one is gone). */
@@ -156,9 +154,9 @@ export function collectRelationshipWrites(changes: ChangeSet): RelationshipWrite
     changes.touch(child);
     if (w.parent) changes.touch(w.parent);
   };
-  // OrderingRule.ClearsBeforeSets: a child moved from one parent to another is cleared by the first and set by
-  // the second; recording the set last lets it replace the clear.
-  void OrderingRule.ClearsBeforeSets;
+  // OrderingRule.ClearsBeforeSets (the one rule applied here, to key writes rather than to steps): a child moved
+  // from one parent to another is cleared by the first and set by the second; recorded last, the set replaces the
+  // clear.
   for (let k = 0; k < clears.length; k++) record(clears[k]!);
   for (let k = 0; k < sets.length; k++) record(sets[k]!);
   return { keyWrites, linkAdds, linkRemoves };

@@ -36,23 +36,29 @@ export async function executePlan(plan: FlushPlan, ctx: ExecuteContext, record: 
 }
 
 function applyMemoryEffects(plan: FlushPlan, ctx: ExecuteContext): void {
-  const { dropped, forgotten, keysCleared } = plan.memory;
-  for (const s of dropped) {
-    ctx.pending.delete(s);
-    s.status = 'transient';
-  }
-  for (const s of forgotten) {
-    ctx.pending.delete(s);
-    ctx.dirty.delete(s);
-    if (s.status === 'persistent') ctx.identityMap.remove(s.mapper, s.key);
-    s.status = 'detached';
-  }
-  // The database set these children's foreign key to NULL (or a nullOut step will): the same in memory, not a change to write.
-  for (const { state, relationship } of keysCleared) {
-    for (const c of relationship.r.pairs.remote) {
-      const i = state.mapper.columnIndex(c.key);
-      state.values[i] = null;
-      state.original?.delete(i);
+  for (const effect of plan.memory) {
+    const s = effect.state;
+    switch (effect.kind) {
+      case 'drop':
+        ctx.pending.delete(s);
+        s.status = 'transient';
+        break;
+      case 'forget':
+        ctx.pending.delete(s);
+        ctx.dirty.delete(s);
+        if (s.status === 'persistent') ctx.identityMap.remove(s.mapper, s.key);
+        s.status = 'detached';
+        break;
+      case 'clearKey':
+        // The database sets the key to NULL (or a nullOut step will): the same in memory, not a change to write.
+        for (const c of effect.relationship.r.pairs.remote) {
+          const i = s.mapper.columnIndex(c.key);
+          s.values[i] = null;
+          s.original?.delete(i);
+        }
+        break;
+      default:
+        assertNever(effect);
     }
   }
   plan.deleted.forEach((s) => ctx.deleted.add(s));

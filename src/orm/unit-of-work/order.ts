@@ -105,7 +105,7 @@ export function orderChanges(changes: ChangeSet): FlushPlan {
 
   return new FlushPlan(steps, {
     deleted: changes.deleted,
-    memory: { dropped: changes.dropped, forgotten: changes.forgotten, keysCleared: changes.keysCleared },
+    memory: changes.memory,
     touched: changes.touched,
     deferred: keys.deferredWrites,
   });

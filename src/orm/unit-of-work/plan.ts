@@ -42,7 +42,7 @@ import { assertNever } from '../../core/sql/nodes.js';
 
 /**
  * The rules that put a step where it is. Each step names the rule that placed it; the code applying a rule
- * references it here, with the reason.
+ * (`order.ts`, `changes.ts`) names it, with the reason.
  *
  * ```ts
  * plan.steps.filter((s) => s.rule === OrderingRule.EarlyDelete); // deletes that run before the inserts
@@ -68,7 +68,10 @@ export const OrderingRule = {
    * (a unique foreign key) must free the key before the new row takes it.
    */
   EarlyDelete: 'early-delete',
-  /** Key clears are applied before key sets: a child moved from one parent to another keeps its new parent. */
+  /**
+   * Key clears are applied before key sets: a child moved from one parent to another keeps its new parent. It orders
+   * the key writes inside a step, so no step carries it.
+   */
   ClearsBeforeSets: 'clears-before-sets',
 } as const;
 export type OrderingRule = (typeof OrderingRule)[keyof typeof OrderingRule];
@@ -162,15 +165,19 @@ export interface PostUpdateStep extends StepBase {
 /** One step of a {@link FlushPlan}: a group of rows written by one kind of statement (one or more, by chunk). */
 export type FlushStep = InsertStep | UpdateStep | NullOutStep | LinkInsertStep | LinkDeleteStep | DeleteStep | PostUpdateStep;
 
-/** What the cascades change in memory only (no SQL); applied when the plan runs, undone if it fails. @internal */
-export interface MemoryEffects {
-  /** Pending objects dropped by a cascade or as orphans: they become transient. */
-  readonly dropped: readonly InstanceState[];
-  /** Children the database deletes itself (ON DELETE CASCADE, passiveDeletes): they become detached. */
-  readonly forgotten: readonly InstanceState[];
-  /** Children whose key the database (or a nullOut step) sets to NULL: cleared in memory. */
-  readonly keysCleared: readonly { readonly state: InstanceState; readonly relationship: RelationshipAttribute }[];
-}
+/**
+ * What a cascade changes in memory only (no SQL), in the order the cascades found it; applied when the plan runs,
+ * before its first step, and undone if it fails.
+ * - `drop`: a pending object removed by a cascade or as an orphan becomes transient (it is not inserted);
+ * - `forget`: a child the database deletes itself (ON DELETE CASCADE, passiveDeletes) becomes detached;
+ * - `clearKey`: a child whose key the database (or a nullOut step) sets to NULL gets NULL in memory too.
+ *
+ * @internal
+ */
+export type MemoryEffect =
+  | { readonly kind: 'drop'; readonly state: InstanceState }
+  | { readonly kind: 'forget'; readonly state: InstanceState }
+  | { readonly kind: 'clearKey'; readonly state: InstanceState; readonly relationship: RelationshipAttribute };
 
 /**
  * The ordered, immutable list of steps a flush runs. Read it to see what a flush will do; tests assert it.
@@ -186,7 +193,7 @@ export class FlushPlan {
   /** @internal Every object deleted (the program's and the cascades'). */
   readonly deleted: ReadonlySet<InstanceState>;
   /** @internal */
-  readonly memory: MemoryEffects;
+  readonly memory: readonly MemoryEffect[];
   /** @internal Every object the flush may change, in the order it first came up (snapshotted before the first step). */
   readonly touched: readonly InstanceState[];
   /** @internal Key writes inserted as NULL and written by a post-update step. */
@@ -197,7 +204,7 @@ export class FlushPlan {
     readonly steps: readonly FlushStep[],
     parts: {
       readonly deleted: ReadonlySet<InstanceState>;
-      readonly memory: MemoryEffects;
+      readonly memory: readonly MemoryEffect[];
       readonly touched: readonly InstanceState[];
       readonly deferred: ReadonlySet<KeyWrite>;
     },
