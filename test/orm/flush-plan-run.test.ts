@@ -99,6 +99,33 @@ forEachDialect('flush plans', (ctx) => {
     assert.equal((await ctx.engine.all(select(leafTable.c.id).from(leafTable))).length, 0);
   });
 
+  it('a plan that fails part way is undone: the orphan its first step deleted is persistent again; the retry writes all', async () => {
+    await db.session(async (s) => {
+      const n = new Node({ name: 'n' });
+      n.leaves.push(new Leaf({ label: 'keep' }), new Leaf({ label: 'orphan' }));
+      s.add(n);
+    });
+    await db.session(async (s) => {
+      const [n] = await s.query(Node).all();
+      const leaves = await n!.leaves.load();
+      const orphan = leaves.find((l) => l.label === 'orphan')!;
+      n!.leaves.remove(orphan);
+      const broken = new Leaf({} as { label: string }); // label is NOT NULL: refused by the insert step
+      n!.leaves.push(broken);
+      assert.deepEqual((await s.plan()).describe(), ['delete Leaf ×1 (early-delete)', 'insert Leaf ×1 (parents-first)']);
+      const statements = await log.during(() => assert.rejects(s.flush()));
+      assert.deepEqual(statements.map((x) => verb(x.sql)), ['DELETE'], 'the DELETE ran, then the insert step failed');
+      assert.equal(s.stateOf(orphan).status, 'persistent');
+      assert.equal(s.deleted.size, 0);
+      assert.equal(s.stateOf(broken).status, 'pending');
+      broken.label = 'fixed';
+      await s.flush();
+      assert.equal(s.stateOf(orphan).status, 'detached');
+    });
+    const labels = await ctx.engine.all(select(leafTable.c.label).from(leafTable).orderBy(leafTable.c.label));
+    assert.deepEqual(labels, [{ label: 'fixed' }, { label: 'keep' }]);
+  });
+
   it('closes a cycle among new rows of one table with a post-update: both keys are written', async () => {
     const statements = await log.during(() =>
       db.session(async (s) => {

@@ -48,18 +48,18 @@ export function orderChanges(changes: ChangeSet): FlushPlan {
   }
 
   // OrderingRule.PostUpdate: keys that closed a cycle, once both rows exist — one UPDATE per mapper.
-  const postByMapper = new Map<Mapper, { states: InstanceState[]; writes: KeyWrite[] }>();
+  const postByMapper = new Map<Mapper, { states: Set<InstanceState>; writes: KeyWrite[] }>();
   for (const w of keys.deferred) {
     let entry = postByMapper.get(w.child.mapper);
     if (entry === undefined) {
-      entry = { states: [], writes: [] };
+      entry = { states: new Set(), writes: [] };
       postByMapper.set(w.child.mapper, entry);
     }
-    if (!entry.states.includes(w.child)) entry.states.push(w.child);
+    entry.states.add(w.child);
     entry.writes.push(w);
   }
   for (const [mapper, { states, writes: keyWrites }] of postByMapper) {
-    steps.push({ ...rowStep('postUpdate', OrderingRule.PostUpdate, mapper, states), keyWrites });
+    steps.push({ ...rowStep('postUpdate', OrderingRule.PostUpdate, mapper, [...states]), keyWrites });
   }
 
   // OrderingRule.LinksAfterRows + LinkRemovesBeforeAdds: link rows need both ends' keys; a link removed and

@@ -31,6 +31,13 @@
  *                on failure: every snapshot restored, inserted objects out of the identity map
  * ```
  *
+ * What changed in the split: phases 1–3 now only build data (the cascades' in-memory effects are recorded as
+ * {@link MemoryEffect}s and applied when the plan runs, before its first step), and whether a key copy waits for a
+ * post-update is decided while ordering, so a NOT NULL key a cycle would defer is refused before any SQL.
+ * Phases 0 and 9 are the plan's execution record (`record.ts`), which the session's transaction record absorbs.
+ * The one change of behaviour: a cycle among new rows of one table used to lose one key (its post-update found
+ * the value already copied into memory and wrote nothing); it is now written.
+ *
  * @internal
  */
 
@@ -227,7 +234,7 @@ export class FlushPlan {
    * One line per step: number, kind, what it writes, how many objects, the rule that placed it.
    *
    * ```ts
-   * plan.describe(); // ['insert Team ×1 (parents-first)', 'insert Player ×1 (parents-first)', 'postUpdate Team ×1 (post-update)']
+   * plan.describe(); // ['insert Player ×1 (parents-first)', 'insert Team ×1 (parents-first)', 'postUpdate Player ×1 (post-update)']
    * ```
    */
   describe(): string[] {
