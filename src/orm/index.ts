@@ -3,6 +3,18 @@ export { Model, mapped, tableOf, type ColumnValues, type InitOf, type ModelClass
 export { many, one, RelationshipAttribute, type RelationshipOptions, type LoadStrategy, type EagerStrategy, type Cascade } from './relationship.js';
 export { Collection, type Relation, type RelationOps } from './collection.js';
 export { Session, type SessionOptions } from './session.js';
+export {
+  FlushPlan,
+  OrderingRule,
+  type FlushStep,
+  type InsertStep,
+  type UpdateStep,
+  type NullOutStep,
+  type LinkInsertStep,
+  type LinkDeleteStep,
+  type DeleteStep,
+  type PostUpdateStep,
+} from './unit-of-work/plan.js';
 export { Database, database } from './database.js';
 export { mapperOf, isModel, Mapper } from './mapper.js';
 export * from './errors.js';

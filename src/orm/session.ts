@@ -31,8 +31,10 @@ import type { LoaderContext } from './loading/related.js';
 import { strategyFor } from './loading/strategies/index.js';
 import type { ConnectionSource, RawResult, SessionConnection } from './port.js';
 import type { ModelCtor, RelationshipAttribute } from './relationship.js';
-import { InstanceState, LoadGroup, NOT_LOADED, STATE, maybeState, sameValue, stateOf, type RelationSlot, type SessionHooks } from './state.js';
-import { UnitOfWork, type FlushContext } from './unit-of-work/flush.js';
+import { InstanceState, LoadGroup, NOT_LOADED, STATE, maybeState, stateOf, type SessionHooks } from './state.js';
+import { buildFlushPlan, UnitOfWork, type FlushContext } from './unit-of-work/flush.js';
+import type { FlushPlan } from './unit-of-work/plan.js';
+import { TransactionRecord, type RestoreMode } from './unit-of-work/transaction-record.js';
 import { Query } from './query/query.js';
 import { ProjectionQuery } from './query/projection.js';
 import { Column } from '../core/schema/column.js';
@@ -52,35 +54,6 @@ export interface SessionOptions {
 }
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
-
-/** A snapshot of an object before the current transaction touched it, for rollback. */
-interface TxRecord {
-  /** Column values the database held before the transaction (for a new object: the values the program gave it). */
-  values: unknown[];
-  status: InstanceState['status'];
-  key: unknown;
-  /** Columns the program changed and a flush of this transaction wrote: kept when the object becomes pending again. */
-  edited: number[] | undefined;
-  /** Relationship changes flushed in this transaction, by relationship index: pending again after a failed commit. */
-  relationships: Map<number, RelationshipDelta> | undefined;
-}
-
-/** What a flush wrote of one relationship: items added to / removed from a collection, a to-one's earlier value. */
-interface RelationshipDelta {
-  added: object[];
-  removed: object[];
-  hasPrevious: boolean;
-  previous: object | null | undefined;
-}
-
-/**
- * How a rolled-back transaction leaves the session's objects.
- * - `discard` (an explicit `rollback()`): edits of persistent objects are undone (their database values come back),
- *   objects deleted in it come back, objects inserted in it are pending again.
- * - `retry` (a failed COMMIT): everything the transaction wrote is pending again — inserts, edits and deletes — so
- *   `commit()` writes it all again; `rollback()` still discards.
- */
-type RestoreMode = 'discard' | 'retry';
 
 const noop = (): void => undefined;
 
@@ -104,7 +77,7 @@ export class Session implements SessionHooks {
   private savepointCounter = 0;
   private closed = false;
   /** Objects written in this transaction, as they were before it. */
-  private readonly txLog = new Map<InstanceState, TxRecord>();
+  private readonly txLog = new TransactionRecord();
 
   constructor(
     private readonly source: ConnectionSource,
@@ -423,6 +396,27 @@ export class Session implements SessionHooks {
     return done;
   }
 
+  /**
+   * The plan the next flush would run, without running it: its steps in order (`insert`, `update`, `nullOut`,
+   * `linkInsert`, `linkDelete`, `delete`, `postUpdate`), each with its mapper, its objects and the ordering rule
+   * that placed it. Nothing is written and no object changes; the only statements are the SELECTs a delete cascade
+   * needs for children not loaded yet (the ones the flush itself would run). Waits for a flush under way.
+   *
+   * ```ts
+   * const artist = new Artist({ name: 'Queen' });
+   * artist.songs.push(new Song({ title: 'Bohemian Rhapsody' }));
+   * s.add(artist);
+   * console.log((await s.plan()).toString());
+   * // 1. insert Artist ×1 (parents-first)
+   * // 2. insert Song ×1 (parents-first)
+   * await s.flush(); // INSERT INTO artist ... RETURNING id; INSERT INTO song (..., artist_id) ...
+   * ```
+   */
+  async plan(): Promise<FlushPlan> {
+    this.checkOpen();
+    return await this.serialized(() => buildFlushPlan(this, (attr, parents) => loadRelated(this.loaderContext(), attr, parents)));
+  }
+
   /** Run one session-level operation after the one under way (flushes, commits, rollbacks and close never overlap). */
   private async serialized<T>(fn: () => Promise<T>): Promise<T> {
     while (this.inFlight !== undefined) await this.inFlight.then(noop, noop);
@@ -471,7 +465,7 @@ export class Session implements SessionHooks {
       throw error;
     }
     // Before the objects forget what this flush wrote: a rollback of the transaction needs it.
-    uow.forEachTouched(this.recordForTransaction);
+    this.txLog.absorb(uow.record);
     uow.commitMemory();
     this.flushCount++;
     if (trace) ormHooks.emit('flushed', { session: this, transactionKey: transactionKeyOf(this.source, conn), ok: true, durationMs: performance.now() - startedAt });
@@ -529,38 +523,6 @@ export class Session implements SessionHooks {
     });
   }
 
-  /** Remember, the first time this transaction writes an object, how it was before (from the flush's snapshot). */
-  private readonly recordForTransaction = (st: InstanceState, values: unknown[], original: ReadonlyMap<number, unknown> | undefined, status: InstanceState['status'], key: unknown): void => {
-    let rec = this.txLog.get(st);
-    if (rec === undefined) {
-      rec = { values: valuesBefore(values, original, status, false), status, key, edited: undefined, relationships: undefined };
-      this.txLog.set(st, rec);
-    }
-    // Edits flushed by a later flush of this transaction (a new object's first flush wrote what `values` holds).
-    if (original !== undefined && original.size > 0 && status !== 'pending') {
-      const edited = (rec.edited ??= []);
-      original.forEach((_, i) => {
-        if (!edited.includes(i)) edited.push(i);
-      });
-    }
-    // New objects need no record of their relationships: pending again, all of them are to be written.
-    const changed = rec.status === 'pending' ? undefined : st.changedRelationships;
-    if (changed !== undefined && st.slots !== undefined) {
-      const deltas = (rec.relationships ??= new Map<number, RelationshipDelta>());
-      for (let k = 0; k < changed.length; k++) {
-        const ri = changed[k]!;
-        const slot = st.slots[ri];
-        if (slot) recordDelta(deltas, ri, slot);
-      }
-    }
-  };
-
-  /** Take an unflushed object into the transaction record, so a rollback can return it to how it was. */
-  private logUnflushed(st: InstanceState): void {
-    if (this.txLog.has(st)) return;
-    this.txLog.set(st, { values: valuesBefore(st.values, st.original, st.status, true), status: st.status, key: st.key, edited: undefined, relationships: undefined });
-  }
-
   private async endTransaction(how: 'commit' | 'rollback', mode: RestoreMode): Promise<void> {
     const conn = this.conn ?? (this.connecting ? await this.connecting.catch(() => undefined) : undefined);
     const wasInTransaction = this.inTransaction;
@@ -584,88 +546,9 @@ export class Session implements SessionHooks {
         await conn.release().catch(noop);
       }
       // A COMMIT that failed ended the transaction without its writes: they are pending again.
-      if (how === 'rollback' || failed) this.restoreAfterRollback(how === 'rollback' ? mode : 'retry');
+      if (how === 'rollback' || failed) this.txLog.restore(how === 'rollback' ? mode : 'retry', this);
       this.txLog.clear();
     }
-  }
-
-  /** After ROLLBACK (or a failed COMMIT), objects written in the transaction return as {@link RestoreMode} says. */
-  private restoreAfterRollback(mode: RestoreMode): void {
-    if (mode === 'discard') {
-      // Unflushed changes are discarded too (new objects stay pending: they were added).
-      for (const st of this.dirty) this.logUnflushed(st);
-      for (const st of this.deleted) this.logUnflushed(st);
-    }
-    if (this.txLog.size === 0) {
-      if (mode === 'discard') {
-        this.dirty.clear();
-        this.deleted.clear();
-      }
-      return;
-    }
-    const pendingNow = new Set(this.pending);
-    const deletedNow = new Set(this.deleted);
-    this.dirty.clear();
-    this.deleted.clear();
-    for (const [st, rec] of this.txLog) {
-      if (st.session !== this && st.session !== undefined) continue;
-      if (st.status === 'persistent' && st.key !== undefined && this.identityMap.get(st.mapper, st.key) === st.obj && rec.status !== 'persistent') {
-        this.identityMap.remove(st.mapper, st.key);
-      }
-      if (rec.status === 'pending' || rec.status === 'transient') {
-        // Its row was never committed. Deleted again by the program in this transaction: it stays gone.
-        const deletedByProgram = st.status === 'detached' || st.status === 'transient' || deletedNow.has(st);
-        const values = rec.values.slice();
-        const keep = (i: number): void => void (values[i] = st.values[i]);
-        rec.edited?.forEach(keep);
-        st.original?.forEach((_, i) => keep(i));
-        st.values = values;
-        st.original = undefined;
-        st.dirty = false;
-        st.key = undefined;
-        if (deletedByProgram || rec.status === 'transient' || st.session === undefined) {
-          st.status = 'transient';
-          st.session = undefined;
-          this.pending.delete(st);
-        } else {
-          st.status = 'pending';
-          st.session = this;
-          this.pending.add(st);
-          markRelationshipsUnwritten(st);
-        }
-        continue;
-      }
-      // Persistent before the transaction.
-      const wasDeleted = st.status !== 'persistent' || deletedNow.has(st);
-      st.status = 'persistent';
-      st.key = rec.key;
-      st.session = this;
-      this.identityMap.add(st.mapper, st.key, st.obj);
-      if (mode === 'discard') {
-        st.values = rec.values.slice();
-        st.original = undefined;
-        st.dirty = false;
-        // Relationships changed in the transaction load again from the database on next use.
-        if (st.slots !== undefined) {
-          rec.relationships?.forEach((_, ri) => (st.slots![ri] = undefined));
-          st.changedRelationships?.forEach((ri) => (st.slots![ri] = undefined));
-        }
-        st.changedRelationships = undefined;
-        continue;
-      }
-      // retry: the program's edits stay, recorded against what the database holds.
-      const original = new Map<number, unknown>(st.original ?? []);
-      for (let i = 0; i < rec.values.length; i++) {
-        if (!original.has(i) && !sameValue(rec.values[i], st.values[i])) original.set(i, rec.values[i]);
-      }
-      st.original = original.size > 0 ? original : undefined;
-      if (rec.relationships !== undefined) restoreDeltas(st, rec.relationships);
-      st.dirty = false;
-      if (wasDeleted) this.deleted.add(st);
-      else if (st.original !== undefined || st.changedRelationships !== undefined) this.markDirty(st);
-    }
-    for (const st of pendingNow) if (st.status === 'pending' && st.session === this) this.pending.add(st);
-    if (mode === 'retry') for (const st of deletedNow) if (st.status === 'persistent') this.deleted.add(st);
   }
 
   /** Reload an object's columns from the database, discarding its unflushed changes. */
@@ -901,87 +784,4 @@ const getByKeyStatements = new WeakMap<Mapper, WeakMap<Dialect, { compiled: Comp
 function restoreSet<T>(target: Set<T>, from: readonly T[]): void {
   target.clear();
   for (const x of from) target.add(x);
-}
-
-/**
- * An object's values for its transaction record: a new object's as the program set them, a persistent one's as the
- * database holds them (unflushed changes undone). `values` is used as it is unless it must change or `copy` is asked.
- */
-function valuesBefore(values: unknown[], original: ReadonlyMap<number, unknown> | undefined, status: InstanceState['status'], copy: boolean): unknown[] {
-  const undo = original !== undefined && status !== 'pending';
-  if (!undo && !copy) return values;
-  const out = values.slice();
-  if (undo) original.forEach((v, i) => (out[i] = v));
-  return out;
-}
-
-/** Add what a flush wrote of one relationship slot to the transaction's record of it (sequential composition). */
-function recordDelta(deltas: Map<number, RelationshipDelta>, ri: number, slot: RelationSlot): void {
-  let d = deltas.get(ri);
-  if (d === undefined) {
-    d = { added: [], removed: [], hasPrevious: false, previous: undefined };
-    deltas.set(ri, d);
-  }
-  composeInto(d, slot.added, slot.removed);
-  if (!d.hasPrevious && 'previous' in slot) {
-    d.hasPrevious = true;
-    d.previous = slot.previous;
-  }
-}
-
-/** `d` followed by (added, removed): what is added / removed overall. */
-function composeInto(d: { added: object[]; removed: object[] }, added: readonly object[] | undefined, removed: readonly object[] | undefined): void {
-  if (removed !== undefined) {
-    for (const r of removed) {
-      const i = d.added.indexOf(r);
-      if (i >= 0) d.added.splice(i, 1);
-      else if (!d.removed.includes(r)) d.removed.push(r);
-    }
-  }
-  if (added !== undefined) {
-    for (const a of added) {
-      const i = d.removed.indexOf(a);
-      if (i >= 0) d.removed.splice(i, 1);
-      else if (!d.added.includes(a)) d.added.push(a);
-    }
-  }
-}
-
-/** After a failed COMMIT: the relationship changes flushed in the transaction are unflushed again. */
-function restoreDeltas(st: InstanceState, deltas: ReadonlyMap<number, RelationshipDelta>): void {
-  const slots = (st.slots ??= []);
-  const changed = st.changedRelationships ?? [];
-  deltas.forEach((d, ri) => {
-    const slot = slots[ri];
-    if (slot === undefined) return;
-    const merged = { added: d.added.slice(), removed: d.removed.slice() };
-    composeInto(merged, slot.added, slot.removed);
-    slot.added = merged.added.length > 0 ? merged.added : undefined;
-    slot.removed = merged.removed.length > 0 ? merged.removed : undefined;
-    if (d.hasPrevious) slot.previous = d.previous;
-    if (!changed.includes(ri)) changed.push(ri);
-  });
-  st.changedRelationships = changed.length > 0 ? changed : undefined;
-}
-
-/** An object pending again: none of its relationships is in the database, so every loaded one is to be written. */
-function markRelationshipsUnwritten(st: InstanceState): void {
-  const slots = st.slots;
-  if (slots === undefined) return;
-  const relationships = st.mapper.relationships;
-  const changed: number[] = [];
-  for (let ri = 0; ri < slots.length; ri++) {
-    const slot = slots[ri];
-    if (slot === undefined || !slot.loaded || relationships[ri]!.options.viewOnly) continue;
-    if (slot.value instanceof Collection) {
-      const items = Array.from(slot.value as Collection<object>);
-      slot.added = items.length > 0 ? items : undefined;
-      slot.removed = undefined;
-      if (items.length > 0) changed.push(ri);
-    } else {
-      slot.previous = null;
-      if (slot.value) changed.push(ri);
-    }
-  }
-  st.changedRelationships = changed.length > 0 ? changed : undefined;
 }

@@ -1,0 +1,219 @@
+/**
+ * Collecting changes: what the session holds to write, as a change set the cascades extend without touching the
+ * objects, then turned into key writes, link rows and per-mapper buckets (the session's sets are read once).
+ *
+ * @internal
+ */
+
+import type { Mapper } from '../mapper.js';
+import type { RelationshipAttribute } from '../relationship.js';
+import { STATE, type InstanceState } from '../state.js';
+import type { KeyWrite, LinkRow, MemoryEffect } from './plan.js';
+
+/** @internal */
+export function stateOf(obj: object): InstanceState {
+  return (obj as { [STATE]: InstanceState })[STATE];
+}
+
+/** What the session has to write. @internal */
+export interface SessionChanges {
+  readonly pending: ReadonlySet<InstanceState>;
+  readonly dirty: ReadonlySet<InstanceState>;
+  readonly deleted: ReadonlySet<InstanceState>;
+}
+
+/**
+ * A flush's changes while its plan is built: copies of the session's sets that cascades extend, and the in-memory
+ * effects they will have. Nothing here changes an object: the plan may be built and thrown away (`session.plan()`).
+ *
+ * @internal
+ */
+export class ChangeSet {
+  readonly pending: Set<InstanceState>;
+  readonly dirty: ReadonlySet<InstanceState>;
+  readonly deleted: Set<InstanceState>;
+  /** Every object the flush may change, in the order it first came up. */
+  readonly touched: InstanceState[] = [];
+  private readonly touchedSet = new Set<InstanceState>();
+  /** What a cascade makes of an object once the plan runs (its status until then is unchanged). */
+  private readonly becomes = new Map<InstanceState, 'transient' | 'detached'>();
+  readonly memory: MemoryEffect[] = [];
+  /** Link rows of deleted parents to clear, and children of deleted parents whose key is set to NULL. */
+  readonly linkClears: { relationship: RelationshipAttribute; parents: InstanceState[] }[] = [];
+  readonly nullOuts: { relationship: RelationshipAttribute; parents: InstanceState[] }[] = [];
+
+  constructor(session: SessionChanges) {
+    // forEach over the sets: no iterator result per object while this code is still cold.
+    this.pending = new Set(session.pending);
+    this.dirty = session.dirty;
+    this.deleted = new Set(session.deleted);
+    session.pending.forEach(this.touch);
+    session.dirty.forEach(this.touch);
+    session.deleted.forEach(this.touch);
+  }
+
+  readonly touch = (state: InstanceState): void => {
+    if (this.touchedSet.has(state)) return;
+    this.touchedSet.add(state);
+    this.touched.push(state);
+  };
+
+  /** The object's status once the cascades have run. */
+  statusOf(state: InstanceState): InstanceState['status'] {
+    return this.becomes.get(state) ?? state.status;
+  }
+
+  /** A pending object a cascade removes: it will not be inserted, and becomes transient. */
+  drop(state: InstanceState): void {
+    this.touch(state);
+    this.pending.delete(state);
+    this.becomes.set(state, 'transient');
+    this.memory.push({ kind: 'drop', state });
+  }
+
+  /** A child the database deletes by ON DELETE CASCADE: out of memory without SQL. */
+  forget(state: InstanceState): void {
+    this.touch(state);
+    this.pending.delete(state);
+    this.becomes.set(state, 'detached');
+    this.memory.push({ kind: 'forget', state });
+  }
+
+  /** A child whose foreign key the database (or a nullOut step) sets to NULL: the same in memory. */
+  clearKey(state: InstanceState, relationship: RelationshipAttribute): void {
+    this.touch(state);
+    this.memory.push({ kind: 'clearKey', state, relationship });
+  }
+
+  /** Dirty objects the flush still writes (a forgotten one is gone). */
+  isDirty(state: InstanceState): boolean {
+    return this.dirty.has(state) && this.becomes.get(state) !== 'detached';
+  }
+}
+
+/** The key writes and link rows that changed relationships ask for. @internal */
+export interface RelationshipWrites {
+  /** Key writes by the object holding the key (usually one per object), in the order they came up. */
+  readonly keyWrites: ReadonlyMap<InstanceState, readonly KeyWrite[]>;
+  readonly linkAdds: readonly LinkRow[];
+  readonly linkRemoves: readonly LinkRow[];
+}
+
+/** Turn changed relationships of pending and dirty objects into key writes and link rows. @internal */
+export function collectRelationshipWrites(changes: ChangeSet): RelationshipWrites {
+  const clears: KeyWrite[] = [];
+  const sets: KeyWrite[] = [];
+  const linkAdds: LinkRow[] = [];
+  const linkRemoves: LinkRow[] = [];
+  const visit = (s: InstanceState): void => {
+    const changed = s.changedRelationships;
+    if (!changed || changes.deleted.has(s)) return;
+    for (let k = 0; k < changed.length; k++) {
+      const ri = changed[k]!;
+      const relationship = s.mapper.relationships[ri]!;
+      if (relationship.options.viewOnly) continue;
+      const slot = s.slots?.[ri];
+      if (!slot) continue;
+      const { direction, localIndexes, remoteIndexes } = relationship.r;
+      if (direction === 'manyToOne') {
+        if (!slot.loaded) continue;
+        const value = slot.value as object | null;
+        sets.push({ child: s, childColumns: localIndexes, parent: value ? stateOf(value) : null, parentColumns: remoteIndexes });
+      } else if (direction === 'oneToMany') {
+        const added = relationship.many ? (slot.added ?? []) : slot.loaded && slot.value ? [slot.value as object] : [];
+        const removed = relationship.many ? (slot.removed ?? []) : slot.previous && slot.previous !== slot.value ? [slot.previous] : [];
+        for (let j = 0; j < removed.length; j++) {
+          clears.push({ child: stateOf(removed[j]!), childColumns: remoteIndexes, parent: null, parentColumns: localIndexes, onlyIfParent: s });
+        }
+        for (let j = 0; j < added.length; j++) sets.push({ child: stateOf(added[j]!), childColumns: remoteIndexes, parent: s, parentColumns: localIndexes });
+      } else {
+        for (const c of slot.added ?? []) linkAdds.push({ relationship, parent: s, child: stateOf(c) });
+        for (const c of slot.removed ?? []) linkRemoves.push({ relationship, parent: s, child: stateOf(c) });
+      }
+    }
+  };
+  changes.pending.forEach(visit);
+  changes.dirty.forEach((s) => {
+    if (changes.isDirty(s)) visit(s);
+  });
+
+  const keyWrites = new Map<InstanceState, KeyWrite[]>();
+  const record = (w: KeyWrite): void => {
+    const child = w.child;
+    const status = changes.statusOf(child);
+    if (changes.deleted.has(child) || status === 'transient' || status === 'detached') return;
+    const list = keyWrites.get(child);
+    if (!list) {
+      keyWrites.set(child, [w]);
+    } else {
+      // A later write to the same columns replaces an earlier one (both sides of a back-populated pair agree).
+      const i = list.findIndex((x) => x.childColumns === w.childColumns || sameIndexes(x.childColumns, w.childColumns));
+      if (i >= 0) list[i] = w;
+      else list.push(w);
+    }
+    changes.touch(child);
+    if (w.parent) changes.touch(w.parent);
+  };
+  // OrderingRule.ClearsBeforeSets (the one rule applied here, to key writes rather than to steps): a child moved
+  // from one parent to another is cleared by the first and set by the second; recorded last, the set replaces the
+  // clear.
+  for (let k = 0; k < clears.length; k++) record(clears[k]!);
+  for (let k = 0; k < sets.length; k++) record(sets[k]!);
+  return { keyWrites, linkAdds, linkRemoves };
+}
+
+/** One mapper's share of the flush, bucketed once. @internal */
+export interface MapperChanges {
+  readonly mapper: Mapper;
+  /** Pending objects to insert. */
+  readonly inserts: InstanceState[];
+  /** Persistent objects with changes or key writes (dirty ones first). */
+  readonly updates: InstanceState[];
+  /** Persistent objects to delete. */
+  readonly deletes: InstanceState[];
+}
+
+/** Every mapper with something to write, with its objects. @internal */
+export function bucketByMapper(changes: ChangeSet, writes: RelationshipWrites): Map<Mapper, MapperChanges> {
+  const buckets = new Map<Mapper, MapperChanges>();
+  const bucket = (m: Mapper): MapperChanges => {
+    let b = buckets.get(m);
+    if (b === undefined) {
+      b = { mapper: m, inserts: [], updates: [], deletes: [] };
+      buckets.set(m, b);
+    }
+    return b;
+  };
+  const deleted = changes.deleted;
+  changes.pending.forEach((s) => {
+    if (!deleted.has(s)) bucket(s.mapper).inserts.push(s);
+  });
+  // Rows inserted by this flush stay 'pending' until it succeeds and carry their values already: only persistent
+  // objects are updated.
+  const updatable = (s: InstanceState): boolean => s.status === 'persistent' && !deleted.has(s) && changes.statusOf(s) === 'persistent';
+  changes.dirty.forEach((s) => {
+    if (!changes.isDirty(s)) return;
+    const b = bucket(s.mapper);
+    // A dirty object with no column to write (only its collections changed) has no row to update.
+    if (updatable(s) && (writes.keyWrites.has(s) || hasColumnChanges(s))) b.updates.push(s);
+  });
+  deleted.forEach((s) => {
+    const b = bucket(s.mapper);
+    if (s.status === 'persistent' && changes.statusOf(s) === 'persistent') b.deletes.push(s);
+  });
+  writes.keyWrites.forEach((_, s) => {
+    const b = bucket(s.mapper);
+    if (!changes.dirty.has(s) && updatable(s)) b.updates.push(s);
+  });
+  return buckets;
+}
+
+/** Columns to write besides the version counter (the persister skips objects without). */
+function hasColumnChanges(s: InstanceState): boolean {
+  const vi = s.mapper.versionIndex;
+  return s.changedColumns().some((i) => i !== vi);
+}
+
+function sameIndexes(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
