@@ -27,7 +27,7 @@ import { IdentityMap } from './identity-map.js';
 import { mapperOf, type Mapper } from './mapper.js';
 import { entitySelectItems, entityShape, hydrateRow, RowHydrator, type EntityShape } from './loading/hydrate.js';
 import { checkColumnValue } from '../core/schema/validate.js';
-import type { LoaderContext } from './loading/related.js';
+import { loadRelated, type LoaderContext } from './loading/related.js';
 import { strategyFor } from './loading/strategies/index.js';
 import type { ConnectionSource, RawResult, SessionConnection } from './port.js';
 import type { ModelCtor, RelationshipAttribute } from './relationship.js';

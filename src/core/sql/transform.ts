@@ -97,6 +97,8 @@ import {
   type UnaryNode,
   type UpdateNode,
   type WindowNode,
+  type InsertRowsNode,
+  type UpdateFromRowsNode,
 } from './nodes.js';
 
 /**
@@ -139,6 +141,10 @@ export class NodeTransformer {
         return this.transformDelete(node);
       case 'rawStatement':
         return this.transformRawStatement(node);
+      case 'insertRows':
+        return this.transformInsertRows(node);
+      case 'updateFromRows':
+        return this.transformUpdateFromRows(node);
       default:
         return assertNever(node, 'statement');
     }
@@ -403,6 +409,16 @@ export class NodeTransformer {
     const same =
       ctes === node.ctes && table === node.table && rows === node.rows && source === node.source && onConflict === node.onConflict && returning === node.returning;
     return same ? node : insertNode({ ...node, ctes, table, rows, source, onConflict, returning });
+  }
+  /** Its rows are values, not nodes: only the target table and RETURNING hold anything to rewrite. */
+  protected transformInsertRows(node: InsertRowsNode): StatementNode {
+    const table = this.transformTableRef(node.table);
+    const returning = mapSame(node.returning, (i) => this.transformSelectItem(i));
+    return table === node.table && returning === node.returning ? node : Object.freeze({ ...node, table, returning });
+  }
+  protected transformUpdateFromRows(node: UpdateFromRowsNode): StatementNode {
+    const table = this.transformTableRef(node.table);
+    return table === node.table ? node : Object.freeze({ ...node, table });
   }
   protected transformUpdate(node: UpdateNode): StatementNode {
     const ctes = this.ctes(node.ctes);
