@@ -132,10 +132,14 @@ export class SqlCompiler extends ExpressionCompiler {
     const { columns, rows, positions } = node;
     const width = columns.length;
     const parameters = new Array<unknown>(rows.length * width);
+    // Plain local arrays and one dialect reference: this loop runs rows x columns times.
+    const types = columns.map((c) => c.type);
+    const at = [...positions];
+    const dialect = this.dialect;
     let p = 0;
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r]!;
-      for (let j = 0; j < width; j++) parameters[p++] = this.dialect.bindValue(columns[j]!.type, row[positions[j]!]);
+      for (let j = 0; j < width; j++) parameters[p++] = dialect.bindValue(types[j], row[at[j]!]);
     }
     let values: string;
     if (this.dialect.capabilities.placeholder === 'question') {
