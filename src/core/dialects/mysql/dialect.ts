@@ -171,6 +171,7 @@ function jsonTableColumn(type: SqlType | undefined): JsonTableColumn | undefined
       };
     case 'blob':
       return { type: sized, read: (ref) => `UNHEX(${ref})`, text: (v) => (v instanceof Uint8Array ? toBuffer(v).toString('hex') : undefined), quoted: true };
+    case 'custom':
     case undefined:
       return undefined;
   }
@@ -316,8 +317,12 @@ class MysqlDdlCompiler extends DdlCompiler {
   protected override nativeEnum(type: SqlType): boolean {
     return type.kind === 'enum';
   }
-  protected override tableSuffix(): string {
-    return ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+  protected override tableSuffix(table?: Table): string {
+    const comment = table?.comment === undefined ? '' : ` COMMENT=${this.dialect.literal(table.comment)}`;
+    return ` ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin${comment}`;
+  }
+  protected override columnComment(c: Column<unknown>): string {
+    return c.comment === undefined ? '' : ` COMMENT ${this.dialect.literal(c.comment)}`;
   }
   /**
    * TEXT and BLOB columns can only be indexed by a prefix. A plain index on a
@@ -467,6 +472,7 @@ export class MysqlDialect extends Dialect {
       case 'uuid':
         return (raw) => (raw instanceof Uint8Array ? Buffer.from(raw).toString('utf8') : raw);
       case 'blob':
+      case 'custom':
         return undefined;
     }
   }
@@ -501,6 +507,8 @@ export class MysqlDialect extends Dialect {
         case 'uuid':
         case 'enum':
           return 'CHAR';
+        case 'custom':
+          return type.sqlName!;
       }
     }
     switch (type.kind) {
@@ -536,6 +544,8 @@ export class MysqlDialect extends Dialect {
         return 'LONGBLOB';
       case 'enum':
         return `ENUM(${(type.values ?? []).map((v) => this.literal(v)).join(', ')})`;
+      case 'custom':
+        return type.sqlName!;
     }
   }
 
