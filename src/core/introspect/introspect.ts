@@ -49,6 +49,8 @@ export interface IntrospectedSchema {
 
 /** Where the catalog is read from: an engine, a connection or a transaction (anything with a dialect that runs queries). */
 export interface CatalogSource {
+  /** An engine learns its dialect (MariaDB or MySQL) on connecting: awaited first when present. */
+  ready?(): Promise<void>;
   readonly dialect: Dialect;
   all(statement: RawSql): Promise<Record<string, unknown>[]>;
 }
@@ -67,6 +69,7 @@ export type IntrospectOptions = CatalogReadOptions;
  * ```
  */
 export async function introspect(source: CatalogSource, options: IntrospectOptions = {}): Promise<IntrospectedSchema> {
+  if (source.ready) await source.ready();
   const catalog = await source.dialect.readCatalog((query) => source.all(query), options);
   return tablesFromCatalog(catalog);
 }

@@ -15,6 +15,8 @@ import type { SqlType } from '../../schema/types.js';
 import type { ColumnMeta, DeleteNode, ExprNode, InsertNode, UpdateNode } from '../../sql/nodes.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
+import type { Catalog, CatalogQuery, CatalogReadOptions } from '../../introspect/catalog.js';
+import { readMysqlCatalog } from './introspect.js';
 import type { ForeignKeyDef, IndexDef } from '../../schema/table.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -547,6 +549,10 @@ export class MysqlDialect extends Dialect {
       case 'custom':
         return type.sqlName!;
     }
+  }
+
+  override readCatalog(query: CatalogQuery, options: CatalogReadOptions): Promise<Catalog> {
+    return readMysqlCatalog(query, options, this.flavor);
   }
 
   beginStatements(options: TransactionOptions): string[] {

@@ -17,6 +17,8 @@ import type { ExprNode } from '../../sql/nodes.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { show } from '../../schema/strings.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
+import type { Catalog, CatalogQuery, CatalogReadOptions } from '../../introspect/catalog.js';
+import { readPostgresCatalog } from './introspect.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
 import { JSON_NUL_OR_LONE_SURROGATE, decodeBigint, decodeDate, decodeNumber, formatDateUtc, numericText, toBuffer } from '../values.js';
 
@@ -363,6 +365,10 @@ export class PostgresDialect extends Dialect {
       case 'custom':
         return type.sqlName!;
     }
+  }
+
+  override readCatalog(query: CatalogQuery, options: CatalogReadOptions): Promise<Catalog> {
+    return readPostgresCatalog(query, options);
   }
 
   beginStatements(options: TransactionOptions): string[] {
