@@ -8,6 +8,13 @@
  * database stores them (`uuid()` and `CHAR(36)` are the same on MySQL,
  * `real()` and `double()` the same on SQLite), which is what a migration
  * could change; without one they compare as declared.
+ *
+ * Expressions (defaults, checks, index expressions and predicates) compare
+ * as SQL text, spaces squashed. Databases rewrite what they are given
+ * (PostgreSQL stores `lower(title)` on a varchar as `lower(title::text)`,
+ * MariaDB `CURRENT_TIMESTAMP` as `current_timestamp()`), so text declared by
+ * hand can differ from what is read back for the same meaning; two reads of
+ * databases made from one declaration compare equal.
  */
 
 import { uniqueConstraintName } from '../compiler/ddl.js';

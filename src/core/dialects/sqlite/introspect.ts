@@ -15,6 +15,7 @@ import {
   wanted,
   type Catalog,
   type CatalogColumn,
+  type CatalogDefault,
   type CatalogForeignKey,
   type CatalogIndex,
   type CatalogIndexElement,
@@ -244,6 +245,21 @@ export function sqliteType(declared: string): SqlType {
   return types.custom(declared.trim());
 }
 
+/** The values of `"column" IN ('a', 'b')`, or undefined when the expression is anything else. */
+function enumCheckValues(expression: string, column: string): string[] | undefined {
+  const tokens = tokenize(expression);
+  if (tokens[0]?.text !== column || !isWord(tokens[1], 'IN') || !isOpen(tokens[2]) || closing(tokens, 2) !== tokens.length) return undefined;
+  const parts = listParts(tokens, 2);
+  return parts.every((p) => p.length === 1 && p[0]!.kind === 'string') ? parts.map((p) => p[0]!.text) : undefined;
+}
+
+/** A default as SQLite keeps it: the text as written, so `(CURRENT_TIMESTAMP)` loses its parentheses first. */
+function sqliteDefault(text: string | null): CatalogDefault | undefined {
+  if (text === null) return undefined;
+  const tokens = tokenize(text);
+  return parseDefault(tokens.length > 0 ? textOf(text, tokens, 0, tokens.length) : text);
+}
+
 interface ColumnRow {
   name: string;
   type: string;
@@ -305,7 +321,7 @@ async function readTable(
       name: c.name,
       type: sqliteType(c.type),
       nullable: c.notnull === 0 && c.pk === 0,
-      default: parseDefault(c.dflt_value),
+      default: sqliteDefault(c.dflt_value),
       autoIncrement: c.name === rowid,
       comment: undefined,
     });
@@ -358,6 +374,16 @@ async function readTable(
     indexes.push({ name: ix.name, unique: ix.unique === 1, elements: parsed.elements, where: parsed.where, method: undefined });
   }
 
+  // An enum column is TEXT with CHECK ("c" IN (...)) named "<table>_<column>_check" (how Athanor writes it): read back as an enum.
+  const checks: { name: string; expression: string }[] = [];
+  text.checks.forEach((ch, i) => {
+    const checkName = ch.name ?? (ch.column !== undefined ? `${name}_${ch.column}_check` : `${name}_check${i === 0 ? '' : i}`);
+    const column = columns.findIndex((c) => checkName === `${name}_${c.name}_check` && c.type.kind === 'text');
+    const values = column < 0 ? undefined : enumCheckValues(ch.expression, columns[column]!.name);
+    if (values) columns[column] = { ...columns[column]!, type: types.enum(values) };
+    else checks.push({ name: checkName, expression: ch.expression });
+  });
+
   return {
     schema: schema === 'main' ? undefined : schema,
     name,
@@ -365,10 +391,7 @@ async function readTable(
     columns,
     primaryKey,
     uniques,
-    checks: text.checks.map((ch, i) => ({
-      name: ch.name ?? (ch.column !== undefined ? `${name}_${ch.column}_check` : `${name}_check${i === 0 ? '' : i}`),
-      expression: ch.expression,
-    })),
+    checks,
     indexes,
     foreignKeys,
   };
