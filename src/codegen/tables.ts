@@ -8,7 +8,7 @@ import { Column, type ColumnDeclaration } from '../core/schema/column.js';
 import type { ForeignKeyDef, IndexDef, Table } from '../core/schema/table.js';
 import type { SqlType } from '../core/schema/types.js';
 import type { ExprNode } from '../core/sql/nodes.js';
-import { camelCase, isIdentifier } from '../core/introspect/names.js';
+import { camelCase } from '../core/introspect/names.js';
 
 /** Names the generated file imports, collected while writing. */
 export class Imports {
@@ -21,8 +21,10 @@ export class Imports {
 }
 
 export const str = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r')}'`;
-export const prop = (key: string): string => (isIdentifier(key) ? key : str(key));
-const access = (key: string): string => (isIdentifier(key) ? `.${key}` : `[${str(key)}]`);
+/** Property names may be reserved words (`c.class`); only other characters need quotes. */
+const isPropertyName = (key: string): boolean => /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key);
+export const prop = (key: string): string => (isPropertyName(key) ? key : str(key));
+const access = (key: string): string => (isPropertyName(key) ? `.${key}` : `[${str(key)}]`);
 
 /** An `sql` template holding `text` verbatim. */
 function sqlTemplate(text: string, imports: Imports, typed?: string): string {
