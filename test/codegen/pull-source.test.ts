@@ -45,7 +45,7 @@ function featureTables() {
       name: varchar(60).notNull().unique().comment("the team's name"),
       captainId: integer('captain_id').references((): AnyColumn => player.c.id, { name: 'team_captain_fk', onDelete: 'SET NULL' }),
     },
-    (c) => [index('team_name_lower_idx', sql`lower(name)`), check('team_name_check', sql<boolean>`length(name) > 1`)],
+    (_c) => [index('team_name_lower_idx', sql`lower(name)`), check('team_name_check', sql<boolean>`length(name) > 1`)],
     { schema: 'league', comment: 'clubs' },
   );
   const player = table('player', {
