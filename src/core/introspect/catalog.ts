@@ -30,6 +30,7 @@ export type CatalogDefault =
   | { readonly kind: 'literal'; readonly value: string | number | boolean }
   | { readonly kind: 'expression'; readonly sql: string };
 
+/** One column as the catalog describes it: `{ name: 'unit_price', type: types.numeric(10, 2), nullable: false, ... }`. */
 export interface CatalogColumn {
   readonly name: string;
   readonly type: SqlType;
@@ -43,6 +44,7 @@ export interface CatalogColumn {
 /** One part of an index: a column by name, or an expression as SQL text. */
 export type CatalogIndexElement = { readonly column: string } | { readonly expression: string };
 
+/** An index that backs no constraint: `{ name: 'track_name_idx', unique: false, elements: [{ column: 'name' }], ... }`. */
 export interface CatalogIndex {
   readonly name: string;
   readonly unique: boolean;
@@ -53,6 +55,7 @@ export interface CatalogIndex {
   readonly method: string | undefined;
 }
 
+/** A foreign key: `{ name: 'album_artist_id_fkey', columns: ['artist_id'], targetTable: 'artist', targetColumns: ['artist_id'], ... }`. */
 export interface CatalogForeignKey {
   readonly name: string;
   readonly columns: readonly string[];
@@ -64,6 +67,7 @@ export interface CatalogForeignKey {
   readonly onUpdate: ReferentialAction | undefined;
 }
 
+/** One table with its columns, keys, checks and indexes, as names and SQL text (tables are built from it later). */
 export interface CatalogTable {
   /** The schema, when one was asked for or it is not the default (`public`, the current MySQL database). */
   readonly schema: string | undefined;
@@ -103,6 +107,7 @@ export interface SkippedObject {
   readonly reason: string;
 }
 
+/** Everything one `readCatalog` call read: `{ tables: [...], enums: [...], skipped: [...] }`. */
 export interface Catalog {
   readonly tables: readonly CatalogTable[];
   readonly enums: readonly CatalogEnum[];
