@@ -17,3 +17,4 @@ export { SqliteDialect } from './dialects/sqlite/dialect.js';
 export { PostgresDialect } from './dialects/postgres/dialect.js';
 export { MysqlDialect, type MysqlFlavor } from './dialects/mysql/dialect.js';
 export * from './engine/index.js';
+export * from './introspect/index.js';

@@ -7,7 +7,7 @@
  * keys when rows are written, not when tables are created).
  */
 
-import type { Column } from '../schema/column.js';
+import { Column } from '../schema/column.js';
 import type { ForeignKeyDef, IndexDef, Table } from '../schema/table.js';
 import type { SqlType } from '../schema/types.js';
 import type { Dialect } from '../dialects/dialect.js';
@@ -88,6 +88,7 @@ export class DdlCompiler {
     for (const t of plan.tables) out.push(...this.createTypes(t, options));
     for (const t of plan.tables) {
       out.push(this.createTable(t, options, deferred));
+      out.push(...this.commentStatements(t));
       for (const ix of t.indexes) out.push(this.createIndex(t, ix, options));
     }
     for (const fk of deferred) out.push(this.addForeignKey(fk, options));
@@ -132,12 +133,20 @@ export class DdlCompiler {
       if (!deferred.has(fk)) parts.push(this.foreignKey(fk));
     }
     const ine = options.ifNotExists ? 'IF NOT EXISTS ' : '';
-    return `CREATE TABLE ${ine}${this.tableName(table)} (${parts.join(', ')})${this.tableSuffix()}`;
+    return `CREATE TABLE ${ine}${this.tableName(table)} (${parts.join(', ')})${this.tableSuffix(table)}`;
   }
 
   /** Text after the closing parenthesis of CREATE TABLE (MySQL: engine and charset). */
-  protected tableSuffix(): string {
+  protected tableSuffix(_table?: Table): string {
     return '';
+  }
+
+  /**
+   * Statements that store the table's and its columns' comments, where comments are separate statements
+   * (PostgreSQL's `COMMENT ON`); none where they are written inside CREATE TABLE (MySQL) or not kept (SQLite).
+   */
+  commentStatements(_table: Table): string[] {
+    return [];
   }
 
   /** SQLite writes an auto-increment key inline (`INTEGER PRIMARY KEY`) to make it the rowid. */
@@ -152,7 +161,12 @@ export class DdlCompiler {
     if (c.notNull && !this.notNullImplied(table, c)) def += ' NOT NULL';
     const sd = c.declaration.serverDefault;
     if (sd) def += ` DEFAULT ${this.defaultExpression(sd)}`;
-    return def;
+    return def + this.columnComment(c);
+  }
+
+  /** A comment written inside the column definition (MySQL's `COMMENT '...'`); empty elsewhere. */
+  protected columnComment(_c: Column<unknown>): string {
+    return '';
   }
 
   protected defaultExpression(node: import('../sql/nodes.js').ExprNode): string {
@@ -217,7 +231,8 @@ export class DdlCompiler {
     const caps = this.dialect.capabilities;
     const ine = options.ifNotExists && caps.createIndexIfNotExists ? 'IF NOT EXISTS ' : '';
     this.checkName(ix.name, `table "${table.name}", index "${ix.name}"`);
-    let s = `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${ine}${this.q(ix.name)} ON ${this.tableName(table)} (${ix.columns.map((c) => this.indexColumn(ix, c)).join(', ')})`;
+    const parts = ix.parts.map((p) => (p instanceof Column ? this.indexColumn(ix, p) : `(${this.dialect.compiler.inlineExpression(p)})`));
+    let s = `CREATE ${ix.unique ? 'UNIQUE ' : ''}INDEX ${ine}${this.q(ix.name)} ON ${this.tableName(table)}${this.indexMethod(ix)} (${parts.join(', ')})`;
     if (ix.condition) {
       if (caps.partialIndexes) {
         s += ` WHERE ${this.dialect.compiler.inlineExpression(ix.condition)}`;
@@ -230,6 +245,11 @@ export class DdlCompiler {
       // A plain partial index becomes a full index: slower to maintain, same results.
     }
     return s;
+  }
+
+  /** ` USING gist` where the database chooses index methods by name (PostgreSQL); empty elsewhere. */
+  protected indexMethod(_ix: IndexDef): string {
+    return '';
   }
 
   /** One column of an index (MySQL indexes only a prefix of long text). */

@@ -16,6 +16,8 @@ import { splitInsert } from '../compiler/split-insert.js';
 import type { CompiledStatement } from '../compiler/compiled.js';
 import type { SqlCompiler } from '../compiler/compiler.js';
 import type { DdlCompiler } from '../compiler/ddl.js';
+import type { Catalog, CatalogQuery, CatalogReadOptions } from '../introspect/catalog.js';
+import { UnsupportedError } from '../errors.js';
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
 
@@ -241,6 +243,19 @@ export abstract class Dialect {
 
   /** An SQL literal for DDL, where parameters cannot be bound. */
   abstract literal(value: unknown): string;
+
+  /**
+   * Read tables, columns, keys, indexes and enums from the database's catalog, running each catalog query through
+   * `query`. The one place a database's catalog SQL lives; `introspect()` turns what it answers into tables.
+   *
+   * ```ts
+   * const catalog = await dialect.readCatalog((q) => engine.all(q), { schema: 'public' });
+   * catalog.tables.map((t) => t.name); // ['actor', 'address', ...]
+   * ```
+   */
+  readCatalog(_query: CatalogQuery, _options: CatalogReadOptions): Promise<Catalog> {
+    return Promise.reject(new UnsupportedError(`${this.name}: reading the schema of an existing database is not supported`));
+  }
 
   savepointStatement(name: string): string {
     return `SAVEPOINT ${this.quoteIdentifier(name)}`;

@@ -61,6 +61,8 @@ export interface ColumnDeclaration {
   readonly referenceOptions: ReferenceOptions;
   /** Version counter for optimistic concurrency (used by the ORM). */
   readonly version: boolean;
+  /** The column's comment in the database (`COMMENT ON COLUMN`, MySQL's `COMMENT '...'`); absent on older declarations. */
+  readonly comment?: string | undefined;
 }
 
 export class ColumnBuilder<T, TNotNull extends boolean = false, THasDefault extends boolean = false> {
@@ -113,6 +115,17 @@ export class ColumnBuilder<T, TNotNull extends boolean = false, THasDefault exte
   references(target: (self: SelfColumns) => Column<unknown>, options: ReferenceOptions = {}): ColumnBuilder<T, TNotNull, THasDefault> & References {
     return this.with({ references: target, referenceOptions: options }) as ColumnBuilder<T, TNotNull, THasDefault> & References;
   }
+  /**
+   * A comment stored with the column in the database (PostgreSQL and MySQL; SQLite keeps none).
+   *
+   * ```ts
+   * table('track', { bytes: integer().comment('file size in bytes') });
+   * // PostgreSQL: COMMENT ON COLUMN "track"."bytes" IS 'file size in bytes'
+   * ```
+   */
+  comment(text: string): ColumnBuilder<T, TNotNull, THasDefault> {
+    return this.with({ comment: text });
+  }
   /** Marks the optimistic-concurrency version counter (the ORM checks and increments it). */
   version(): ColumnBuilder<T, true, true> {
     return this.with({ version: true, notNull: true, clientDefault: 1 });
@@ -160,6 +173,17 @@ export const blob = (name?: string) => builder(types.blob(), name);
 export const enumeration = <const V extends readonly string[]>(values: V, name?: string, enumName?: string) =>
   builder(types.enum(values, enumName), name);
 
+/**
+ * A column of a type the database names itself, written into DDL as given; values pass through unchecked.
+ * `pull` writes these for types Athanor has no kind for.
+ *
+ * ```ts
+ * table('film', { fulltext: customType<string>('tsvector').notNull(), code: customType<string>('CHAR(5)', 'film_code') });
+ * // PostgreSQL: CREATE TABLE "film" ("fulltext" tsvector NOT NULL, "film_code" CHAR(5))
+ * ```
+ */
+export const customType = <T = unknown>(sqlName: string, name?: string) => builder(types.custom<T>(sqlName), name);
+
 /** The value type of a column built by `B`: nullable columns add `null`. */
 export type BuilderValue<B> =
   B extends ColumnBuilder<infer T, infer NN, infer _D> ? (NN extends true ? T : T | null) : never;
@@ -205,6 +229,10 @@ export class Column<T, K extends string = string, TNotNull extends boolean = boo
   }
   get autoIncrement(): boolean {
     return this.declaration.autoIncrement;
+  }
+  /** The comment stored with the column, if it was declared with one. */
+  get comment(): string | undefined {
+    return this.declaration.comment;
   }
   get hasDefault(): boolean {
     return (

@@ -34,6 +34,21 @@ export class SchemaError extends AthanorError {
   override name = 'SchemaError';
 }
 
+/**
+ * One part of an index: a column, or an expression (`sql\`lower("email")\``) where the database indexes
+ * expressions (PostgreSQL, SQLite, MySQL 8).
+ */
+export type IndexElement = Column<unknown> | ExprNode;
+
+/**
+ * An index. `columns` lists the plain columns it covers; `elements`, when the index has expressions, lists every
+ * part in order (columns and expressions).
+ *
+ * ```ts
+ * table('customer', { email: text() }, (c) => [index('customer_email_lower_idx', sql`lower(${c.email})`)]);
+ * // CREATE INDEX "customer_email_lower_idx" ON "customer" ((lower("email")))
+ * ```
+ */
 export class IndexDef {
   readonly kind = 'index' as const;
   constructor(
@@ -42,10 +57,29 @@ export class IndexDef {
     readonly unique: boolean,
     /** Partial index predicate (PostgreSQL, SQLite). */
     readonly condition: ExprNode | undefined = undefined,
+    /** Every part in order, when some are expressions; undefined for an index of columns only. */
+    readonly elements: readonly IndexElement[] | undefined = undefined,
+    /** The access method (`gin`, `gist`, `hash`; PostgreSQL), when not the default B-tree. */
+    readonly method: string | undefined = undefined,
   ) {}
   /** A partial index: only rows matching `condition` are indexed. */
   where(condition: Predicate): IndexDef {
-    return new IndexDef(this.name, this.columns, this.unique, condition.node);
+    return new IndexDef(this.name, this.columns, this.unique, condition.node, this.elements, this.method);
+  }
+  /**
+   * The index's access method (PostgreSQL; other databases keep their default).
+   *
+   * ```ts
+   * index('film_fulltext_idx', film.c.fulltext).using('gist');
+   * // CREATE INDEX "film_fulltext_idx" ON "film" USING gist ("fulltext")
+   * ```
+   */
+  using(method: string): IndexDef {
+    return new IndexDef(this.name, this.columns, this.unique, this.condition, this.elements, method);
+  }
+  /** Every part of the index in order: its columns, or its elements when it has expressions. */
+  get parts(): readonly IndexElement[] {
+    return this.elements ?? this.columns;
   }
 }
 
@@ -78,11 +112,30 @@ export interface PrimaryKeyDef {
 
 export type TableConstraint = IndexDef | UniqueDef | CheckDef | ForeignKeyDef | PrimaryKeyDef;
 
-export function index(name: string, ...columns: Column<unknown>[]): IndexDef {
-  return new IndexDef(name, columns, false);
+/** Anything that can be one part of an index: a column, or an expression or `sql` fragment. */
+export type IndexPart = Column<unknown> | { readonly node: ExprNode };
+
+function indexDef(name: string, parts: readonly IndexPart[], unique: boolean): IndexDef {
+  const columns = parts.filter((p): p is Column<unknown> => p instanceof Column);
+  if (columns.length === parts.length) return new IndexDef(name, columns, unique);
+  const elements = parts.map((p): IndexElement => (p instanceof Column ? p : p.node));
+  return new IndexDef(name, columns, unique, undefined, elements);
 }
-export function uniqueIndex(name: string, ...columns: Column<unknown>[]): IndexDef {
-  return new IndexDef(name, columns, true);
+
+/**
+ * An index on columns or expressions.
+ *
+ * ```ts
+ * (c) => [index('song_artist_idx', c.artistId), index('song_title_lower_idx', sql`lower(${c.title})`)]
+ * // CREATE INDEX "song_artist_idx" ON "song" ("artist_id")
+ * ```
+ */
+export function index(name: string, ...parts: IndexPart[]): IndexDef {
+  return indexDef(name, parts, false);
+}
+/** A unique index: `uniqueIndex('customer_email_key', c.email)`. */
+export function uniqueIndex(name: string, ...parts: IndexPart[]): IndexDef {
+  return indexDef(name, parts, true);
 }
 export function unique(name: string, ...columns: Column<unknown>[]): UniqueDef {
   return { kind: 'unique', name, columns };
@@ -164,6 +217,8 @@ export class Table<TName extends string = string, C extends AnyColumns = AnyColu
     builders: Builders,
     extras: (c: C) => TableConstraint[],
     readonly schema: string | undefined,
+    /** The table's comment in the database (PostgreSQL `COMMENT ON TABLE`, MySQL `COMMENT=`). */
+    readonly comment: string | undefined = undefined,
   ) {
     const qualifier = name;
     const tableProblem = identifierProblem(name) ?? (schema === undefined ? undefined : identifierProblem(schema));
@@ -263,21 +318,35 @@ export class TableAlias<TName extends string = string, C extends AnyColumns = An
   }
 }
 
+/** Where a table lives and what is said of it. */
+export interface TableOptions {
+  /** The schema (PostgreSQL) or database (MySQL) the table belongs to; the connection's default when omitted. */
+  schema?: string;
+  /** A comment stored with the table (PostgreSQL, MySQL). */
+  comment?: string;
+}
+
 /**
  * Declare a table. `extras` receives the bound columns and returns table-level
  * constraints: indexes, composite unique / primary / foreign keys, checks.
+ *
+ * ```ts
+ * const payment = table('payment', { id: identity(), amount: numeric(5, 2).notNull() }, undefined, { schema: 'billing', comment: 'one row per charge' });
+ * // PostgreSQL: CREATE TABLE "billing"."payment" (...); COMMENT ON TABLE "billing"."payment" IS 'one row per charge'
+ * ```
  */
 export function table<TName extends string, B extends Builders>(
   name: TName,
   columns: B,
   extras?: (c: ColumnsOf<B>) => TableConstraint[],
-  options: { schema?: string } = {},
+  options: TableOptions = {},
 ): Table<TName, ColumnsOf<B>> {
   return new Table<TName, ColumnsOf<B>>(
     name,
     columns,
     (extras ?? (() => [])) as (c: ColumnsOf<B>) => TableConstraint[],
     options.schema,
+    options.comment,
   );
 }
 

@@ -23,7 +23,8 @@ export type SqlTypeKind =
   | 'json'
   | 'uuid'
   | 'blob'
-  | 'enum';
+  | 'enum'
+  | 'custom';
 
 /** JSON values as they round-trip through a json column. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -44,6 +45,11 @@ export interface SqlType<T = unknown> {
   /** enum: the allowed values, and the native type name where a dialect has native enums. */
   readonly values?: readonly string[];
   readonly enumName?: string;
+  /**
+   * custom: the type exactly as the database spells it (`tsvector`, `CHAR(5)`, `text[]`), for columns read from an
+   * existing database whose type has no kind of its own. Values pass through unchecked and unconverted.
+   */
+  readonly sqlName?: string;
   /** @internal phantom carrier for `T`. */
   readonly __value?: T;
 }
@@ -75,6 +81,11 @@ export const types = {
   blob: (): SqlType<Uint8Array> => type('blob'),
   enum: <const V extends readonly string[]>(values: V, enumName?: string): SqlType<V[number]> =>
     type('enum', { values, ...(enumName !== undefined ? { enumName } : {}) }),
+  /**
+   * A type the database names itself, written into DDL as given: `types.custom<string>('CHAR(5)')`. Athanor
+   * neither checks nor converts its values, so `T` is what the driver hands over (`unknown` unless you say).
+   */
+  custom: <T = unknown>(sqlName: string): SqlType<T> => type('custom', { sqlName }),
 } as const;
 
 /** The JavaScript type a SQL type holds. */
@@ -89,6 +100,8 @@ export function describeType(t: SqlType): string {
       return t.precision !== undefined ? `numeric(${t.precision}, ${t.scale ?? 0})` : 'numeric';
     case 'enum':
       return `enum(${(t.values ?? []).join(', ')})`;
+    case 'custom':
+      return t.sqlName ?? 'custom';
     default:
       return t.kind;
   }

@@ -81,6 +81,9 @@ export function typeMismatch(type: SqlType, value: unknown): string | undefined 
       return typeof value === 'string' && (type.values ?? []).includes(value)
         ? undefined
         : `one of ${(type.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'custom':
+      // The database alone knows what a type it names itself accepts.
+      return undefined;
   }
 }
 

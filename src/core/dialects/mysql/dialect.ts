@@ -16,6 +16,8 @@ import type { ColumnMeta, DeleteNode, ExprNode, InsertNode, InsertRowsNode, Tabl
 import { rowColumnNames, withRows } from '../../compiler/write-rows.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
+import type { Catalog, CatalogQuery, CatalogReadOptions } from '../../introspect/catalog.js';
+import { readMysqlCatalog } from './introspect.js';
 import type { ForeignKeyDef, IndexDef } from '../../schema/table.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
 import { InvalidArgumentError } from '../../errors.js';
@@ -166,6 +168,7 @@ function jsonTableColumn(type: SqlType | undefined): JsonTableColumn | undefined
       };
     case 'blob':
       return { type: sized, read: (ref) => `UNHEX(${ref})`, text: (v) => (v instanceof Uint8Array ? toBuffer(v).toString('hex') : undefined), quoted: true };
+    case 'custom':
     case undefined:
       return undefined;
   }
@@ -370,8 +373,12 @@ class MysqlDdlCompiler extends DdlCompiler {
   protected override nativeEnum(type: SqlType): boolean {
     return type.kind === 'enum';
   }
-  protected override tableSuffix(): string {
-    return ' ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+  protected override tableSuffix(table?: Table): string {
+    const comment = table?.comment === undefined ? '' : ` COMMENT=${this.dialect.literal(table.comment)}`;
+    return ` ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin${comment}`;
+  }
+  protected override columnComment(c: Column<unknown>): string {
+    return c.comment === undefined ? '' : ` COMMENT ${this.dialect.literal(c.comment)}`;
   }
   /**
    * TEXT and BLOB columns can only be indexed by a prefix. A plain index on a
@@ -551,6 +558,7 @@ export class MysqlDialect extends Dialect {
       case 'uuid':
         return (raw) => (raw instanceof Uint8Array ? Buffer.from(raw).toString('utf8') : raw);
       case 'blob':
+      case 'custom':
         return undefined;
     }
   }
@@ -585,6 +593,8 @@ export class MysqlDialect extends Dialect {
         case 'uuid':
         case 'enum':
           return 'CHAR';
+        case 'custom':
+          return type.sqlName!;
       }
     }
     switch (type.kind) {
@@ -621,7 +631,13 @@ export class MysqlDialect extends Dialect {
       case 'enum':
         // ENUM takes plain quoted strings only (no hex literal): backslashes are escaped for the default sql_mode.
         return `ENUM(${(type.values ?? []).map((v) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(', ')})`;
+      case 'custom':
+        return type.sqlName!;
     }
+  }
+
+  override readCatalog(query: CatalogQuery, options: CatalogReadOptions): Promise<Catalog> {
+    return readMysqlCatalog(query, options, this.flavor);
   }
 
   beginStatements(options: TransactionOptions): string[] {

@@ -16,6 +16,8 @@ import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/c
 import { InvalidArgumentError } from '../../errors.js';
 import type { ExprNode } from '../../sql/nodes.js';
 import { DdlCompiler } from '../../compiler/ddl.js';
+import type { Catalog, CatalogQuery, CatalogReadOptions } from '../../introspect/catalog.js';
+import { readSqliteCatalog } from './introspect.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
 import { decodeBigint, decodeBooleanNumber, decodeJsonText, formatDateUtc, jsonNumber, parseTimestampUtc, toBuffer, wireString } from '../values.js';
 
@@ -232,6 +234,7 @@ export class SqliteDialect extends Dialect {
       case 'uuid':
       case 'blob':
       case 'enum':
+      case 'custom':
         return undefined;
     }
   }
@@ -267,7 +270,13 @@ export class SqliteDialect extends Dialect {
         return context === 'cast' ? 'TEXT' : 'TIMESTAMP';
       case 'blob':
         return 'BLOB';
+      case 'custom':
+        return type.sqlName!;
     }
+  }
+
+  override readCatalog(query: CatalogQuery, options: CatalogReadOptions): Promise<Catalog> {
+    return readSqliteCatalog(query, options);
   }
 
   beginStatements(options: TransactionOptions): string[] {
