@@ -2,3 +2,4 @@
 export * from './core/index.js';
 export * from './orm/index.js';
 export * from './diagnostics/index.js';
+export * from './migrate/index.js';

@@ -14,6 +14,7 @@ import { splitInsert } from '../compiler/split-insert.js';
 import type { CompiledStatement } from '../compiler/compiled.js';
 import type { SqlCompiler } from '../compiler/compiler.js';
 import type { DdlCompiler } from '../compiler/ddl.js';
+import type { MigrationCompiler } from '../compiler/migration.js';
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
 
@@ -125,6 +126,8 @@ export abstract class Dialect {
   abstract readonly compiler: SqlCompiler;
   /** @internal */
   abstract readonly ddl: DdlCompiler;
+  /** @internal Schema changes: migration operations to SQL, and the facts the migration linter needs. */
+  abstract readonly migration: MigrationCompiler;
 
   /** Quote an identifier, doubling the quote character inside it. */
   abstract quoteIdentifier(name: string): string;

@@ -14,6 +14,8 @@ import type { Table } from '../../schema/table.js';
 import type { SqlType } from '../../schema/types.js';
 import type { ColumnMeta, DeleteNode, ExprNode, InsertNode, UpdateNode } from '../../sql/nodes.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
+import type { MigrationCompiler } from '../../compiler/migration.js';
+import { MysqlMigrationCompiler } from './migration.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import type { ForeignKeyDef, IndexDef } from '../../schema/table.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
@@ -363,6 +365,7 @@ export class MysqlDialect extends Dialect {
   readonly capabilities: DialectCapabilities;
   readonly compiler: SqlCompiler = new MysqlCompiler(this);
   readonly ddl: DdlCompiler = new MysqlDdlCompiler(this);
+  readonly migration: MigrationCompiler = new MysqlMigrationCompiler(this);
   readonly flavor: MysqlFlavor;
 
   constructor(options: { flavor?: MysqlFlavor } = {}) {

@@ -16,6 +16,8 @@ import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/c
 import type { ExprNode } from '../../sql/nodes.js';
 import { InvalidArgumentError } from '../../errors.js';
 import { show } from '../../schema/strings.js';
+import type { MigrationCompiler } from '../../compiler/migration.js';
+import { PostgresMigrationCompiler } from './migration.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
 import { JSON_NUL_OR_LONE_SURROGATE, decodeBigint, decodeDate, decodeNumber, formatDateUtc, numericText, toBuffer } from '../values.js';
@@ -230,6 +232,7 @@ export class PostgresDialect extends Dialect {
   readonly capabilities = CAPABILITIES;
   readonly compiler: SqlCompiler = new PostgresCompiler(this);
   readonly ddl: DdlCompiler = new PostgresDdlCompiler(this);
+  readonly migration: MigrationCompiler = new PostgresMigrationCompiler(this);
 
   quoteIdentifier(name: string): string {
     // The common case (no quote inside) skips the regular expression: this runs for every identifier compiled.
