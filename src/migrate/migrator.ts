@@ -24,7 +24,8 @@ import type { Connection, Engine } from '../core/engine/index.js';
 import { deleteFrom, insert, select, update } from '../core/sql/index.js';
 import { sql } from '../core/sql/raw.js';
 import { integer, timestamp, varchar } from '../core/schema/column.js';
-import { table } from '../core/schema/table.js';
+import { table, type Table } from '../core/schema/table.js';
+import { checkDrift, type Drift } from './diff.js';
 import { inverseOf, type Operation } from '../core/schema/operations.js';
 import { migrationSqlText, type CompiledMigration, type MigrationStatement } from '../core/compiler/migration.js';
 import type { Dialect } from '../core/dialects/dialect.js';
@@ -248,6 +249,18 @@ export class Migrator {
       }
       return undone;
     });
+  }
+
+  /**
+   * Drift for CI: what would bring `currentTables` (the database, introspected) to `targetTables`
+   * (the application's); empty when they match.
+   *
+   * ```ts
+   * if (migrator.check(appTables, liveTables).length > 0) process.exitCode = 1;
+   * ```
+   */
+  check(targetTables: readonly Table[], currentTables: readonly Table[]): Drift[] {
+    return checkDrift(targetTables, currentTables, { dialect: this.dialect });
   }
 
   /**

@@ -202,7 +202,9 @@ export abstract class MigrationCompiler {
   protected alterColumn(o: AlterColumnOp): string[] {
     const c = this.q(o.column);
     const actions: string[] = [];
-    if (o.type) {
+    // A native enum's values change with ALTER TYPE (addEnumValue); the column keeps the same type.
+    const sameEnumType = this.features.enumTypes && o.type?.from?.kind === 'enum' && o.type.to.kind === 'enum' && o.type.from.enumName !== undefined && o.type.from.enumName === o.type.to.enumName;
+    if (o.type && !sameEnumType) {
       const type = this.typeSql(o);
       actions.push(`ALTER COLUMN ${c} TYPE ${type}${o.using ? ` USING ${o.using}` : ''}`);
     }
