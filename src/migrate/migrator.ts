@@ -305,12 +305,15 @@ export class Migrator {
     }
   }
 
-  /** Hold one connection (and the migration lock, when `locked`) for `body`. */
+  /**
+   * Hold one connection and the migration lock for `body` (status waits for a running migration too).
+   * `locked`: a run that changes the schema, which gets the lock timeout.
+   */
   private async withConnection<T>(locked: boolean, body: (conn: Connection) => Promise<T>): Promise<T> {
     const conn = await this.options.engine.connect();
     try {
-      await conn.createAll([this.history], { ifNotExists: true });
-      const lock = locked ? this.dialect.migration.lock(this.history.name) : undefined;
+      // The lock comes first: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against a concurrent one.
+      const lock = this.dialect.migration.lock(this.history.name);
       if (lock) {
         const taken = (await conn.execute(raw(lock.acquire))).scalar();
         if (taken === 0 || taken === '0' || taken === null) {
@@ -318,6 +321,7 @@ export class Migrator {
         }
       }
       try {
+        await conn.createAll([this.history], { ifNotExists: true });
         if (locked && this.options.lockTimeoutMs !== undefined) {
           const timeout = this.dialect.migration.lockTimeout(this.options.lockTimeoutMs);
           if (timeout) await conn.execute(raw(timeout));

@@ -133,7 +133,7 @@ function alterColumnAlgorithm(o: AlterColumnOp): AlterAlgorithm {
       ((from.length ?? 0) > ONE_LENGTH_BYTE_CHARS || (to.length ?? 0) <= ONE_LENGTH_BYTE_CHARS);
     if (!widensVarchar) return 'copy';
   }
-  // NOT NULL checks every row (in place, with a rebuild); dropping it or a default is metadata.
-  if (o.notNull?.to === true) return 'inplace';
+  // Changing nullability rebuilds the table in place (MariaDB 10.11 refuses INSTANT either way); a default alone is metadata.
+  if (o.notNull) return 'inplace';
   return 'instant';
 }
