@@ -37,7 +37,7 @@ class Declarations {
   private readonly stubs = new Map<string, { name: string; columns: Set<string> }>();
   private readonly used = new Set<string>();
   readonly lines: string[] = [];
-  readonly imports = new Set<string>(['op', 'table']);
+  readonly imports = new Set<string>(['op']);
 
   constructor(private readonly dialect: Dialect) {}
 
@@ -114,6 +114,7 @@ class Declarations {
     if (known) return known;
     const name = this.fresh(t.name);
     this.names.set(t, name);
+    this.imports.add('table');
     const composite = t.primaryKey.length > 1;
     const columns = t.columns.map((c) => `  ${key(c.name)}: ${this.builder(plain(c), composite)},`);
     const extras: string[] = [];
@@ -167,6 +168,7 @@ class Declarations {
   stubLines(): string[] {
     return [...this.stubs.entries()].map(([tableName, s]) => {
       this.imports.add('integer');
+      this.imports.add('table');
       return `/** Stands in for "${tableName}" where a foreign key names it. */\nconst ${s.name} = table(${str(tableName)}, { ${[...s.columns].map((c) => `${key(c)}: integer()`).join(', ')} });`;
     });
   }
