@@ -137,7 +137,7 @@ export function lintMigration(operations: readonly Operation[], dialect: Dialect
         break;
       case 'addColumn': {
         const d = o.definition.declaration.serverDefault;
-        if (existing && d && d.kind !== 'param' && VOLATILE.test(text(d))) {
+        if (existing && d && d.kind !== 'param' && features.lockQueue && VOLATILE.test(text(d))) {
           add(i, 'volatile-default', 'warning', `the default of "${o.table}"."${o.column}" (${text(d)}) differs per row, so every existing row is written: the table is rewritten under an exclusive lock`, 'add the column without a default, set the default, backfill existing rows in batches', o.column);
         }
         break;

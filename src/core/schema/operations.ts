@@ -40,27 +40,32 @@ export interface Change<T> {
   readonly to: T;
 }
 
+/** `op.createTable(song)`: CREATE TABLE with the table's constraints, then its indexes. */
 export interface CreateTableOp {
   readonly kind: 'createTable';
   readonly table: Table;
 }
+/** `op.dropTable('song', song)`: DROP TABLE (the definition lets `down` create it again). */
 export interface DropTableOp {
   readonly kind: 'dropTable';
   readonly table: string;
   /** The table being dropped, so the drop can be undone (structure only: rows are gone). */
   readonly definition: Table | undefined;
 }
+/** `op.renameTable('disc', 'record')`. */
 export interface RenameTableOp {
   readonly kind: 'renameTable';
   readonly from: string;
   readonly to: string;
 }
+/** `op.addColumn('artist', 'country', varchar(2))`: ALTER TABLE ... ADD COLUMN. */
 export interface AddColumnOp {
   readonly kind: 'addColumn';
   readonly table: string;
   readonly column: string;
   readonly definition: AnyColumnBuilder;
 }
+/** `op.dropColumn('song', 'year', { definition: integer() })`: ALTER TABLE ... DROP COLUMN. */
 export interface DropColumnOp {
   readonly kind: 'dropColumn';
   readonly table: string;
@@ -68,12 +73,14 @@ export interface DropColumnOp {
   readonly definition: AnyColumnBuilder | undefined;
   readonly rebuild: TableRebuild | undefined;
 }
+/** `op.renameColumn('song', 'title', 'name')`. */
 export interface RenameColumnOp {
   readonly kind: 'renameColumn';
   readonly table: string;
   readonly from: string;
   readonly to: string;
 }
+/** `op.alterColumn('song', 'plays', { type: { from: types.integer(), to: types.bigint() } })`: type, nullability, default. */
 export interface AlterColumnOp {
   readonly kind: 'alterColumn';
   readonly table: string;
@@ -88,6 +95,7 @@ export interface AlterColumnOp {
   readonly definition: { readonly before?: AnyColumnBuilder | undefined; readonly after: AnyColumnBuilder } | undefined;
   readonly rebuild: TableRebuild | undefined;
 }
+/** `op.createIndex('song', 'song_name_idx', ['name'], { concurrently: true })`. */
 export interface CreateIndexOp {
   readonly kind: 'createIndex';
   readonly table: string;
@@ -101,6 +109,7 @@ export interface CreateIndexOp {
   /** The indexed columns' types where known: MySQL indexes only a prefix of long text. */
   readonly types: Readonly<Record<string, SqlType>> | undefined;
 }
+/** `op.dropIndex('song', 'song_name_idx')`. */
 export interface DropIndexOp {
   readonly kind: 'dropIndex';
   readonly table: string;
@@ -109,6 +118,7 @@ export interface DropIndexOp {
   /** The index being dropped, for the inverse. */
   readonly definition: CreateIndexOp | undefined;
 }
+/** `op.addUnique('user', 'user_email_key', ['email'])`: ADD CONSTRAINT ... UNIQUE. */
 export interface AddUniqueOp {
   readonly kind: 'addUnique';
   readonly table: string;
@@ -118,6 +128,7 @@ export interface AddUniqueOp {
   readonly usingIndex: string | undefined;
   readonly rebuild: TableRebuild | undefined;
 }
+/** `op.dropUnique('user', 'user_email_key')`. */
 export interface DropUniqueOp {
   readonly kind: 'dropUnique';
   readonly table: string;
@@ -125,6 +136,7 @@ export interface DropUniqueOp {
   readonly columns: readonly string[] | undefined;
   readonly rebuild: TableRebuild | undefined;
 }
+/** `op.addCheck('song', 'song_plays_check', sql\`plays >= 0\`, { notValid: true })`. */
 export interface AddCheckOp {
   readonly kind: 'addCheck';
   readonly table: string;
@@ -134,6 +146,7 @@ export interface AddCheckOp {
   readonly notValid: boolean;
   readonly rebuild: TableRebuild | undefined;
 }
+/** `op.dropCheck('song', 'song_plays_check')`. */
 export interface DropCheckOp {
   readonly kind: 'dropCheck';
   readonly table: string;
@@ -141,11 +154,13 @@ export interface DropCheckOp {
   readonly condition: ExprNode | undefined;
   readonly rebuild: TableRebuild | undefined;
 }
+/** `op.validateConstraint('song', 'song_plays_check')`: PostgreSQL VALIDATE CONSTRAINT. */
 export interface ValidateConstraintOp {
   readonly kind: 'validateConstraint';
   readonly table: string;
   readonly name: string;
 }
+/** `op.addForeignKey('song', 'song_artist_fkey', ['artist_id'], { table: 'artist', columns: ['id'] })`. */
 export interface AddForeignKeyOp {
   readonly kind: 'addForeignKey';
   readonly table: string;
@@ -157,6 +172,7 @@ export interface AddForeignKeyOp {
   readonly notValid: boolean;
   readonly rebuild: TableRebuild | undefined;
 }
+/** `op.dropForeignKey('song', 'song_artist_fkey')`. */
 export interface DropForeignKeyOp {
   readonly kind: 'dropForeignKey';
   readonly table: string;
@@ -164,11 +180,13 @@ export interface DropForeignKeyOp {
   readonly definition: AddForeignKeyOp | undefined;
   readonly rebuild: TableRebuild | undefined;
 }
+/** `op.createEnum('mood', ['calm', 'angry'])`: PostgreSQL CREATE TYPE ... AS ENUM. */
 export interface CreateEnumOp {
   readonly kind: 'createEnum';
   readonly name: string;
   readonly values: readonly string[];
 }
+/** `op.addEnumValue('mood', 'sad')`: PostgreSQL ALTER TYPE ... ADD VALUE (cannot be undone). */
 export interface AddEnumValueOp {
   readonly kind: 'addEnumValue';
   readonly name: string;
@@ -176,11 +194,13 @@ export interface AddEnumValueOp {
   /** Place the new value before or after an existing one (PostgreSQL); else it goes last. */
   readonly position: { readonly before: string } | { readonly after: string } | undefined;
 }
+/** `op.dropEnum('mood')`: PostgreSQL DROP TYPE. */
 export interface DropEnumOp {
   readonly kind: 'dropEnum';
   readonly name: string;
   readonly values: readonly string[] | undefined;
 }
+/** `op.sql('UPDATE song SET plays = 0', 'UPDATE song SET plays = NULL')`: statements as written, with their down. */
 export interface RawSqlOp {
   readonly kind: 'sql';
   readonly up: readonly string[];
