@@ -3,3 +3,4 @@ export * from './core.js';
 export * from './orm/index.js';
 export * from './diagnostics/index.js';
 export * from './codegen/index.js';
+export * from './migrate/index.js';

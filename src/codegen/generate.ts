@@ -16,7 +16,7 @@ import { camelCase, pascalCase } from '../core/introspect/names.js';
 import { plural, singular, unused } from './names.js';
 import { Imports, prop, str, tableSource, tableVariable, type SourceNames } from './tables.js';
 
-export interface GenerateOptions {
+export interface GenerateSourceOptions {
   /** The module the generated code imports from (`'athanor'`). */
   readonly importFrom?: string;
   /** Write models over the tables (default true); false writes tables only. */
@@ -54,7 +54,7 @@ interface Relationship {
  * // @mapped export class Artist extends Model(artistTable) { static readonly albums = many(() => Album, { backPopulates: 'artist' }); }
  * ```
  */
-export function generateSource(tables: readonly Table[], options: GenerateOptions = {}): string {
+export function generateSource(tables: readonly Table[], options: GenerateSourceOptions = {}): string {
   const ordered = planCreation(tables).tables;
   const position = new Map(ordered.map((t, i) => [t, i] as const));
   const variables = new Map<Table, string>();

@@ -5,4 +5,4 @@
  * const source = generateSource((await introspect(engine)).tables);
  * ```
  */
-export { generateSource, type GenerateOptions } from './generate.js';
+export { generateSource, type GenerateSourceOptions } from './generate.js';

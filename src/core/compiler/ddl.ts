@@ -257,6 +257,29 @@ export class DdlCompiler {
     return this.q(c.name);
   }
 
+  // --- the pieces migrations reuse (src/core/compiler/migration.ts), so ALTER writes columns as CREATE does ---
+
+  /** @internal A column's definition, as CREATE TABLE and ADD COLUMN write it. */
+  columnSql(table: Table, c: Column<unknown>): string {
+    return this.columnDefinition(table, c);
+  }
+  /** @internal A column's type as DDL writes it (a native enum's name on PostgreSQL). */
+  columnTypeSql(table: Table, c: Column<unknown>): string {
+    return this.columnType(table, c);
+  }
+  /** @internal The CHECK an enum column gets where the enum has no native type. */
+  enumCheckSql(table: Table, c: Column<unknown>): string | undefined {
+    return this.enumCheck(table, c);
+  }
+  /** @internal A server default's text. */
+  defaultSql(node: import('../sql/nodes.js').ExprNode): string {
+    return this.defaultExpression(node);
+  }
+  /** @internal One indexed column. */
+  indexColumnSql(ix: IndexDef, c: Column<unknown>): string {
+    return this.indexColumn(ix, c);
+  }
+
   dropTable(table: Table, options: DropOptions = {}): string {
     return `DROP TABLE ${options.ifExists ? 'IF EXISTS ' : ''}${this.tableName(table)}`;
   }

@@ -18,6 +18,7 @@ import type { SqlCompiler } from '../compiler/compiler.js';
 import type { DdlCompiler } from '../compiler/ddl.js';
 import type { Catalog, CatalogQuery, CatalogReadOptions } from '../introspect/catalog.js';
 import { UnsupportedError } from '../errors.js';
+import type { MigrationCompiler } from '../compiler/migration.js';
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
 
@@ -127,6 +128,8 @@ export abstract class Dialect {
   abstract readonly compiler: SqlCompiler;
   /** @internal */
   abstract readonly ddl: DdlCompiler;
+  /** @internal Schema changes: migration operations to SQL, and the facts the migration linter needs. */
+  abstract readonly migration: MigrationCompiler;
 
   /** Quote an identifier, doubling the quote character inside it. */
   abstract quoteIdentifier(name: string): string;

@@ -15,6 +15,8 @@ import type { SqlType } from '../../schema/types.js';
 import type { ColumnMeta, DeleteNode, ExprNode, InsertNode, InsertRowsNode, TableRefNode, UpdateFromRowsNode, UpdateNode } from '../../sql/nodes.js';
 import { rowColumnNames, withRows } from '../../compiler/write-rows.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
+import type { MigrationCompiler } from '../../compiler/migration.js';
+import { MysqlMigrationCompiler } from './migration.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import type { Catalog, CatalogQuery, CatalogReadOptions } from '../../introspect/catalog.js';
 import { readMysqlCatalog } from './introspect.js';
@@ -424,6 +426,7 @@ export class MysqlDialect extends Dialect {
   readonly capabilities: DialectCapabilities;
   readonly compiler: SqlCompiler = new MysqlCompiler(this);
   readonly ddl: DdlCompiler = new MysqlDdlCompiler(this);
+  readonly migration: MigrationCompiler = new MysqlMigrationCompiler(this);
   readonly flavor: MysqlFlavor;
 
   /** @internal The statement whose answer tells MySQL from MariaDB ({@link flavorOfVersion}). */

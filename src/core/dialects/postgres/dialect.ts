@@ -16,6 +16,8 @@ import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/c
 import type { ExprNode, InsertRowsNode } from '../../sql/nodes.js';
 import { InvalidArgumentError, type IntegrityKey } from '../../errors.js';
 import { show } from '../../schema/strings.js';
+import type { MigrationCompiler } from '../../compiler/migration.js';
+import { PostgresMigrationCompiler } from './migration.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import type { Catalog, CatalogQuery, CatalogReadOptions } from '../../introspect/catalog.js';
 import { readPostgresCatalog } from './introspect.js';
@@ -255,6 +257,7 @@ export class PostgresDialect extends Dialect {
   readonly capabilities = CAPABILITIES;
   readonly compiler: SqlCompiler = new PostgresCompiler(this);
   readonly ddl: DdlCompiler = new PostgresDdlCompiler(this);
+  readonly migration: MigrationCompiler = new PostgresMigrationCompiler(this);
 
   quoteIdentifier(name: string): string {
     // The common case (no quote inside) skips the regular expression: this runs for every identifier compiled.

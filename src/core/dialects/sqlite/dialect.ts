@@ -15,6 +15,8 @@ import type { SqlType } from '../../schema/types.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
 import { InvalidArgumentError } from '../../errors.js';
 import type { ExprNode } from '../../sql/nodes.js';
+import type { MigrationCompiler } from '../../compiler/migration.js';
+import { SqliteMigrationCompiler } from './migration.js';
 import { DdlCompiler } from '../../compiler/ddl.js';
 import type { Catalog, CatalogQuery, CatalogReadOptions } from '../../introspect/catalog.js';
 import { readSqliteCatalog } from './introspect.js';
@@ -169,6 +171,7 @@ export class SqliteDialect extends Dialect {
   readonly capabilities = CAPABILITIES;
   readonly compiler: SqlCompiler = new SqliteCompiler(this);
   readonly ddl: DdlCompiler = new SqliteDdlCompiler(this);
+  readonly migration: MigrationCompiler = new SqliteMigrationCompiler(this);
 
   quoteIdentifier(name: string): string {
     // The common case (no quote inside) skips the regular expression: this runs for every identifier compiled.
