@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -141,6 +141,9 @@ forEachDialect('generated migrations', (ctx) => {
   it('writes a file that loads back and applies: add a column, rename one by hint, add an index', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'athanor-mdf-'));
     const history = 'mdf_history';
+    // An ES module package, as a project's migrations folder is: outside one, a .ts file loads as CommonJS and gets
+    // its own copy of the library, whose columns are not this test's.
+    await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
     try {
       await ctx.engine.dropAll([songV1, artistV1, table(history, { id: integer() })], { ifExists: true });
       await ctx.engine.createAll([artistV1, songV1]);
