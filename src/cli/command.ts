@@ -16,6 +16,7 @@
  * ```
  */
 
+import { AthanorError } from '../core/errors.js';
 import type { Engine } from '../core/engine/engine.js';
 import type { AthanorConfig } from './config.js';
 
@@ -80,6 +81,7 @@ export interface Command {
 }
 
 /** A wrong command line: reported with the command's usage, exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends AthanorError {
   override name = 'UsageError';
+  override readonly code = 'ATH_USAGE';
 }

@@ -18,6 +18,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { AthanorError } from '../core/errors.js';
 
 export interface AthanorConfig {
   /** The database URL (`postgres://…`, `mysql://…`, `sqlite:file.db`); DATABASE_URL when absent. */
@@ -26,6 +27,18 @@ export interface AthanorConfig {
   readonly schema?: string | undefined;
   /** The folder of migration files. */
   readonly migrations?: string | undefined;
+}
+
+/**
+ * The config file cannot be loaded: it is missing, not an object, or TypeScript this Node cannot load.
+ *
+ * ```ts
+ * // athanor.config.mjs: export default 42;  ->  ConfigError: athanor.config.mjs: the default export must be a config object
+ * ```
+ */
+export class ConfigError extends AthanorError {
+  override name = 'ConfigError';
+  override readonly code = 'ATH_CONFIG';
 }
 
 /** The config as written, typed: `export default defineConfig({ url: ... })`. */
@@ -51,7 +64,7 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
   try {
     api = (await import('tsx/esm/api' as string)) as typeof api;
   } catch {
-    throw new Error(`${file} is TypeScript, which this Node (${process.version}) cannot load by itself: install tsx (npm install -D tsx), use Node 22.6 or later, or write the config as athanor.config.mjs`);
+    throw new ConfigError(`${file} is TypeScript, which this Node (${process.version}) cannot load by itself: install tsx (npm install -D tsx), use Node 22.6 or later, or write the config as athanor.config.mjs`);
   }
   return (await api.tsImport(url, import.meta.url)) as Record<string, unknown>;
 }
@@ -60,10 +73,10 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
 export async function loadConfig(cwd: string, file?: string): Promise<AthanorConfig> {
   const path = file === undefined ? findConfig(cwd) : resolve(cwd, file);
   if (path === undefined) return {};
-  if (!existsSync(path)) throw new Error(`config file ${path} does not exist`);
+  if (!existsSync(path)) throw new ConfigError(`config file ${path} does not exist`);
   const module = await importModule(path);
   const config = (module['default'] ?? module) as AthanorConfig;
-  if (typeof config !== 'object' || config === null) throw new Error(`${path}: the default export must be a config object`);
+  if (typeof config !== 'object' || config === null) throw new ConfigError(`${path}: the default export must be a config object`);
   return config;
 }
 

@@ -18,6 +18,7 @@ import { SqliteDialect } from '../core/dialects/sqlite/dialect.js';
 import type { DriverModule } from '../core/engine/driver.js';
 import { Engine, type DialectProbe, type EngineOptions } from '../core/engine/engine.js';
 import { redactUrl } from '../core/engine/translate-error.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 /**
  * What a URL scheme stands for: the dialect its databases speak and the
@@ -63,11 +64,11 @@ const SCHEME = /^[a-z][a-z0-9+.-]*$/;
  */
 export function registerDriver(scheme: string, registration: DriverRegistration): void {
   const name = typeof scheme === 'string' ? scheme.toLowerCase() : '';
-  if (!SCHEME.test(name)) throw new TypeError(`registerDriver(): a URL scheme is a letter then letters, digits, "+", "-" or ".", got ${JSON.stringify(scheme)}`);
-  if (typeof registration?.load !== 'function') throw new TypeError(`registerDriver("${name}"): load must be a function importing the driver module`);
+  if (!SCHEME.test(name)) throw new InvalidArgumentError(`registerDriver(): a URL scheme is a letter then letters, digits, "+", "-" or ".", got ${JSON.stringify(scheme)}`, 'registerDriver', scheme);
+  if (typeof registration?.load !== 'function') throw new InvalidArgumentError(`registerDriver("${name}"): load must be a function importing the driver module`, 'registerDriver', registration);
   const dialect: unknown = registration.dialect;
   if (typeof dialect !== 'function' && dialect !== 'sqlite' && dialect !== 'postgres' && dialect !== 'mysql') {
-    throw new TypeError(`registerDriver("${name}"): dialect must be 'sqlite', 'postgres', 'mysql' or a function returning a Dialect, got ${JSON.stringify(dialect)}`);
+    throw new InvalidArgumentError(`registerDriver("${name}"): dialect must be 'sqlite', 'postgres', 'mysql' or a function returning a Dialect, got ${JSON.stringify(dialect)}`, 'registerDriver', dialect);
   }
   schemes.set(name, registration);
 }
@@ -76,7 +77,7 @@ function registrationFor(url: string): DriverRegistration {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   const found = scheme ? schemes.get(scheme) : undefined;
   if (!found) {
-    throw new TypeError(`unsupported database URL "${redactUrl(url)}": expected one of ${[...schemes.keys()].map((s) => `${s}:`).join(', ')}`);
+    throw new InvalidArgumentError(`unsupported database URL "${redactUrl(url)}": expected one of ${[...schemes.keys()].map((s) => `${s}:`).join(', ')}`, 'createEngine', redactUrl(url));
   }
   return found;
 }
@@ -129,11 +130,11 @@ export function createEngine(urlOrOptions: string | EngineOptions, extra: Omit<E
   const options: EngineOptions = typeof urlOrOptions === 'string' ? { ...extra, url: urlOrOptions } : urlOrOptions;
   if (options.driver) {
     const dialect = options.dialect;
-    if (!dialect) throw new TypeError('createEngine({ driver }) needs a dialect too (an instance or a name)');
+    if (!dialect) throw new InvalidArgumentError('createEngine({ driver }) needs a dialect too (an instance or a name)', 'createEngine', options.dialect);
     const dialectName = typeof dialect === 'string' ? dialect : dialect.name;
     return new Engine({ ...options, dialectName, resolved: resolveDialect(dialect, options.flavor) });
   }
-  if (!options.url) throw new TypeError('createEngine() needs a URL or a driver');
+  if (!options.url) throw new InvalidArgumentError('createEngine() needs a URL or a driver', 'createEngine', options);
   const scheme = registrationFor(options.url);
   const flavor = options.flavor ?? scheme.flavor;
   // A dialect instance given wins over the scheme's; a name does not.

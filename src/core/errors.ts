@@ -3,14 +3,59 @@
  * that names what was wrong: the table, column, constraint or value.
  */
 
+/**
+ * Every code an Athanor error carries, across its layers (Core, ORM, diagnostics, migrations, the CLI); each is
+ * described in docs/errors.md. Switch on it rather than on messages:
+ *
+ * ```ts
+ * try { await s.commit(); } catch (e) {
+ *   if (e instanceof AthanorError && e.code === 'ATH_INTEGRITY') ...
+ * }
+ * ```
+ */
+export type AthanorErrorCode =
+  | 'ATH_ERROR'
+  | 'ATH_STATEMENT'
+  | 'ATH_INTEGRITY'
+  | 'ATH_SERIALIZATION'
+  | 'ATH_LOCK_TIMEOUT'
+  | 'ATH_CONNECTION'
+  | 'ATH_CONNECTION_RELEASED'
+  | 'ATH_POOL_TIMEOUT'
+  | 'ATH_NO_RESULT'
+  | 'ATH_MULTIPLE_RESULTS'
+  | 'ATH_UNSUPPORTED'
+  | 'ATH_INVALID_ARGUMENT'
+  | 'ATH_INVALID_VALUE'
+  | 'ATH_SCHEMA'
+  | 'ATH_INVALID_REQUEST'
+  | 'ATH_NOT_LOADED'
+  | 'ATH_RAISE_LOAD'
+  | 'ATH_STALE_DATA'
+  | 'ATH_FLUSH'
+  | 'ATH_DETACHED'
+  | 'ATH_PITFALL'
+  | 'ATH_STATEMENT_COUNT'
+  | 'ATH_PG_STAT_STATEMENTS'
+  | 'ATH_MIGRATION'
+  | 'ATH_MIGRATION_CHECKSUM'
+  | 'ATH_MIGRATION_PARTIAL'
+  | 'ATH_MIGRATION_FAILED'
+  | 'ATH_MIGRATION_IRREVERSIBLE'
+  | 'ATH_MIGRATION_LOCK'
+  | 'ATH_MIGRATION_DROP'
+  | 'ATH_CONFIG'
+  | 'ATH_USAGE';
+
+/** The base of every error Athanor raises: `code` says which, the message names what was wrong. */
 export class AthanorError extends Error {
-  readonly code: string = 'ATH_ERROR';
+  readonly code: AthanorErrorCode = 'ATH_ERROR';
   override name = 'AthanorError';
 }
 
 /** A statement failed on the database. Carries the SQL and the parameters. */
 export class StatementError extends AthanorError {
-  override readonly code: string = 'ATH_STATEMENT';
+  override readonly code: AthanorErrorCode = 'ATH_STATEMENT';
   override name = 'StatementError';
   constructor(
     message: string,
@@ -43,7 +88,7 @@ export interface IntegrityKey {
 
 /** A constraint rejected the statement: unique, foreign key, not null or check. */
 export class IntegrityError extends StatementError {
-  override readonly code: string = 'ATH_INTEGRITY';
+  override readonly code: AthanorErrorCode = 'ATH_INTEGRITY';
   override name = 'IntegrityError';
   constructor(
     message: string,
@@ -64,7 +109,7 @@ export class IntegrityError extends StatementError {
 
 /** A serialization failure or deadlock: the transaction may be retried as a whole. */
 export class SerializationError extends StatementError {
-  override readonly code: string = 'ATH_SERIALIZATION';
+  override readonly code: AthanorErrorCode = 'ATH_SERIALIZATION';
   override name = 'SerializationError';
   readonly retryable = true;
 }
@@ -80,7 +125,7 @@ export class SerializationError extends StatementError {
  * ```
  */
 export class LockTimeoutError extends SerializationError {
-  override readonly code: string = 'ATH_LOCK_TIMEOUT';
+  override readonly code: AthanorErrorCode = 'ATH_LOCK_TIMEOUT';
   override name = 'LockTimeoutError';
   constructor(
     message: string,
@@ -119,7 +164,7 @@ export interface ConnectionErrorOptions {
  * ```
  */
 export class ConnectionError extends AthanorError {
-  override readonly code: string = 'ATH_CONNECTION';
+  override readonly code: AthanorErrorCode = 'ATH_CONNECTION';
   override name = 'ConnectionError';
   readonly retryable: boolean;
   constructor(message: string, options: ConnectionErrorOptions = {}) {
@@ -139,7 +184,7 @@ export class ConnectionError extends AthanorError {
  * ```
  */
 export class PoolTimeoutError extends ConnectionError {
-  override readonly code: string = 'ATH_POOL_TIMEOUT';
+  override readonly code: AthanorErrorCode = 'ATH_POOL_TIMEOUT';
   override name = 'PoolTimeoutError';
   constructor(
     message: string,
@@ -156,17 +201,31 @@ export class PoolTimeoutError extends ConnectionError {
 
 /** `one()` found no row, or more than one. */
 export class NoResultError extends AthanorError {
-  override readonly code: string = 'ATH_NO_RESULT';
+  override readonly code: AthanorErrorCode = 'ATH_NO_RESULT';
   override name = 'NoResultError';
 }
 export class MultipleResultsError extends AthanorError {
-  override readonly code: string = 'ATH_MULTIPLE_RESULTS';
+  override readonly code: AthanorErrorCode = 'ATH_MULTIPLE_RESULTS';
   override name = 'MultipleResultsError';
+}
+
+/**
+ * A connection (or a statement or stream on it) used after it was released back to the pool.
+ *
+ * ```ts
+ * const conn = await engine.connect();
+ * await conn.release();
+ * await conn.execute(select(artist.c.id).from(artist)); // ConnectionReleasedError
+ * ```
+ */
+export class ConnectionReleasedError extends AthanorError {
+  override readonly code: AthanorErrorCode = 'ATH_CONNECTION_RELEASED';
+  override name = 'ConnectionReleasedError';
 }
 
 /** A construct the dialect cannot express (e.g. FULL JOIN on MySQL). */
 export class UnsupportedError extends AthanorError {
-  override readonly code: string = 'ATH_UNSUPPORTED';
+  override readonly code: AthanorErrorCode = 'ATH_UNSUPPORTED';
   override name = 'UnsupportedError';
 }
 
@@ -182,7 +241,7 @@ export class UnsupportedError extends AthanorError {
  * ```
  */
 export class InvalidArgumentError extends AthanorError {
-  override readonly code: string = 'ATH_INVALID_ARGUMENT';
+  override readonly code: AthanorErrorCode = 'ATH_INVALID_ARGUMENT';
   override name = 'InvalidArgumentError';
   constructor(
     message: string,

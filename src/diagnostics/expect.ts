@@ -9,12 +9,13 @@
  * ```
  */
 
+import { AthanorError } from '../core/errors.js';
 import { recordStatements, type StatementRecording } from './recorder.js';
 
 /** A statement-count expectation failed; `statements` lists what ran. */
-export class StatementCountError extends Error {
+export class StatementCountError extends AthanorError {
   override readonly name = 'StatementCountError';
-  readonly code = 'ATHANOR_STATEMENT_COUNT';
+  override readonly code = 'ATH_STATEMENT_COUNT';
   constructor(
     message: string,
     /** The recording of the block. */

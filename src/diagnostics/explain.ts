@@ -21,6 +21,7 @@ import type { Executor } from '../core/engine/executor.js';
 import type { Executable } from '../core/engine/result.js';
 import { compileExecutable } from '../core/engine/runner.js';
 import type { SelectNode } from '../core/sql/nodes.js';
+import { InvalidArgumentError } from '../core/errors.js';
 
 /** A statement, a compiled statement, or an ORM query (anything with `selectNode()`). */
 export type Explainable = Executable | { selectNode(): SelectNode };
@@ -63,7 +64,7 @@ export interface ExplainResult {
 function compileFor(engine: Engine, statement: Explainable): CompiledStatement {
   if ('selectNode' in statement && typeof statement.selectNode === 'function') return engine.dialect.compile(statement.selectNode());
   const compiled = compileExecutable(engine.dialect, statement as Executable);
-  if (compiled.length !== 1) throw new TypeError(`explain(): the statement compiles to ${compiled.length} statements; explain one at a time`);
+  if (compiled.length !== 1) throw new InvalidArgumentError(`explain(): the statement compiles to ${compiled.length} statements; explain one at a time`, 'explain', statement);
   return compiled[0]!;
 }
 

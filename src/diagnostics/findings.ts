@@ -2,6 +2,7 @@
  * Findings: one pitfall found in one unit of work, with where, how much, and
  * the fix in Athanor's API; and the error `raise` mode throws.
  */
+import { AthanorError } from '../core/errors.js';
 
 /** The pitfalls the detector knows (stable codes, for `ignore` lists and log filters). */
 export type PitfallCode =
@@ -43,9 +44,9 @@ export function finding(f: Omit<Finding, 'message'>): Finding {
 }
 
 /** Thrown in `raise` mode at the end of a unit of work that has findings. */
-export class PitfallError extends Error {
+export class PitfallError extends AthanorError {
   override readonly name = 'PitfallError';
-  readonly code = 'ATHANOR_PITFALL';
+  override readonly code = 'ATH_PITFALL';
   constructor(readonly findings: readonly Finding[]) {
     super(`${findings.length} performance pitfall${findings.length === 1 ? '' : 's'} found:\n${findings.map((f) => f.message).join('\n')}`);
   }

@@ -41,6 +41,7 @@ export interface StatementStats {
 /** Why pg_stat_statements cannot be read, and how to enable it. */
 export class PgStatStatementsUnavailableError extends AthanorError {
   override readonly name = 'PgStatStatementsUnavailableError';
+  override readonly code = 'ATH_PG_STAT_STATEMENTS';
   constructor(
     readonly reason: 'not-postgres' | 'not-installed' | 'not-preloaded',
     message: string,

@@ -3,11 +3,11 @@
  * names the migration, table or column involved and the way out.
  */
 
-import { AthanorError } from '../core/errors.js';
+import { AthanorError, type AthanorErrorCode } from '../core/errors.js';
 
 /** Any migration failure. */
 export class MigrationError extends AthanorError {
-  override readonly code: string = 'ATH_MIGRATION';
+  override readonly code: AthanorErrorCode = 'ATH_MIGRATION';
   override name = 'MigrationError';
 }
 

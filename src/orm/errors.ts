@@ -3,11 +3,11 @@
  * where there is one, the fix in Athanor's API.
  */
 
-import { AthanorError, IntegrityError } from '../core/errors.js';
+import { AthanorError, IntegrityError, type AthanorErrorCode } from '../core/errors.js';
 
 /** Misuse of the ORM API: an unknown attribute, a wrong model, a detached object. */
 export class InvalidRequestError extends AthanorError {
-  override readonly code: string = 'ATH_INVALID_REQUEST';
+  override readonly code: AthanorErrorCode = 'ATH_INVALID_REQUEST';
   override name = 'InvalidRequestError';
 }
 
@@ -16,7 +16,7 @@ export class InvalidRequestError extends AthanorError {
  * performs hidden I/O: load it explicitly or ask the query to load it.
  */
 export class NotLoadedError extends AthanorError {
-  override readonly code: string = 'ATH_NOT_LOADED';
+  override readonly code: AthanorErrorCode = 'ATH_NOT_LOADED';
   override name = 'NotLoadedError';
   constructor(
     readonly model: string,
@@ -34,7 +34,7 @@ export class NotLoadedError extends AthanorError {
 
 /** A `raise` / `raiseOnSql` loading strategy refused to emit SQL for a relationship. */
 export class RaiseLoadError extends AthanorError {
-  override readonly code: string = 'ATH_RAISE_LOAD';
+  override readonly code: AthanorErrorCode = 'ATH_RAISE_LOAD';
   override name = 'RaiseLoadError';
   constructor(
     readonly model: string,
@@ -49,7 +49,7 @@ export class RaiseLoadError extends AthanorError {
 
 /** An UPDATE or DELETE matched fewer rows than expected: someone else changed or deleted them (version check). */
 export class StaleDataError extends AthanorError {
-  override readonly code: string = 'ATH_STALE_DATA';
+  override readonly code: AthanorErrorCode = 'ATH_STALE_DATA';
   override name = 'StaleDataError';
   constructor(
     message: string,
@@ -63,13 +63,13 @@ export class StaleDataError extends AthanorError {
 
 /** A flush failed. Wraps the database error and names the object whose row it was writing. */
 export class FlushError extends AthanorError {
-  override readonly code: string = 'ATH_FLUSH';
+  override readonly code: AthanorErrorCode = 'ATH_FLUSH';
   override name = 'FlushError';
 }
 
 /** An object was used with a session it does not belong to, or after its session closed. */
 export class DetachedInstanceError extends InvalidRequestError {
-  override readonly code: string = 'ATH_DETACHED';
+  override readonly code: AthanorErrorCode = 'ATH_DETACHED';
   override name = 'DetachedInstanceError';
 }
 

@@ -372,7 +372,7 @@ forEachDialect(
         }),
         (e: unknown) => {
           assert.ok(e instanceof PitfallError, String(e));
-          assert.equal(e.code, 'ATHANOR_PITFALL');
+          assert.equal(e.code, 'ATH_PITFALL');
           assert.deepEqual(
             e.findings.map((x) => x.pitfall),
             ['n-plus-one'],

@@ -259,7 +259,7 @@ export abstract class ExpressionCompiler {
       items.forEach((item, i) => {
         if (i > 0) w.write(' OR ');
         if (item.kind !== 'tuple' || item.items.length !== operand.items.length) {
-          throw new TypeError('a row-value IN needs tuples of the same width on both sides');
+          throw new InvalidArgumentError('a row-value IN needs tuples of the same width on both sides', 'in', item);
         }
         w.write('(');
         operand.items.forEach((col, j) => {

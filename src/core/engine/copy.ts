@@ -16,6 +16,7 @@ import type { AnyColumns, InsertRowOf, Table } from '../schema/table.js';
 import { checkColumnValue } from '../schema/validate.js';
 import { insert } from '../sql/dml.js';
 import type { Runner } from './runner.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** Rows for {@link copyRows}: an array, any iterable, or an async iterable (a generator reading a file). */
 export type CopyRows<C extends AnyColumns> = Iterable<InsertRowOf<C>> | AsyncIterable<InsertRowOf<C>>;
@@ -144,7 +145,7 @@ export async function copyRows<C extends AnyColumns>(
   const head = await batches.next();
   if (head.done) return 0;
   const columns = chooseColumns(table as unknown as Table, head.value[0]!, options.columns);
-  if (columns.length === 0) throw new TypeError(`copyFrom("${table.name}"): no columns to load`);
+  if (columns.length === 0) throw new InvalidArgumentError(`copyFrom("${table.name}"): no columns to load`, 'copyFrom', columns);
   async function* all(): AsyncGenerator<Record<string, unknown>[]> {
     yield head.value as Record<string, unknown>[];
     yield* batches;

@@ -18,7 +18,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Dialect, type DialectName, type TransactionOptions } from '../dialects/dialect.js';
 import type { MysqlFlavor } from '../dialects/mysql/dialect.js';
-import { AthanorError, ConnectionError } from '../errors.js';
+import { AthanorError, ConnectionError, InvalidArgumentError } from '../errors.js';
 import type { Driver, DriverConnection, DriverModule, DriverUrlOptions } from './driver.js';
 import { Checkouts, type CheckoutPurpose } from './checkouts.js';
 import { ExecutionEvents } from './events.js';
@@ -76,7 +76,7 @@ const DEFAULT_ACQUIRE_TIMEOUT_MS = 30_000;
 function checkedTimeout(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive number of milliseconds (or Infinity), got ${String(value)}`);
+    throw new InvalidArgumentError(`${name} must be a positive number of milliseconds (or Infinity), got ${String(value)}`, name, value);
   }
   return value;
 }
@@ -131,7 +131,7 @@ export class Engine extends Executor implements EngineCore {
     this.target = options.url ? redactUrl(options.url) : `a ${options.dialectName} database`;
     this.acquireTimeoutMs = checkedTimeout('acquireTimeoutMs', options.acquireTimeoutMs, DEFAULT_ACQUIRE_TIMEOUT_MS);
     if (options.busyTimeoutMs !== undefined && !(options.busyTimeoutMs >= 0)) {
-      throw new RangeError(`busyTimeoutMs must be a number of milliseconds, 0 or more, got ${String(options.busyTimeoutMs)}`);
+      throw new InvalidArgumentError(`busyTimeoutMs must be a number of milliseconds, 0 or more, got ${String(options.busyTimeoutMs)}`, 'busyTimeoutMs', options.busyTimeoutMs);
     }
     this.checkouts = new Checkouts({
       acquireTimeoutMs: this.acquireTimeoutMs,

@@ -8,7 +8,7 @@
 import type { Dialect, TransactionOptions } from '../dialects/dialect.js';
 import type { CompiledStatement } from '../compiler/compiled.js';
 import type { DriverResult } from './driver.js';
-import { AthanorError, UnsupportedError } from '../errors.js';
+import { AthanorError, ConnectionReleasedError, UnsupportedError } from '../errors.js';
 import type { AnyColumns, Table } from '../schema/table.js';
 import type { CreateOptions, DropOptions } from '../compiler/ddl.js';
 import { copyRows, type CopyOptions, type CopyRows } from './copy.js';
@@ -352,7 +352,7 @@ export class Connection extends Executor {
 
   /** @internal */
   protected async lease(): Promise<Runner> {
-    if (this.released) throw new AthanorError('this connection was released');
+    if (this.released) throw new ConnectionReleasedError('this connection was released');
     return this.runner;
   }
 

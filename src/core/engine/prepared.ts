@@ -16,7 +16,7 @@ import { typeMismatch } from '../schema/validate.js';
 import type { SqlType } from '../schema/types.js';
 import type { ParamNode, StatementNode } from '../sql/nodes.js';
 import { Placeholder } from '../sql/placeholder.js';
-import { AthanorError } from '../errors.js';
+import { AthanorError, InvalidArgumentError } from '../errors.js';
 import type { Result, AnyRow } from './result.js';
 
 /** Values for a prepared statement's placeholders, by name. */
@@ -74,9 +74,9 @@ export class PreparedStatement<Row = AnyRow> {
       const value = values[slot.name];
       if (value !== null && value !== undefined && slot.type) {
         const expected = typeMismatch(slot.type, value);
-        if (expected) throw new TypeError(`prepared statement: placeholder "${slot.name}" expects ${expected}, got ${JSON.stringify(value)}`);
+        if (expected) throw new InvalidArgumentError(`prepared statement: placeholder "${slot.name}" expects ${expected}, got ${JSON.stringify(value)}`, slot.name, value);
       }
-      if (value === undefined) throw new TypeError(`prepared statement: placeholder "${slot.name}" is undefined (use null for NULL)`);
+      if (value === undefined) throw new InvalidArgumentError(`prepared statement: placeholder "${slot.name}" is undefined (use null for NULL)`, slot.name, value);
       return dialect.bindValue(slot.type, value);
     });
     return { ...template, parameters };

@@ -10,7 +10,7 @@
 
 import type { CompiledStatement } from '../compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../dialects/dialect.js';
-import { ConnectionError } from '../errors.js';
+import { ConnectionError, UnsupportedError } from '../errors.js';
 import type { ColumnMeta, ExprNode, StatementNode, TableMeta } from '../sql/nodes.js';
 import { SchemaError } from '../schema/table.js';
 import type { Checkout } from './checkouts.js';
@@ -325,7 +325,7 @@ export class Runner {
   /** `COPY ... FROM STDIN` through the driver. */
   async copy(copySql: string, source: CopySource): Promise<number> {
     const copyFrom = this.connection.copyFrom;
-    if (!copyFrom) throw new TypeError(`the ${this.core.dialect.name} driver cannot COPY`);
+    if (!copyFrom) throw new UnsupportedError(`the ${this.core.dialect.name} driver cannot COPY`);
     const execution = this.watch(copySql, NO_PARAMETERS, 'copy');
     let count: number;
     try {

@@ -9,11 +9,12 @@
 
 import type { SqlType } from '../schema/types.js';
 import { Expression } from './expression.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** The marker a placeholder's parameter node carries until execution. @internal */
 export class Placeholder {
   constructor(readonly name: string) {
-    if (typeof name !== 'string' || name.length === 0) throw new TypeError('placeholder() needs a name');
+    if (typeof name !== 'string' || name.length === 0) throw new InvalidArgumentError('placeholder() needs a name', 'placeholder', name);
   }
   toString(): string {
     return `:${this.name}`;

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import type { Driver, DriverBatch, DriverConnection, DriverObjectResult, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
 import { Mutex } from '../../core/engine/mutex.js';
 import { retryWhileBusy } from './busy.js';
+import { ConnectionReleasedError, InvalidArgumentError } from '../../core/errors.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -112,7 +113,7 @@ class SqliteLease implements DriverConnection {
   ) {}
 
   private check(): SqliteConnectionState {
-    if (this.released) throw new Error('SQLite connection used after it was released');
+    if (this.released) throw new ConnectionReleasedError('SQLite connection used after it was released');
     return this.state;
   }
 
@@ -309,10 +310,10 @@ export class SqliteDriver implements Driver {
  * `sqlite::memory:`, `sqlite:relative/path.db`, `sqlite:///absolute/path.db`.
  */
 export function parseSqliteUrl(url: string): string {
-  if (!url.startsWith('sqlite:')) throw new TypeError(`not a SQLite URL: ${url}`);
+  if (!url.startsWith('sqlite:')) throw new InvalidArgumentError(`not a SQLite URL: ${url}`, 'createEngine', url);
   let rest = url.slice('sqlite:'.length);
   if (rest.startsWith('//')) rest = rest.slice(2); // sqlite:///abs -> /abs, sqlite://rel -> rel
-  if (rest === '') throw new TypeError(`SQLite URL names no database: ${url} (use sqlite::memory: or sqlite:path/to/file.db)`);
+  if (rest === '') throw new InvalidArgumentError(`SQLite URL names no database: ${url} (use sqlite::memory: or sqlite:path/to/file.db)`, 'createEngine', url);
   return decodeURIComponent(rest);
 }
 

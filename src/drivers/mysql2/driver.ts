@@ -15,6 +15,7 @@
 import { Readable } from 'node:stream';
 import mysql from 'mysql2';
 import type { Driver, DriverBatch, DriverConnection, DriverObjectResult, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
+import { ConnectionReleasedError, InvalidArgumentError } from '../../core/errors.js';
 
 /** Per-statement options; see the module comment. */
 const STATEMENT_OPTIONS = Object.freeze({
@@ -138,7 +139,7 @@ class MysqlLease implements DriverConnection {
   }
 
   private check(): CoreConnection {
-    if (this.released) throw new Error('MySQL connection used after it was released');
+    if (this.released) throw new ConnectionReleasedError('MySQL connection used after it was released');
     return this.connection;
   }
 
@@ -255,7 +256,7 @@ export class MysqlDriver implements Driver {
       this.pool = (given.pool ?? given) as CorePool;
       this.ownsPool = false;
     } else {
-      if (!options.url) throw new TypeError('the mysql2 driver needs a url or a pool');
+      if (!options.url) throw new InvalidArgumentError('the mysql2 driver needs a url or a pool', 'mysql2 driver', options);
       // mysql2 reads host, port, user, password and database from any scheme, mariadb:// included.
       this.pool = mysql.createPool({ ...POOL_DEFAULTS, ...options.poolConfig, uri: options.url }) as unknown as CorePool;
       this.pool.on('error', () => undefined);

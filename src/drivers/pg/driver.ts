@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import type { CopySource, Driver, DriverBatch, DriverConnection, DriverObjectResult, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
 import { Mutex } from '../../core/engine/mutex.js';
+import { ConnectionReleasedError, InvalidArgumentError } from '../../core/errors.js';
 
 const identity = (value: string): string => value;
 
@@ -72,7 +73,7 @@ class PgLease implements DriverConnection {
   }
 
   private check(): PgClientLike {
-    if (this.released) throw new Error('PostgreSQL connection used after it was released');
+    if (this.released) throw new ConnectionReleasedError('PostgreSQL connection used after it was released');
     return this.client;
   }
 
@@ -175,7 +176,7 @@ export class PgDriver implements Driver {
     if (options.pool) {
       this.pool = options.pool;
     } else {
-      if (!options.url && !options.poolConfig) throw new TypeError('the pg driver needs a url, a pool or a client');
+      if (!options.url && !options.poolConfig) throw new InvalidArgumentError('the pg driver needs a url, a pool or a client', 'pg driver', options);
       this.pool = new pg.Pool({ ...(options.url ? { connectionString: options.url } : {}), ...options.poolConfig });
       // An idle client whose connection drops emits 'error' on the pool; pg-pool
       // already discards that client, and an unhandled 'error' would crash the process.
