@@ -9,10 +9,10 @@
 
 import { selectNode } from '../../core/sql/select.js';
 import type { Column } from '../../core/schema/column.js';
-import type { Expression } from '../../core/sql/expression.js';
 import { toOrderNode } from '../../core/sql/expression.js';
-import { and, param, tuple } from '../../core/sql/functions.js';
-import type { ExprNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
+import { and, keysIn } from '../../core/sql/functions.js';
+import { chunk } from '../../core/chunk.js';
+import type { SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
 import { lookup } from '../identity-map.js';
 import { keyOf } from '../identity-key.js';
 import type { Mapper } from '../mapper.js';
@@ -49,19 +49,6 @@ function valuesAt(st: InstanceState, indexes: readonly number[]): unknown[] | un
   return out;
 }
 
-/** `col IN (...)`, or `(a, b) IN ((...), ...)` for composite keys. */
-function inPredicate(columns: readonly Expression<unknown>[], keys: readonly unknown[][]): ExprNode {
-  if (columns.length === 1) {
-    // The keys are values read from the database: the node is built directly, without checking each one
-    // against the column type as a user's `col.in(values)` does.
-    const column = columns[0]!;
-    const type = column.sqlType;
-    const items = new Array<ExprNode>(keys.length);
-    for (let i = 0; i < keys.length; i++) items[i] = { kind: 'param', value: keys[i]![0], type };
-    return { kind: 'inList', negated: false, operand: column.node, items };
-  }
-  return tuple(...columns).in(keys.map((k) => tuple(...k.map((v, i) => param(v, columns[i]!.sqlType))))).node;
-}
 
 
 /**
@@ -86,11 +73,6 @@ function eachOf<V, A>(held: V | V[] | undefined, fn: (value: V, arg: A) => void,
   else fn(held, arg);
 }
 
-export function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 
 /**
  * Load `attr` for every parent in `parents` that has not loaded it, in as few
@@ -149,8 +131,8 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
     const shape = entityShape(target, shapeCols, 0);
     const hydrator = new RowHydrator(ctx, shape, group);
     const setTo = (parent: InstanceState, value: object | null): void => parent.setLoaded(attr, value);
-    for (const part of chunks(keys, maxKeys)) {
-      const where = inPredicate(pairs.remote as readonly Column<unknown>[], part);
+    for (const part of chunk(keys, maxKeys)) {
+      const where = keysIn(pairs.remote as readonly Column<unknown>[], part).node;
       const result = await ctx.run(selectNode({ items, from: [target.table.fromNode], where }));
       for (const row of result.rows) {
         const child = hydrator.row(row)!;
@@ -210,8 +192,8 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
     const hydrator = new RowHydrator(ctx, shape, group);
     const collect = (t: number, child: object): void => void collected[t]!.push(child);
     const decoders = linkColumns.map((c) => ctx.dialect.decoder(c.type));
-    for (const part of chunks(keys, maxKeys)) {
-      const where = inPredicate(linkColumns, part);
+    for (const part of chunk(keys, maxKeys)) {
+      const where = keysIn(linkColumns, part).node;
       const result = await ctx.run(selectNode({ items, from: [target.table.fromNode], joins, where, orderBy }));
       for (const row of result.rows) {
         const child = hydrator.row(row)!;

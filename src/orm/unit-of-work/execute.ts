@@ -9,8 +9,8 @@
 import type { Column } from '../../core/schema/column.js';
 import type { Table } from '../../core/schema/table.js';
 import { deleteFrom, insert, update } from '../../core/sql/dml.js';
-import { tuple, param } from '../../core/sql/functions.js';
-import type { Predicate } from '../../core/sql/expression.js';
+import { keysIn } from '../../core/sql/functions.js';
+import { chunk } from '../../core/chunk.js';
 import { assertNever } from '../../core/sql/nodes.js';
 import type { IdentityMap } from '../identity-map.js';
 import type { Mapper } from '../mapper.js';
@@ -147,8 +147,8 @@ async function nullOutChildren(ctx: ExecuteContext, attr: RelationshipAttribute,
   const set: Record<string, null> = {};
   for (const c of pairs.remote) set[c.key] = null;
   const keys = parents.map((p) => pairs.local.map((c) => p.values[p.mapper.columnIndex(c.key)]));
-  for (const part of chunked(keys, maxKeys(ctx, pairs.local.length))) {
-    const stmt = update(target.table as Table).set(set as never).where(keyIn(pairs.remote, part));
+  for (const part of chunk(keys, maxKeys(ctx, pairs.local.length))) {
+    const stmt = update(target.table as Table).set(set as never).where(keysIn(pairs.remote, part));
     await ctx.exec(ctx.dialect.compile(stmt.node));
   }
 }
@@ -157,8 +157,8 @@ async function clearLinks(ctx: ExecuteContext, attr: RelationshipAttribute, pare
   if (parents.length === 0) return;
   const { pairs } = attr.r;
   const keys = parents.map((p) => pairs.local.map((c) => p.values[p.mapper.columnIndex(c.key)]));
-  for (const part of chunked(keys, maxKeys(ctx, pairs.local.length))) {
-    const stmt = deleteFrom(attr.options.secondary!).where(keyIn(pairs.secondaryLocal!, part));
+  for (const part of chunk(keys, maxKeys(ctx, pairs.local.length))) {
+    const stmt = deleteFrom(attr.options.secondary!).where(keysIn(pairs.secondaryLocal!, part));
     await ctx.exec(ctx.dialect.compile(stmt.node));
   }
 }
@@ -187,8 +187,8 @@ function linkRows(links: readonly LinkRow[]): { secondary: Table; cols: Column<u
 async function deleteLinks(ctx: ExecuteContext, links: readonly LinkRow[]): Promise<void> {
   const group = linkRows(links);
   if (group === undefined) return;
-  for (const part of chunked(group.rows, maxKeys(ctx, group.cols.length))) {
-    const stmt = deleteFrom(group.secondary).where(keyIn(group.cols, part));
+  for (const part of chunk(group.rows, maxKeys(ctx, group.cols.length))) {
+    const stmt = deleteFrom(group.secondary).where(keysIn(group.cols, part));
     await ctx.exec(ctx.dialect.compile(stmt.node));
   }
 }
@@ -207,13 +207,4 @@ function maxKeys(ctx: ExecuteContext, width: number): number {
   return Math.max(1, Math.floor((ctx.dialect.capabilities.maxBindParameters - 10) / Math.max(1, width)));
 }
 
-function keyIn(columns: readonly Column<unknown>[], keys: readonly unknown[][]): Predicate {
-  if (columns.length === 1) return columns[0]!.in(keys.map((k) => k[0]));
-  return tuple(...columns).in(keys.map((k) => tuple(...k.map((v, i) => param(v, columns[i]!.type)))));
-}
 
-function chunked<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
