@@ -37,11 +37,13 @@ export interface OptionSpec {
   readonly description: string;
   /** Shown after the option in `--help` (`--out <file>`). */
   readonly valueName?: string;
+  /** May be given more than once; its value is then the list of strings. */
+  readonly multiple?: boolean;
 }
 
 /** What `parseArgs` made of the command line: option values by name, and the remaining positionals. */
 export interface ParsedArgs {
-  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly values: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
   readonly positionals: readonly string[];
 }
 

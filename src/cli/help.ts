@@ -11,7 +11,7 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 };
 
 function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
-  const rows = Object.entries(options).map(([name, o]) => [`${o.short ? `-${o.short}, ` : '    '}--${name}${o.valueName ? ` <${o.valueName}>` : ''}`, o.description] as const);
+  const rows = Object.entries(options).map(([name, o]) => [`${o.short ? `-${o.short}, ` : '    '}--${name}${o.valueName ? ` <${o.valueName}>` : ''}${o.multiple ? ' ...' : ''}`, o.description] as const);
   const width = Math.max(...rows.map(([left]) => left.length));
   return rows.map(([left, text]) => `  ${left.padEnd(width)}  ${text}`);
 }

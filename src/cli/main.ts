@@ -48,7 +48,7 @@ function findCommand(argv: readonly string[], commands: readonly Command[]): { c
 }
 
 const parseConfig = (options: Readonly<Record<string, OptionSpec>>) =>
-  Object.fromEntries(Object.entries(options).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }]));
+  Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]));
 
 /**
  * Run the CLI on `argv` (without `node` and the script) and return the exit code.
@@ -80,7 +80,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     err(`${style.red('error')}: ${error instanceof Error ? error.message : String(error)} (athanor ${command.name} --help)`);
     return EXIT.usage;
   }
-  const values = args.values as Record<string, string | boolean | undefined>;
+  const values = args.values as Record<string, string | boolean | string[] | undefined>;
   if (values['help'] === true) {
     out(commandHelp(command, style));
     return EXIT.ok;
