@@ -41,8 +41,9 @@ export async function schemaTables(ctx: CommandContext): Promise<Table[]> {
   const exports = await importSchemaModule(ctx.cwd, file);
   const byName = new Map<string, { table: Table; exported: string }>();
   for (const [name, value] of Object.entries(exports)) {
-    const table = value instanceof Table ? value : typeof value === 'function' ? (tableOf(value as ModelClass<string, never>) as unknown) : undefined;
-    if (!(table instanceof Table)) continue;
+    const found: unknown = value instanceof Table ? value : typeof value === 'function' ? tableOf(value as ModelClass<string, never>) : undefined;
+    if (!(found instanceof Table)) continue;
+    const table = found as Table;
     const seen = byName.get(table.name);
     if (seen && seen.table !== table) {
       throw new Error(`${file}: exports "${seen.exported}" and "${name}" declare two different tables named "${table.name}"`);
