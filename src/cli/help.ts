@@ -19,7 +19,7 @@ function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
 const EXIT_LINES = [
   'Exit codes:',
   `  ${EXIT.ok}  done`,
-  `  ${EXIT.findings}  done, with findings (drift, lint findings, tables not found)`,
+  `  ${EXIT.findings}  done, with findings (drift, lint findings, pending migrations, a refused drop, tables not found)`,
   `  ${EXIT.usage}  wrong command line; nothing was done`,
   `  ${EXIT.failure}  could not finish (database or file error)`,
 ];
