@@ -68,6 +68,12 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     return argv.length === 0 ? EXIT.usage : EXIT.ok;
   }
   const found = findCommand(argv, commands);
+  const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
+  if (!found && group.length > 0) {
+    const subcommands = group.map((c) => c.name.slice(argv[0]!.length + 1));
+    err(`${style.red('error')}: athanor ${argv[0]} needs a subcommand: ${subcommands.join(', ')} (athanor ${group[0]!.name} --help)`);
+    return EXIT.usage;
+  }
   if (!found) {
     err(`${style.red('error')}: unknown command "${argv[0]}"; commands: ${commands.map((c) => c.name).join(', ')} (athanor --help)`);
     return EXIT.usage;

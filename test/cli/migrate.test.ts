@@ -109,6 +109,7 @@ forEachDialect('athanor migrate', (ctx) => {
     assert.match(drift.stdout, /^drift: 4 differences between the schema module and the database:$/m);
     assert.match(drift.stdout, /^ {2}column "clm_band"\."country" is missing$/m);
     assert.match(drift.stdout, /^ {2}column "clm_gig"\."title" exists but is not declared$/m);
+    assert.match(drift.stdout, /^ {2}index "clm_gig_name_idx" on "clm_gig" \(name\) is missing$/m);
 
     const refused = await generate('gig_names');
     assert.equal(refused.code, 1);
@@ -177,6 +178,9 @@ describe('athanor migrate, command line', () => {
   });
 
   it('a missing name, a bad hint or no schema module exits 2 and says so', async () => {
+    const noSubcommand = await athanorIn(project, ['migrate']);
+    assert.equal(noSubcommand.code, 2);
+    assert.match(noSubcommand.stderr, /athanor migrate needs a subcommand: generate, up, down, status, check, lint/);
     const noName = await athanorIn(project, ['migrate', 'generate', '--url', 'sqlite::memory:']);
     assert.equal(noName.code, 2);
     assert.match(noName.stderr, /migrate generate needs a name/);

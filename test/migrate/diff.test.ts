@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -142,6 +142,8 @@ forEachDialect('generated migrations', (ctx) => {
     const dir = await mkdtemp(join(tmpdir(), 'athanor-mdf-'));
     const history = 'mdf_history';
     try {
+      // Outside the project no package.json says "type": "module": the .ts file would load as CommonJS, with its own copy of src/.
+      await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
       await ctx.engine.dropAll([songV1, artistV1, table(history, { id: integer() })], { ifExists: true });
       await ctx.engine.createAll([artistV1, songV1]);
       await ctx.engine.execute(insert(artistV1).values({ name: 'Bob Dylan' }));
