@@ -3,7 +3,8 @@
  * athanor.config.ts and a schema module; generate writes the first migration,
  * lint and up apply it, status and check agree; the schema module changes,
  * check reports the drift, a drop is refused with the rename hint, generate
- * with the hint, up, then down, with a row inserted beforehand kept throughout.
+ * with the hint, up, then down, with a row inserted beforehand kept throughout;
+ * an applied migration edited afterwards is flagged by status and stops up.
  */
 
 import assert from 'node:assert/strict';
@@ -157,6 +158,15 @@ forEachDialect('athanor migrate', (ctx) => {
     const after = await run('migrate', 'status');
     assert.equal(after.code, 1);
     assert.match(after.stdout, new RegExp(`^ {2}pending +${secondId}$`, 'm'));
+
+    const initPath = join(migrations, `${initId}.ts`);
+    writeFileSync(initPath, readFileSync(initPath, 'utf8').replace('title: text().notNull()', 'title: text()'));
+    const edited = await run('migrate', 'status');
+    assert.equal(edited.code, 1);
+    assert.match(edited.stdout, new RegExp(`${initId} {2}\\(edited since it was applied\\)$`, 'm'));
+    const refusedUp = await run('migrate', 'up');
+    assert.equal(refusedUp.code, 3, 'an error exits 3');
+    assert.match(refusedUp.stderr, /^error: migration "\d{8}T\d{6}_init" was edited after being applied .* \[ATH_MIGRATION_CHECKSUM\]$/m);
   });
 });
 
