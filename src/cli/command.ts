@@ -24,7 +24,7 @@ import type { AthanorConfig } from './config.js';
  * Exit codes scripts can rely on.
  *
  * - `ok` (0): done, nothing to report.
- * - `findings` (1): done, and found something the caller asked to hear about (drift, lint findings, pending migrations).
+ * - `findings` (1): done, and found something the caller asked to hear about (drift, lint findings, pending migrations, a drop `migrate generate` refused).
  * - `usage` (2): the command line was wrong (unknown command or option, a missing value); nothing was done.
  * - `failure` (3): the command could not finish: the database refused or could not be reached, a file could not be read or written.
  */
@@ -38,11 +38,13 @@ export interface OptionSpec {
   readonly description: string;
   /** Shown after the option in `--help` (`--out <file>`). */
   readonly valueName?: string;
+  /** May be given more than once; its value is then the list of strings. */
+  readonly multiple?: boolean;
 }
 
 /** What `parseArgs` made of the command line: option values by name, and the remaining positionals. */
 export interface ParsedArgs {
-  readonly values: Readonly<Record<string, string | boolean | undefined>>;
+  readonly values: Readonly<Record<string, string | boolean | readonly string[] | undefined>>;
   readonly positionals: readonly string[];
 }
 

@@ -11,7 +11,7 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 };
 
 function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
-  const rows = Object.entries(options).map(([name, o]) => [`${o.short ? `-${o.short}, ` : '    '}--${name}${o.valueName ? ` <${o.valueName}>` : ''}`, o.description] as const);
+  const rows = Object.entries(options).map(([name, o]) => [`${o.short ? `-${o.short}, ` : '    '}--${name}${o.valueName ? ` <${o.valueName}>` : ''}${o.multiple ? ' ...' : ''}`, o.description] as const);
   const width = Math.max(...rows.map(([left]) => left.length));
   return rows.map(([left, text]) => `  ${left.padEnd(width)}  ${text}`);
 }
@@ -19,7 +19,7 @@ function optionLines(options: Readonly<Record<string, OptionSpec>>): string[] {
 const EXIT_LINES = [
   'Exit codes:',
   `  ${EXIT.ok}  done`,
-  `  ${EXIT.findings}  done, with findings (drift, lint findings, tables not found)`,
+  `  ${EXIT.findings}  done, with findings (drift, lint findings, pending migrations, a refused drop, tables not found)`,
   `  ${EXIT.usage}  wrong command line; nothing was done`,
   `  ${EXIT.failure}  could not finish (database or file error)`,
 ];

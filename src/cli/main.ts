@@ -48,7 +48,7 @@ function findCommand(argv: readonly string[], commands: readonly Command[]): { c
 }
 
 const parseConfig = (options: Readonly<Record<string, OptionSpec>>) =>
-  Object.fromEntries(Object.entries(options).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }]));
+  Object.fromEntries(Object.entries(options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]));
 
 /**
  * Run the CLI on `argv` (without `node` and the script) and return the exit code.
@@ -68,6 +68,12 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     return argv.length === 0 ? EXIT.usage : EXIT.ok;
   }
   const found = findCommand(argv, commands);
+  const group = commands.filter((c) => c.name.startsWith(`${argv[0]} `));
+  if (!found && group.length > 0) {
+    const subcommands = group.map((c) => c.name.slice(argv[0]!.length + 1));
+    err(`${style.red('error')}: athanor ${argv[0]} needs a subcommand: ${subcommands.join(', ')} (athanor ${group[0]!.name} --help)`);
+    return EXIT.usage;
+  }
   if (!found) {
     err(`${style.red('error')}: unknown command "${argv[0]}"; commands: ${commands.map((c) => c.name).join(', ')} (athanor --help)`);
     return EXIT.usage;
@@ -80,7 +86,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     err(`${style.red('error')}: ${error instanceof Error ? error.message : String(error)} (athanor ${command.name} --help)`);
     return EXIT.usage;
   }
-  const values = args.values as Record<string, string | boolean | undefined>;
+  const values = args.values as Record<string, string | boolean | string[] | undefined>;
   if (values['help'] === true) {
     out(commandHelp(command, style));
     return EXIT.ok;

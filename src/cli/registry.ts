@@ -4,5 +4,8 @@
 
 import type { Command } from './command.js';
 import { pull } from './commands/pull.js';
+import { migrateGenerate } from './commands/migrate-generate.js';
+import { migrateDown, migrateStatus, migrateUp } from './commands/migrate-run.js';
+import { migrateCheck, migrateLint } from './commands/migrate-check.js';
 
-export const commands: readonly Command[] = [pull];
+export const commands: readonly Command[] = [pull, migrateGenerate, migrateUp, migrateDown, migrateStatus, migrateCheck, migrateLint];

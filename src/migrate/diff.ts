@@ -25,7 +25,7 @@ import { planCreation, uniqueConstraintName } from '../core/compiler/ddl.js';
 import { MigrationCompiler } from '../core/compiler/migration.js';
 import type { ForeignKeyDef, IndexDef, Table } from '../core/schema/table.js';
 import type { SqlType } from '../core/schema/types.js';
-import { op, type AddForeignKeyOp, type AnyColumnBuilder, type CreateIndexOp, type Operation, type TableRebuild } from '../core/schema/operations.js';
+import { assertNeverOperation, op, type AddForeignKeyOp, type AnyColumnBuilder, type CreateIndexOp, type Operation, type TableRebuild } from '../core/schema/operations.js';
 import type { ExprNode } from '../core/sql/nodes.js';
 import type { Dialect } from '../core/dialects/dialect.js';
 import { PostgresDialect } from '../core/dialects/postgres/dialect.js';
@@ -383,18 +383,49 @@ export function checkDrift(targetTables: readonly Table[], currentTables: readon
 }
 
 function describeDrift(o: Operation): string {
+  const cols = (columns: readonly string[]) => `(${columns.join(', ')})`;
   switch (o.kind) {
     case 'createTable':
       return `table "${o.table.name}" is missing`;
     case 'dropTable':
       return `table "${o.table}" exists but is not declared`;
+    case 'renameTable':
+      return `table "${o.from}" is declared as "${o.to}"`;
     case 'addColumn':
       return `column "${o.table}"."${o.column}" is missing`;
     case 'dropColumn':
       return `column "${o.table}"."${o.column}" exists but is not declared`;
+    case 'renameColumn':
+      return `column "${o.table}"."${o.from}" is declared as "${o.to}"`;
     case 'alterColumn':
       return `column "${o.table}"."${o.column}" differs (${[o.type ? 'type' : '', o.notNull ? 'nullability' : '', o.default ? 'default' : ''].filter(Boolean).join(', ')})`;
+    case 'createIndex':
+      return `${o.unique ? 'unique index' : 'index'} "${o.name}" on "${o.table}" ${cols(o.columns)} is missing`;
+    case 'dropIndex':
+      return `index "${o.name}" on "${o.table}" exists but is not declared`;
+    case 'addUnique':
+      return `unique constraint "${o.name}" on "${o.table}" ${cols(o.columns)} is missing`;
+    case 'dropUnique':
+      return `unique constraint "${o.name}" on "${o.table}" exists but is not declared`;
+    case 'addCheck':
+      return `check "${o.name}" on "${o.table}" is missing`;
+    case 'dropCheck':
+      return `check "${o.name}" on "${o.table}" exists but is not declared`;
+    case 'validateConstraint':
+      return `constraint "${o.name}" on "${o.table}" is not validated`;
+    case 'addForeignKey':
+      return `foreign key "${o.name}" "${o.table}" ${cols(o.columns)} → "${o.target.table}" ${cols(o.target.columns)} is missing`;
+    case 'dropForeignKey':
+      return `foreign key "${o.name}" on "${o.table}" exists but is not declared`;
+    case 'createEnum':
+      return `enum type "${o.name}" is missing`;
+    case 'addEnumValue':
+      return `enum type "${o.name}" lacks the value '${o.value}'`;
+    case 'dropEnum':
+      return `enum type "${o.name}" exists but is not declared`;
+    case 'sql':
+      return 'a statement to run';
     default:
-      return `${o.kind}${'table' in o && typeof o.table === 'string' ? ` on "${o.table}"` : ''}${'name' in o ? ` "${o.name}"` : ''}`;
+      return assertNeverOperation(o);
   }
 }

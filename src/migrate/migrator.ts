@@ -137,12 +137,19 @@ function checksumOf(migration: Migration, dialect: Dialect): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** Migration files in `dir`, sorted by file name (`export const id`, `up`, `down?`, `transactional?`). */
-export async function loadMigrations(dir: string): Promise<Migration[]> {
-  const files = (await readdir(dir)).filter((f) => /\.(ts|js|mjs)$/.test(f) && !f.endsWith('.d.ts')).sort();
+/**
+ * Migration files in `dir`, sorted by file name (`export const id`, `up`, `down?`, `transactional?`).
+ * `importModule` loads one file (default: `import()`); the CLI passes one that can load TypeScript.
+ *
+ * ```ts
+ * const migrations = await loadMigrations('migrations');
+ * ```
+ */
+export async function loadMigrations(dir: string, importModule: (file: string) => Promise<unknown> = (file) => import(pathToFileURL(file).href)): Promise<Migration[]> {
+  const files = (await readdir(dir)).filter((f) => /\.(ts|mts|js|mjs)$/.test(f) && !f.endsWith('.d.ts')).sort();
   const out: Migration[] = [];
   for (const file of files) {
-    const mod = (await import(pathToFileURL(resolvePath(join(dir, file))).href)) as Partial<Migration>;
+    const mod = (await importModule(resolvePath(join(dir, file)))) as Partial<Migration>;
     if (typeof mod.id !== 'string' || !Array.isArray(mod.up)) {
       throw new MigrationError(`migration file "${join(dir, file)}" must export \`id\` (a string) and \`up\` (a list of operations)`);
     }

@@ -9,7 +9,7 @@ import { introspect } from '../../core/introspect/introspect.js';
 import { generateSource } from '../../codegen/generate.js';
 import { EXIT, UsageError, type Command } from '../command.js';
 
-const list = (value: string | boolean | undefined): string[] | undefined =>
+const list = (value: string | boolean | readonly string[] | undefined): string[] | undefined =>
   typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
 
 /** `athanor pull [--out file] [--schema name] [--tables a,b] [--exclude a,b] [--no-models]`. */
