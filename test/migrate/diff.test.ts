@@ -145,8 +145,6 @@ forEachDialect('generated migrations', (ctx) => {
     // its own copy of the library, whose columns are not this test's.
     await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
     try {
-      // Outside the project no package.json says "type": "module": the .ts file would load as CommonJS, with its own copy of src/.
-      await writeFile(join(dir, 'package.json'), '{ "type": "module" }\n');
       await ctx.engine.dropAll([songV1, artistV1, table(history, { id: integer() })], { ifExists: true });
       await ctx.engine.createAll([artistV1, songV1]);
       await ctx.engine.execute(insert(artistV1).values({ name: 'Bob Dylan' }));
