@@ -53,7 +53,11 @@ const dialects = {
 };
 
 /** The SQL and parameters a dialect compiles a statement to, or the error it refuses it with. */
-type Outcome = readonly [sql: string, parameters: readonly unknown[]] | { readonly throws: new (...args: never[]) => Error };
+type Outcome =
+  | readonly [sql: string, parameters: readonly unknown[]]
+  | { readonly throws: new (...args: never[]) => Error }
+  /** The compiler's output is wrong for this database: not pinned; an `it.todo` next to the call holds the right answer. */
+  | { readonly todo: string };
 
 /**
  * Every statement pins every dialect, so a change to any compiler shows up here. MySQL 8 shares the MariaDB
@@ -74,6 +78,7 @@ function expectSql(stmt: { node: StatementNode } | { statementNode: StatementNod
   const outcomes: Record<keyof typeof dialects, Outcome> = { ...expected, mysql8: expected.mysql8 ?? expected.mariadb };
   for (const [name, d] of Object.entries(dialects) as [keyof typeof dialects, Dialect][]) {
     const exp = outcomes[name];
+    if ('todo' in exp) continue;
     if ('throws' in exp) {
       assert.throws(() => d.compile(node(stmt)), exp.throws, `${name} refuses`);
       continue;
@@ -152,14 +157,14 @@ describe('SELECT', () => {
     expectSql(select(song.c.id).from(song).where(song.c.id.in(ids), song.c.title.notIn(ids.map(String))), {
       sqlite: [`SELECT "song"."id" FROM "song" WHERE "song"."id" IN (${marks}) AND "song"."title" NOT IN (${marks})`, [...ids, ...ids.map(String)]],
       postgres: ['SELECT "song"."id" FROM "song" WHERE "song"."id" = ANY($1::INTEGER[]) AND "song"."title" <> ALL($2::TEXT[])', [ids, ids.map(String)]],
-      mariadb: [`SELECT \`song\`.\`id\` FROM \`song\` WHERE \`song\`.\`id\` IN (${marks}) AND \`song\`.\`title\` NOT IN (${marks})`, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, '1', '2', '3', '4', '5', '6', '7', '8', '9', '10', '11', '12']],
+      mariadb: [`SELECT \`song\`.\`id\` FROM \`song\` WHERE \`song\`.\`id\` IN (${marks}) AND \`song\`.\`title\` NOT IN (${marks})`, [...ids, ...ids.map(String)]],
     });
     // A NULL among the values stays in the array: `x <> ALL('{1,NULL}')` is never true, as `x NOT IN (1, NULL)` is not.
     const withNull = [...ids, null];
     expectSql(select(song.c.id).from(song).where(song.c.albumId.notIn(withNull)), {
-      sqlite: ['SELECT "song"."id" FROM "song" WHERE "song"."album_id" NOT IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]],
+      sqlite: [`SELECT "song"."id" FROM "song" WHERE "song"."album_id" NOT IN (${marks}, NULL)`, ids],
       postgres: ['SELECT "song"."id" FROM "song" WHERE "song"."album_id" <> ALL($1::INTEGER[])', [withNull]],
-      mariadb: ['SELECT `song`.`id` FROM `song` WHERE `song`.`album_id` NOT IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]],
+      mariadb: [`SELECT \`song\`.\`id\` FROM \`song\` WHERE \`song\`.\`album_id\` NOT IN (${marks}, NULL)`, ids],
     });
   });
 
@@ -426,8 +431,10 @@ describe('SELECT', () => {
     const b = select(album.c.title.as('name')).from(album);
     expectSql(union(a, b).orderBy(artist.c.name), {
       sqlite: ['SELECT "artist"."name" FROM "artist" UNION SELECT "album"."title" AS "name" FROM "album" ORDER BY "artist"."name"', []],
-      postgres: ['SELECT "artist"."name" FROM "artist" UNION SELECT "album"."title" AS "name" FROM "album" ORDER BY "artist"."name"', []],
-      mariadb: ['SELECT `artist`.`name` FROM `artist` UNION SELECT `album`.`title` AS `name` FROM `album` ORDER BY `artist`.`name`', []],
+      // Both refuse a table-qualified ORDER BY after a compound (PostgreSQL: missing FROM-clause entry for table
+      // "artist"; MariaDB: error 1250); it must name the output column. See the todo below.
+      postgres: { todo: 'ORDER BY "artist"."name" after UNION' },
+      mariadb: { todo: 'ORDER BY `artist`.`name` after UNION' },
     });
     expectSql(unionAll(a.limit(1), b), {
       sqlite: ['SELECT * FROM (SELECT "artist"."name" FROM "artist" LIMIT ?) UNION ALL SELECT "album"."title" AS "name" FROM "album"', [1]],
@@ -440,6 +447,12 @@ describe('SELECT', () => {
       postgres: ['WITH "active_artists" AS (SELECT "artist"."id" FROM "artist" WHERE "artist"."active" = $1) SELECT "active_artists"."id" FROM "active_artists"', [true]],
       mariadb: ['WITH `active_artists` AS (SELECT `artist`.`id` FROM `artist` WHERE `artist`.`active` = ?) SELECT `active_artists`.`id` FROM `active_artists`', [1]],
     });
+  });
+
+  void it.todo('orders a compound by its output column, which PostgreSQL and MariaDB require', () => {
+    const q = union(select(artist.c.name).from(artist), select(album.c.title.as('name')).from(album)).orderBy(artist.c.name);
+    assert.equal(dialects.postgres.compile(q.node).sql, 'SELECT "artist"."name" FROM "artist" UNION SELECT "album"."title" AS "name" FROM "album" ORDER BY "name"');
+    assert.equal(dialects.mariadb.compile(q.node).sql, 'SELECT `artist`.`name` FROM `artist` UNION SELECT `album`.`title` AS `name` FROM `album` ORDER BY `name`');
   });
 
   it('renders window functions over a partition', () => {
@@ -512,7 +525,8 @@ describe('INSERT', () => {
     });
     const withServerDefault = insert(song).values([{ title: 'a', milliseconds: 1, id: 10 }, { title: 'b', milliseconds: 2 }]);
     expectSql(withServerDefault, {
-      sqlite: ['INSERT INTO "song" ("id", "title", "milliseconds") VALUES (?, ?, ?), (DEFAULT, ?, ?)', [10, 'a', 1, 'b', 2]],
+      // SQLite has no DEFAULT in VALUES (syntax error); only compileAll() splits the rows. See the todo below.
+      sqlite: { todo: 'compile() writes DEFAULT in VALUES' },
       postgres: ['INSERT INTO "song" ("id", "title", "milliseconds") VALUES ($1, $2, $3), (DEFAULT, $4, $5)', [10, 'a', 1, 'b', 2]],
       mariadb: ['INSERT INTO `song` (`id`, `title`, `milliseconds`) VALUES (?, ?, ?), (DEFAULT, ?, ?)', [10, 'a', 1, 'b', 2]],
     });
@@ -521,6 +535,11 @@ describe('INSERT', () => {
       'INSERT INTO "song" ("id", "title", "milliseconds") VALUES (?, ?, ?)',
       'INSERT INTO "song" ("title", "milliseconds") VALUES (?, ?)',
     ]);
+  });
+
+  void it.todo('never compiles a DEFAULT inside VALUES on SQLite, which rejects it', () => {
+    const withServerDefault = insert(song).values([{ title: 'a', milliseconds: 1, id: 10 }, { title: 'b', milliseconds: 2 }]);
+    assert.doesNotMatch(dialects.sqlite.compile(withServerDefault.node).sql, /DEFAULT/);
   });
 
   it('splits a large insert under the bound-parameter limit', () => {
@@ -620,7 +639,7 @@ describe('raw SQL', () => {
     const hostile = `x"; DROP TABLE artist; --`;
     const stmt = sql`SELECT * FROM ${identifier('we"ird')} WHERE a = ${hostile} AND b = ${artist.c.id}`;
     expectSql(stmt, {
-      sqlite: ['SELECT * FROM "we""ird" WHERE a = ? AND b = "artist"."id"', ['x"; DROP TABLE artist; --']],
+      sqlite: ['SELECT * FROM "we""ird" WHERE a = ? AND b = "artist"."id"', [hostile]],
       postgres: [`SELECT * FROM "we""ird" WHERE a = $1 AND b = "artist"."id"`, [hostile]],
       mariadb: ['SELECT * FROM `we"ird` WHERE a = ? AND b = `artist`.`id`', [hostile]],
     });
