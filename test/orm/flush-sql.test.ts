@@ -1,22 +1,30 @@
 /**
- * The exact statements a flush emits, per dialect (SQLAlchemy's
- * test_unitofworkv2 style): inserts with RETURNING and keys copied from
- * relationships, grouped updates, versioned updates, link rows and deletes.
+ * The exact statements a flush emits (SQLAlchemy's test_unitofworkv2 style): inserts with RETURNING and keys copied
+ * from relationships, grouped updates, versioned updates, link rows and deletes.
+ *
+ * Each statement is written once, in neutral syntax ("quoted" names, `?` placeholders), and its form is chosen by the
+ * capability that decides it (RETURNING, array parameters, the bulk UPDATE strategy), never by the database's name:
+ * MariaDB and MySQL 8 share a name and differ in RETURNING.
  */
 import { before, beforeEach, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { types } from '../../src/index.js';
+import type { DialectCapabilities } from '../../src/core/dialects/dialect.js';
 import { database, type Database } from '../../src/orm/index.js';
 import { forEachDialect } from '../support/dialects.js';
 import { StatementLog, type Captured } from '../support/statements.js';
 import { Artist, Document, Song, Tag, createOrmTables, emptyOrmTables } from '../fixtures/orm-models.js';
 
-type Expected = Record<'sqlite' | 'postgres' | 'mysql', readonly (readonly [string, unknown[]])[]>;
+type Statement = readonly [sql: string, parameters: readonly unknown[]];
 
 forEachDialect('flush SQL', (ctx) => {
   let db: Database;
   let log: StatementLog;
+  /** The capabilities that decide each statement's form (the engine exists only once the suite runs). */
+  let caps: DialectCapabilities;
 
   before(async () => {
+    caps = ctx.dialect.capabilities;
     await createOrmTables(ctx.engine);
     db = database(ctx.engine);
     log = new StatementLog(ctx.engine);
@@ -24,18 +32,33 @@ forEachDialect('flush SQL', (ctx) => {
 
   beforeEach(() => emptyOrmTables(ctx.engine));
 
-  function expectStatements(statements: readonly Captured[], expected: Expected): void {
-    const mine = expected[ctx.name];
+  /** Neutral SQL in this dialect's syntax: its identifier quoting, its placeholders. */
+  function inDialect(neutral: string): string {
+    let n = 0;
+    const quoted = neutral.replace(/"([^"]*)"/g, (_, name: string) => ctx.dialect.quoteIdentifier(name));
+    return caps.placeholder === 'dollar' ? quoted.replace(/\?/g, () => `$${++n}`) : quoted;
+  }
+
+  /** The expectation for this dialect's value of a capability; a value with none written fails, naming it. */
+  function form<K extends string, T>(capability: string, value: K, forms: Partial<Record<K, T>>): T {
+    const chosen = forms[value];
+    if (chosen === undefined) assert.fail(`no expected statements written for ${capability} = ${value}`);
+    return chosen;
+  }
+
+  const bool = (value: boolean): unknown => ctx.dialect.bindValue(types.boolean(), value);
+
+  function expectStatements(statements: readonly Captured[], expected: readonly Statement[]): void {
     assert.deepEqual(
       statements.map((s) => [s.sql, s.parameters]),
-      mine.map(([sql, params]) => [sql, params]),
+      expected.map(([sql, params]) => [inDialect(sql), params]),
     );
   }
 
   /** Normalize generated ids (they differ per database and run) in expectations. */
   const ids = async () => (await db.session(async (s) => (await s.query(Artist).orderBy(Artist.id).all()).map((a) => a.id)));
 
-  it('inserts parent and children: RETURNING the key, then the children with the key copied in', async () => {
+  it('inserts parent and children: the key RETURNING (or the last insert id), then the children with the key copied in', async () => {
     const statements = await log.during(() =>
       db.session(async (s) => {
         const a = new Artist({ name: 'A' });
@@ -44,24 +67,18 @@ forEachDialect('flush SQL', (ctx) => {
       }),
     );
     const [id] = await ids();
-    expectStatements(statements, {
-      sqlite: [
-        ['INSERT INTO "orm_artist" ("name", "active") VALUES (?, ?) RETURNING "orm_artist"."id"', ['A', 0]],
-        ['INSERT INTO "orm_song" ("title", "artist_id", "plays") VALUES (?, ?, ?), (?, ?, ?) RETURNING "orm_song"."id"', ['x', id, 0, 'y', id, 0]],
-      ],
-      postgres: [
-        ['INSERT INTO "orm_artist" ("name", "active") VALUES ($1, $2) RETURNING "orm_artist"."id"', ['A', false]],
+    const returning = (table: string) => (caps.returning.insert ? ` RETURNING "${table}"."id"` : '');
+    expectStatements(statements, [
+      ['INSERT INTO "orm_artist" ("name", "active") VALUES (?, ?)' + returning('orm_artist'), ['A', bool(false)]],
+      form<'arrays' | 'placeholders', Statement>('arrayParameters', caps.arrayParameters ? 'arrays' : 'placeholders', {
         // Several rows: one array per column, the same text for any number of rows.
-        ['INSERT INTO "orm_song" ("title", "artist_id", "plays") SELECT * FROM unnest($1::TEXT[], $2::INTEGER[], $3::INTEGER[]) RETURNING "orm_song"."id"', [['x', 'y'], [id, id], [0, 0]]],
-      ],
-      mysql: [
-        ['INSERT INTO `orm_artist` (`name`, `active`) VALUES (?, ?) RETURNING `orm_artist`.`id`', ['A', 0]],
-        ['INSERT INTO `orm_song` (`title`, `artist_id`, `plays`) VALUES (?, ?, ?), (?, ?, ?) RETURNING `orm_song`.`id`', ['x', id, 0, 'y', id, 0]],
-      ],
-    });
+        arrays: ['INSERT INTO "orm_song" ("title", "artist_id", "plays") SELECT * FROM unnest(?::TEXT[], ?::INTEGER[], ?::INTEGER[])' + returning('orm_song'), [['x', 'y'], [id, id], [0, 0]]],
+        placeholders: ['INSERT INTO "orm_song" ("title", "artist_id", "plays") VALUES (?, ?, ?), (?, ?, ?)' + returning('orm_song'), ['x', id, 0, 'y', id, 0]],
+      }),
+    ]);
   });
 
-  it('updates objects given the same value with one IN list, and different values with VALUES rows (or a JSON_TABLE on MariaDB)', async () => {
+  it('updates objects given the same value with one IN list, and different values in one statement as the bulk UPDATE strategy says', async () => {
     await db.session(async (s) => s.addAll([new Artist({ name: 'a' }), new Artist({ name: 'b' })]));
     const [a, b] = await ids();
     const same = await log.during(() =>
@@ -69,33 +86,30 @@ forEachDialect('flush SQL', (ctx) => {
         for (const x of await s.query(Artist).orderBy(Artist.id).all()) x.active = true;
       }),
     );
-    expectStatements(same.slice(1), {
-      sqlite: [['UPDATE "orm_artist" SET "active" = ? WHERE "orm_artist"."id" IN (?, ?)', [1, a, b]]],
-      postgres: [['UPDATE "orm_artist" SET "active" = $1 WHERE "orm_artist"."id" IN ($2, $3)', [true, a, b]]],
-      mysql: [['UPDATE `orm_artist` SET `active` = ? WHERE `orm_artist`.`id` IN (?, ?)', [1, a, b]]],
-    });
+    expectStatements(same.slice(1), [['UPDATE "orm_artist" SET "active" = ? WHERE "orm_artist"."id" IN (?, ?)', [bool(true), a, b]]]);
     const different = await log.during(() =>
       db.session(async (s) => {
         for (const x of await s.query(Artist).orderBy(Artist.id).all()) x.name = `${x.name}!`;
       }),
     );
-    expectStatements(different.slice(1), {
-      sqlite: [
-        ['WITH "v" ("k0", "c1") AS (VALUES (?, ?), (?, ?)) UPDATE "orm_artist" SET "name" = "v"."c1" FROM "v" WHERE "orm_artist"."id" = "v"."k0"', [a, 'a!', b, 'b!']],
-      ],
-      postgres: [
-        [
-          'UPDATE "orm_artist" SET "name" = "v"."c1" FROM (VALUES (CAST($1 AS INTEGER), CAST($2 AS TEXT)), ($3, $4)) AS "v" ("k0", "c1") WHERE "orm_artist"."id" = "v"."k0"',
-          [a, 'a!', b, 'b!'],
+    expectStatements(
+      different.slice(1),
+      form<DialectCapabilities['bulkUpdate'], Statement[]>('bulkUpdate', caps.bulkUpdate, {
+        cteValues: [['WITH "v" ("k0", "c1") AS (VALUES (?, ?), (?, ?)) UPDATE "orm_artist" SET "name" = "v"."c1" FROM "v" WHERE "orm_artist"."id" = "v"."k0"', [a, 'a!', b, 'b!']]],
+        fromValues: [
+          [
+            'UPDATE "orm_artist" SET "name" = "v"."c1" FROM (VALUES (CAST(? AS INTEGER), CAST(? AS TEXT)), (?, ?)) AS "v" ("k0", "c1") WHERE "orm_artist"."id" = "v"."k0"',
+            [a, 'a!', b, 'b!'],
+          ],
         ],
-      ],
-      mysql: [
-        [
-          "UPDATE `orm_artist` JOIN JSON_TABLE(?, '$[*]' COLUMNS (`k0` INT PATH '$[0]', `c1` LONGTEXT PATH '$[1]')) AS `v` ON `orm_artist`.`id` = `v`.`k0` SET `orm_artist`.`name` = `v`.`c1`",
-          [JSON.stringify([[a, 'a!'], [b, 'b!']])],
+        jsonTable: [
+          [
+            `UPDATE "orm_artist" JOIN JSON_TABLE(?, '$[*]' COLUMNS ("k0" INT PATH '$[0]', "c1" LONGTEXT PATH '$[1]')) AS "v" ON "orm_artist"."id" = "v"."k0" SET "orm_artist"."name" = "v"."c1"`,
+            [JSON.stringify([[a, 'a!'], [b, 'b!']])],
+          ],
         ],
-      ],
-    });
+      }),
+    );
   });
 
   it('checks and bumps the version column', async () => {
@@ -114,26 +128,29 @@ forEachDialect('flush SQL', (ctx) => {
         assert.equal(d.version, 2);
       }),
     );
-    expectStatements(statements.slice(1), {
-      sqlite: [
-        [
-          'WITH "v" ("k0", "k1", "c2") AS (VALUES (?, ?, ?)) UPDATE "orm_document" SET "body" = "v"."c2", "version" = "orm_document"."version" + 1 FROM "v" WHERE "orm_document"."id" = "v"."k0" AND "orm_document"."version" = "v"."k1"',
-          [id, 1, 'v2'],
+    expectStatements(
+      statements.slice(1),
+      form<DialectCapabilities['bulkUpdate'], Statement[]>('bulkUpdate', caps.bulkUpdate, {
+        cteValues: [
+          [
+            'WITH "v" ("k0", "k1", "c2") AS (VALUES (?, ?, ?)) UPDATE "orm_document" SET "body" = "v"."c2", "version" = "orm_document"."version" + 1 FROM "v" WHERE "orm_document"."id" = "v"."k0" AND "orm_document"."version" = "v"."k1"',
+            [id, 1, 'v2'],
+          ],
         ],
-      ],
-      postgres: [
-        [
-          'UPDATE "orm_document" SET "body" = "v"."c2", "version" = "orm_document"."version" + 1 FROM (VALUES (CAST($1 AS INTEGER), CAST($2 AS INTEGER), CAST($3 AS TEXT))) AS "v" ("k0", "k1", "c2") WHERE "orm_document"."id" = "v"."k0" AND "orm_document"."version" = "v"."k1"',
-          [id, 1, 'v2'],
+        fromValues: [
+          [
+            'UPDATE "orm_document" SET "body" = "v"."c2", "version" = "orm_document"."version" + 1 FROM (VALUES (CAST(? AS INTEGER), CAST(? AS INTEGER), CAST(? AS TEXT))) AS "v" ("k0", "k1", "c2") WHERE "orm_document"."id" = "v"."k0" AND "orm_document"."version" = "v"."k1"',
+            [id, 1, 'v2'],
+          ],
         ],
-      ],
-      mysql: [
-        [
-          "UPDATE `orm_document` JOIN JSON_TABLE(?, '$[*]' COLUMNS (`k0` INT PATH '$[0]', `k1` INT PATH '$[1]', `c2` LONGTEXT PATH '$[2]')) AS `v` ON `orm_document`.`id` = `v`.`k0` AND `orm_document`.`version` = `v`.`k1` SET `orm_document`.`body` = `v`.`c2`, `orm_document`.`version` = `orm_document`.`version` + 1",
-          [JSON.stringify([[id, 1, 'v2']])],
+        jsonTable: [
+          [
+            `UPDATE "orm_document" JOIN JSON_TABLE(?, '$[*]' COLUMNS ("k0" INT PATH '$[0]', "k1" INT PATH '$[1]', "c2" LONGTEXT PATH '$[2]')) AS "v" ON "orm_document"."id" = "v"."k0" AND "orm_document"."version" = "v"."k1" SET "orm_document"."body" = "v"."c2", "orm_document"."version" = "orm_document"."version" + 1`,
+            [JSON.stringify([[id, 1, 'v2']])],
+          ],
         ],
-      ],
-    });
+      }),
+    );
   });
 
   it('writes link rows for a many-to-many collection in one INSERT', async () => {
