@@ -293,7 +293,7 @@ export class SqlCompiler extends ExpressionCompiler {
         w.write(')');
       }
     });
-    this.orderBy(node.orderBy, w);
+    this.orderBy(byOutputColumn(node), w);
     this.limitOffset(node.limit, node.offset, w);
   }
 
@@ -633,4 +633,22 @@ function statementKind(node: StatementNode): StatementKind {
   if (node.kind === 'insertRows') return 'insert';
   if (node.kind === 'updateFromRows') return 'update';
   return node.kind;
+}
+
+/**
+ * A compound's ORDER BY as its output columns: PostgreSQL and MariaDB refuse a table-qualified column there (the
+ * tables are inside the branches), so a column the first branch selects is written as that item's output name.
+ */
+function byOutputColumn(node: CompoundNode): readonly OrderNode[] {
+  if (node.orderBy.length === 0) return node.orderBy;
+  let first: QueryNode = node;
+  while (first.kind === 'compound') first = first.queries[0]!;
+  const items = first.items;
+  return node.orderBy.map((o) => {
+    const e = o.expr;
+    if (e.kind !== 'column') return o;
+    const item = items.find((i) => i.expr.kind === 'column' && i.expr.column === e.column && i.expr.qualifier === e.qualifier);
+    if (!item) return o;
+    return Object.freeze({ ...o, expr: Object.freeze({ kind: 'namedColumn' as const, qualifier: undefined, name: item.alias, type: item.type }) });
+  });
 }

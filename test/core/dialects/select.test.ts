@@ -362,6 +362,9 @@ forEachDialect('SELECT behaviour', (ctx) => {
     assert.deepEqual(limited.map((r) => r.code).sort(), ['AU', 'US']);
     const chained = await ctx.engine.all(a.union(b).limit(2).orderBy(sql`1`));
     assert.equal(chained.length, 2);
+    // Ordered by a column the branches select: written as the output column, which every database accepts.
+    const byColumn = await ctx.engine.all(union(a, b).orderBy(artist.c.country.desc()));
+    assert.deepEqual(byColumn.map((r) => r.code), ['US', 'DE', 'AU']);
   });
 
   it('locks rows FOR UPDATE inside a transaction', async () => {
