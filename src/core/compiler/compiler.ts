@@ -315,7 +315,15 @@ export class SqlCompiler extends ExpressionCompiler {
         const row = rows[r]!;
         for (let i = 0; i < row.length; i++) {
           if (i > 0) w.write(', ');
-          this.expr(row[i]!, w, 0);
+          const cell = row[i]!;
+          if (cell.kind === 'keyword' && cell.keyword === 'DEFAULT' && !this.dialect.capabilities.defaultInValues) {
+            // compileAll() (and so engine.execute) splits such rows by the columns they give; one statement cannot.
+            throw new UnsupportedError(
+              `insert into "${node.table.table.name}": row ${r} leaves "${node.columns[i]!.name}" to its default, and ${this.dialect.name} has no DEFAULT ` +
+                `inside VALUES: these rows need one statement per set of columns given; run it with engine.execute() or compileAll()`,
+            );
+          }
+          this.expr(cell, w, 0);
         }
         w.write(')');
       }

@@ -518,8 +518,8 @@ describe('INSERT', () => {
     });
     const withServerDefault = insert(song).values([{ title: 'a', milliseconds: 1, id: 10 }, { title: 'b', milliseconds: 2 }]);
     expectSql(withServerDefault, {
-      // SQLite has no DEFAULT in VALUES (syntax error); only compileAll() splits the rows. See the todo below.
-      sqlite: { todo: 'compile() writes DEFAULT in VALUES' },
+      // SQLite has no DEFAULT in VALUES: compile() refuses, compileAll() splits the rows (the test below).
+      sqlite: { throws: UnsupportedError },
       postgres: ['INSERT INTO "song" ("id", "title", "milliseconds") VALUES ($1, $2, $3), (DEFAULT, $4, $5)', [10, 'a', 1, 'b', 2]],
       mariadb: ['INSERT INTO `song` (`id`, `title`, `milliseconds`) VALUES (?, ?, ?), (DEFAULT, ?, ?)', [10, 'a', 1, 'b', 2]],
     });
@@ -530,9 +530,10 @@ describe('INSERT', () => {
     ]);
   });
 
-  void it.todo('never compiles a DEFAULT inside VALUES on SQLite, which rejects it', () => {
+  it('refuses to write DEFAULT inside VALUES on SQLite, which rejects it, naming compileAll()', () => {
     const withServerDefault = insert(song).values([{ title: 'a', milliseconds: 1, id: 10 }, { title: 'b', milliseconds: 2 }]);
-    assert.doesNotMatch(dialects.sqlite.compile(withServerDefault.node).sql, /DEFAULT/);
+    assert.throws(() => dialects.sqlite.compile(withServerDefault.node), (e: Error) => e instanceof UnsupportedError && /row 1 leaves "id".*compileAll\(\)/.test(e.message));
+    assert.equal(dialects.sqlite.compileAll(withServerDefault.node).length, 2);
   });
 
   it('splits a large insert under the bound-parameter limit', () => {
