@@ -53,12 +53,17 @@ function customValueType(sqlName: string): string {
   return 'unknown';
 }
 
-/** `integer('artist_id')`, `varchar(120)`, `numeric(10, 2, 'unit_price')`: the factory call for a column's type. */
-function factory(type: SqlType, name: string | undefined, imports: Imports): string {
+/**
+ * `integer('artist_id')`, `varchar(120)`, `numeric(10, 2, 'unit_price')`: the factory call for a column's type,
+ * `use` recording each factory the code names (for the file's import line). Generated models and migration files
+ * both write types through it.
+ * @internal
+ */
+export function columnTypeSource(type: SqlType, name: string | undefined, use: (factory: string) => string): string {
   const n = name === undefined ? [] : [str(name)];
   const call = (fn: string, ...args: string[]): string => {
     while (args.length > 0 && args[args.length - 1] === 'undefined') args.pop();
-    return `${imports.use(fn)}(${args.join(', ')})`;
+    return `${use(fn)}(${args.join(', ')})`;
   };
   switch (type.kind) {
     case 'integer':
@@ -93,7 +98,7 @@ function factory(type: SqlType, name: string | undefined, imports: Imports): str
         type.enumName === undefined ? 'undefined' : str(type.enumName),
       );
     case 'custom':
-      imports.use('customType');
+      use('customType');
       return `customType<${customValueType(type.sqlName ?? '')}>(${[str(type.sqlName ?? ''), ...n].join(', ')})`;
   }
 }
@@ -128,7 +133,7 @@ function columnSource(table: Table, c: Column<unknown>, fk: ForeignKeyDef | unde
     s = `${imports.use('identity')}(${name === undefined ? '' : str(name)})`;
     notNullSaid = true;
   } else {
-    s = factory(c.type, name, imports);
+    s = columnTypeSource(c.type, name, (f) => imports.use(f));
     if (singlePk) {
       s += '.primaryKey()';
       notNullSaid = true;

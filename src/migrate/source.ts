@@ -16,6 +16,7 @@ import type { ExprNode } from '../core/sql/nodes.js';
 import type { Dialect } from '../core/dialects/dialect.js';
 import { assertNeverOperation, type Operation, type TableRebuild } from '../core/schema/operations.js';
 import { MigrationCompiler } from '../core/compiler/migration.js';
+import { columnTypeSource } from '../codegen/tables.js';
 
 export interface SourceOptions {
   readonly dialect: Dialect;
@@ -63,35 +64,10 @@ class Declarations {
   }
 
   type(t: SqlType): string {
-    const call = (name: string, args = '') => {
-      this.imports.add(name);
-      return `${name}(${args})`;
-    };
-    switch (t.kind) {
-      case 'varchar':
-        return call('varchar', String(t.length));
-      case 'numeric':
-        return call('numeric', t.precision === undefined ? '' : `${t.precision}, ${t.scale ?? 0}`);
-      case 'bigint':
-        return t.bigintMode === 'bigint' ? call('bigint', "undefined, 'bigint'") : call('bigint');
-      case 'custom':
-        return call('customType', str(t.sqlName ?? ''));
-      case 'enum':
-        return call('enumeration', `${strs(t.values ?? [])}${t.enumName ? `, undefined, ${str(t.enumName)}` : ''}`);
-      case 'integer':
-      case 'smallint':
-      case 'text':
-      case 'boolean':
-      case 'real':
-      case 'double':
-      case 'date':
-      case 'timestamp':
-      case 'timestamptz':
-      case 'json':
-      case 'uuid':
-      case 'blob':
-        return call(t.kind);
-    }
+    return columnTypeSource(t, undefined, (factory) => {
+      this.imports.add(factory);
+      return factory;
+    });
   }
 
   /** A column builder's code; `inTable`: inside a table() whose primary key is composite (declared apart). */

@@ -541,10 +541,7 @@ export class Session implements SessionHooks {
       failed = true;
       throw error;
     } finally {
-      if (conn) {
-        if (ormHooks.active) ormHooks.emit('sessionRelease', { session: this, transactionKey: transactionKeyOf(this.source, conn) });
-        await conn.release().catch(noop);
-      }
+      if (conn) await this.releaseConnection(conn);
       // A COMMIT that failed ended the transaction without its writes: they are pending again.
       if (how === 'rollback' || failed) this.txLog.restore(how === 'rollback' ? mode : 'retry', this);
       this.txLog.clear();
@@ -679,6 +676,11 @@ export class Session implements SessionHooks {
   private async dropBrokenConnection(conn: SessionConnection): Promise<void> {
     this.conn = undefined;
     this.connecting = undefined;
+    await this.releaseConnection(conn);
+  }
+
+  /** Give the connection back (a broken one is discarded by the engine); the session no longer holds it. */
+  private async releaseConnection(conn: SessionConnection): Promise<void> {
     if (ormHooks.active) ormHooks.emit('sessionRelease', { session: this, transactionKey: transactionKeyOf(this.source, conn) });
     await conn.release().catch(noop);
   }

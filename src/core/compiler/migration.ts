@@ -235,10 +235,9 @@ export abstract class MigrationCompiler {
     return o.concurrently && this.features.concurrentIndexes ? sql.replace(/^CREATE (UNIQUE )?INDEX /, (m) => `${m}CONCURRENTLY `) : sql;
   }
 
-  protected dropIndex(table: string, name: string, concurrently: boolean): string {
+  /** `_table` is for dialects whose DROP INDEX names the table (MySQL/MariaDB override this). */
+  protected dropIndex(_table: string, name: string, concurrently: boolean): string {
     const how = concurrently && this.features.concurrentIndexes ? 'CONCURRENTLY ' : '';
-    // `table` is for dialects whose DROP INDEX names the table (MySQL/MariaDB override this).
-    void table;
     return `DROP INDEX ${how}${this.q(name)}`;
   }
 
