@@ -51,6 +51,11 @@ export interface SessionOptions {
   batchLazyLoads?: boolean;
   /** Transaction options for the session's transaction. */
   transaction?: TransactionOptions;
+  /**
+   * A commit whose only write is one atomic statement (one INSERT, UPDATE or DELETE of one object) sends it without
+   * BEGIN/COMMIT (default true): one round trip instead of three. `false` keeps the transaction around it.
+   */
+  singleStatementCommit?: boolean;
 }
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
@@ -391,7 +396,7 @@ export class Session implements SessionHooks {
     }
     // Diagnostics: the stack must be taken here, while the caller's frame is on it.
     const trace = ormHooks.active ? ormTrace() : undefined;
-    const done = this.serialized(() => this.flushNow(trace));
+    const done = this.serialized(() => this.flushNow(trace, false));
     done.catch(noop);
     return done;
   }
@@ -429,11 +434,24 @@ export class Session implements SessionHooks {
     }
   }
 
-  private async flushNow(trace: Error | undefined): Promise<void> {
+  /**
+   * Flush on the session's transaction. `ending`: a commit follows at once; when nothing else has been written in
+   * this transaction and the plan is one atomic statement ({@link FlushPlan.singleStatement}), it goes alone,
+   * without BEGIN/COMMIT.
+   */
+  private async flushNow(trace: Error | undefined, ending: boolean): Promise<void> {
     this.checkOpen();
     if (this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) return;
-    // Nothing has changed in memory yet: a failure to connect or to BEGIN leaves the session as it was.
-    const conn = await this.transactional();
+    // Nothing has changed in memory yet: a failure to connect or to BEGIN leaves the session as it was (building
+    // the plan changes no object).
+    const alone = ending && !this.inTransaction && this.options.transaction === undefined && this.options.singleStatementCommit !== false;
+    const conn = alone ? await this.connection() : await this.transactional();
+    // A connection already inside a transaction (a session joined to an outer one) keeps its savepoints.
+    const beginUnlessAlone = alone
+      ? async (plan: FlushPlan) => {
+          if (!plan.singleStatement || conn.inTransaction) await this.beginOn(conn);
+        }
+      : undefined;
     const startedAt = trace ? performance.now() : 0;
     if (trace) ormHooks.emit('flush', flushEvent(trace, this, transactionKeyOf(this.source, conn), this.pending.size, this.dirty.size, this.deleted));
     // A failure rolls back to before this flush: the transaction itself when it is the first, else a savepoint.
@@ -445,7 +463,7 @@ export class Session implements SessionHooks {
     const uow = new UnitOfWork(this.flushContext(conn));
     try {
       if (savepoint) await conn.savepoint(savepoint);
-      await uow.flush();
+      await uow.flush(beginUnlessAlone);
       if (savepoint) await conn.releaseSavepoint(savepoint);
     } catch (error) {
       uow.undo();
@@ -481,7 +499,7 @@ export class Session implements SessionHooks {
     const trace = ormHooks.active ? ormTrace() : undefined;
     const caller = trace ? lazyCaller(trace) : undefined;
     await this.serialized(async () => {
-      await this.flushNow(trace);
+      await this.flushNow(trace, true);
       if (caller && this.conn) ormHooks.emit('commit', { session: this, transactionKey: transactionKeyOf(this.source, this.conn), callerLocation: caller.callerLocation });
       if (this.conn || this.connecting) await this.endTransaction('commit', 'retry');
     });

@@ -53,9 +53,13 @@ export class UnitOfWork {
     this.ctx = { ...ctx, track: this.record.track };
   }
 
-  /** Build the plan, run the plan. */
-  async flush(): Promise<void> {
+  /**
+   * Build the plan, run the plan. `beforeRun` sees the plan before its first statement (the session opens its
+   * transaction there when the plan needs one).
+   */
+  async flush(beforeRun?: (plan: FlushPlan) => Promise<void>): Promise<void> {
     const plan = await buildFlushPlan(this.ctx, (attr, parents) => loadRelated(this.ctx, attr, parents));
+    if (beforeRun) await beforeRun(plan);
     await executePlan(plan, this.ctx, this.record);
   }
 

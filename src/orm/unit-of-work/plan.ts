@@ -231,6 +231,37 @@ export class FlushPlan {
   }
 
   /**
+   * True when the plan is one statement that either writes everything or nothing: one INSERT, UPDATE or DELETE of
+   * one object. Such a statement is atomic by itself, so a commit whose whole flush it is needs no BEGIN/COMMIT
+   * around it (three round trips become one). Several objects are not counted as one statement even when they
+   * would fit in one: an UPDATE or DELETE of several rows that matches fewer than it expected has already written
+   * the others when its row count is checked, and only a transaction can take those back.
+   *
+   * ```ts
+   * s.add(new Artist({ name: 'Queen' }));
+   * (await s.plan()).singleStatement; // true: commit() sends the INSERT alone
+   * ```
+   */
+  get singleStatement(): boolean {
+    if (this.steps.length !== 1) return false;
+    const step = this.steps[0]!;
+    switch (step.kind) {
+      case 'insert':
+      case 'update':
+      case 'delete':
+        return step.states.length === 1;
+      case 'postUpdate':
+      case 'nullOut':
+      case 'linkInsert':
+      case 'linkDelete':
+        // Keyed by parents or links, chunked by their number: not always one statement.
+        return false;
+      default:
+        return assertNever(step);
+    }
+  }
+
+  /**
    * One line per step: number, kind, what it writes, how many objects, the rule that placed it.
    *
    * ```ts
