@@ -308,11 +308,46 @@ export class Session implements SessionHooks {
     const hit = this.identityMap.get(mapper, key);
     if (hit) {
       const st = stateOf(hit);
-      return (this.deleted.has(st) ? undefined : hit) as Instance<M> | undefined;
+      if (this.deleted.has(st)) return undefined;
+      // A reference (or an expired object) knows nothing but its key: load it as if it were not there.
+      if (!onlyKeyLoaded(st)) return hit as Instance<M>;
     }
     if (this.autoflush) await this.flush();
-    const parts = mapper.primaryKeyIndexes.length === 1 ? [key] : Array.isArray(pk) ? pk : mapper.primaryKeyIndexes.map((i) => (pk as Record<string, unknown>)[mapper.columns[i]!.key]);
-    return (await this.fetchByKey(mapper, parts)) as Instance<M> | undefined;
+    return (await this.fetchByKey(mapper, keyParts(mapper, key, pk))) as Instance<M> | undefined;
+  }
+
+  /**
+   * The object with this primary key, without a SELECT: the one in the identity map, or a stand-in that knows only
+   * its key. Assign it to a relationship and the flush writes the foreign key (or the link row) from the key alone;
+   * set a column on it and the flush UPDATEs that column by key; delete it and the flush DELETEs by key. Its other
+   * columns are not loaded (reading one raises `NotLoadedError`); `get()` or `refresh()` loads them. A key that
+   * matches no row is found by the database: the flush fails with a `FlushIntegrityError` naming the object that
+   * pointed at it (foreign key), or a `StaleDataError` (an UPDATE or DELETE that matched nothing).
+   *
+   * ```ts
+   * const song = new Song({ title: 'Under Pressure' });
+   * song.artist = s.reference(Artist, 7);
+   * s.add(song);
+   * await s.commit(); // INSERT INTO song (title, artist_id) VALUES (?, ?) — [ 'Under Pressure', 7 ]; no SELECT of artist 7
+   * ```
+   */
+  reference<M extends ModelCtor>(model: M, pk: unknown): Instance<M> {
+    this.checkOpen();
+    const mapper = mapperOf(model);
+    const key = mapper.identityKeyOf(pk);
+    const hit = this.identityMap.get(mapper, key);
+    if (hit) return hit as Instance<M>;
+    const parts = keyParts(mapper, key, pk);
+    const values = new Array<unknown>(mapper.columns.length).fill(NOT_LOADED);
+    mapper.primaryKeyIndexes.forEach((i, j) => {
+      const v = parts[j];
+      if (v === undefined || v === null) throw new InvalidRequestError(`reference(): ${mapper.name}.${mapper.columns[i]!.key} (primary key) has no value`);
+      checkColumnValue(mapper.columns[i]!, v);
+      values[i] = v;
+    });
+    const obj = mapper.hydrateLoaded(values, key, this, undefined);
+    this.identityMap.add(mapper, key, obj);
+    return obj as Instance<M>;
   }
 
   /** SELECT one row by primary key (always SQL); an object already in the identity map gets its unloaded columns filled. */
@@ -804,4 +839,22 @@ const getByKeyStatements = new WeakMap<Mapper, WeakMap<Dialect, { compiled: Comp
 function restoreSet<T>(target: Set<T>, from: readonly T[]): void {
   target.clear();
   for (const x of from) target.add(x);
+}
+
+/** The primary key's parts, in key column order, from what `get()` / `reference()` were given. */
+function keyParts(mapper: Mapper, key: unknown, pk: unknown): readonly unknown[] {
+  if (mapper.primaryKeyIndexes.length === 1) return [key];
+  return Array.isArray(pk) ? pk : mapper.primaryKeyIndexes.map((i) => (pk as Record<string, unknown>)[mapper.columns[i]!.key]);
+}
+
+/** Nothing but the primary key is loaded (a reference, or an expired object). */
+function onlyKeyLoaded(st: InstanceState): boolean {
+  const pk = st.mapper.primaryKeyIndexes;
+  let others = 0;
+  for (let i = 0; i < st.values.length; i++) {
+    if (pk.includes(i)) continue;
+    if (st.values[i] !== NOT_LOADED) return false;
+    others++;
+  }
+  return others > 0;
 }
