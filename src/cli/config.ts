@@ -18,7 +18,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { AthanorError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
+
+// Defined with the other errors, as createEngine() raises it too; still exported from `athanor/cli`.
+export { ConfigError };
 
 export interface AthanorConfig {
   /** The database URL (`postgres://…`, `mysql://…`, `sqlite:file.db`); DATABASE_URL when absent. */
@@ -27,18 +30,6 @@ export interface AthanorConfig {
   readonly schema?: string | undefined;
   /** The folder of migration files. */
   readonly migrations?: string | undefined;
-}
-
-/**
- * The config file cannot be loaded: it is missing, not an object, or TypeScript this Node cannot load.
- *
- * ```ts
- * // athanor.config.mjs: export default 42;  ->  ConfigError: athanor.config.mjs: the default export must be a config object
- * ```
- */
-export class ConfigError extends AthanorError {
-  override name = 'ConfigError';
-  override readonly code = 'ATH_CONFIG';
 }
 
 /** The config as written, typed: `export default defineConfig({ url: ... })`. */

@@ -1,7 +1,7 @@
-#!/usr/bin/env node
 /**
  * The `athanor` command line: finds the command, parses its options with
- * `util.parseArgs`, runs it and exits with one of the codes in {@link EXIT}.
+ * `util.parseArgs`, runs it and resolves to one of the codes in {@link EXIT}
+ * (`bin.ts` is the program that calls it and exits with that code).
  *
  * ```sh
  * athanor --help
@@ -9,8 +9,6 @@
  * ```
  */
 
-import { realpathSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AthanorError } from '../core/errors.js';
 import type { Engine } from '../core/engine/engine.js';
@@ -124,19 +122,4 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
   } finally {
     for (const engine of engines) await engine.close().catch(() => undefined);
   }
-}
-
-/** True when this file is the program being run (not imported by a test). */
-function isMain(): boolean {
-  const script = process.argv[1];
-  if (script === undefined) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isMain()) {
-  process.exitCode = await runCli(process.argv.slice(2), { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });
 }

@@ -18,7 +18,8 @@ import { SqliteDialect } from '../core/dialects/sqlite/dialect.js';
 import type { DriverModule } from '../core/engine/driver.js';
 import { Engine, type DialectProbe, type EngineOptions } from '../core/engine/engine.js';
 import { redactUrl } from '../core/engine/translate-error.js';
-import { InvalidArgumentError } from '../core/errors.js';
+import { importOptionalPackage } from '../core/engine/optional-package.js';
+import { AthanorError, ConfigError, InvalidArgumentError } from '../core/errors.js';
 
 /**
  * What a URL scheme stands for: the dialect its databases speak and the
@@ -110,35 +111,63 @@ function resolveDialect(dialect: DialectName | Dialect | (() => Dialect), flavor
 }
 
 /**
- * Create an engine from a URL, or from a driver and a dialect.
+ * The URL an engine takes when it is given none: `DATABASE_URL`, the variable
+ * twelve-factor hosts (Heroku, Render, Fly, Railway) and the `athanor` CLI set.
+ * Read when the engine is created, not on its first use.
+ */
+function urlFromEnvironment(): string {
+  const url = typeof process === 'undefined' ? undefined : process.env['DATABASE_URL'];
+  if (url === undefined || url.trim() === '') {
+    throw new ConfigError(
+      `createEngine() was given no database URL and DATABASE_URL is ${url === undefined ? 'not set' : 'empty'}: ` +
+        `pass one (createEngine('postgres://user@host/db')), set DATABASE_URL, or pass { driver, dialect }`,
+    );
+  }
+  return url.trim();
+}
+
+/**
+ * Create an engine from a URL, from `DATABASE_URL` when given none, or from a
+ * driver and a dialect.
  *
  * ```ts
  * createEngine('sqlite::memory:');
  * createEngine('sqlite:data/app.db', { foreignKeys: true });
  * createEngine('postgres://postgres@127.0.0.1:5432/app', { poolSize: 20 });
  * createEngine('mysql://root@127.0.0.1:3306/app');          // MySQL or MariaDB, detected
- * createEngine({ driver: createPgDriver({ pool }), dialect: 'postgres' });
+ * createEngine();                                           // process.env.DATABASE_URL, else a ConfigError
+ * createEngine({ poolSize: 20 });                           // the same, with options
+ * createEngine({ driver: createPgDriver({ pool }), dialect: 'postgres' });   // from 'athanor/drivers/pg'
  * ```
  * Creating an engine is synchronous and touches nothing: the driver module is
- * loaded by URL scheme on first use, and a `mysql://` engine asks the server
- * whether it is MySQL or MariaDB before compiling anything. Other schemes:
- * {@link registerDriver}.
+ * loaded by URL scheme on first use (a `MissingPackageError` then if its
+ * library, an optional peer dependency, is not installed), and a `mysql://`
+ * engine asks the server whether it is MySQL or MariaDB before compiling
+ * anything. Other schemes: {@link registerDriver}.
  */
-export function createEngine(url: string, options?: Omit<EngineOptions, 'url' | 'driver'>): Engine;
+export function createEngine(url?: string, options?: Omit<EngineOptions, 'url' | 'driver'>): Engine;
 export function createEngine(options: EngineOptions): Engine;
-export function createEngine(urlOrOptions: string | EngineOptions, extra: Omit<EngineOptions, 'url' | 'driver'> = {}): Engine {
-  const options: EngineOptions = typeof urlOrOptions === 'string' ? { ...extra, url: urlOrOptions } : urlOrOptions;
+export function createEngine(urlOrOptions?: string | EngineOptions, extra: Omit<EngineOptions, 'url' | 'driver'> = {}): Engine {
+  const options: EngineOptions = typeof urlOrOptions === 'string' ? { ...extra, url: urlOrOptions } : (urlOrOptions ?? extra);
   if (options.driver) {
     const dialect = options.dialect;
     if (!dialect) throw new InvalidArgumentError('createEngine({ driver }) needs a dialect too (an instance or a name)', 'createEngine', options.dialect);
     const dialectName = typeof dialect === 'string' ? dialect : dialect.name;
     return new Engine({ ...options, dialectName, resolved: resolveDialect(dialect, options.flavor) });
   }
-  if (!options.url) throw new InvalidArgumentError('createEngine() needs a URL or a driver', 'createEngine', options);
-  const scheme = registrationFor(options.url);
+  const fromEnvironment = options.url === undefined;
+  const url = options.url ?? urlFromEnvironment();
+  let scheme: DriverRegistration;
+  try {
+    scheme = registrationFor(url);
+  } catch (error) {
+    if (fromEnvironment && error instanceof AthanorError) throw new ConfigError(`DATABASE_URL: ${error.message}`, { cause: error });
+    throw error;
+  }
   const flavor = options.flavor ?? scheme.flavor;
   // A dialect instance given wins over the scheme's; a name does not.
   const resolved = resolveDialect(options.dialect instanceof Dialect ? options.dialect : scheme.dialect, flavor);
   const dialectName = resolved instanceof Dialect ? resolved.name : resolved.provisional.name;
-  return new Engine({ ...options, dialectName, resolved, load: scheme.load });
+  const load = (): Promise<DriverModule> => importOptionalPackage(`createEngine("${redactUrl(url)}")`, scheme.load);
+  return new Engine({ ...options, url, dialectName, resolved, load });
 }

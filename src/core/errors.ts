@@ -45,6 +45,7 @@ export type AthanorErrorCode =
   | 'ATH_MIGRATION_LOCK'
   | 'ATH_MIGRATION_DROP'
   | 'ATH_CONFIG'
+  | 'ATH_MISSING_PACKAGE'
   | 'ATH_USAGE';
 
 /** The base of every error Athanor raises: `code` says which, the message names what was wrong. */
@@ -249,5 +250,44 @@ export class InvalidArgumentError extends AthanorError {
     readonly value: unknown,
   ) {
     super(message);
+  }
+}
+
+/**
+ * Configuration is missing or unusable: no database URL given and no `DATABASE_URL` in the environment, or a CLI
+ * config file (`athanor.config.*`) that is missing, not an object, or TypeScript this Node cannot load.
+ *
+ * ```ts
+ * createEngine();   // with DATABASE_URL unset
+ * // ConfigError: createEngine() was given no database URL and DATABASE_URL is not set: ...
+ * ```
+ */
+export class ConfigError extends AthanorError {
+  override name = 'ConfigError';
+  override readonly code = 'ATH_CONFIG';
+}
+
+/**
+ * An optional package Athanor needs for what was asked is not installed: the driver library of a URL's database
+ * (`pg`, `mysql2`, `better-sqlite3`, optional peer dependencies of which an application installs the one it uses),
+ * or `pg-copy-streams` for PostgreSQL COPY. `packageName` names it; the message gives the command to install it.
+ *
+ * ```ts
+ * await engine.copyFrom(song, rows);   // on PostgreSQL, without pg-copy-streams installed
+ * // MissingPackageError: PostgreSQL COPY (engine.copyFrom) needs the package "pg-copy-streams", which is not
+ * // installed: npm install pg-copy-streams
+ * ```
+ */
+export class MissingPackageError extends AthanorError {
+  override readonly code: AthanorErrorCode = 'ATH_MISSING_PACKAGE';
+  override name = 'MissingPackageError';
+  constructor(
+    /** The package to install, as `npm install` takes it. */
+    readonly packageName: string,
+    /** What needed it, for the message: `'PostgreSQL COPY (engine.copyFrom)'`, `'postgres:// URLs'`. */
+    readonly neededFor: string,
+    options?: { readonly cause?: unknown },
+  ) {
+    super(`${neededFor} needs the package "${packageName}", which is not installed: npm install ${packageName}`, options);
   }
 }

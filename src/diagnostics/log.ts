@@ -5,15 +5,25 @@
  * ```ts
  * import pino from 'pino';
  * const logger = pino();
- * const stop = logStatements({ log: (e) => logger[e.level](e, e.msg), slowMs: 200 });
+ * const stop = logStatements({ log: ({ level, msg, ...fields }) => logger[level](fields, msg), slowMs: 200 });
  * ```
+ * The entry carries `level` and `msg`; a logger that writes its own (pino
+ * does, and does not merge keys) gets the other fields only, or its lines
+ * would have both keys twice.
  */
 
 import { executionHooks, type AfterExecuteEvent, type ExecuteErrorEvent, type ExecutionEvents } from '../core/engine/events.js';
 
 export type StatementLogLevel = 'debug' | 'warn' | 'error';
 
-/** One log entry. */
+/**
+ * One log entry: `level` and `msg`, and the statement's fields. Hand a logger
+ * the fields without `level` and `msg` when it writes its own:
+ *
+ * ```ts
+ * logStatements({ log: ({ level, msg, ...fields }) => logger[level](fields, msg) });
+ * ```
+ */
 export interface StatementLogEntry {
   /** `debug` for a statement, `warn` for a slow one, `error` for a failed one. */
   readonly level: StatementLogLevel;

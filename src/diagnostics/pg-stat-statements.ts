@@ -56,7 +56,7 @@ function raw(sql: string, parameters: readonly unknown[] = []): CompiledStatemen
 
 const ORDER: Record<StatementOrder, string> = { totalTime: 'total_ms', meanTime: 'mean_ms', calls: 'calls', rows: 'rows' };
 
-async function check(engine: Engine): Promise<{ newColumns: boolean }> {
+async function check(engine: Engine): Promise<{ newColumns: boolean; db: string }> {
   await engine.ready();
   if (engine.dialect.name !== 'postgres') {
     throw new PgStatStatementsUnavailableError(
@@ -65,30 +65,48 @@ async function check(engine: Engine): Promise<{ newColumns: boolean }> {
         (engine.dialect.name === 'mysql' ? 'MySQL/MariaDB keep similar figures in performance_schema.events_statements_summary_by_digest.' : 'Use recordStatements() for per-block figures.'),
     );
   }
+  // Reading shared_preload_libraries takes superuser or pg_read_all_settings; without them the setting stays
+  // unknown (null) and a missing preload shows when the view is read (see readView).
   const [row] = (await engine.all(
     raw(
       `SELECT (SELECT extversion FROM pg_extension WHERE extname = 'pg_stat_statements') AS installed,
-              current_setting('shared_preload_libraries') AS preload,
+              CASE WHEN pg_has_role(current_user, 'pg_read_all_settings', 'MEMBER')
+                   THEN current_setting('shared_preload_libraries') END AS preload,
               current_database() AS db,
               current_setting('server_version_num')::int AS version`,
     ),
-  )) as { installed: string | null; preload: string; db: string; version: number }[];
-  const preloaded = /(^|[\s,])"?pg_stat_statements"?($|[\s,])/.test(row!.preload);
-  if (!preloaded) {
-    throw new PgStatStatementsUnavailableError(
-      'not-preloaded',
-      `pg_stat_statements is not preloaded (shared_preload_libraries = '${row!.preload}'). Enable it: ` +
-        `ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements' (or add it to postgresql.conf), restart PostgreSQL, ` +
-        `then CREATE EXTENSION pg_stat_statements in database "${row!.db}".`,
-    );
-  }
+  )) as { installed: string | null; preload: string | null; db: string; version: number }[];
+  const preloaded = row!.preload === null ? undefined : /(^|[\s,])"?pg_stat_statements"?($|[\s,])/.test(row!.preload);
+  if (preloaded === false) throw notPreloaded(row!.db, `shared_preload_libraries = '${row!.preload}'`);
   if (row!.installed === null) {
     throw new PgStatStatementsUnavailableError(
       'not-installed',
-      `pg_stat_statements is preloaded but not installed in database "${row!.db}": run CREATE EXTENSION pg_stat_statements there (as a superuser or the database owner).`,
+      preloaded
+        ? `pg_stat_statements is preloaded but not installed in database "${row!.db}": run CREATE EXTENSION pg_stat_statements there (as a superuser or the database owner).`
+        : `pg_stat_statements is not installed in database "${row!.db}": run CREATE EXTENSION pg_stat_statements there (as a superuser or the database owner); ` +
+            `it must also be in shared_preload_libraries, which this role cannot read (it needs pg_read_all_settings).`,
     );
   }
-  return { newColumns: row!.version >= 130000 };
+  return { newColumns: row!.version >= 130000, db: row!.db };
+}
+
+function notPreloaded(db: string, setting: string): PgStatStatementsUnavailableError {
+  return new PgStatStatementsUnavailableError(
+    'not-preloaded',
+    `pg_stat_statements is not preloaded (${setting}). Enable it: ` +
+      `ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements' (or add it to postgresql.conf), restart PostgreSQL, ` +
+      `then CREATE EXTENSION pg_stat_statements in database "${db}".`,
+  );
+}
+
+/** Read the view; the server's refusal when the library is not preloaded becomes the error that says how to fix it. */
+async function readView<Row>(engine: Engine, db: string, statement: CompiledStatement): Promise<Row[]> {
+  try {
+    return (await engine.all(statement)) as Row[];
+  } catch (error) {
+    if (error instanceof AthanorError && /must be loaded via "?shared_preload_libraries/.test(error.message)) throw notPreloaded(db, 'the server refused to read its view');
+    throw error;
+  }
 }
 
 /**
@@ -99,7 +117,7 @@ async function check(engine: Engine): Promise<{ newColumns: boolean }> {
  * ```
  */
 export async function topStatements(engine: Engine, options: TopStatementsOptions = {}): Promise<StatementStats[]> {
-  const { newColumns } = await check(engine);
+  const { newColumns, db } = await check(engine);
   // PostgreSQL 13 split planning and execution time; before it, total_time was execution time.
   const total = newColumns ? 'total_exec_time' : 'total_time';
   const mean = newColumns ? 'mean_exec_time' : 'mean_time';
@@ -111,14 +129,16 @@ export async function topStatements(engine: Engine, options: TopStatementsOption
     where.push(`query ILIKE $${params.length}`);
   }
   params.push(Math.max(1, Math.floor(options.limit ?? 10)));
-  const rows = (await engine.all(
+  const rows = await readView<{ query: string; calls: number; total_ms: number; mean_ms: number; rows: number }>(
+    engine,
+    db,
     raw(
       `SELECT query, calls::float8 AS calls, ${total}::float8 AS total_ms, ${mean}::float8 AS mean_ms, rows::float8 AS rows
        FROM pg_stat_statements ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY ${ORDER[options.orderBy ?? 'totalTime']} DESC LIMIT $${params.length}`,
       params,
     ),
-  )) as { query: string; calls: number; total_ms: number; mean_ms: number; rows: number }[];
+  );
   const sum = rows.reduce((n, r) => n + Number(r.total_ms), 0);
   return rows.map((r) => ({
     query: r.query,
@@ -132,8 +152,8 @@ export async function topStatements(engine: Engine, options: TopStatementsOption
 
 /** Clear the server's statistics (needs superuser or an explicit GRANT on pg_stat_statements_reset). */
 export async function resetStatementStats(engine: Engine): Promise<void> {
-  await check(engine);
-  await engine.all(raw('SELECT pg_stat_statements_reset()'));
+  const { db } = await check(engine);
+  await readView(engine, db, raw('SELECT pg_stat_statements_reset()'));
 }
 
 /** A readable table of {@link topStatements}. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
-const main = join(root, 'src/cli/main.ts');
+const main = join(root, 'src/cli/bin.ts');
 
 export interface Run {
   readonly code: number | null;
@@ -13,7 +13,7 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** `athanor ...args` in `cwd`, as `node --import tsx src/cli/main.ts ...args`, without DATABASE_URL and NO_COLOR unless given. */
+/** `athanor ...args` in `cwd`, as `node --import tsx src/cli/bin.ts ...args`, without DATABASE_URL and NO_COLOR unless given. */
 export function athanorIn(cwd: string, args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const childEnv: Record<string, string | undefined> = { ...process.env, DATABASE_URL: undefined, NO_COLOR: undefined, ...env };

@@ -46,16 +46,37 @@ forEachDialect(
   { only: ['sqlite', 'postgres', 'mysql'] },
 );
 
+/**
+ * pg_stat_statements needs a server setting and a restart (`.ci/run` makes both), so a server without it skips the
+ * test that reads it, with the reason; ATHANOR_REQUIRE_PG_STAT_STATEMENTS=1 (set by `.ci/run`) makes that a failure.
+ */
+const requirePgStatStatements = process.env['ATHANOR_REQUIRE_PG_STAT_STATEMENTS'] === '1';
+
 forEachDialect(
   'diagnostics: pg_stat_statements',
   (ctx) => {
     const emptyDb = 'athanor_dg_nopss';
+    /** Why pg_stat_statements cannot be read in the test database, if it cannot. */
+    let unavailable: string | undefined;
     before(async () => {
       const exists = await ctx.engine.all(sql`SELECT 1 AS x FROM pg_database WHERE datname = ${emptyDb}`);
       if (exists.length === 0) await ctx.engine.execute(sql`CREATE DATABASE athanor_dg_nopss`).catch(() => undefined);
+      // Preloaded but not created in this database: creating it is all it takes (and what .ci/run does).
+      await ctx.engine.execute(sql`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).catch(() => undefined);
+      try {
+        await topStatements(ctx.engine, { limit: 1 });
+      } catch (error) {
+        if (!(error instanceof PgStatStatementsUnavailableError)) throw error;
+        unavailable = error.message;
+      }
     });
 
-    it('lists top statements by total time, mean time, calls and rows', async () => {
+    it('lists top statements by total time, mean time, calls and rows', async (t) => {
+      if (unavailable !== undefined) {
+        if (requirePgStatStatements) throw new Error(`pg_stat_statements is required (ATHANOR_REQUIRE_PG_STAT_STATEMENTS=1) but unavailable: ${unavailable}`);
+        t.skip(`${unavailable} (set ATHANOR_REQUIRE_PG_STAT_STATEMENTS=1 to fail instead)`);
+        return;
+      }
       for (let i = 0; i < 3; i++) await ctx.engine.execute(select({ marker: sql<number>`${i}` }).from(dgPlanSong).where(dgPlanSong.c.plays.eq(i)));
       for (const orderBy of ['totalTime', 'meanTime', 'calls', 'rows'] as const) {
         const top = await topStatements(ctx.engine, { orderBy, limit: 5 });

@@ -191,7 +191,9 @@ export abstract class Executor {
 
   /**
    * Bulk-load rows: `COPY ... FROM STDIN` on PostgreSQL, batched INSERTs in
-   * one transaction elsewhere. Resolves to the number of rows loaded.
+   * one transaction elsewhere. Resolves to the number of rows loaded. COPY
+   * needs the optional package `pg-copy-streams` (`npm install pg-copy-streams`);
+   * without it the call fails with a `MissingPackageError` and writes nothing.
    *
    * ```ts
    * await engine.copyFrom(song, readSongs(file), { columns: ['title', 'artistId'] });

@@ -16,6 +16,13 @@ import { ConnectionReleasedError, InvalidArgumentError } from '../../core/errors
 
 type Statement = Database.Statement<unknown[], unknown>;
 
+/**
+ * What a SQLite driver opens: a `filename`, or an already open `database`, and how it sets it up.
+ *
+ * ```ts
+ * createSqliteDriver({ filename: 'data/app.db', busyTimeoutMs: 2000, statementCacheSize: 1000 });
+ * ```
+ */
 export interface SqliteDriverOptions {
   /** A file path or `':memory:'`. Ignored when `database` is given. */
   readonly filename?: string;
@@ -231,6 +238,13 @@ class SqliteLease implements DriverConnection {
   }
 }
 
+/**
+ * The better-sqlite3 driver; made by {@link createSqliteDriver} (or by `createEngine()` from a `sqlite:` URL).
+ *
+ * ```ts
+ * const driver = new SqliteDriver({ filename: ':memory:' });   // the same as createSqliteDriver({ filename: ':memory:' })
+ * ```
+ */
 export class SqliteDriver implements Driver {
   readonly library = 'better-sqlite3';
   readonly poolSize = 1;
@@ -307,7 +321,11 @@ export class SqliteDriver implements Driver {
 }
 
 /**
- * `sqlite::memory:`, `sqlite:relative/path.db`, `sqlite:///absolute/path.db`.
+ * The file a SQLite URL names: `sqlite::memory:`, `sqlite:relative/path.db`, `sqlite:///absolute/path.db`.
+ *
+ * ```ts
+ * parseSqliteUrl('sqlite:///srv/app.db');   // '/srv/app.db'
+ * ```
  */
 export function parseSqliteUrl(url: string): string {
   if (!url.startsWith('sqlite:')) throw new InvalidArgumentError(`not a SQLite URL: ${url}`, 'createEngine', url);
@@ -317,6 +335,13 @@ export function parseSqliteUrl(url: string): string {
   return decodeURIComponent(rest);
 }
 
+/**
+ * What `createEngine('sqlite:…')` calls on first use (the `DriverModule` contract).
+ *
+ * ```ts
+ * const driver = createDriverFromUrl('sqlite:data/app.db', { foreignKeys: true });
+ * ```
+ */
 export function createDriverFromUrl(url: string, options: DriverUrlOptions): Driver {
   return new SqliteDriver({
     filename: parseSqliteUrl(url),
@@ -325,7 +350,16 @@ export function createDriverFromUrl(url: string, options: DriverUrlOptions): Dri
   });
 }
 
-/** A driver for an existing better-sqlite3 database, or for options beyond what a URL says. */
+/**
+ * A driver for an existing better-sqlite3 database, or for options beyond what a URL says. A database handed in is
+ * the application's: `engine.close()` leaves it open. The driver still sets its pragmas on it (`busy_timeout = 0`,
+ * as it waits for locks itself, `foreign_keys` as `foreignKeys` says, and WAL for a writable file unless `wal: false`).
+ *
+ * ```ts
+ * const database = new Database('app.db');
+ * const engine = createEngine({ driver: createSqliteDriver({ database }), dialect: 'sqlite' });
+ * ```
+ */
 export function createSqliteDriver(options: SqliteDriverOptions): Driver {
   return new SqliteDriver(options);
 }

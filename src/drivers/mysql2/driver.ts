@@ -229,6 +229,13 @@ class MysqlLease implements DriverConnection {
   }
 }
 
+/**
+ * What a mysql2 driver connects through: `pool`, or `url` (with `poolConfig`).
+ *
+ * ```ts
+ * createMysqlDriver({ pool: mysql.createPool({ uri: url, ssl: { ca }, jsonStrings: true }) });
+ * ```
+ */
 export interface MysqlDriverOptions {
   /** `mysql://user:password@host:port/database` (also `mariadb://`). */
   readonly url?: string;
@@ -241,6 +248,13 @@ export interface MysqlDriverOptions {
   readonly poolConfig?: mysql.PoolOptions;
 }
 
+/**
+ * The mysql2 driver; made by {@link createMysqlDriver} (or by `createEngine()` from a `mysql://` or `mariadb://` URL).
+ *
+ * ```ts
+ * const driver = new MysqlDriver({ pool });   // the same as createMysqlDriver({ pool })
+ * ```
+ */
 export class MysqlDriver implements Driver {
   readonly library = 'mysql2';
   readonly poolSize: number;
@@ -281,11 +295,28 @@ export class MysqlDriver implements Driver {
   }
 }
 
+/**
+ * What `createEngine('mysql://…')` calls on first use (the `DriverModule` contract).
+ *
+ * ```ts
+ * const driver = createDriverFromUrl('mysql://root@localhost/music', { poolSize: 5 });
+ * ```
+ */
 export function createDriverFromUrl(url: string, options: DriverUrlOptions): Driver {
   return new MysqlDriver({ url, ...(options.poolSize !== undefined ? { poolConfig: { connectionLimit: options.poolSize } } : {}) });
 }
 
-/** A driver around an existing pool, or a URL with pool settings. */
+/**
+ * A driver around an existing pool (callback API, or the `mysql2/promise` wrapper), or a URL with pool settings.
+ * A pool handed in is the application's: `engine.close()` leaves it open. Result shaping (rows as arrays, big
+ * numbers as strings, DATE as text) is passed with every statement, so the pool's own settings do not matter, except
+ * `jsonStrings: true` on MySQL 8 (see {@link MysqlDriverOptions.pool}).
+ *
+ * ```ts
+ * const pool = mysql.createPool({ uri: url, ssl: { ca }, jsonStrings: true });
+ * const engine = createEngine({ driver: createMysqlDriver({ pool }), dialect: 'mysql' });   // or 'mysql' with flavor: 'mariadb'
+ * ```
+ */
 export function createMysqlDriver(options: MysqlDriverOptions): Driver {
   return new MysqlDriver(options);
 }

@@ -14,6 +14,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import type { CopySource, Driver, DriverBatch, DriverConnection, DriverObjectResult, DriverResult, DriverUrlOptions } from '../../core/engine/driver.js';
 import { Mutex } from '../../core/engine/mutex.js';
+import { importOptionalPackage } from '../../core/engine/optional-package.js';
 import { ConnectionReleasedError, InvalidArgumentError } from '../../core/errors.js';
 
 const identity = (value: string): string => value;
@@ -28,6 +29,13 @@ athanorTypes.setTypeParser(pg.types.builtins.TIMESTAMP, (value: string) =>
 athanorTypes.setTypeParser(pg.types.builtins.INT8, identity);
 athanorTypes.setTypeParser(pg.types.builtins.NUMERIC, identity);
 
+/**
+ * What a pg driver connects through: exactly one of `pool`, `client` or `url` (with `poolConfig`).
+ *
+ * ```ts
+ * createPgDriver({ pool: new pg.Pool({ connectionString: url, ssl: { rejectUnauthorized: true, ca } }) });
+ * ```
+ */
 export interface PgDriverOptions {
   /** `postgres://user:password@host:port/database`. */
   readonly url?: string;
@@ -140,8 +148,8 @@ class PgLease implements DriverConnection {
 
   async copyFrom(copySql: string, source: CopySource): Promise<number> {
     const client = this.check();
-    // Loaded on first use: pg-copy-streams is an optional peer dependency.
-    const copyStreams = await import('pg-copy-streams');
+    // Loaded on first use: pg-copy-streams is an optional peer dependency, needed for COPY only.
+    const copyStreams = await importOptionalPackage('PostgreSQL COPY (engine.copyFrom)', () => import('pg-copy-streams'));
     const from = copyStreams.from ?? (copyStreams as unknown as { default: typeof copyStreams }).default.from;
     const sink = client.query(from(copySql));
     await pipeline(Readable.from(source), sink);
@@ -157,6 +165,13 @@ class PgLease implements DriverConnection {
   }
 }
 
+/**
+ * The node-postgres driver; made by {@link createPgDriver} (or by `createEngine()` from a `postgres://` URL).
+ *
+ * ```ts
+ * const driver = new PgDriver({ pool });   // the same as createPgDriver({ pool })
+ * ```
+ */
 export class PgDriver implements Driver {
   readonly library = 'pg';
   readonly poolSize: number;
@@ -204,11 +219,28 @@ export class PgDriver implements Driver {
   }
 }
 
+/**
+ * What `createEngine('postgres://…')` calls on first use (the `DriverModule` contract).
+ *
+ * ```ts
+ * const driver = createDriverFromUrl('postgres://app@localhost/music', { poolSize: 5 });
+ * ```
+ */
 export function createDriverFromUrl(url: string, options: DriverUrlOptions): Driver {
   return new PgDriver({ url, ...(options.poolSize !== undefined ? { poolConfig: { max: options.poolSize } } : {}) });
 }
 
-/** A driver around an existing pool or client, or a URL with pool settings. */
+/**
+ * A driver around an existing pool or client, or a URL with pool settings. A pool or client handed in is the
+ * application's: `engine.close()` leaves it open. Athanor parses result values per query (its own type parsers),
+ * so a pool whose `pg.types` the application changed still gives the dialect what it expects.
+ *
+ * ```ts
+ * const pool = new pg.Pool({ connectionString: url, ssl: { ca }, password: async () => iamToken() });
+ * const engine = createEngine({ driver: createPgDriver({ pool }), dialect: 'postgres' });
+ * createPgDriver({ url, poolConfig: { max: 20, idleTimeoutMillis: 10_000 } });
+ * ```
+ */
 export function createPgDriver(options: PgDriverOptions): Driver {
   return new PgDriver(options);
 }
