@@ -3,6 +3,7 @@ export { Model, mapped, tableOf, type ColumnValues, type InitOf, type ModelClass
 export { many, one, RelationshipAttribute, type RelationshipOptions, type LoadStrategy, type EagerStrategy, type Cascade } from './relationship.js';
 export { Collection, type Relation, type RelationOps } from './collection.js';
 export { Session, type SessionOptions } from './session.js';
+export type { UpsertOptions } from './upsert.js';
 export {
   FlushPlan,
   OrderingRule,

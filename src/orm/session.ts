@@ -36,6 +36,7 @@ import { buildFlushPlan, UnitOfWork, type FlushContext } from './unit-of-work/fl
 import type { FlushPlan } from './unit-of-work/plan.js';
 import { TransactionRecord, type RestoreMode } from './unit-of-work/transaction-record.js';
 import { Query } from './query/query.js';
+import { upsertRows, type UpsertOptions } from './upsert.js';
 import { ProjectionQuery } from './query/projection.js';
 import { Column } from '../core/schema/column.js';
 import type { Table } from '../core/schema/table.js';
@@ -59,6 +60,8 @@ export interface SessionOptions {
 }
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
+/** What a model's constructor takes: its column values. */
+type InitArg<M> = M extends abstract new (init: infer I, ...rest: never[]) => object ? NonNullable<I> : never;
 
 const noop = (): void => undefined;
 
@@ -314,6 +317,26 @@ export class Session implements SessionHooks {
     }
     if (this.autoflush) await this.flush();
     return (await this.fetchByKey(mapper, keyParts(mapper, key, pk))) as Instance<M> | undefined;
+  }
+
+  /**
+   * Insert rows, or update the existing row where one with the same key is there already, in one statement (one
+   * per chunk of rows; on MySQL a SELECT reads them back), and return the resulting rows as the session's objects
+   * in the order of `rows` — objects already in the session get the written values (unflushed changes of theirs
+   * are kept). It runs at once, in the session's transaction, after an autoflush. The conflict is found on `on`
+   * (default: the primary key; MySQL and MariaDB use every unique key of the table); an existing row takes
+   * `update`'s attributes (default: every attribute the rows give but the key's).
+   *
+   * ```ts
+   * const [rock] = await s.upsert(Tag, [{ label: 'rock' }], { on: [Tag.label] });
+   * // INSERT INTO tag (label) VALUES (?) ON CONFLICT (label) DO UPDATE SET label = excluded.label RETURNING tag.id, tag.label
+   * ```
+   */
+  async upsert<M extends ModelCtor>(model: M, rows: readonly InitArg<M>[], options: UpsertOptions<string & keyof InitArg<M>> = {}): Promise<Instance<M>[]> {
+    this.checkOpen();
+    if (this.autoflush) await this.flush();
+    const connection = await this.transactional();
+    return (await upsertRows({ ...this.loaderContext(), connection }, mapperOf(model), rows as readonly Record<string, unknown>[], options)) as Instance<M>[];
   }
 
   /**

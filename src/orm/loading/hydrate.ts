@@ -88,6 +88,8 @@ export class RowHydrator {
     private readonly ctx: HydrationContext,
     private readonly shape: EntityShape,
     private readonly group: LoadGroup | undefined,
+    /** Overwrite an identity-map hit's loaded values that have no unflushed change (the row was just written). */
+    private readonly overwrite = false,
   ) {
     const { mapper, keyPositions } = shape;
     this.decoders = decodersFor(mapper, ctx.dialect);
@@ -117,9 +119,10 @@ export class RowHydrator {
       const st = (existing as { [STATE]: InstanceState })[STATE];
       // Fill in columns this object had not loaded; loaded (and changed) values stay as they are.
       const values = st.values;
+      const changed = this.overwrite ? st.original : undefined;
       for (let j = 0; j < columnIndexes.length; j++) {
         const i = columnIndexes[j]!;
-        if (values[i] === NOT_LOADED) {
+        if (values[i] === NOT_LOADED || (this.overwrite && !changed?.has(i))) {
           const raw = row[offset + j];
           const d = decoders[i];
           values[i] = d !== undefined && raw !== null ? d(raw) : raw;
