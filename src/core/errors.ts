@@ -33,6 +33,8 @@ export type AthanorErrorCode =
   | 'ATH_RAISE_LOAD'
   | 'ATH_STALE_DATA'
   | 'ATH_FLUSH'
+  | 'ATH_VALIDATION'
+  | 'ATH_HOOK'
   | 'ATH_DETACHED'
   | 'ATH_PITFALL'
   | 'ATH_STATEMENT_COUNT'

@@ -90,3 +90,97 @@ export class FlushIntegrityError extends IntegrityError {
     });
   }
 }
+
+/**
+ * One failed check of a {@link ValidationError}: which object (its model and, once it has one, its key), which
+ * attribute (undefined for a failure of the whole object), the value, and what is wrong with it.
+ */
+export interface ValidationIssue {
+  readonly model: string;
+  /** The object that failed. */
+  readonly object: object;
+  /** Its primary key (an array for a composite key); undefined while it has none (a new object). */
+  readonly key: unknown;
+  /** The attribute that failed, or undefined when the model's `validate()` failed the object as a whole. */
+  readonly attribute: string | undefined;
+  /** The attribute's value (undefined for a failure of the whole object). */
+  readonly value: unknown;
+  readonly message: string;
+}
+
+/**
+ * Objects failed their validators (a column's `validate()`, a model's `validate()`). A flush checks every object it
+ * would write before any SQL and reports every failure at once; nothing is written and the session is as it was.
+ *
+ * ```ts
+ * try { await s.commit(); } catch (e) {
+ *   if (e instanceof ValidationError) for (const i of e.issues) console.log(i.model, i.key, i.attribute, i.message);
+ * }
+ * // ValidationError: 2 validation failures: User(pending).email must contain @, got "nobody"; Event(4).endsAt must be after startsAt, ...
+ * ```
+ */
+export class ValidationError extends AthanorError {
+  override readonly code: AthanorErrorCode = 'ATH_VALIDATION';
+  override name = 'ValidationError';
+  constructor(readonly issues: readonly ValidationIssue[]) {
+    super(validationMessage(issues));
+  }
+}
+
+const SHOWN_ISSUES = 10;
+
+function validationMessage(issues: readonly ValidationIssue[]): string {
+  const shown = issues.slice(0, SHOWN_ISSUES).map(describeIssue).join('; ');
+  const more = issues.length > SHOWN_ISSUES ? `; and ${issues.length - SHOWN_ISSUES} more (see .issues)` : '';
+  return `${issues.length} validation failure${issues.length === 1 ? '' : 's'}: ${shown}${more}`;
+}
+
+function describeIssue(issue: ValidationIssue): string {
+  const who = `${issue.model}(${issue.key === undefined ? 'pending' : Array.isArray(issue.key) ? issue.key.map(String).join(', ') : String(issue.key)})`;
+  if (issue.attribute === undefined) return `${who}: ${issue.message}`;
+  return `${who}.${issue.attribute} ${issue.message}, got ${showValue(issue.value)}`;
+}
+
+function showValue(value: unknown): string {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid Date' : value.toISOString();
+  if (typeof value === 'bigint') return `${value}n`;
+  const text = typeof value === 'string' ? JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value) : JSON.stringify(value);
+  return text ?? String(value);
+}
+
+/**
+ * The lifecycle hooks: per object (model methods) and per flush (the session's `beforeFlush`).
+ *
+ * ```ts
+ * catch (e) { if (e instanceof LifecycleHookError && e.hook === 'afterInsert') ... }
+ * ```
+ */
+export type HookName = 'beforeFlush' | 'beforeInsert' | 'afterInsert' | 'beforeUpdate' | 'afterUpdate' | 'beforeDelete' | 'afterDelete' | 'afterLoad' | 'validate';
+
+/**
+ * A lifecycle hook threw (or its promise rejected). What it threw is the `cause`; the message names the hook and
+ * the object. A before-hook's failure writes nothing; an after-hook's rolls the transaction back (everything it
+ * wrote is pending again, as after a failed COMMIT).
+ *
+ * ```ts
+ * // LifecycleHookError: Post(pending).beforeInsert threw: no author
+ * catch (e) { if (e instanceof LifecycleHookError && e.cause instanceof Forbidden) ... }
+ * ```
+ */
+export class LifecycleHookError extends AthanorError {
+  override readonly code: AthanorErrorCode = 'ATH_HOOK';
+  override name = 'LifecycleHookError';
+  constructor(
+    readonly hook: HookName,
+    /** The model whose hook threw (undefined for the session's `beforeFlush`). */
+    readonly model: string | undefined,
+    /** The object the hook ran for. */
+    readonly object: object | undefined,
+    /** Its primary key; undefined while it has none. */
+    readonly key: unknown,
+    cause: unknown,
+  ) {
+    const who = model === undefined ? '' : `${model}(${key === undefined ? 'pending' : Array.isArray(key) ? key.map(String).join(', ') : String(key)}).`;
+    super(`${who}${hook} threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}

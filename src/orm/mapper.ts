@@ -13,12 +13,31 @@ import { InvalidRequestError } from './errors.js';
 import { keyAt, keyOf } from './identity-key.js';
 import { mapperLookup, RelationshipAttribute, type ModelCtor } from './relationship.js';
 import { InstanceState, STATE, type LoadGroup, type SessionHooks, type Status } from './state.js';
+import { findHooks, type MapperHooks } from './lifecycle.js';
 
 const MAPPER: unique symbol = Symbol('athanor.mapper');
 /** Static slot on a model base class holding its table. @internal */
 export const TABLE: unique symbol = Symbol('athanor.table');
+/** Static slot on a model base class holding the options given to `Model(table, options)`. @internal */
+export const MODEL_OPTIONS: unique symbol = Symbol('athanor.modelOptions');
 
-type ModelWithStatics = ModelCtor & { [MAPPER]?: Mapper; [TABLE]?: Table };
+/**
+ * Options of a model, the second argument of `Model(table, options)`.
+ *
+ * ```ts
+ * class User extends Model(userTable, { validateOnSet: true }) {}
+ * new User({ email: 'nobody' }); // ValidationError: 1 validation failure: User(pending).email must contain @, got "nobody"
+ * ```
+ */
+export interface ModelOptions {
+  /**
+   * Run the columns' own checks (`validate()`) when an attribute is set, too, so a bad value fails where it is
+   * assigned (and is not set). The flush checks them anyway; the model's `validate()` runs at flush only.
+   */
+  readonly validateOnSet?: boolean;
+}
+
+type ModelWithStatics = ModelCtor & { [MAPPER]?: Mapper; [TABLE]?: Table; [MODEL_OPTIONS]?: ModelOptions };
 
 export class Mapper {
   readonly name: string;
@@ -34,6 +53,14 @@ export class Mapper {
   private readonly relationshipByKey: ReadonlyMap<string, RelationshipAttribute>;
   /** Columns whose values come from the database when omitted (autoincrement, server default). */
   readonly serverGeneratedIndexes: readonly number[];
+  /** The lifecycle hooks the model declares (instance methods). */
+  readonly hooks: MapperHooks;
+  /** Columns declared with `onUpdate()`: every UPDATE of a row sets them unless its change does. */
+  readonly onUpdateIndexes: readonly number[];
+  /** Columns with checks of their own (`validate()`). */
+  readonly validatedIndexes: readonly number[];
+  /** Run the columns' checks at set time too (`Model(table, { validateOnSet: true })`). */
+  readonly validateOnSet: boolean;
 
   constructor(readonly model: ModelCtor, table: Table) {
     this.name = model.name;
@@ -48,7 +75,11 @@ export class Mapper {
     this.serverGeneratedIndexes = this.columns
       .map((c, i) => (c.autoIncrement || c.declaration.serverDefault !== undefined ? i : -1))
       .filter((i) => i >= 0);
+    this.onUpdateIndexes = this.columns.map((c, i) => (c.declaration.onUpdate !== undefined ? i : -1)).filter((i) => i >= 0);
+    this.validatedIndexes = this.columns.map((c, i) => (c.declaration.validators !== undefined ? i : -1)).filter((i) => i >= 0);
+    this.validateOnSet = (model as ModelWithStatics)[MODEL_OPTIONS]?.validateOnSet === true && this.validatedIndexes.length > 0;
     this.prototype = model.prototype as object;
+    this.hooks = findHooks(this.prototype);
     const shell = function (this: { [STATE]: InstanceState | undefined }) {
       this[STATE] = undefined;
     } as unknown as new () => { [STATE]: InstanceState };
@@ -167,6 +198,7 @@ export class Mapper {
       st.group = group;
       group.states.push(st);
     }
+    if (this.hooks.afterLoad !== undefined) session.queueAfterLoad(st);
     return obj;
   }
 

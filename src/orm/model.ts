@@ -31,7 +31,8 @@ import type { Column, References } from '../core/schema/column.js';
 import type { AnyColumns, Simplify, Table } from '../core/schema/table.js';
 import { Collection, type Relation } from './collection.js';
 import { InvalidRequestError } from './errors.js';
-import { mapperOf, TABLE, type Mapper } from './mapper.js';
+import { mapperOf, MODEL_OPTIONS, TABLE, type Mapper, type ModelOptions } from './mapper.js';
+import type { ModelHooks } from './lifecycle.js';
 import type { EagerStrategy, LoadStrategy, ModelCtor, RelationshipAttribute } from './relationship.js';
 import { InstanceState, NOT_LOADED, STATE, maybeState } from './state.js';
 
@@ -65,10 +66,19 @@ export interface EntityMethods {
   toJSON(): Record<string, unknown>;
 }
 
+/**
+ * What every instance of a model class has: its column values, the entity methods, and the hooks it may declare.
+ *
+ * ```ts
+ * const a: ModelInstance<typeof artistTable.c> = new Artist({ name: 'Queen' });
+ * ```
+ */
+export type ModelInstance<C extends AnyColumns> = ColumnValues<C> & EntityMethods & ModelHooks<ColumnValues<C>>;
+
 /** The class `Model(table)` returns: construct instances, and read columns as static attributes. */
 export type ModelClass<TName extends string, C extends AnyColumns> = (RequiredInitKeys<C> extends never
-  ? { new (init?: InitOf<C>): ColumnValues<C> & EntityMethods }
-  : { new (init: InitOf<C>): ColumnValues<C> & EntityMethods }) & {
+  ? { new (init?: InitOf<C>): ModelInstance<C> }
+  : { new (init: InitOf<C>): ModelInstance<C> }) & {
   readonly [TABLE]: Table<TName, C>;
 } & C;
 
@@ -95,9 +105,11 @@ export type Related<S> = {
 
 /**
  * Declare a model class over a table. Columns become instance attributes
- * (`artist.name`) and static SQL expressions (`Artist.name`).
+ * (`artist.name`) and static SQL expressions (`Artist.name`); `options` are the
+ * model's ({@link ModelOptions}). Lifecycle hooks are methods of the class
+ * (`override beforeInsert() { ... }`: see {@link ModelHooks}).
  */
-export function Model<TName extends string, C extends AnyColumns>(table: Table<TName, C>): ModelClass<TName, C> {
+export function Model<TName extends string, C extends AnyColumns>(table: Table<TName, C>, options: ModelOptions = {}): ModelClass<TName, C> {
   const columns = table.columns;
   const n = columns.length;
   const defaults = columns.map((c, i) => [i, c.declaration.clientDefault] as const).filter(([, d]) => d !== undefined);
@@ -145,6 +157,7 @@ export function Model<TName extends string, C extends AnyColumns>(table: Table<T
     Object.defineProperty(ModelBase, col.key, { value: col, configurable: true, enumerable: false, writable: false });
   });
   Object.defineProperty(ModelBase, TABLE, { value: table, enumerable: false });
+  Object.defineProperty(ModelBase, MODEL_OPTIONS, { value: Object.freeze({ ...options }), enumerable: false });
   return ModelBase as unknown as ModelClass<TName, C>;
 }
 

@@ -34,11 +34,13 @@ import type { ModelCtor, RelationshipAttribute } from './relationship.js';
 import { InstanceState, LoadGroup, NOT_LOADED, STATE, maybeState, stateOf, type SessionHooks } from './state.js';
 import { buildFlushPlan, UnitOfWork, type FlushContext } from './unit-of-work/flush.js';
 import type { FlushPlan } from './unit-of-work/plan.js';
+import { hasAfterHooks, type FlushHooksContext } from './unit-of-work/hooks.js';
 import { TransactionRecord, type RestoreMode } from './unit-of-work/transaction-record.js';
 import { Query } from './query/query.js';
 import { upsertRows, type UpsertOptions } from './upsert.js';
 import { ProjectionQuery } from './query/projection.js';
 import { Column } from '../core/schema/column.js';
+import { inHookScope, runAfterLoad, runningHooksOf, type BeforeFlushHook } from './lifecycle.js';
 import type { Table } from '../core/schema/table.js';
 import { selectNode, select, SelectStatement, type RowOfItems, type SelectItem } from '../core/sql/select.js';
 import { flushEvent, lazyCaller, ormHooks, ormTrace, transactionKeyOf } from './instrumentation.js';
@@ -57,6 +59,11 @@ export interface SessionOptions {
    * BEGIN/COMMIT (default true): one round trip instead of three. `false` keeps the transaction around it.
    */
   singleStatementCommit?: boolean;
+  /**
+   * Run at the start of every flush with what it is about to write; changes made here (objects added, deleted,
+   * edited) are planned by that flush. See "Lifecycle hooks" in docs/orm.md.
+   */
+  beforeFlush?: BeforeFlushHook;
 }
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
@@ -86,6 +93,8 @@ export class Session implements SessionHooks {
   private closed = false;
   /** Objects written in this transaction, as they were before it. */
   private readonly txLog = new TransactionRecord();
+  /** Objects just created from rows whose model has an `afterLoad` hook, until the load that created them ends. */
+  private afterLoadQueue: InstanceState[] | undefined;
 
   constructor(
     private readonly source: ConnectionSource,
@@ -218,6 +227,20 @@ export class Session implements SessionHooks {
   }
 
   /** @internal SessionHooks */
+  queueAfterLoad(state: InstanceState): void {
+    (this.afterLoadQueue ??= []).push(state);
+  }
+
+  /** @internal Run `afterLoad` of the objects loaded since the last call (at the end of each load); false if none. */
+  async runAfterLoad(): Promise<boolean> {
+    const queue = this.afterLoadQueue;
+    if (queue === undefined) return false;
+    this.afterLoadQueue = undefined;
+    await runAfterLoad(this, queue);
+    return true;
+  }
+
+  /** @internal SessionHooks */
   cascadeAdd(obj: object): void {
     const st = maybeState(obj);
     if (!st || st.session === this) return;
@@ -316,7 +339,11 @@ export class Session implements SessionHooks {
       if (!onlyKeyLoaded(st)) return hit as Instance<M>;
     }
     if (this.autoflush) await this.flush();
-    return (await this.fetchByKey(mapper, keyParts(mapper, key, pk))) as Instance<M> | undefined;
+    const found = await this.fetchByKey(mapper, keyParts(mapper, key, pk));
+    // A reference just loaded is loaded for the first time: its afterLoad runs now.
+    if (hit !== undefined && found === hit && mapper.hooks.afterLoad !== undefined) this.queueAfterLoad(stateOf(hit));
+    await this.runAfterLoad();
+    return found as Instance<M> | undefined;
   }
 
   /**
@@ -336,7 +363,9 @@ export class Session implements SessionHooks {
     this.checkOpen();
     if (this.autoflush) await this.flush();
     const connection = await this.transactional();
-    return (await upsertRows({ ...this.loaderContext(), connection }, mapperOf(model), rows as readonly Record<string, unknown>[], options)) as Instance<M>[];
+    const objects = await upsertRows({ ...this.loaderContext(), connection }, mapperOf(model), rows as readonly Record<string, unknown>[], options);
+    await this.runAfterLoad();
+    return objects as Instance<M>[];
   }
 
   /**
@@ -368,7 +397,11 @@ export class Session implements SessionHooks {
       checkColumnValue(mapper.columns[i]!, v);
       values[i] = v;
     });
-    const obj = mapper.hydrateLoaded(values, key, this, undefined);
+    // Not hydrateLoaded(): nothing is loaded yet, so no afterLoad (it runs when get() loads the rest).
+    const obj = mapper.hydrate(values);
+    const st = obj[STATE];
+    st.key = key;
+    st.session = this;
     this.identityMap.add(mapper, key, obj);
     return obj as Instance<M>;
   }
@@ -429,6 +462,7 @@ export class Session implements SessionHooks {
     if (existing?.loaded) return existing.value;
     // The session is the strategy's access context: autoflush, sibling batching, the loader context.
     await strategyFor(state.loadStrategy(attr)).onLoad(this, state, attr);
+    await this.runAfterLoad();
     return state.slots![slotIndex]!.value;
   }
 
@@ -448,6 +482,8 @@ export class Session implements SessionHooks {
    * ```
    */
   flush(): Promise<void> {
+    // From a hook of the flush under way (an autoflush of its query): that flush writes what the hook changed.
+    if (this.inFlight !== undefined && runningHooksOf(this)) return Promise.resolve();
     if (this.inFlight === undefined && this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) {
       this.checkOpen();
       return Promise.resolve();
@@ -477,11 +513,19 @@ export class Session implements SessionHooks {
    */
   async plan(): Promise<FlushPlan> {
     this.checkOpen();
-    return await this.serialized(() => buildFlushPlan(this, (attr, parents) => loadRelated(this.loaderContext(), attr, parents)));
+    return await this.serialized(async () => {
+      const plan = await buildFlushPlan(this, (attr, parents) => loadRelated(this.loaderContext(), attr, parents));
+      await this.runAfterLoad();
+      return plan;
+    });
   }
 
   /** Run one session-level operation after the one under way (flushes, commits, rollbacks and close never overlap). */
   private async serialized<T>(fn: () => Promise<T>): Promise<T> {
+    if (runningHooksOf(this)) {
+      // It would wait for the flush running the hook, which waits for the hook.
+      throw new InvalidRequestError('a lifecycle hook cannot commit, roll back, close or plan its own session: the flush running it ends the unit of work');
+    }
     while (this.inFlight !== undefined) await this.inFlight.then(noop, noop);
     const run = fn();
     this.inFlight = run;
@@ -492,42 +536,50 @@ export class Session implements SessionHooks {
     }
   }
 
+  /** Flush until nothing is left: changes made by after-hooks go out in a flush of their own. */
   /**
-   * Flush on the session's transaction. `ending`: a commit follows at once; when nothing else has been written in
-   * this transaction and the plan is one atomic statement ({@link FlushPlan.singleStatement}), it goes alone,
-   * without BEGIN/COMMIT.
+   * `ending`: a commit follows at once. When nothing else has been written in this transaction and the plan is one
+   * atomic statement ({@link FlushPlan.singleStatement}) with no after-hooks, it goes alone, without BEGIN/COMMIT.
    */
   private async flushNow(trace: Error | undefined, ending: boolean): Promise<void> {
     this.checkOpen();
-    if (this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) return;
+    for (let flushes = 0; this.pending.size > 0 || this.dirty.size > 0 || this.deleted.size > 0; flushes++) {
+      if (flushes === MAX_FLUSHES) {
+        throw new InvalidRequestError(`${MAX_FLUSHES} flushes in a row left changes behind: an after-hook (afterInsert, afterUpdate, afterDelete) changes objects every time it runs`);
+      }
+      await this.flushOnce(trace, ending && flushes === 0);
+    }
+  }
+
+  private async flushOnce(trace: Error | undefined, ending: boolean): Promise<void> {
     // Nothing has changed in memory yet: a failure to connect or to BEGIN leaves the session as it was (building
     // the plan changes no object).
     const alone = ending && !this.inTransaction && this.options.transaction === undefined && this.options.singleStatementCommit !== false;
     const conn = alone ? await this.connection() : await this.transactional();
-    // A connection already inside a transaction (a session joined to an outer one) keeps its savepoints.
-    const beginUnlessAlone = alone
-      ? async (plan: FlushPlan) => {
-          if (!plan.singleStatement || conn.inTransaction) await this.beginOn(conn);
-        }
-      : undefined;
     const startedAt = trace ? performance.now() : 0;
     if (trace) ormHooks.emit('flush', flushEvent(trace, this, transactionKeyOf(this.source, conn), this.pending.size, this.dirty.size, this.deleted));
     // A failure rolls back to before this flush: the transaction itself when it is the first, else a savepoint.
     const savepoint = this.flushCount > 0 ? `athanor_flush_${++this.savepointCounter}` : undefined;
-    // Arrays, not Sets: only read back if the flush fails.
-    const pendingBefore = Array.from(this.pending);
-    const dirtyBefore = Array.from(this.dirty);
-    const deletedBefore = Array.from(this.deleted);
     const uow = new UnitOfWork(this.flushContext(conn));
+    let plan: FlushPlan;
+    // Arrays, not Sets: only read back if the flush fails. Taken once the before-hooks ran: what they changed is
+    // kept like the program's own changes (they run again on retry).
+    let before: { pending: InstanceState[]; dirty: InstanceState[]; deleted: InstanceState[] } | undefined;
     try {
       if (savepoint) await conn.savepoint(savepoint);
-      await uow.flush(beginUnlessAlone);
+      plan = await inHookScope(this, () => uow.prepare(this.flushHooksContext()));
+      // One statement alone is atomic; after-hooks, or a connection inside an outer transaction, need the transaction.
+      if (alone && (!plan.singleStatement || hasAfterHooks(plan) || conn.inTransaction)) await this.beginOn(conn);
+      before = { pending: Array.from(this.pending), dirty: Array.from(this.dirty), deleted: Array.from(this.deleted) };
+      await uow.execute(plan);
       if (savepoint) await conn.releaseSavepoint(savepoint);
     } catch (error) {
-      uow.undo();
-      restoreSet(this.pending, pendingBefore);
-      restoreSet(this.dirty, dirtyBefore);
-      restoreSet(this.deleted, deletedBefore);
+      if (before !== undefined) {
+        uow.undo();
+        restoreSet(this.pending, before.pending);
+        restoreSet(this.dirty, before.dirty);
+        restoreSet(this.deleted, before.deleted);
+      }
       if (trace) ormHooks.emit('flushed', { session: this, transactionKey: transactionKeyOf(this.source, conn), ok: false, durationMs: performance.now() - startedAt });
       let rolledBack = false;
       try {
@@ -545,6 +597,14 @@ export class Session implements SessionHooks {
     uow.commitMemory();
     this.flushCount++;
     if (trace) ormHooks.emit('flushed', { session: this, transactionKey: transactionKeyOf(this.source, conn), ok: true, durationMs: performance.now() - startedAt });
+    try {
+      await inHookScope(this, () => uow.afterHooks(plan, this));
+    } catch (error) {
+      // The flush's memory is committed and cannot be taken back alone: the transaction goes, and everything it
+      // wrote is pending again, as after a failed COMMIT.
+      await this.endTransaction('rollback', 'retry').catch(noop);
+      throw error;
+    }
   }
 
   /**
@@ -826,6 +886,17 @@ export class Session implements SessionHooks {
     };
   }
 
+  private flushHooksContext(): FlushHooksContext {
+    return {
+      session: this,
+      beforeFlush: this.options.beforeFlush,
+      pending: this.pending,
+      dirty: this.dirty,
+      deleted: this.deleted,
+      afterLoad: () => this.runAfterLoad(),
+    };
+  }
+
   private flushContext(conn: SessionConnection): FlushContext {
     const ctx: FlushContext = {
       dialect: conn.dialect,
@@ -856,6 +927,9 @@ export class Session implements SessionHooks {
     return (obj as { [STATE]: InstanceState })[STATE];
   }
 }
+
+/** Flushes one `flush()` or `commit()` runs at most while after-hooks keep leaving changes. */
+const MAX_FLUSHES = 100;
 
 const getByKeyStatements = new WeakMap<Mapper, WeakMap<Dialect, { compiled: CompiledStatement; shape: EntityShape }>>();
 

@@ -7,9 +7,9 @@
  * scans the identity map.
  */
 
-import { checkColumnValue } from '../core/schema/validate.js';
+import { checkColumnValue, columnCheckFailures } from '../core/schema/validate.js';
 import { Collection, UnloadedRelation, type CollectionOwner } from './collection.js';
-import { InvalidRequestError, NotLoadedError } from './errors.js';
+import { InvalidRequestError, NotLoadedError, ValidationError } from './errors.js';
 import { keyOf } from './identity-key.js';
 import { strategyFor } from './loading/strategies/index.js';
 import type { Mapper } from './mapper.js';
@@ -33,6 +33,8 @@ export interface SessionHooks {
   loadRelationship(state: InstanceState, attr: RelationshipAttribute): Promise<unknown>;
   /** The object with this identity key, if the session has it (no SQL). */
   identityLookup(mapper: Mapper, key: unknown): object | undefined;
+  /** An object was just created from a row and its model has `afterLoad`: run it once the load is over. */
+  queueAfterLoad(state: InstanceState): void;
 }
 
 /** Objects that came from one query result: lazy loads batch over them. @internal */
@@ -120,6 +122,7 @@ export class InstanceState implements CollectionOwner {
     const col = this.mapper.columns[index]!;
     if (value === undefined) value = null;
     checkColumnValue(col, value);
+    if (this.mapper.validateOnSet) this.checkRules(index, value);
     const old = this.values[index];
     if (old === value) return;
     // Detached objects record their changes too: re-attached (`add`), they flush them.
@@ -134,6 +137,15 @@ export class InstanceState implements CollectionOwner {
     }
     this.values[index] = value;
     this.touch();
+  }
+
+  /** The column's own checks (`validate()`), at set time (the model's `validateOnSet`): the value is not set. */
+  private checkRules(index: number, value: unknown): void {
+    const col = this.mapper.columns[index]!;
+    const failures = columnCheckFailures(col, value);
+    if (failures.length === 0) return;
+    const key = primaryKeyOf(this);
+    throw new ValidationError(failures.map((message) => ({ model: this.mapper.name, object: this.obj, key, attribute: col.key, value, message })));
   }
 
   /** Columns whose values changed since the last flush. */
@@ -419,6 +431,17 @@ function describe(value: unknown): string {
     return st ? `a ${st.mapper.name}` : `an object (${value.constructor?.name ?? 'Object'})`;
   }
   return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/**
+ * An object's primary key as errors show it: the value (an array for a composite key), or undefined while a part
+ * of it is unknown (a new object waiting for a generated key).
+ */
+export function primaryKeyOf(state: InstanceState): unknown {
+  const idx = state.mapper.primaryKeyIndexes;
+  const parts = idx.map((i) => state.values[i]);
+  if (parts.some((v) => v === undefined || v === null || v === NOT_LOADED)) return undefined;
+  return parts.length === 1 ? parts[0] : parts;
 }
 
 /** The state of a mapped object, or an error naming what was passed instead. */

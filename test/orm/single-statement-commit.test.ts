@@ -9,6 +9,7 @@ import { IntegrityError, count, select } from '../../src/index.js';
 import { database, StaleDataError, type Database } from '../../src/orm/index.js';
 import { forEachDialect } from '../support/dialects.js';
 import { StatementLog } from '../support/statements.js';
+import { Author, createHookTables, emptyHookTables, resetHooks } from '../fixtures/hook-models.js';
 import { Artist, Document, Song, Tag, artistTable, createOrmTables, emptyOrmTables, tagTable } from '../fixtures/orm-models.js';
 
 forEachDialect('single-statement commit', (ctx) => {
@@ -17,11 +18,16 @@ forEachDialect('single-statement commit', (ctx) => {
 
   before(async () => {
     await createOrmTables(ctx.engine);
+    await createHookTables(ctx.engine);
     db = database(ctx.engine);
     log = new StatementLog(ctx.engine);
   });
 
-  beforeEach(() => emptyOrmTables(ctx.engine));
+  beforeEach(async () => {
+    await emptyOrmTables(ctx.engine);
+    await emptyHookTables(ctx.engine);
+    resetHooks();
+  });
 
   /** Every statement, transaction control as its keyword (BEGIN, COMMIT, SAVEPOINT …), data statements as their verb. */
   async function sequence(fn: () => Promise<unknown>): Promise<string[]> {
@@ -90,6 +96,15 @@ forEachDialect('single-statement commit', (ctx) => {
     );
     assert.deepEqual(flushedFirst, ['BEGIN', 'INSERT', 'SAVEPOINT', 'INSERT', 'RELEASE', 'COMMIT']);
     assert.equal(await rows(tagTable), 4);
+  });
+
+  it('keeps the transaction when the model has after-hooks: what they write belongs with the row', async () => {
+    const inserted = await sequence(() =>
+      db.session(async (s) => {
+        s.add(new Author({ name: 'Ada' }));
+      }),
+    );
+    assert.deepEqual(inserted, ['BEGIN', 'INSERT', 'COMMIT']);
   });
 
   it('keeps the transaction when the session asks for one (transaction options, singleStatementCommit: false)', async () => {

@@ -445,6 +445,10 @@ export class SqlCompiler extends ExpressionCompiler {
     const sets = node.set.map((c, j) => `${this.quote(c.name)} = ${v}.${names[node.keys.length + j]}`);
     for (const c of node.increment) sets.push(`${this.quote(c.name)} = ${t}.${this.quote(c.name)} + 1`);
     w.write(sets.join(', '));
+    for (const a of node.assign) {
+      w.write(`${sets.length > 0 || a !== node.assign[0] ? ', ' : ''}${this.quote(a.column.name)} = `);
+      this.expr(a.value, w, 0);
+    }
     if (asCte) {
       w.write(` FROM ${v}`);
     } else {

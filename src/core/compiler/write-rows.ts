@@ -75,6 +75,7 @@ export function updateFromRowsAsCase(node: UpdateFromRowsNode): UpdateNode {
     },
   }));
   for (const column of node.increment) set.push({ column, value: { kind: 'binary', op: '+', left: { kind: 'column', column, qualifier }, right: ONE } });
+  set.push(...node.assign);
   const where: ExprNode =
     keys.length === 1
       ? { kind: 'inList', negated: false, operand: keys[0]!, items: node.rows.map((row) => value(row[0], 0)) }

@@ -42,6 +42,30 @@ export type SelfColumns = Readonly<Record<string, Column<unknown>>>;
 /** A value computed by the client when a row is inserted without one. */
 export type ClientDefault<T> = T | (() => T);
 
+/**
+ * What an UPDATE of a row sets a column to when the change does not set it: a value or a function the client
+ * evaluates (once per row), or an SQL expression the database evaluates.
+ */
+export type OnUpdateValue =
+  | { readonly kind: 'value'; readonly value: ClientDefault<unknown> }
+  | { readonly kind: 'sql'; readonly node: ExprNode };
+
+/**
+ * A check of a column's non-null values beyond their type: `true` (or `undefined`) when the value passes, else
+ * `false` or the message that says what is wrong.
+ *
+ * ```ts
+ * const email: ValueCheck<string> = (v) => v.includes('@') || 'must contain @';
+ * ```
+ */
+export type ValueCheck<T> = (value: T) => boolean | string | undefined;
+
+/** @internal A check declared with `validate()`, and the message used when it returns `false`. */
+export interface ColumnValidator {
+  readonly check: ValueCheck<unknown>;
+  readonly message: string | undefined;
+}
+
 /** Anything with an SQL node: a server default written as an expression or `sql` fragment. */
 export interface HasNode {
   readonly node: ExprNode;
@@ -63,6 +87,10 @@ export interface ColumnDeclaration {
   readonly version: boolean;
   /** The column's comment in the database (`COMMENT ON COLUMN`, MySQL's `COMMENT '...'`); absent on older declarations. */
   readonly comment?: string | undefined;
+  /** What an UPDATE of the row sets the column to when the change does not (`onUpdate()`). */
+  readonly onUpdate?: OnUpdateValue | undefined;
+  /** Checks every non-null value must pass (`validate()`), in the order declared. */
+  readonly validators?: readonly ColumnValidator[] | undefined;
 }
 
 export class ColumnBuilder<T, TNotNull extends boolean = false, THasDefault extends boolean = false> {
@@ -103,6 +131,38 @@ export class ColumnBuilder<T, TNotNull extends boolean = false, THasDefault exte
         ? value.node
         : { kind: 'param', value, type: this.declaration.type };
     return this.with({ serverDefault: node });
+  }
+  /**
+   * What an UPDATE of the row sets this column to when the change does not set it: a value or a function evaluated
+   * by the client for each row (`() => new Date()`), or an SQL expression the database evaluates
+   * (`sql\`CURRENT_TIMESTAMP\``). Core's `update(table).set(...)` applies it to the columns its SET leaves out; the
+   * ORM applies it to every row a flush updates and to bulk updates. Not a DDL clause: the database is not told.
+   *
+   * ```ts
+   * table('post', { body: text(), updatedAt: timestamp('updated_at').default(() => new Date()).onUpdate(() => new Date()) });
+   * update(post).set({ body: 'x' }).where(post.c.id.eq(1));
+   * // UPDATE "post" SET "body" = ?, "updated_at" = ? WHERE "post"."id" = ?
+   * ```
+   */
+  onUpdate(value: ClientDefault<T> | Expression<unknown>): ColumnBuilder<T, TNotNull, THasDefault> {
+    const onUpdate: OnUpdateValue = value instanceof Expression ? { kind: 'sql', node: value.node } : { kind: 'value', value: value as ClientDefault<unknown> };
+    return this.with({ onUpdate });
+  }
+  /**
+   * A check every non-null value of the column must pass, beyond its type: `check` returns `true` when the value
+   * is fine, else `false` (reported with `message`) or the message itself. Core's insert and update builders run it
+   * as they take values (an `InvalidValueError`); the ORM runs it at flush, before any SQL, reporting every failure
+   * of the flush together (a `ValidationError`). Several `validate()` calls add several checks.
+   *
+   * ```ts
+   * table('user', { email: text().notNull().validate((v) => v.includes('@') || 'must contain @') });
+   * insert(user).values({ email: 'nobody' });
+   * // InvalidValueError: user.email must contain @, got "nobody"
+   * ```
+   */
+  validate(check: ValueCheck<T>, message?: string): ColumnBuilder<T, TNotNull, THasDefault> {
+    const validator: ColumnValidator = { check: check as ValueCheck<unknown>, message };
+    return this.with({ validators: [...(this.declaration.validators ?? []), validator] });
   }
   unique(): ColumnBuilder<T, TNotNull, THasDefault> {
     return this.with({ unique: true });
@@ -250,4 +310,20 @@ export class Column<T, K extends string = string, TNotNull extends boolean = boo
   override toString(): string {
     return `${this.table.name}.${this.name}`;
   }
+}
+
+/**
+ * What a column's `onUpdate()` declaration sets now: its value (a function is called, once per call of this), or its
+ * SQL as an expression; undefined for a column declared without one.
+ *
+ * ```ts
+ * onUpdateValue(post.c.updatedAt); // a Date, from () => new Date()
+ * ```
+ * @internal
+ */
+export function onUpdateValue(column: Column<unknown>): unknown {
+  const onUpdate = column.declaration.onUpdate;
+  if (onUpdate === undefined) return undefined;
+  if (onUpdate.kind === 'sql') return new Expression(onUpdate.node, column.type);
+  return typeof onUpdate.value === 'function' ? (onUpdate.value as () => unknown)() : onUpdate.value;
 }

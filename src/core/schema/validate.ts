@@ -8,6 +8,7 @@ import { AthanorError } from '../errors.js';
 import type { ColumnMeta } from '../sql/nodes.js';
 import { NOT_WELL_FORMED, codePointCount, expectedText, isWellFormed, show } from './strings.js';
 import { describeType, type SqlType } from './types.js';
+import type { ColumnDeclaration } from './column.js';
 
 /**
  * A value does not fit its column (wrong type, NULL in a NOT NULL column, a
@@ -117,4 +118,34 @@ export function checkColumnValue(column: ColumnMeta & { readonly notNull?: boole
       value,
     );
   }
+}
+
+/**
+ * What `value` fails of the column's own checks (declared with `validate()`): one message per failed check, in the
+ * order declared; empty when it passes. Null and undefined are not checked here (NOT NULL is {@link checkColumnValue}'s).
+ *
+ * ```ts
+ * const email = table('user', { email: text().validate((v) => v.includes('@') || 'must contain @') }).c.email;
+ * columnCheckFailures(email, 'nobody'); // ['must contain @']
+ * ```
+ */
+export function columnCheckFailures(column: { readonly declaration: ColumnDeclaration }, value: unknown): readonly string[] {
+  const validators = column.declaration.validators;
+  if (validators === undefined || value === null || value === undefined) return NO_FAILURES;
+  let failures: string[] | undefined;
+  for (const { check, message } of validators) {
+    const verdict = check(value);
+    if (verdict === true || verdict === undefined) continue;
+    (failures ??= []).push(typeof verdict === 'string' ? verdict : (message ?? 'is not valid'));
+  }
+  return failures ?? NO_FAILURES;
+}
+
+const NO_FAILURES: readonly string[] = Object.freeze([]);
+
+/** Throws {@link InvalidValueError} naming the first of the column's own checks `value` fails (Core's builders). @internal */
+export function checkColumnRules(column: ColumnMeta & { readonly declaration: ColumnDeclaration }, value: unknown): void {
+  const failures = columnCheckFailures(column, value);
+  if (failures.length === 0) return;
+  throw new InvalidValueError(`${column.table.name}.${column.name} ${failures.join('; ')}, got ${show(value)}`, column.table.name, column.name, value);
 }

@@ -12,10 +12,10 @@
  */
 
 import { InvalidArgumentError } from '../errors.js';
-import type { Column } from '../schema/column.js';
+import { onUpdateValue, type Column } from '../schema/column.js';
 import { describeValue } from '../schema/strings.js';
 import type { AnyColumns, InsertRowOf, Simplify, RowOf, Table } from '../schema/table.js';
-import { InvalidValueError, checkColumnValue } from '../schema/validate.js';
+import { InvalidValueError, checkColumnRules, checkColumnValue } from '../schema/validate.js';
 import { Expression, toNode, type Predicate, type QueryLike } from './expression.js';
 import type { ColumnMeta, CteNode, DeleteNode, ExprNode, InsertNode, OnConflictNode, SelectItemNode, SetNode, UpdateNode } from './nodes.js';
 import { andNodes, fromNodes, toSelectItems, type Cte, type FromSource, type RowOfItems, type SelectItem } from './select.js';
@@ -28,6 +28,7 @@ function valueNode(column: Column<unknown>, value: unknown): ExprNode {
   // An expression is used as is; an untyped parameter (a placeholder) takes the column's type.
   if (value instanceof Expression) return toNode(value, column.type);
   checkColumnValue(column, value);
+  checkColumnRules(column, value);
   if (value === null) return NULL_NODE;
   return { kind: 'param', value, type: column.type };
 }
@@ -172,17 +173,38 @@ export class InsertStatement<C extends AnyColumns, Row = never> {
   }
 }
 
+/**
+ * The SET of an UPDATE: the assignments given, then each `onUpdate()` column they leave out, at its declared value
+ * (a function evaluated now, once for the statement) or SQL expression.
+ */
+function withOnUpdate(table: Table, explicit: readonly SetNode[]): readonly SetNode[] {
+  let out: SetNode[] | undefined;
+  for (const column of table.columns) {
+    if (column.declaration.onUpdate === undefined || explicit.some((s) => s.column === column)) continue;
+    out ??= [...explicit];
+    out.push({ column, value: valueNode(column, onUpdateValue(column)) });
+  }
+  return out ?? explicit;
+}
+
 export class UpdateStatement<C extends AnyColumns, Row = never> {
   declare readonly __row?: Row;
   constructor(
     readonly table: Table<string, C>,
     readonly node: UpdateNode,
+    /** The assignments `set()` was given (the node's SET adds the `onUpdate()` columns they leave out). */
+    private readonly explicit: readonly SetNode[] = node.set,
   ) {}
-  private with_<R = Row>(change: Partial<UpdateNode>): UpdateStatement<C, R> {
-    return new UpdateStatement<C, R>(this.table, Object.freeze({ ...this.node, ...change }));
+  private with_<R = Row>(change: Partial<UpdateNode>, explicit = this.explicit): UpdateStatement<C, R> {
+    return new UpdateStatement<C, R>(this.table, Object.freeze({ ...this.node, ...change }), explicit);
   }
+  /**
+   * Assignments; several calls add up. Columns declared with `onUpdate()` that no call sets are set to their
+   * declared value too (set one to itself, `{ updatedAt: post.c.updatedAt }`, to leave it as it is).
+   */
   set(values: SetValues<C>): UpdateStatement<C, Row> {
-    return this.with_({ set: [...this.node.set, ...toSetNodes(this.table, values as Record<string, unknown>, 'set')] });
+    const explicit = [...this.explicit, ...toSetNodes(this.table, values as Record<string, unknown>, 'set')];
+    return this.with_({ set: withOnUpdate(this.table, explicit) }, explicit);
   }
   where(...conditions: (Predicate | undefined)[]): UpdateStatement<C, Row> {
     return this.with_({ where: andNodes(this.node.where, conditions) });

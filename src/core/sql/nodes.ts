@@ -395,6 +395,8 @@ export interface UpdateFromRowsNode {
   readonly set: readonly ColumnMeta[];
   /** Set to themselves plus one (version counters). */
   readonly increment: readonly ColumnMeta[];
+  /** Set to the same expression on every row (an SQL `onUpdate()` value such as `CURRENT_TIMESTAMP`). */
+  readonly assign: readonly SetNode[];
   /** One per table row to change: `keys.length` key values, then `set.length` new values, each bound as its column's type. */
   readonly rows: readonly (readonly unknown[])[];
 }

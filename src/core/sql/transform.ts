@@ -418,7 +418,8 @@ export class NodeTransformer {
   }
   protected transformUpdateFromRows(node: UpdateFromRowsNode): StatementNode {
     const table = this.transformTableRef(node.table);
-    return table === node.table ? node : Object.freeze({ ...node, table });
+    const assign = mapSame(node.assign, (s) => this.transformSet(s));
+    return table === node.table && assign === node.assign ? node : Object.freeze({ ...node, table, assign });
   }
   protected transformUpdate(node: UpdateNode): StatementNode {
     const ctes = this.ctes(node.ctes);

@@ -9,11 +9,12 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { Column } from '../schema/column.js';
 import type { Table } from '../schema/table.js';
-import { checkBindable } from './expression.js';
-import type { InsertRowsNode, UpdateFromRowsNode } from './nodes.js';
+import { checkBindable, type Expression } from './expression.js';
+import type { InsertRowsNode, SetNode, UpdateFromRowsNode } from './nodes.js';
 import { toSelectItems } from './select.js';
 
 const NO_COLUMNS: readonly Column<unknown>[] = Object.freeze([]);
+const NO_ASSIGNMENTS: readonly { readonly column: Column<unknown>; readonly value: Expression<unknown> }[] = Object.freeze([]);
 
 /**
  * An INSERT of rows that all give the same columns. `rows[r][positions[j]]`
@@ -52,7 +53,8 @@ export function insertRows(
  * An UPDATE giving each row its own values: every row of `rows` holds the
  * values of `keys` (which table row it changes), then the new values of
  * `set`. `increment` columns are set to themselves plus one (a version
- * counter, whose value as read is then one of the keys). The database
+ * counter, whose value as read is then one of the keys); `assign` sets
+ * columns to an expression, the same for every row. The database
  * reports how many rows matched, as for any UPDATE.
  *
  * ```ts
@@ -70,12 +72,13 @@ export function updateFromRows(
   set: readonly Column<unknown>[],
   rows: readonly (readonly unknown[])[],
   increment: readonly Column<unknown>[] = NO_COLUMNS,
+  assign: readonly { readonly column: Column<unknown>; readonly value: Expression<unknown> }[] = NO_ASSIGNMENTS,
 ): UpdateFromRowsNode {
   if (keys.length === 0) throw new InvalidArgumentError(`updateFromRows on "${table.name}": no key columns to match the rows with`, 'keys', keys);
-  if (set.length === 0 && increment.length === 0) {
+  if (set.length === 0 && increment.length === 0 && assign.length === 0) {
     throw new InvalidArgumentError(`updateFromRows on "${table.name}": nothing to set`, 'set', set);
   }
-  checkOwnColumns(table, [...keys, ...set, ...increment], 'updateFromRows');
+  checkOwnColumns(table, [...keys, ...set, ...increment, ...assign.map((a) => a.column)], 'updateFromRows');
   const width = keys.length + set.length;
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r]!;
@@ -93,6 +96,7 @@ export function updateFromRows(
     keys: Object.freeze([...keys]),
     set: Object.freeze([...set]),
     increment: Object.freeze([...increment]),
+    assign: Object.freeze(assign.map(({ column, value }): SetNode => ({ column, value: value.node }))),
     rows,
   });
 }

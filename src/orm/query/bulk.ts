@@ -18,10 +18,14 @@
  * - `false`: nothing in memory changes; objects in the session may be stale
  *   until refreshed. The cheapest, and right when none are loaded.
  *
+ * Columns declared with `onUpdate()` that `values` leaves out are set as a flush
+ * would set them (a function is called once: the statement is one), and
+ * synchronized like the values given.
+ *
  * @internal
  */
 
-import type { Column } from '../../core/schema/column.js';
+import { onUpdateValue, type Column } from '../../core/schema/column.js';
 import { predicate, type Predicate } from '../../core/sql/expression.js';
 import { deleteFrom, update, type SetValues } from '../../core/sql/dml.js';
 import { tuple } from '../../core/sql/functions.js';
@@ -166,8 +170,11 @@ async function runBulk(
 }
 
 /** @internal `Query.update()`. */
-export async function bulkUpdate(session: Session, mapper: Mapper, state: QueryState, values: Record<string, unknown>, options: BulkOptions): Promise<number> {
+export async function bulkUpdate(session: Session, mapper: Mapper, state: QueryState, given: Record<string, unknown>, options: BulkOptions): Promise<number> {
   if (session.autoflush) await session.flush();
+  // Columns declared with onUpdate() that `given` leaves out are set too (a function once, for the one statement),
+  // and so reach the session's objects like the values given.
+  const values = withOnUpdateValues(mapper, given);
   const { where, simple } = criteria(mapper, state);
   const { mode, matches } = modeFor(session, options.synchronize, mapper, state, simple);
   const base = update(mapper.table).set(values as never).where(where);
@@ -188,6 +195,16 @@ export async function bulkUpdate(session: Session, mapper: Mapper, state: QueryS
     for (const st of statesFor(session, mapper, keys!)) apply(st, false);
   }
   return rowCount;
+}
+
+function withOnUpdateValues(mapper: Mapper, given: Record<string, unknown>): Record<string, unknown> {
+  if (mapper.onUpdateIndexes.length === 0) return given;
+  const values = { ...given };
+  for (const i of mapper.onUpdateIndexes) {
+    const column = mapper.columns[i]!;
+    if (values[column.key] === undefined) values[column.key] = onUpdateValue(column);
+  }
+  return values;
 }
 
 /** @internal `Query.delete()`. */

@@ -258,6 +258,8 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
       // The group lists this result's states in order, without a second pass over the objects.
       await loadPlan(sctx, plan, group.states.length === out.length ? group.states : out.map(stateOfObj));
     }
+    // Once the whole result is loaded, eager loads included: the hook sees its object complete.
+    await session.runAfterLoad();
     if (caller && ormHooks.active) return this.reportResult(out, result.rows.length, plan, caller) as R[];
     return out as R[];
   }
@@ -416,6 +418,7 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
       }
       joined?.finish();
       previous = batch;
+      await session.runAfterLoad();
       yield batch as R[];
     }
     if (options.clearIdentityMap) for (const obj of previous) session.release(obj);

@@ -94,7 +94,7 @@ async function cascadeDeletes(changes: ChangeSet, load: RelationshipLoader): Pro
           const fkAction = attr.r.pairs.foreignKey?.onDelete;
           for (const child of loadedChildren(attr, parents)) {
             if (attr.cascade.delete || fkAction === 'CASCADE') changes.forget(child);
-            else changes.clearKey(child, attr);
+            else changes.clearKey(child, attr, false);
           }
           continue;
         }
@@ -104,7 +104,7 @@ async function cascadeDeletes(changes: ChangeSet, load: RelationshipLoader): Pro
         } else if (persistentParents.length > 0) {
           // Without delete cascade, children stay and lose their parent: one UPDATE ... SET fk = NULL by parent keys.
           changes.nullOuts.push({ relationship: attr, parents: persistentParents });
-          for (const child of loadedChildren(attr, parents)) changes.clearKey(child, attr);
+          for (const child of loadedChildren(attr, parents)) changes.clearKey(child, attr, true);
         }
       }
     }

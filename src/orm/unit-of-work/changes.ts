@@ -79,10 +79,10 @@ export class ChangeSet {
     this.memory.push({ kind: 'forget', state });
   }
 
-  /** A child whose foreign key the database (or a nullOut step) sets to NULL: the same in memory. */
-  clearKey(state: InstanceState, relationship: RelationshipAttribute): void {
+  /** A child whose foreign key the database (or, `byStatement`, a nullOut step) sets to NULL: the same in memory. */
+  clearKey(state: InstanceState, relationship: RelationshipAttribute, byStatement: boolean): void {
     this.touch(state);
-    this.memory.push({ kind: 'clearKey', state, relationship });
+    this.memory.push({ kind: 'clearKey', state, relationship, byStatement });
   }
 
   /** Dirty objects the flush still writes (a forgotten one is gone). */

@@ -15,7 +15,8 @@ import { assertNever } from '../../core/sql/nodes.js';
 import type { IdentityMap } from '../identity-map.js';
 import type { Mapper } from '../mapper.js';
 import type { RelationshipAttribute } from '../relationship.js';
-import type { InstanceState } from '../state.js';
+import { NOT_LOADED, type InstanceState } from '../state.js';
+import { applyOnUpdate } from './on-update.js';
 import { deleteStates, insertStates, updateStates, type PersistContext } from './persist.js';
 import type { FlushPlan, FlushStep, KeyWrite, LinkRow } from './plan.js';
 import type { FlushRecord } from './record.js';
@@ -56,6 +57,13 @@ function applyMemoryEffects(plan: FlushPlan, ctx: ExecuteContext): void {
           s.values[i] = null;
           s.original?.delete(i);
         }
+        // The nullOut step's UPDATE sets the rows' onUpdate() columns too, to values only the statement knows.
+        if (effect.byStatement) {
+          for (const i of s.mapper.onUpdateIndexes) {
+            s.values[i] = NOT_LOADED;
+            s.original?.delete(i);
+          }
+        }
         break;
       default:
         assertNever(effect);
@@ -73,14 +81,14 @@ async function runStep(step: FlushStep, plan: FlushPlan, ctx: ExecuteContext, re
       return;
     case 'update':
       applyKeyWrites(step.keyWrites, plan.deferred);
-      await updateStates(ctx, step.mapper, step.states);
+      await updateRows(ctx, record, step.mapper, step.states);
       return;
     case 'postUpdate':
       for (const w of step.keyWrites) {
         const parent = w.parent!;
         w.childColumns.forEach((ci, j) => w.child.set(ci, parent.values[w.parentColumns[j]!]));
       }
-      await updateStates(ctx, step.mapper, step.states);
+      await updateRows(ctx, record, step.mapper, step.states);
       return;
     case 'linkDelete':
       if (step.by === 'parent') await clearLinks(ctx, step.relationship!, step.states);
@@ -98,6 +106,21 @@ async function runStep(step: FlushStep, plan: FlushPlan, ctx: ExecuteContext, re
     default:
       assertNever(step);
   }
+}
+
+/** UPDATE the rows of a step, their `onUpdate()` columns set; rows an `afterUpdate` hook will hear of are recorded. */
+async function updateRows(ctx: ExecuteContext, record: FlushRecord, mapper: Mapper, states: readonly InstanceState[]): Promise<void> {
+  const assigned = applyOnUpdate(mapper, states);
+  if (mapper.hooks.afterUpdate !== undefined) {
+    const vi = mapper.versionIndex;
+    for (const st of states) {
+      const changed = st.changedColumns().filter((i) => i !== vi);
+      if (changed.length === 0 || record.updated.has(st)) continue;
+      const sql = assigned?.get(st);
+      record.updated.set(st, sql === undefined ? changed : [...changed, ...sql].sort((a, b) => a - b));
+    }
+  }
+  await updateStates(ctx, mapper, states, assigned);
 }
 
 function applyKeyWrites(writes: readonly KeyWrite[], deferred: ReadonlySet<KeyWrite>): void {

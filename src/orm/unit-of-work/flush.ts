@@ -5,7 +5,8 @@
  * - collect changes (`changes.ts`): the session's pending, dirty and deleted objects, read once;
  * - expand cascades (`cascades.ts`): orphans and deletes spread along relationships;
  * - order (`order.ts`): a {@link FlushPlan} of steps, each placed by a named {@link OrderingRule};
- * - persist (`execute.ts`, `persist.ts`): copy keys, emit the statements, keep the {@link FlushRecord}.
+ * - persist (`execute.ts`, `persist.ts`): copy keys, emit the statements, keep the {@link FlushRecord};
+ * - lifecycle hooks and validation around them (`hooks.ts`, `validation.ts`; column `onUpdate()` in `on-update.ts`).
  *
  * Nothing in memory is final until every statement succeeded: on failure the objects get back exactly the state
  * they had before the flush (`plan.ts` lists the phases in order).
@@ -23,6 +24,8 @@ import { orderChanges } from './order.js';
 import type { PersistContext } from './persist.js';
 import type { FlushPlan } from './plan.js';
 import { FlushRecord } from './record.js';
+import { hasAfterHooks, prepareFlush, runAfterHooks, type FlushHooksContext } from './hooks.js';
+import type { Session } from '../session.js';
 
 export interface FlushContext extends LoaderContext, PersistContext {
   readonly identityMap: IdentityMap;
@@ -54,13 +57,21 @@ export class UnitOfWork {
   }
 
   /**
-   * Build the plan, run the plan. `beforeRun` sees the plan before its first statement (the session opens its
-   * transaction there when the plan needs one).
+   * Build the plan, with the lifecycle hooks that come before it (`hooks.ts`): beforeFlush, afterLoad of objects
+   * the cascades loaded, the before-hooks (planning again when they ran), validation. Changes no object itself.
    */
-  async flush(beforeRun?: (plan: FlushPlan) => Promise<void>): Promise<void> {
-    const plan = await buildFlushPlan(this.ctx, (attr, parents) => loadRelated(this.ctx, attr, parents));
-    if (beforeRun) await beforeRun(plan);
+  async prepare(hooks: FlushHooksContext): Promise<FlushPlan> {
+    return await prepareFlush(hooks, () => buildFlushPlan(this.ctx, (attr, parents) => loadRelated(this.ctx, attr, parents)));
+  }
+
+  /** Run the plan. */
+  async execute(plan: FlushPlan): Promise<void> {
     await executePlan(plan, this.ctx, this.record);
+  }
+
+  /** The after-hooks of what the plan wrote (after {@link commitMemory}). */
+  async afterHooks(plan: FlushPlan, session: Session): Promise<void> {
+    if (hasAfterHooks(plan)) await runAfterHooks(session, plan, this.record);
   }
 
   /** Undo every in-memory effect of this flush (the database transaction is rolled back by the caller). */

@@ -13,7 +13,8 @@
  * @internal
  */
 
-import type { Column } from '../../core/schema/column.js';
+import { onUpdateValue, type Column } from '../../core/schema/column.js';
+import type { Expression } from '../../core/sql/expression.js';
 import type { Predicate } from '../../core/sql/expression.js';
 import { keysIn } from '../../core/sql/functions.js';
 import { deleteFrom, update } from '../../core/sql/dml.js';
@@ -25,7 +26,7 @@ import { FlushIntegrityError, InvalidRequestError, StaleDataError } from '../err
 import { IntegrityError } from '../../core/errors.js';
 import type { Mapper } from '../mapper.js';
 import type { RawResult } from '../port.js';
-import { sameValue, type InstanceState } from '../state.js';
+import { NOT_LOADED, sameValue, type InstanceState } from '../state.js';
 import type { Dialect } from '../../core/dialects/dialect.js';
 import type { CompiledStatement } from '../../core/compiler/compiled.js';
 import { decodersFor } from '../loading/hydrate.js';
@@ -287,17 +288,27 @@ function originalVersion(st: InstanceState): unknown {
   return st.original?.has(vi) ? st.original.get(vi) : st.values[vi];
 }
 
-/** Update changed columns of persistent objects of one mapper, grouped by which columns changed. */
-export async function updateStates(ctx: PersistContext, mapper: Mapper, states: readonly InstanceState[]): Promise<void> {
-  const groups = new Map<string, { indexes: number[]; states: InstanceState[] }>();
+/**
+ * Update changed columns of persistent objects of one mapper, grouped by which columns changed. `assigned` names,
+ * per object, columns set to their SQL `onUpdate()` expression (the database computes them: their attributes are
+ * unloaded afterwards).
+ */
+export async function updateStates(
+  ctx: PersistContext,
+  mapper: Mapper,
+  states: readonly InstanceState[],
+  assigned?: ReadonlyMap<InstanceState, readonly number[]>,
+): Promise<void> {
+  const groups = new Map<string, { indexes: number[]; assign: readonly number[]; states: InstanceState[] }>();
   const vi = mapper.versionIndex;
   for (const st of states) {
     const changed = st.changedColumns().filter((i) => i !== vi);
     if (changed.length === 0) continue;
-    const sig = changed.join(',');
+    const assign = assigned?.get(st) ?? NO_INDEXES;
+    const sig = assign.length === 0 ? changed.join(',') : `${changed.join(',')}|${assign.join(',')}`;
     let g = groups.get(sig);
     if (!g) {
-      g = { indexes: changed, states: [] };
+      g = { indexes: changed, assign, states: [] };
       groups.set(sig, g);
     }
     g.states.push(st);
@@ -307,17 +318,19 @@ export async function updateStates(ctx: PersistContext, mapper: Mapper, states: 
   const versioned = vi >= 0;
   // The version column must still hold what this session read; the UPDATE then bumps it.
   const keys = versioned ? [...mapper.primaryKeyIndexes, vi] : mapper.primaryKeyIndexes;
-  for (const { indexes, states: group } of groups.values()) {
+  for (const { indexes, assign, states: group } of groups.values()) {
     for (const st of group) ctx.track(st);
     const first = group[0]!;
     if (!versioned && group.every((st) => indexes.every((i) => sameValue(st.values[i], first.values[i])))) {
       // Every row gets the same values: one `UPDATE ... WHERE pk IN (...)` per chunk of keys.
       const set: Record<string, unknown> = {};
       for (const i of indexes) set[cols[i]!.key] = first.values[i];
+      for (const i of assign) set[cols[i]!.key] = onUpdateValue(cols[i]!);
       for (const part of chunk(group, (dialect.capabilities.maxBindParameters - indexes.length) / keys.length)) {
         const result = await execFor(ctx, dialect.compile(update(mapper.table).set(set).where(keyPredicate(mapper, part, false)).node), mapper, part);
         checkCount(mapper, 'UPDATE', part.length, result.rowCount);
       }
+      expireAssigned(group, assign);
       continue;
     }
     const node = updateFromRows(
@@ -331,6 +344,7 @@ export async function updateStates(ctx: PersistContext, mapper: Mapper, states: 
         return row;
       }),
       versioned ? [cols[vi]!] : [],
+      assign.map((i) => ({ column: cols[i]!, value: onUpdateValue(cols[i]!) as Expression<unknown> })),
     );
     let offset = 0;
     for (const statement of dialect.splitRows(node)) {
@@ -339,7 +353,16 @@ export async function updateStates(ctx: PersistContext, mapper: Mapper, states: 
       checkCount(mapper, 'UPDATE', part.length, result.rowCount);
     }
     if (versioned) for (const st of group) st.values[vi] = Number(originalVersion(st)) + 1;
+    expireAssigned(group, assign);
   }
+}
+
+const NO_INDEXES: readonly number[] = Object.freeze([]);
+
+/** Columns the database computed (an SQL `onUpdate()`): unknown here until a query or `refresh()` reads them. */
+function expireAssigned(states: readonly InstanceState[], assign: readonly number[]): void {
+  if (assign.length === 0) return;
+  for (const st of states) for (const i of assign) st.values[i] = NOT_LOADED;
 }
 
 function checkCount(mapper: Mapper, what: 'UPDATE' | 'DELETE', expected: number, matched: number): void {

@@ -177,14 +177,21 @@ export type FlushStep = InsertStep | UpdateStep | NullOutStep | LinkInsertStep |
  * before its first step, and undone if it fails.
  * - `drop`: a pending object removed by a cascade or as an orphan becomes transient (it is not inserted);
  * - `forget`: a child the database deletes itself (ON DELETE CASCADE, passiveDeletes) becomes detached;
- * - `clearKey`: a child whose key the database (or a nullOut step) sets to NULL gets NULL in memory too.
+ * - `clearKey`: a child whose key the database (or a nullOut step) sets to NULL gets NULL in memory too (and, for a
+ *   nullOut step, its `onUpdate()` columns unloaded: the statement set them).
  *
  * @internal
  */
 export type MemoryEffect =
   | { readonly kind: 'drop'; readonly state: InstanceState }
   | { readonly kind: 'forget'; readonly state: InstanceState }
-  | { readonly kind: 'clearKey'; readonly state: InstanceState; readonly relationship: RelationshipAttribute };
+  | {
+      readonly kind: 'clearKey';
+      readonly state: InstanceState;
+      readonly relationship: RelationshipAttribute;
+      /** Cleared by a nullOut step's UPDATE (which also sets the row's `onUpdate()` columns), not by the database. */
+      readonly byStatement: boolean;
+    };
 
 /**
  * The ordered, immutable list of steps a flush runs. Read it to see what a flush will do; tests assert it.

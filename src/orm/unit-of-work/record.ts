@@ -36,6 +36,8 @@ export class FlushRecord {
   private readonly snapshots = new Map<InstanceState, Snapshot>();
   /** Objects inserted by the plan's insert steps, in order. */
   readonly inserted: InstanceState[] = [];
+  /** Rows the plan's update steps wrote, with the columns written: kept for models with an `afterUpdate` hook only. */
+  readonly updated = new Map<InstanceState, readonly number[]>();
 
   /** Snapshot `state` the first time the flush is about to change it. */
   readonly track = (state: InstanceState): void => {

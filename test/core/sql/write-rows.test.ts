@@ -15,6 +15,7 @@ import {
   integer,
   keysIn,
   select,
+  sql,
   table,
   text,
   updateFromRows,
@@ -204,6 +205,27 @@ describe('updateFromRows', () => {
     const single = caseSqlite.compile(updateFromRows(doc, [doc.c.id], [doc.c.body], [[1, 'a'], [2, 'b']], [doc.c.version]));
     assert.equal(single.sql, 'UPDATE "wr_doc" SET "body" = CASE "wr_doc"."id" WHEN ? THEN ? WHEN ? THEN ? END, "version" = "wr_doc"."version" + 1 WHERE "wr_doc"."id" IN (?, ?)');
     assert.deepEqual(single.parameters, [1, 'a', 2, 'b', 1, 2]);
+  });
+
+  it('sets columns to an expression, the same on every row (an SQL onUpdate), its parameters bound in place', () => {
+    const node = updateFromRows(doc, [doc.c.id], [doc.c.body], [[1, 'a'], [2, 'b']], [], [{ column: doc.c.tag, value: sql`UPPER(${'z'})` }]);
+    const json =
+      "UPDATE `wr_doc` JOIN JSON_TABLE(?, '$[*]' COLUMNS (`k0` INT PATH '$[0]', `c1` LONGTEXT PATH '$[1]')) AS `v` ON `wr_doc`.`id` = `v`.`k0` SET `wr_doc`.`body` = `v`.`c1`, `wr_doc`.`tag` = UPPER(?)";
+    expectSql(node, {
+      sqlite: ['WITH "v" ("k0", "c1") AS (VALUES (?, ?), (?, ?)) UPDATE "wr_doc" SET "body" = "v"."c1", "tag" = UPPER(?) FROM "v" WHERE "wr_doc"."id" = "v"."k0"', [1, 'a', 2, 'b', 'z']],
+      postgres: [
+        'UPDATE "wr_doc" SET "body" = "v"."c1", "tag" = UPPER($1) FROM (VALUES (CAST($2 AS INTEGER), CAST($3 AS TEXT)), ($4, $5)) AS "v" ("k0", "c1") WHERE "wr_doc"."id" = "v"."k0"',
+        ['z', 1, 'a', 2, 'b'],
+      ],
+      mariadb: [json, [JSON.stringify([[1, 'a'], [2, 'b']]), 'z']],
+      mysql: [json, [JSON.stringify([[1, 'a'], [2, 'b']]), 'z']],
+    });
+    const caseSqlite = new (class extends SqliteDialect {
+      override readonly capabilities: DialectCapabilities = { ...new SqliteDialect().capabilities, bulkUpdate: 'case' };
+    })();
+    const compiled = caseSqlite.compile(node);
+    assert.equal(compiled.sql, 'UPDATE "wr_doc" SET "body" = CASE "wr_doc"."id" WHEN ? THEN ? WHEN ? THEN ? END, "tag" = UPPER(?) WHERE "wr_doc"."id" IN (?, ?)');
+    assert.deepEqual(compiled.parameters, [1, 'a', 2, 'b', 'z', 1, 2]);
   });
 
   it('is split under the parameter limit, or by the size of the JSON document on MariaDB and MySQL 8', () => {

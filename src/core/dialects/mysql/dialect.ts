@@ -302,6 +302,10 @@ class MysqlCompiler extends SqlCompiler {
     });
     for (const c of node.increment) sets.push(`${t}.${this.quote(c.name)} = ${t}.${this.quote(c.name)} + 1`);
     w.write(` SET ${sets.join(', ')}`);
+    for (const a of node.assign) {
+      w.write(`${sets.length > 0 || a !== node.assign[0] ? ', ' : ''}${t}.${this.quote(a.column.name)} = `);
+      this.expr(a.value, w, 0);
+    }
   }
 
   protected override onConflict(node: InsertNode, w: SqlWriter): void {
