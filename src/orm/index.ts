@@ -2,7 +2,21 @@
 export { Model, mapped, tableOf, type ColumnValues, type InitOf, type ModelClass, type Related, type RelatedValue, type EntityMethods } from './model.js';
 export { many, one, RelationshipAttribute, type RelationshipOptions, type LoadStrategy, type EagerStrategy, type Cascade } from './relationship.js';
 export { Collection, type Relation, type RelationOps } from './collection.js';
-export { Session, type SessionOptions } from './session.js';
+export { Session, type SessionOptions, type DeleteOptions } from './session.js';
+export {
+  defineFilter,
+  softDelete,
+  softDeleteFilter,
+  QueryFilter,
+  ModelFilter,
+  SoftDelete,
+  FilterArguments,
+  type FilterOptions,
+  type FilterSwitch,
+  type AnyQueryFilter,
+  type FilterConditionOf,
+  type SoftDeleteOptions,
+} from './filters/define.js';
 export {
   FlushPlan,
   OrderingRule,
@@ -14,6 +28,8 @@ export {
   type LinkDeleteStep,
   type DeleteStep,
   type PostUpdateStep,
+  type SoftDeleteStep,
+  type RestoreStep,
 } from './unit-of-work/plan.js';
 export { Database, database } from './database.js';
 export { mapperOf, isModel, Mapper } from './mapper.js';

@@ -15,6 +15,7 @@ import { entitySelectItems } from '../loading/hydrate.js';
 import { QuerySetup } from '../loading/strategies/index.js';
 import type { ParentColumn } from '../loading/strategy.js';
 import type { EntityPlan } from './plan.js';
+import type { FilterOp } from '../filters/scope.js';
 
 export interface QueryState {
   readonly where: ExprNode | undefined;
@@ -29,6 +30,8 @@ export interface QueryState {
   readonly joinedRelationships: readonly string[];
   readonly groupBy: readonly ExprNode[];
   readonly having: ExprNode | undefined;
+  /** `withFilters` / `withoutFilters` calls, in order, over the session's filters. */
+  readonly filters: readonly FilterOp[];
 }
 
 export const EMPTY_STATE: QueryState = {
@@ -42,6 +45,7 @@ export const EMPTY_STATE: QueryState = {
   joinedRelationships: [],
   groupBy: [],
   having: undefined,
+  filters: [],
 };
 
 const INT = { kind: 'integer' } as const;

@@ -38,6 +38,8 @@ import { countSelect, EMPTY_STATE, entitySelect, existsSelect, type QueryState }
 import type { Loaded, OptionsOverlay, QueryOption } from './options.js';
 import { buildPlan, type EntityPlan } from './plan.js';
 import { ProjectionQuery } from './projection.js';
+import type { AnyQueryFilter, FilterSwitch } from '../filters/define.js';
+import { onOps, type FilterScope } from '../filters/scope.js';
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
 
@@ -99,6 +101,34 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
   }
   having(...conditions: Predicate[]): Query<M, R> {
     return this.with({ having: andNodes(this.state.having, conditions, 'having') });
+  }
+
+  /**
+   * Switch filters on for this query (over the session's): opt-in filters, or parameters other than the
+   * session's. They apply to this query's statements and its eager loads.
+   * ```ts
+   * await s.query(Post).withFilters(published, tenant.with({ id: 8 })).all();
+   * // SELECT ... FROM "post" WHERE "post"."published_at" IS NOT NULL AND "post"."tenant_id" = ? AND ...
+   * ```
+   */
+  withFilters(...filters: FilterSwitch[]): Query<M, R> {
+    return this.with({ filters: [...this.state.filters, ...onOps(filters)] });
+  }
+
+  /**
+   * Switch filters off for this query and its eager loads: those named, or every one when none is named.
+   * ```ts
+   * await s.query(Post).withoutFilters(softDeleteFilter).all(); // deleted posts too
+   * await s.query(Post).withoutFilters().all();                 // no filter at all
+   * ```
+   */
+  withoutFilters(...filters: AnyQueryFilter[]): Query<M, R> {
+    return this.with({ filters: [...this.state.filters, { kind: 'off', filters: filters.length === 0 ? 'all' : filters }] });
+  }
+
+  /** @internal The filters this query applies: the session's, then this query's switches. */
+  filterScope(): FilterScope {
+    return this.session.filters.with(this.state.filters);
   }
 
   /**
@@ -200,7 +230,8 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
    * ```
    */
   select<I extends SelectItem[]>(...items: I): ProjectionQuery<RowOfItems<I>> {
-    const node: SelectNode = { ...this.parentsSelect(), items: toSelectItems(items) };
+    // Filters go in now: the projection may be used as a subquery of a Core statement, which no session rewrites.
+    const node: SelectNode = this.filterScope().rewrite({ ...this.parentsSelect(), items: toSelectItems(items) });
     return new ProjectionQuery<RowOfItems<I>>(this.session, new SelectStatement<RowOfItems<I>>(node));
   }
   /** Same as {@link select} (SQLAlchemy's name). */
@@ -213,9 +244,9 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     return entitySelect(this.mapper, this.state, buildPlan(this.mapper, [])).parents;
   }
 
-  /** @internal The SELECT `all()` runs. */
+  /** @internal The SELECT `all()` runs (its filters included). */
   selectNode(): SelectNode {
-    return entitySelect(this.mapper, this.state, buildPlan(this.mapper, this.loadOptions)).node;
+    return this.filterScope().rewrite(entitySelect(this.mapper, this.state, buildPlan(this.mapper, this.loadOptions)).node);
   }
 
   async all(): Promise<R[]> {
@@ -225,10 +256,11 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     if (session.autoflush) await session.flush();
     const plan = buildPlan(this.mapper, this.loadOptions);
     const sel = entitySelect(this.mapper, this.state, plan);
-    const result = await session.run(sel.node);
+    const filters = this.filterScope();
+    const result = await session.run(filters.rewrite(sel.node));
     const group = this.newGroup();
     const shape = entityShape(this.mapper, plan.columnIndexes, 0);
-    const ctx = session.loaderContext();
+    const ctx = session.loaderContext(filters);
     const joined = sel.setup.rows(ctx);
     const hydrator = new RowHydrator(ctx, shape, group);
     const out: object[] = [];
@@ -331,7 +363,12 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
   async get(pk: unknown): Promise<R | undefined> {
     const m = this.mapper;
     const hit = this.session.identityMap.get(m, m.identityKeyOf(pk));
-    if (hit && !this.session.deleted.has(stateOfObj(hit))) return hit as R;
+    if (hit && !this.session.deleted.has(stateOfObj(hit))) {
+      // A filtered-out object is not returned, as the query would not return its row; unknown in memory: ask SQL.
+      const verdict = this.filterScope().check(m, stateOfObj(hit).values, this.session.dialect.capabilities.textComparison);
+      if (verdict === 'match') return hit as R;
+      if (verdict === 'filtered') return undefined;
+    }
     const parts = m.primaryKeyIndexes.length === 1 ? [m.identityKeyOf(pk)] : Array.isArray(pk) ? pk : m.primaryKeyIndexes.map((i) => (pk as Record<string, unknown>)[m.columns[i]!.key]);
     const where = and(...m.primaryKeyIndexes.map((i, j) => (m.columns[i] as Column<unknown>).eq(parts[j])));
     return (await this.where(where).oneOrNull()) ?? undefined;
@@ -348,14 +385,14 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
    */
   async count(): Promise<number> {
     if (this.session.autoflush) await this.session.flush();
-    const result = await this.session.run(countSelect(this.mapper, this.state));
+    const result = await this.session.run(this.filterScope().rewrite(countSelect(this.mapper, this.state)));
     return Number(result.rows[0]?.[0] ?? 0);
   }
 
   /** True when at least one entity matches: `SELECT EXISTS (SELECT 1 FROM ... WHERE ...)`. */
   async exists(): Promise<boolean> {
     if (this.session.autoflush) await this.session.flush();
-    const result = await this.session.run(existsSelect(this.mapper, this.state));
+    const result = await this.session.run(this.filterScope().rewrite(existsSelect(this.mapper, this.state)));
     const v = result.rows[0]?.[0];
     return v === true || v === 1 || v === '1' || v === 1n || v === 't';
   }
@@ -369,12 +406,12 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
    * ```
    */
   async update(values: BulkValues<M>, options: BulkOptions = {}): Promise<number> {
-    return bulkUpdate(this.session, this.mapper, this.state, values as Record<string, unknown>, options);
+    return bulkUpdate(this.session, this.mapper, this.state, this.filterScope(), values as Record<string, unknown>, options);
   }
 
   /** DELETE the matching rows in one statement; see {@link update} for `synchronize`. */
   async delete(options: BulkOptions = {}): Promise<number> {
-    return bulkDelete(this.session, this.mapper, this.state, options);
+    return bulkDelete(this.session, this.mapper, this.state, this.filterScope(), options);
   }
 
   /**
@@ -398,11 +435,12 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     }
     if (session.autoflush) await session.flush();
     const sel = entitySelect(this.mapper, this.state, plan);
+    const filters = this.filterScope();
     const conn = await session.connection();
-    const ctx = session.loaderContext();
+    const ctx = session.loaderContext(filters);
     const shape = entityShape(this.mapper, plan.columnIndexes, 0);
     let previous: object[] = [];
-    for await (const rows of conn.streamRaw(conn.dialect.compile(sel.node), options.batchSize ?? 1000)) {
+    for await (const rows of conn.streamRaw(conn.dialect.compile(filters.rewrite(sel.node)), options.batchSize ?? 1000)) {
       if (options.clearIdentityMap) for (const obj of previous) session.release(obj);
       const group = this.newGroup();
       const joined = sel.setup.rows(ctx);
