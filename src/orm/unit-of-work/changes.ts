@@ -162,6 +162,8 @@ export function collectRelationshipWrites(changes: ChangeSet): RelationshipWrite
     const child = w.child;
     const status = changes.statusOf(child);
     if (changes.deleted.has(child) || status === 'transient' || status === 'detached') return;
+    // A soft-deleted orphan keeps its row, and its key with it (a NOT NULL key could not be cleared anyway).
+    if (w.parent === null && changes.softDeleted.has(child)) return;
     const list = keyWrites.get(child);
     if (!list) {
       keyWrites.set(child, [w]);
