@@ -16,6 +16,7 @@ import { QuerySetup } from '../loading/strategies/index.js';
 import type { ParentColumn } from '../loading/strategy.js';
 import type { EntityPlan } from './plan.js';
 import type { FilterOp } from '../filters/scope.js';
+import type { KeysetState } from './keyset.js';
 
 export interface QueryState {
   readonly where: ExprNode | undefined;
@@ -32,6 +33,8 @@ export interface QueryState {
   readonly having: ExprNode | undefined;
   /** `withFilters` / `withoutFilters` calls, in order, over the session's filters. */
   readonly filters: readonly FilterOp[];
+  /** Keyset pagination: the cursors the rows come after / before; ordered by the sort keys when set. */
+  readonly keyset: KeysetState | undefined;
 }
 
 export const EMPTY_STATE: QueryState = {
@@ -46,6 +49,7 @@ export const EMPTY_STATE: QueryState = {
   groupBy: [],
   having: undefined,
   filters: [],
+  keyset: undefined,
 };
 
 const INT = { kind: 'integer' } as const;

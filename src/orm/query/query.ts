@@ -18,7 +18,7 @@
 
 import type { Column } from '../../core/schema/column.js';
 import type { Expression, Ordering, Predicate } from '../../core/sql/expression.js';
-import { exprNodes, toOrderNode } from '../../core/sql/expression.js';
+import { exprNodes, predicate, toOrderNode } from '../../core/sql/expression.js';
 import { and } from '../../core/sql/functions.js';
 import { andNodes, checkRowCount, SelectStatement, toSelectItems, type RowOfItems, type SelectItem } from '../../core/sql/select.js';
 import type { FromNode, JoinNode, SelectNode } from '../../core/sql/nodes.js';
@@ -40,6 +40,8 @@ import { buildPlan, type EntityPlan } from './plan.js';
 import { ProjectionQuery } from './projection.js';
 import type { AnyQueryFilter, FilterSwitch } from '../filters/define.js';
 import { onOps, type FilterScope } from '../filters/scope.js';
+import { decodeCursor, encodeCursor, keyOrder, keysetPredicates, sortKeys, type Page, type PageCursor, type PaginateOptions } from './keyset.js';
+import { PaginationError } from '../errors.js';
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
 
@@ -124,6 +126,79 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
    */
   withoutFilters(...filters: AnyQueryFilter[]): Query<M, R> {
     return this.with({ filters: [...this.state.filters, { kind: 'off', filters: filters.length === 0 ? 'all' : filters }] });
+  }
+
+  /**
+   * Keyset pagination: the rows after `cursor` in this query's order (the primary key appended as tie-breaker).
+   * Usually through {@link paginate}; with `limit()` and `all()` it reads one page.
+   * ```ts
+   * await s.query(Post).orderBy(Post.createdAt.desc()).after(cursor).limit(20).all();
+   * // SELECT ... WHERE ("post"."created_at", "post"."id") < (?, ?) ORDER BY "post"."created_at" DESC, "post"."id" DESC LIMIT ?
+   * ```
+   * A cursor that is not one (garbage, another model's, another ordering's) raises `InvalidCursorError`.
+   */
+  after(cursor: PageCursor<M> | string): Query<M, R> {
+    const k = this.state.keyset;
+    return this.with({ keyset: { after: decodeCursor(this.mapper, cursor), before: k?.before, backwards: false } });
+  }
+
+  /**
+   * The rows before `cursor` in this query's order; with `limit(n)`, the n rows just before it (read backwards,
+   * returned in the query's order). See {@link after}.
+   */
+  before(cursor: PageCursor<M> | string): Query<M, R> {
+    const k = this.state.keyset;
+    return this.with({ keyset: { after: k?.after, before: decodeCursor(this.mapper, cursor), backwards: k?.after === undefined } });
+  }
+
+  /**
+   * One page by keyset pagination: the `first` rows (after the cursor `after`), or the `last` rows (before the
+   * cursor `before`), with the cursors of its ends. One statement (it reads one row more to know whether another
+   * page follows). Sort keys must be NOT NULL columns of the model (`PaginationError` otherwise).
+   * ```ts
+   * const q = s.query(Post).where(Post.authorId.eq(7)).orderBy(Post.createdAt.desc());
+   * const page1 = await q.paginate({ first: 20 });
+   * const page2 = await q.paginate({ first: 20, after: page1.endCursor });
+   * const back = await q.paginate({ last: 20, before: page2.startCursor }); // page1 again
+   * ```
+   */
+  async paginate(options: PaginateOptions<M>): Promise<Page<R, M>> {
+    const forward = options.first !== undefined;
+    if (forward === (options.last !== undefined)) throw new PaginationError(`${this.mapper.name}: paginate() takes either { first } or { last }`);
+    const n = checkRowCount((forward ? options.first : options.last)!, 'paginate');
+    const keyset = {
+      after: options.after === undefined ? undefined : decodeCursor(this.mapper, options.after),
+      before: options.before === undefined ? undefined : decodeCursor(this.mapper, options.before),
+      backwards: !forward,
+    };
+    const rows = await this.with({ keyset, limit: n + 1 }).all();
+    const more = rows.length > n;
+    const items = !more ? rows : forward ? rows.slice(0, n) : rows.slice(rows.length - n);
+    const keys = sortKeys(this.mapper, this.state.orderBy);
+    const cursor = (obj: R | undefined): PageCursor<M> | undefined => (obj === undefined ? undefined : (encodeCursor(this.mapper, keys, stateOfObj(obj as object)) as PageCursor<M>));
+    return {
+      items,
+      startCursor: cursor(items[0]),
+      endCursor: cursor(items[items.length - 1]),
+      hasNextPage: forward ? more : keyset.before !== undefined,
+      hasPreviousPage: forward ? keyset.after !== undefined : more,
+    };
+  }
+
+  /** The cursor of `obj` in this query's order (for `after()` / `before()`). */
+  cursorOf(obj: R): PageCursor<M> {
+    return encodeCursor(this.mapper, sortKeys(this.mapper, this.state.orderBy), stateOfObj(obj as object)) as PageCursor<M>;
+  }
+
+  /** @internal The state the statements are built from: with a keyset position, its WHERE terms and ORDER BY. */
+  positioned(): QueryState {
+    const st = this.state;
+    const keyset = st.keyset;
+    if (keyset === undefined) return st;
+    if (st.offset !== undefined) throw new PaginationError(`${this.mapper.name}: a keyset-paginated query takes no offset(); the cursor says where the page starts`);
+    const keys = sortKeys(this.mapper, st.orderBy);
+    const terms = keysetPredicates(this.mapper, keys, keyset, this.session.dialect.capabilities);
+    return { ...st, where: andNodes(st.where, terms.map((t) => predicate(t))), orderBy: keyOrder(keys, keyset.backwards) };
   }
 
   /** @internal The filters this query applies: the session's, then this query's switches. */
@@ -241,12 +316,12 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
 
   /** @internal The query's SELECT of the queried entity's columns (no eager loads). */
   parentsSelect(): SelectNode {
-    return entitySelect(this.mapper, this.state, buildPlan(this.mapper, [])).parents;
+    return entitySelect(this.mapper, this.positioned(), buildPlan(this.mapper, [])).parents;
   }
 
   /** @internal The SELECT `all()` runs (its filters included). */
   selectNode(): SelectNode {
-    return this.filterScope().rewrite(entitySelect(this.mapper, this.state, buildPlan(this.mapper, this.loadOptions)).node);
+    return this.filterScope().rewrite(entitySelect(this.mapper, this.positioned(), buildPlan(this.mapper, this.loadOptions)).node);
   }
 
   async all(): Promise<R[]> {
@@ -255,7 +330,8 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     const caller = ormHooks.active ? lazyCaller() : undefined;
     if (session.autoflush) await session.flush();
     const plan = buildPlan(this.mapper, this.loadOptions);
-    const sel = entitySelect(this.mapper, this.state, plan);
+    const state = this.positioned();
+    const sel = entitySelect(this.mapper, state, plan);
     const filters = this.filterScope();
     const result = await session.run(filters.rewrite(sel.node));
     const group = this.newGroup();
@@ -264,7 +340,7 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     const joined = sel.setup.rows(ctx);
     const hydrator = new RowHydrator(ctx, shape, group);
     const out: object[] = [];
-    if (joined === undefined && this.state.joins.length === 0) {
+    if (joined === undefined && state.joins.length === 0) {
       // One table, no joins: every row is a different primary key, so a different object.
       const rows = result.rows;
       for (let i = 0; i < rows.length; i++) {
@@ -285,6 +361,8 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
       }
       joined?.finish();
     }
+    // Read backwards (the rows before a cursor): returned in the query's order.
+    if (state.keyset?.backwards) out.reverse();
     if (plan.relations.length > 0) {
       const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, loadedByQuery: sel.setup.loadedByQuery, rootQuery: sel.parents, rootPlan: plan };
       // The group lists this result's states in order, without a second pass over the objects.
@@ -385,14 +463,14 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
    */
   async count(): Promise<number> {
     if (this.session.autoflush) await this.session.flush();
-    const result = await this.session.run(this.filterScope().rewrite(countSelect(this.mapper, this.state)));
+    const result = await this.session.run(this.filterScope().rewrite(countSelect(this.mapper, this.positioned())));
     return Number(result.rows[0]?.[0] ?? 0);
   }
 
   /** True when at least one entity matches: `SELECT EXISTS (SELECT 1 FROM ... WHERE ...)`. */
   async exists(): Promise<boolean> {
     if (this.session.autoflush) await this.session.flush();
-    const result = await this.session.run(this.filterScope().rewrite(existsSelect(this.mapper, this.state)));
+    const result = await this.session.run(this.filterScope().rewrite(existsSelect(this.mapper, this.positioned())));
     const v = result.rows[0]?.[0];
     return v === true || v === 1 || v === '1' || v === 1n || v === 't';
   }
@@ -406,12 +484,12 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
    * ```
    */
   async update(values: BulkValues<M>, options: BulkOptions = {}): Promise<number> {
-    return bulkUpdate(this.session, this.mapper, this.state, this.filterScope(), values as Record<string, unknown>, options);
+    return bulkUpdate(this.session, this.mapper, this.positioned(), this.filterScope(), values as Record<string, unknown>, options);
   }
 
   /** DELETE the matching rows in one statement; see {@link update} for `synchronize`. */
   async delete(options: BulkOptions = {}): Promise<number> {
-    return bulkDelete(this.session, this.mapper, this.state, this.filterScope(), options);
+    return bulkDelete(this.session, this.mapper, this.positioned(), this.filterScope(), options);
   }
 
   /**
@@ -434,7 +512,7 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
       );
     }
     if (session.autoflush) await session.flush();
-    const sel = entitySelect(this.mapper, this.state, plan);
+    const sel = entitySelect(this.mapper, this.positioned(), plan);
     const filters = this.filterScope();
     const conn = await session.connection();
     const ctx = session.loaderContext(filters);
