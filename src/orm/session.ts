@@ -351,23 +351,27 @@ export class Session implements SessionHooks {
    */
   async get<M extends ModelCtor>(model: M, pk: unknown): Promise<Instance<M> | undefined> {
     this.checkOpen();
-    const mapper = mapperOf(model);
+    return (await this.byKey(mapperOf(model), pk, this.filters)) as Instance<M> | undefined;
+  }
+
+  /** `get()` under `filters` (merge() looks rows up with none: a row a filter hides still exists). */
+  private async byKey(mapper: Mapper, pk: unknown, filters: FilterScope): Promise<object | undefined> {
     const key = mapper.identityKeyOf(pk);
     const hit = this.identityMap.get(mapper, key);
     if (hit) {
       const st = stateOf(hit);
       if (this.deleted.has(st)) return undefined;
-      const verdict = this.filters.check(mapper, st.values, this.dialect.capabilities.textComparison);
-      if (verdict === 'match') return hit as Instance<M>;
+      const verdict = filters.check(mapper, st.values, this.dialect.capabilities.textComparison);
+      if (verdict === 'match') return hit;
       if (verdict === 'filtered') return undefined;
     }
     if (this.autoflush) await this.flush();
     const parts = mapper.primaryKeyIndexes.length === 1 ? [key] : Array.isArray(pk) ? pk : mapper.primaryKeyIndexes.map((i) => (pk as Record<string, unknown>)[mapper.columns[i]!.key]);
-    return (await this.fetchByKey(mapper, parts)) as Instance<M> | undefined;
+    return await this.fetchByKey(mapper, parts, filters);
   }
 
   /** SELECT one row by primary key (always SQL); an object already in the identity map gets its unloaded columns filled. */
-  private async fetchByKey(mapper: Mapper, parts: readonly unknown[]): Promise<object | undefined> {
+  private async fetchByKey(mapper: Mapper, parts: readonly unknown[], filters: FilterScope): Promise<object | undefined> {
     const conn = await this.connection();
     const dialect = conn.dialect;
     // The statement is the same for every key of a mapper: compile it once per dialect, bind the key each time.
@@ -399,11 +403,11 @@ export class Session implements SessionHooks {
       checkColumnValue(mapper.columns[i]!, parts[j]);
       return dialect.bindValue(mapper.columns[i]!.type, parts[j]);
     });
-    if (this.filters.conditionFor(mapper) !== undefined) {
+    if (filters.conditionFor(mapper) !== undefined) {
       // Filtered: the template cannot carry the filters' conditions; the same SELECT with them, compiled for this call.
       const where = and(...mapper.primaryKeyIndexes.map((i, j) => (mapper.columns[i] as Column<unknown>).eq(parts[j])));
       const node = selectNode({ items: entitySelectItems(mapper, mapper.columns.map((_, i) => i), mapper.table.name), from: [mapper.table.fromNode], where: where.node });
-      const filtered = await conn.runRaw(dialect.compile(this.filters.rewrite(node)));
+      const filtered = await conn.runRaw(dialect.compile(filters.rewrite(node)));
       return filtered.rows.length === 0 ? undefined : hydrateRow(this.loaderContext(), template.shape, filtered.rows[0]!, new LoadGroup());
     }
     const result = await conn.runRaw({ ...template.compiled, parameters });
@@ -667,6 +671,7 @@ export class Session implements SessionHooks {
    * with the same key, loading it if needed, and return that object.
    */
   async merge<T extends object>(obj: T): Promise<T> {
+    this.checkOpen();
     return (await this.mergeState(stateOf(obj), new Map())) as T;
   }
 
@@ -680,7 +685,7 @@ export class Session implements SessionHooks {
     if (src.session === this && (src.status === 'persistent' || src.status === 'pending')) {
       target = src.obj;
     } else if (pkValues.every((v) => v !== undefined && v !== null && v !== NOT_LOADED)) {
-      target = await this.get(mapper.model, pkValues.length === 1 ? pkValues[0] : pkValues);
+      target = await this.byKey(mapper, pkValues.length === 1 ? pkValues[0] : pkValues, FilterScope.none);
     }
     if (!target) {
       target = mapper.hydrate(src.values.slice(), 'transient');

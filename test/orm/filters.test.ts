@@ -263,6 +263,24 @@ forEachDialect('query filters', (ctx) => {
     });
   });
 
+  it('streaming and keyset pagination with a joined collection apply the filters; the limit counts parents', async () => {
+    await seed(5);
+    await run(async (s) => {
+      let streamed = 0;
+      for await (const batch of s.query(Post).stream({ batchSize: 2 })) streamed += batch.length;
+      assert.equal(streamed, 5);
+      const q = s.query(Author).orderBy(Author.name.desc()).options(joinedLoad(Author.posts));
+      const seen: string[] = [];
+      let page = await q.paginate({ first: 2 });
+      for (;;) {
+        for (const a of page.items) seen.push(`${a.name}:${a.posts.map((p) => p.title).join('|')}`);
+        if (!page.hasNextPage) break;
+        page = await q.paginate({ first: 2, after: page.endCursor });
+      }
+      assert.deepEqual(seen, ['only deleted:', 'author 5:live 5', 'author 4:live 4', 'author 3:live 3', 'author 2:live 2', 'author 1:live 1']);
+    });
+  });
+
   it('switches per query: withoutFilters(f), withoutFilters() for all, withFilters for opt-in filters and other parameters', async () => {
     await seed(3);
     await run(async (s) => {
@@ -361,6 +379,8 @@ forEachDialect('query filters', (ctx) => {
     assert.throws(() => mapped(Twice), /declares filter "softDelete" twice/);
     assert.throws(() => softDelete(t.c.n), /needs \{ deletedValue, activeValue \}/);
     assert.throws(() => softDelete(t.c.id), /needs/);
+    const strict = table('flt_strict', { id: identity(), deletedAt: timestamp('deleted_at').notNull() });
+    assert.throws(() => softDelete(strict.c.deletedAt), /is NOT NULL, but a row that is not deleted holds NULL/);
   });
 });
 

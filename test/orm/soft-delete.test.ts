@@ -284,6 +284,23 @@ forEachDialect('soft delete', (ctx) => {
     assert.equal(await deletedRows(post), 0);
   });
 
+  it('merge() of a detached soft-deleted object finds its row (no INSERT of a second one)', async () => {
+    await seed(1);
+    await run(async (s) => s.delete((await s.get(Post, 1))!));
+    let detached: Post | undefined;
+    await run(async (s) => {
+      detached = await s.query(Post).withoutFilters(softDeleteFilter).where(Post.id.eq(1)).one();
+    });
+    detached!.title = 'edited while deleted';
+    const sql = await run(async (s) => {
+      const merged = await s.merge(detached!);
+      assert.notEqual(merged, detached);
+    });
+    assert.ok(sql.some((q) => q.startsWith('UPDATE "sd_post" SET "title"')));
+    assert.ok(!sql.some((q) => q.startsWith('INSERT')));
+    assert.equal(await rows(post), 1);
+  });
+
   it('restore() of a model that does not soft-delete fails, naming the fix', async () => {
     await seed(1);
     await run(async (s) => {
