@@ -64,7 +64,12 @@ export interface SessionOptions {
   withoutFilters?: true | readonly AnyQueryFilter[];
 }
 
-/** Options of {@link Session.delete}. */
+/**
+ * Options of {@link Session.delete}.
+ * ```ts
+ * s.delete(post, { hard: true }); // DELETE FROM "post" ... even though Post soft-deletes
+ * ```
+ */
 export interface DeleteOptions {
   /** Delete the row even when the model soft-deletes (`softDelete(...)`): a DELETE, cascading as hard deletes do. */
   hard?: boolean;
@@ -251,11 +256,15 @@ export class Session implements SessionHooks {
     }
   }
 
-  /** @internal SessionHooks: an object filtered out (or that the filters cannot tell in memory) is not known without SQL. */
-  identityLookup(mapper: Mapper, key: unknown): object | undefined {
+  /**
+   * @internal SessionHooks: an object the session's filters hide reads as null (as a load would find it); one they
+   * cannot tell in memory is not known without SQL.
+   */
+  identityLookup(mapper: Mapper, key: unknown): object | null | undefined {
     const hit = this.identityMap.get(mapper, key);
     if (!hit || this.deleted.has(stateOf(hit))) return undefined;
-    return this.filters.check(mapper, stateOf(hit).values, this.dialect.capabilities.textComparison) === 'match' ? hit : undefined;
+    const verdict = this.filters.check(mapper, stateOf(hit).values, this.dialect.capabilities.textComparison);
+    return verdict === 'match' ? hit : verdict === 'filtered' ? null : undefined;
   }
 
   /** @internal SessionHooks */

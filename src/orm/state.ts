@@ -31,8 +31,8 @@ export interface SessionHooks {
   cascadeAdd(obj: object): void;
   /** Load a relationship for this object and its siblings. */
   loadRelationship(state: InstanceState, attr: RelationshipAttribute): Promise<unknown>;
-  /** The object with this identity key, if the session has it (no SQL). */
-  identityLookup(mapper: Mapper, key: unknown): object | undefined;
+  /** The object with this identity key, if the session has it (no SQL); null when it has it but query filters hide it. */
+  identityLookup(mapper: Mapper, key: unknown): object | null | undefined;
 }
 
 /** Objects that came from one query result: lazy loads batch over them. @internal */

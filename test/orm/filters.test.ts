@@ -242,9 +242,13 @@ forEachDialect('query filters', (ctx) => {
       // The post is in the identity map (read without filters), but the session's filters hide it.
       const hidden = await s.query(Post).withoutFilters(softDeleteFilter).where(Post.id.eq(2)).one();
       assert.ok(hidden.deletedAt instanceof Date);
-      const statements = await log.during(() => s.load(c!, 'post'));
-      assert.equal(await s.load(c!, 'post'), null);
+      const statements = await log.during(async () => assert.equal(await s.load(c!, 'post'), null));
       assert.equal(statements.length, 0, 'decided in memory');
+      // A synchronous read of a to-one, decided from the identity map, as well.
+      const [c2] = await s.query(Comment).where(Comment.id.eq(100)).all();
+      s.expire(c2!);
+      const [again] = await s.query(Comment).where(Comment.id.eq(100)).all();
+      assert.equal(again!.post, null);
     });
   });
 

@@ -31,7 +31,12 @@ import type { ExprNode, TableMeta } from '../../core/sql/nodes.js';
 import { InvalidRequestError } from '../errors.js';
 import type { Mapper } from '../mapper.js';
 
-/** Options of {@link defineFilter}. */
+/**
+ * Options of {@link defineFilter}.
+ * ```ts
+ * const drafts = defineFilter('drafts', { enabled: false }); // only where a query or session asks for it
+ * ```
+ */
 export interface FilterOptions {
   /**
    * On for every query unless a query or session switches it off (the default), or, with `false`, only where a
@@ -41,7 +46,12 @@ export interface FilterOptions {
   readonly enabled?: boolean;
 }
 
-/** What a model's condition for filter `P` is: a predicate, or a function of the filter's parameters. */
+/**
+ * What a model's condition for filter `P` is: a predicate, or a function of the filter's parameters.
+ * ```ts
+ * const condition: FilterConditionOf<{ id: number }> = (p) => postTable.c.tenantId.eq(p.id);
+ * ```
+ */
 export type FilterConditionOf<P> = [P] extends [void] ? Predicate | (() => Predicate) : (parameters: P) => Predicate;
 
 /**
@@ -86,7 +96,13 @@ export class QueryFilter<P extends object | void = void> {
   }
 }
 
-/** A filter with the parameters a session or a query gives it: `tenant.with({ id: 7 })`. */
+/**
+ * A filter with the parameters a session or a query gives it.
+ * ```ts
+ * const mine: FilterArguments<{ id: number }> = tenant.with({ id: 7 });
+ * db.session(fn, { filters: [mine] });
+ * ```
+ */
 export class FilterArguments<P extends object | void = object | void> {
   /** @internal */
   constructor(
@@ -95,10 +111,20 @@ export class FilterArguments<P extends object | void = object | void> {
   ) {}
 }
 
-/** What switches a filter on: a filter without parameters, or one with its parameters (`tenant.with({ id: 7 })`). */
+/**
+ * What switches a filter on: a filter without parameters, or one with its parameters.
+ * ```ts
+ * const on: FilterSwitch[] = [published, tenant.with({ id: 7 })];
+ * ```
+ */
 export type FilterSwitch = QueryFilter<void> | FilterArguments<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Any filter, with or without parameters (what `withoutFilters` takes). */
+/**
+ * Any filter, with or without parameters (what `withoutFilters` takes).
+ * ```ts
+ * const off: AnyQueryFilter[] = [tenant, softDeleteFilter];
+ * ```
+ */
 export type AnyQueryFilter = QueryFilter<any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 /**
@@ -122,6 +148,9 @@ function isPredicate(value: unknown): value is Predicate {
 /**
  * One model's condition for a filter, declared as a static attribute of the model class (found when the model is
  * mapped, as relationships are).
+ * ```ts
+ * static readonly tenant: ModelFilter<{ id: number }> = tenant.on((p) => postTable.c.tenantId.eq(p.id));
+ * ```
  */
 export class ModelFilter<P extends object | void = object | void> {
   /** The model whose static attribute this is; set when the model is mapped. */
@@ -155,7 +184,12 @@ export class ModelFilter<P extends object | void = object | void> {
   }
 }
 
-/** What a soft-deleted row holds, and how it reads when it is not deleted. */
+/**
+ * What a soft-deleted row holds, and how it reads when it is not deleted.
+ * ```ts
+ * softDelete(postTable.c.state, { deletedValue: () => 'deleted', activeValue: 'live' });
+ * ```
+ */
 export interface SoftDeleteOptions<T> {
   /**
    * The value `delete()` writes, given the flush's instant (default: that instant for a date or timestamp column,
@@ -169,13 +203,19 @@ export interface SoftDeleteOptions<T> {
 
 /**
  * The filter soft-deleted rows are hidden by. Every model declaring {@link softDelete} has its condition; switch it
- * off to see deleted rows: `s.query(Post).withoutFilters(softDeleteFilter)`.
+ * off to see deleted rows.
+ * ```ts
+ * await s.query(Post).withoutFilters(softDeleteFilter).all(); // SELECT ... FROM "post" (no deleted_at condition)
+ * ```
  */
 export const softDeleteFilter: QueryFilter<void> = new QueryFilter<void>('softDelete', true);
 
 /**
  * A model's soft-delete column: the filter condition that hides deleted rows (of {@link softDeleteFilter}), and what
- * the unit of work writes instead of a DELETE.
+ * the unit of work writes instead of a DELETE. Made by {@link softDelete}.
+ * ```ts
+ * Post.deleted.isDeleted(post.deletedAt); // true once deleted
+ * ```
  */
 export class SoftDelete<T = unknown> extends ModelFilter<void> {
   /** @internal */

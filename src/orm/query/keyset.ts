@@ -233,7 +233,12 @@ export function keysetPredicates(mapper: Mapper, keys: readonly SortKey[], keyse
   return out;
 }
 
-/** Options of `Query.paginate()`: `first` rows (after a cursor), or the `last` rows (before one). */
+/**
+ * Options of `Query.paginate()`: `first` rows (after a cursor), or the `last` rows (before one).
+ * ```ts
+ * const options: PaginateOptions<typeof Post> = { first: 20, after: req.query.after };
+ * ```
+ */
 export type PaginateOptions<M extends ModelCtor> =
   | { readonly first: number; readonly after?: PageCursor<M> | string | undefined; readonly before?: PageCursor<M> | string | undefined; readonly last?: undefined }
   | { readonly last: number; readonly before?: PageCursor<M> | string | undefined; readonly after?: PageCursor<M> | string | undefined; readonly first?: undefined };
