@@ -184,3 +184,63 @@ export class LifecycleHookError extends AthanorError {
     super(`${who}${hook} threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
+
+/**
+ * A query filter that needs parameters (a tenant id) applies to a query, but neither the query nor its session
+ * gave them. The filter is not skipped: a tenant filter left without its tenant must not return every tenant's rows.
+ *
+ * ```ts
+ * await db.session((s) => s.query(Post).all());
+ * // FilterParametersError: filter "tenant" applies to Post but has no parameters: open the session with
+ * // { filters: [tenant.with({ ... })] }, or call .withFilters(tenant.with({ ... })) on the query
+ * ```
+ */
+export class FilterParametersError extends InvalidRequestError {
+  override readonly code: AthanorErrorCode = 'ATH_FILTER_PARAMETERS';
+  override name = 'FilterParametersError';
+  constructor(
+    /** The filter's name. */
+    readonly filter: string,
+    /** The model it applies to. */
+    readonly model: string,
+  ) {
+    super(
+      `filter "${filter}" applies to ${model} but has no parameters: open the session with { filters: [${filter}.with({ ... })] }, ` +
+        `or call .withFilters(${filter}.with({ ... })) on the query (or .withoutFilters(${filter}) to leave it out)`,
+    );
+  }
+}
+
+/**
+ * A keyset-pagination cursor that this query cannot use: not one Athanor wrote, damaged, written for another
+ * ordering or another model, or holding a value its column cannot take. `reason` says which.
+ *
+ * ```ts
+ * s.query(Post).orderBy(Post.createdAt.desc()).after('garbage' as PageCursor<typeof Post>);
+ * // InvalidCursorError: invalid cursor for Post: not a cursor Athanor wrote (not base64url JSON)
+ * ```
+ */
+export class InvalidCursorError extends AthanorError {
+  override readonly code: AthanorErrorCode = 'ATH_INVALID_CURSOR';
+  override name = 'InvalidCursorError';
+  constructor(
+    readonly model: string,
+    readonly reason: string,
+  ) {
+    super(`invalid cursor for ${model}: ${reason}`);
+  }
+}
+
+/**
+ * A query that keyset pagination cannot page: its ordering names something other than the queried model's own
+ * columns, a nullable column, or the query also has an offset.
+ *
+ * ```ts
+ * s.query(Post).orderBy(Post.publishedAt).paginate({ first: 20 });
+ * // PaginationError: Post: keyset pagination cannot order by post.published_at: the column is nullable ...
+ * ```
+ */
+export class PaginationError extends InvalidRequestError {
+  override readonly code: AthanorErrorCode = 'ATH_PAGINATION';
+  override name = 'PaginationError';
+}

@@ -4,8 +4,22 @@ export type { ModelOptions } from './mapper.js';
 export type { BeforeFlushEvent, BeforeFlushHook, HookResult, LifecycleEvent, ModelHooks, ValidationResult } from './lifecycle.js';
 export { many, one, RelationshipAttribute, type RelationshipOptions, type LoadStrategy, type EagerStrategy, type Cascade } from './relationship.js';
 export { Collection, type Relation, type RelationOps } from './collection.js';
-export { Session, type SessionOptions } from './session.js';
+export { Session, type SessionOptions, type DeleteOptions } from './session.js';
 export type { UpsertOptions } from './upsert.js';
+export {
+  defineFilter,
+  softDelete,
+  softDeleteFilter,
+  QueryFilter,
+  ModelFilter,
+  SoftDelete,
+  FilterArguments,
+  type FilterOptions,
+  type FilterSwitch,
+  type AnyQueryFilter,
+  type FilterConditionOf,
+  type SoftDeleteOptions,
+} from './filters/define.js';
 export {
   FlushPlan,
   OrderingRule,
@@ -17,12 +31,15 @@ export {
   type LinkDeleteStep,
   type DeleteStep,
   type PostUpdateStep,
+  type SoftDeleteStep,
+  type RestoreStep,
 } from './unit-of-work/plan.js';
 export { Database, database } from './database.js';
 export { mapperOf, isModel, Mapper } from './mapper.js';
 export * from './errors.js';
 export { Query, type JoinTarget, type EntityStreamOptions } from './query/query.js';
 export { ProjectionQuery } from './query/projection.js';
+export type { Page, PageCursor, PaginateOptions } from './query/keyset.js';
 export { aliased, type AliasedModel, type ModelColumns } from './query/aliased.js';
 export type { BulkOptions, BulkValues } from './query/bulk.js';
 export {

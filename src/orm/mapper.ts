@@ -10,6 +10,7 @@
 import type { Column } from '../core/schema/column.js';
 import type { Table } from '../core/schema/table.js';
 import { InvalidRequestError } from './errors.js';
+import { registerModelFilters } from './filters/define.js';
 import { keyAt, keyOf } from './identity-key.js';
 import { mapperLookup, RelationshipAttribute, type ModelCtor } from './relationship.js';
 import { InstanceState, STATE, type LoadGroup, type SessionHooks, type Status } from './state.js';
@@ -214,6 +215,7 @@ export function mapperOf(model: ModelCtor): Mapper {
   const table = m[TABLE];
   if (!table) throw new InvalidRequestError(`${model.name} is not a mapped model: declare it as \`class ${model.name} extends Model(table)\``);
   const mapper = new Mapper(model, table);
+  registerModelFilters(mapper);
   Object.defineProperty(m, MAPPER, { value: mapper, enumerable: false });
   // A class's own `name` and `length` shadow columns of those names inherited from Model(table): put them back.
   for (const key of ['name', 'length'] as const) {

@@ -20,14 +20,14 @@
 import type { CompiledStatement } from '../core/compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../core/dialects/dialect.js';
 import type { ExprNode, SelectNode } from '../core/sql/nodes.js';
-import { keysIn } from '../core/sql/functions.js';
+import { and, keysIn } from '../core/sql/functions.js';
 import { Collection } from './collection.js';
 import { DetachedInstanceError, InvalidRequestError } from './errors.js';
 import { IdentityMap } from './identity-map.js';
 import { mapperOf, type Mapper } from './mapper.js';
 import { entitySelectItems, entityShape, hydrateRow, RowHydrator, type EntityShape } from './loading/hydrate.js';
 import { checkColumnValue } from '../core/schema/validate.js';
-import { loadRelated, type LoaderContext } from './loading/related.js';
+import type { LoaderContext } from './loading/related.js';
 import { strategyFor } from './loading/strategies/index.js';
 import type { ConnectionSource, RawResult, SessionConnection } from './port.js';
 import type { ModelCtor, RelationshipAttribute } from './relationship.js';
@@ -46,6 +46,10 @@ import { selectNode, select, SelectStatement, type RowOfItems, type SelectItem }
 import { flushEvent, lazyCaller, ormHooks, ormTrace, transactionKeyOf } from './instrumentation.js';
 import { compileExecutable } from '../core/engine/runner.js';
 import type { Executable, RowOfStatement } from '../core/engine/result.js';
+import type { AnyQueryFilter, FilterSwitch } from './filters/define.js';
+import { FilterScope, onOps } from './filters/scope.js';
+import { cascadeLoader } from './unit-of-work/flush.js';
+import { requestHardDelete, restoreObject } from './unit-of-work/soft-delete.js';
 
 export interface SessionOptions {
   /** Flush pending changes before each query so it sees them (default true). */
@@ -64,6 +68,24 @@ export interface SessionOptions {
    * edited) are planned by that flush. See "Lifecycle hooks" in docs/orm.md.
    */
   beforeFlush?: BeforeFlushHook;
+  /**
+   * Query filters to switch on for every query of the session, with their parameters:
+   * `[tenant.with({ id: 7 }), published]` (applied after `withoutFilters`).
+   */
+  filters?: readonly FilterSwitch[];
+  /** Query filters to switch off for every query of the session: those listed, or all of them (`true`). */
+  withoutFilters?: true | readonly AnyQueryFilter[];
+}
+
+/**
+ * Options of {@link Session.delete}.
+ * ```ts
+ * s.delete(post, { hard: true }); // DELETE FROM "post" ... even though Post soft-deletes
+ * ```
+ */
+export interface DeleteOptions {
+  /** Delete the row even when the model soft-deletes (`softDelete(...)`): a DELETE, cascading as hard deletes do. */
+  hard?: boolean;
 }
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
@@ -84,6 +106,8 @@ export class Session implements SessionHooks {
 
   readonly autoflush: boolean;
   readonly batchLazyLoads: boolean;
+  /** @internal The filters this session's queries apply (a query's own switches come on top). */
+  readonly filters: FilterScope;
   private conn: SessionConnection | undefined;
   private connecting: Promise<SessionConnection> | undefined;
   /** The flush, commit, rollback or close under way: the next one waits for it (a forgotten `await` loses nothing). */
@@ -102,6 +126,11 @@ export class Session implements SessionHooks {
   ) {
     this.autoflush = options.autoflush ?? true;
     this.batchLazyLoads = options.batchLazyLoads ?? true;
+    const off = options.withoutFilters;
+    this.filters = FilterScope.defaults.with([
+      ...(off === undefined ? [] : [{ kind: 'off' as const, filters: off === true ? ('all' as const) : off }]),
+      ...onOps(options.filters ?? []),
+    ]);
   }
 
   get dialect(): Dialect {
@@ -157,10 +186,14 @@ export class Session implements SessionHooks {
     for (const o of objects) this.add(o);
   }
 
-  /** Mark an object for deletion at the next flush (a pending one is simply dropped). */
-  delete(obj: object): void {
+  /**
+   * Mark an object for deletion at the next flush (a pending one is simply dropped). For a model that soft-deletes
+   * (`softDelete(...)`), the flush writes its soft-delete column instead of deleting the row, unless `{ hard: true }`.
+   */
+  delete(obj: object, options: DeleteOptions = {}): void {
     this.checkOpen();
     const st = stateOf(obj);
+    requestHardDelete(st, options.hard === true);
     if (st.status === 'pending') {
       this.pending.delete(st);
       st.status = 'transient';
@@ -172,6 +205,26 @@ export class Session implements SessionHooks {
     }
     this.deleted.add(st);
     this.dirty.delete(st);
+  }
+
+  /**
+   * Undo a soft delete: the object's soft-delete column gets its "not deleted" value, and the next flush writes it
+   * and restores the children the delete cascade soft-deleted with it (same deletion time). An object marked with
+   * `delete()` and not flushed yet is simply unmarked.
+   * ```ts
+   * const post = await s.query(Post).withoutFilters(softDeleteFilter).where(Post.id.eq(7)).one();
+   * s.restore(post);
+   * await s.flush(); // UPDATE "post" SET "deleted_at" = ? WHERE "post"."id" IN (?); and its comments likewise
+   * ```
+   */
+  restore(obj: object): void {
+    this.checkOpen();
+    const st = stateOf(obj);
+    if (st.session !== this || st.status !== 'persistent') {
+      throw new InvalidRequestError(`restore(): the ${st.mapper.name} object is ${st.status}, not persistent in this session`);
+    }
+    this.deleted.delete(st);
+    restoreObject(st);
   }
 
   /** Remove an object from the session without deleting it (cascades `expunge`). */
@@ -220,10 +273,15 @@ export class Session implements SessionHooks {
     }
   }
 
-  /** @internal SessionHooks */
-  identityLookup(mapper: Mapper, key: unknown): object | undefined {
+  /**
+   * @internal SessionHooks: an object the session's filters hide reads as null (as a load would find it); one they
+   * cannot tell in memory is not known without SQL.
+   */
+  identityLookup(mapper: Mapper, key: unknown): object | null | undefined {
     const hit = this.identityMap.get(mapper, key);
-    return hit && !this.deleted.has(stateOf(hit)) ? hit : undefined;
+    if (!hit || this.deleted.has(stateOf(hit))) return undefined;
+    const verdict = this.filters.check(mapper, stateOf(hit).values, this.dialect.capabilities.textComparison);
+    return verdict === 'match' ? hit : verdict === 'filtered' ? null : undefined;
   }
 
   /** @internal SessionHooks */
@@ -319,31 +377,43 @@ export class Session implements SessionHooks {
     const first = items.find((i): i is Column<unknown> & SelectItem => i instanceof Column);
     if (!first) throw new InvalidRequestError('session.select() needs a column among its items to find FROM; use s.query(Model).select(...) otherwise');
     const table = first.table as Table;
-    const node: SelectNode = { ...select(...items).queryNode, from: [table.fromNode] };
+    const node: SelectNode = this.filters.rewrite({ ...select(...items).queryNode, from: [table.fromNode] });
     return new ProjectionQuery<RowOfItems<I>>(this, new SelectStatement<RowOfItems<I>>(node));
   }
 
   /**
    * The object with this primary key, or undefined. An identity-map hit emits no SQL.
    * Composite keys: an array in key order, or an object by attribute name.
+   *
+   * Filters apply as they do to queries: an object they filter out is not returned. An identity-map hit is
+   * checked in memory against the filters' conditions; one they cannot evaluate in JavaScript (a subquery, a
+   * function, a column not loaded) is checked by the SELECT by key, with the filters in its WHERE.
    */
   async get<M extends ModelCtor>(model: M, pk: unknown): Promise<Instance<M> | undefined> {
     this.checkOpen();
-    const mapper = mapperOf(model);
+    return (await this.byKey(mapperOf(model), pk, this.filters)) as Instance<M> | undefined;
+  }
+
+  /** `get()` under `filters` (merge() looks rows up with none: a row a filter hides still exists). */
+  private async byKey(mapper: Mapper, pk: unknown, filters: FilterScope): Promise<object | undefined> {
     const key = mapper.identityKeyOf(pk);
     const hit = this.identityMap.get(mapper, key);
     if (hit) {
       const st = stateOf(hit);
       if (this.deleted.has(st)) return undefined;
       // A reference (or an expired object) knows nothing but its key: load it as if it were not there.
-      if (!onlyKeyLoaded(st)) return hit as Instance<M>;
+      if (!onlyKeyLoaded(st)) {
+        const verdict = filters.check(mapper, st.values, this.dialect.capabilities.textComparison);
+        if (verdict === 'match') return hit;
+        if (verdict === 'filtered') return undefined;
+      }
     }
     if (this.autoflush) await this.flush();
-    const found = await this.fetchByKey(mapper, keyParts(mapper, key, pk));
+    const found = await this.fetchByKey(mapper, keyParts(mapper, key, pk), filters);
     // A reference just loaded is loaded for the first time: its afterLoad runs now.
     if (hit !== undefined && found === hit && mapper.hooks.afterLoad !== undefined) this.queueAfterLoad(stateOf(hit));
     await this.runAfterLoad();
-    return found as Instance<M> | undefined;
+    return found;
   }
 
   /**
@@ -407,7 +477,7 @@ export class Session implements SessionHooks {
   }
 
   /** SELECT one row by primary key (always SQL); an object already in the identity map gets its unloaded columns filled. */
-  private async fetchByKey(mapper: Mapper, parts: readonly unknown[]): Promise<object | undefined> {
+  private async fetchByKey(mapper: Mapper, parts: readonly unknown[], filters: FilterScope): Promise<object | undefined> {
     const conn = await this.connection();
     const dialect = conn.dialect;
     // The statement is the same for every key of a mapper: compile it once per dialect, bind the key each time.
@@ -439,6 +509,13 @@ export class Session implements SessionHooks {
       checkColumnValue(mapper.columns[i]!, parts[j]);
       return dialect.bindValue(mapper.columns[i]!.type, parts[j]);
     });
+    if (filters.conditionFor(mapper) !== undefined) {
+      // Filtered: the template cannot carry the filters' conditions; the same SELECT with them, compiled for this call.
+      const where = and(...mapper.primaryKeyIndexes.map((i, j) => (mapper.columns[i] as Column<unknown>).eq(parts[j])));
+      const node = selectNode({ items: entitySelectItems(mapper, mapper.columns.map((_, i) => i), mapper.table.name), from: [mapper.table.fromNode], where: where.node });
+      const filtered = await conn.runRaw(dialect.compile(filters.rewrite(node)));
+      return filtered.rows.length === 0 ? undefined : hydrateRow(this.loaderContext(), template.shape, filtered.rows[0]!, new LoadGroup());
+    }
     const result = await conn.runRaw({ ...template.compiled, parameters });
     if (result.rows.length === 0) return undefined;
     return hydrateRow(this.loaderContext(), template.shape, result.rows[0]!, new LoadGroup());
@@ -513,8 +590,9 @@ export class Session implements SessionHooks {
    */
   async plan(): Promise<FlushPlan> {
     this.checkOpen();
+    // Cascades see every row, as the flush's own do.
     return await this.serialized(async () => {
-      const plan = await buildFlushPlan(this, (attr, parents) => loadRelated(this.loaderContext(), attr, parents));
+      const plan = await buildFlushPlan(this, cascadeLoader(this.loaderContext(FilterScope.none)));
       await this.runAfterLoad();
       return plan;
     });
@@ -739,6 +817,7 @@ export class Session implements SessionHooks {
    * with the same key, loading it if needed, and return that object.
    */
   async merge<T extends object>(obj: T): Promise<T> {
+    this.checkOpen();
     return (await this.mergeState(stateOf(obj), new Map())) as T;
   }
 
@@ -752,7 +831,7 @@ export class Session implements SessionHooks {
     if (src.session === this && (src.status === 'persistent' || src.status === 'pending')) {
       target = src.obj;
     } else if (pkValues.every((v) => v !== undefined && v !== null && v !== NOT_LOADED)) {
-      target = await this.get(mapper.model, pkValues.length === 1 ? pkValues[0] : pkValues);
+      target = await this.byKey(mapper, pkValues.length === 1 ? pkValues[0] : pkValues, FilterScope.none);
     }
     if (!target) {
       target = mapper.hydrate(src.values.slice(), 'transient');
@@ -876,13 +955,14 @@ export class Session implements SessionHooks {
     return await conn.runRaw(compiled);
   }
 
-  /** @internal */
-  loaderContext(): LoaderContext {
+  /** @internal A context for loads: their statements get `filters` (the session's unless a query has its own). */
+  loaderContext(filters: FilterScope = this.filters): LoaderContext {
     return {
       dialect: this.source.dialect,
       identityMap: this.identityMap,
       hooks: this,
-      run: (node) => this.run(node),
+      filters,
+      run: (node) => this.run(filters.rewrite(node)),
     };
   }
 
@@ -905,6 +985,8 @@ export class Session implements SessionHooks {
       pending: this.pending,
       dirty: this.dirty,
       deleted: this.deleted,
+      // The unit of work reads every row: no filter hides a child from a cascade.
+      filters: FilterScope.none,
       run: (node) => conn.runRaw(conn.dialect.compile(node)),
       exec: (compiled) => conn.runRaw(compiled),
       track: () => undefined,

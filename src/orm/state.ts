@@ -31,8 +31,8 @@ export interface SessionHooks {
   cascadeAdd(obj: object): void;
   /** Load a relationship for this object and its siblings. */
   loadRelationship(state: InstanceState, attr: RelationshipAttribute): Promise<unknown>;
-  /** The object with this identity key, if the session has it (no SQL). */
-  identityLookup(mapper: Mapper, key: unknown): object | undefined;
+  /** The object with this identity key, if the session has it (no SQL); null when it has it but query filters hide it. */
+  identityLookup(mapper: Mapper, key: unknown): object | null | undefined;
   /** An object was just created from a row and its model has `afterLoad`: run it once the load is over. */
   queueAfterLoad(state: InstanceState): void;
 }

@@ -53,6 +53,8 @@ export interface DialectCapabilities {
   readonly concatOperator: boolean;
   /** `(a, b) IN ((1, 2), (3, 4))`. */
   readonly rowValueIn: boolean;
+  /** `(a, b) > (1, 2)`: row values compared left to right (keyset pagination uses it where every key sorts one way). */
+  readonly rowValueComparison: boolean;
   /** Compound members may be parenthesized (`(SELECT ...) UNION (SELECT ...)`). */
   readonly parenthesizedCompoundMembers: boolean;
   /**

@@ -19,10 +19,14 @@ import type { Mapper } from '../mapper.js';
 import type { RawResult } from '../port.js';
 import type { RelationshipAttribute } from '../relationship.js';
 import { LoadGroup, NOT_LOADED, STATE, type InstanceState } from '../state.js';
+import type { FilterScope } from '../filters/scope.js';
 import { entitySelectItems, entityShape, RowHydrator, type HydrationContext } from './hydrate.js';
 
 export interface LoaderContext extends HydrationContext {
+  /** Run a SELECT; the context's filters are added to it on the way (`filters.rewrite`). */
   run(node: SelectNode): Promise<RawResult>;
+  /** The filters the loads of this context apply (also to identity-map hits, checked in memory). */
+  readonly filters: FilterScope;
 }
 
 /** What a relationship load should also do with the objects it loads (nested options). */
@@ -33,6 +37,11 @@ export interface RelatedLoadHooks {
   columnIndexes?: readonly number[];
   /** The group the loaded children join (for their own sibling batching). */
   group?: LoadGroup;
+  /**
+   * Hand each parent's rows here instead of filling its slot, and load parents whose slot is loaded too (the
+   * unit of work's cascades, which must see every row: a slot loaded through a filter lacks the rows it hid).
+   */
+  into?: (parent: InstanceState, value: object | null | readonly object[]) => void;
 }
 
 function allColumns(mapper: Mapper): number[] {
@@ -79,8 +88,10 @@ function eachOf<V, A>(held: V | V[] | undefined, fn: (value: V, arg: A) => void,
  * statements as the parameter limit allows. Parents already loaded are skipped.
  */
 export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribute, parents: readonly InstanceState[], hooks: RelatedLoadHooks = {}): Promise<void> {
-  const todo = parents.filter((p) => !(p.slots?.[p.mapper.relationshipIndex(attr)]?.loaded ?? false));
+  const into = hooks.into;
+  const todo = into ? parents.slice() : parents.filter((p) => !(p.slots?.[p.mapper.relationshipIndex(attr)]?.loaded ?? false));
   if (todo.length === 0) return;
+  const put = into ?? ((p: InstanceState, value: object | null | readonly object[]): void => p.setLoaded(attr, value));
   const { direction, pairs, target } = attr.r;
   const columnIndexes = hooks.columnIndexes ?? allColumns(target);
   const group = hooks.group ?? new LoadGroup();
@@ -94,6 +105,7 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
     const single = localIdx.length === 1;
     const remoteIsKey = remoteIdx.length === target.primaryKeyIndexes.length && remoteIdx.every((r, i) => r === target.primaryKeyIndexes[i]);
     const targetMap = remoteIsKey ? ctx.identityMap.mapFor(target) : undefined;
+    const filtered = ctx.filters.conditionFor(target) !== undefined;
     // Parents waiting for the row of each key: one state, or a list when several share a parent.
     const waiting = new Map<unknown, InstanceState | InstanceState[]>();
     const keys: unknown[][] = [];
@@ -104,13 +116,13 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
       if (single) {
         k = p.values[localIdx[0]!];
         if (k === null || k === undefined || k === NOT_LOADED) {
-          p.setLoaded(attr, null);
+          put(p, null);
           continue;
         }
       } else {
         fk = valuesAt(p, localIdx);
         if (!fk) {
-          p.setLoaded(attr, null);
+          put(p, null);
           continue;
         }
         k = keyOf(fk);
@@ -119,8 +131,12 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
         // The remote columns are the target's key in key order, so the link key is its identity key.
         const hit = lookup(targetMap, k);
         if (hit !== undefined) {
-          p.setLoaded(attr, hit);
-          continue;
+          // A filtered model's object is checked against the filters in memory; where they cannot be evaluated, SQL decides.
+          const verdict = filtered ? ctx.filters.check(target, (hit as { [STATE]: InstanceState })[STATE].values, ctx.dialect.capabilities.textComparison) : 'match';
+          if (verdict !== 'unknown') {
+            put(p, verdict === 'match' ? hit : null);
+            continue;
+          }
         }
       }
       if (addOne(waiting, k, p)) keys.push(fk ?? [k]);
@@ -130,7 +146,7 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
     const items = entitySelectItems(target, shapeCols, qualifier);
     const shape = entityShape(target, shapeCols, 0);
     const hydrator = new RowHydrator(ctx, shape, group);
-    const setTo = (parent: InstanceState, value: object | null): void => parent.setLoaded(attr, value);
+    const setTo = (parent: InstanceState, value: object | null): void => put(parent, value);
     for (const part of chunk(keys, maxKeys)) {
       const where = keysIn(pairs.remote as readonly Column<unknown>[], part).node;
       const result = await ctx.run(selectNode({ items, from: [target.table.fromNode], where }));
@@ -217,7 +233,7 @@ export async function loadRelated(ctx: LoaderContext, attr: RelationshipAttribut
     // A to-one held by the child (one-to-one) takes its single row.
     for (let t = 0; t < todo.length; t++) {
       const children = collected[t]!;
-      todo[t]!.setLoaded(attr, attr.many ? children : (children[0] ?? null));
+      put(todo[t]!, attr.many ? children : (children[0] ?? null));
     }
   }
   if (hooks.loaded && loadedChildren.length > 0) await hooks.loaded(loadedChildren);

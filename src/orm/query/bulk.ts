@@ -39,6 +39,9 @@ import { NOT_LOADED, STATE, type InstanceState } from '../state.js';
 import type { ModelColumns } from './aliased.js';
 import { baseSelect, type QueryState } from './compile.js';
 import { CannotEvaluate, compileCriteria, NotLoadedColumn } from './evaluate.js';
+import { softDeleteOf } from '../filters/define.js';
+import type { FilterScope } from '../filters/scope.js';
+import { andNodes } from '../../core/sql/select.js';
 
 /** Values for a bulk UPDATE: the model's columns, each a value or an SQL expression. */
 export type BulkValues<M> = SetValues<ModelColumns<M>>;
@@ -46,6 +49,11 @@ export type BulkValues<M> = SetValues<ModelColumns<M>>;
 export interface BulkOptions {
   /** What happens to matching objects already in the session (default `'auto'`). */
   synchronize?: 'auto' | 'evaluate' | 'fetch' | false;
+  /**
+   * `delete()` of a model that soft-deletes: DELETE the rows instead of setting their soft-delete column (which
+   * `delete()` does by default, on the rows not deleted yet).
+   */
+  hard?: boolean;
 }
 
 type Mode = 'evaluate' | 'fetch' | false;
@@ -78,12 +86,15 @@ function criteria(mapper: Mapper, state: QueryState): { where: Predicate | undef
   return { where: predicate({ kind: 'inSubquery', negated: false, operand, query: outer }), simple };
 }
 
-function modeFor(session: Session, requested: BulkOptions['synchronize'], mapper: Mapper, state: QueryState, simple: boolean): { mode: Mode; matches?: (v: readonly unknown[]) => boolean } {
+function modeFor(session: Session, requested: BulkOptions['synchronize'], mapper: Mapper, state: QueryState, filters: FilterScope, simple: boolean): { mode: Mode; matches?: (v: readonly unknown[]) => boolean } {
   const wanted = requested ?? 'auto';
   if (wanted === false || wanted === 'fetch') return { mode: wanted };
   try {
     if (!simple) throw new CannotEvaluate('joins, LIMIT or GROUP BY');
-    return { mode: 'evaluate', matches: compileCriteria(state.where, mapper, session.dialect.capabilities.textComparison) };
+    // The statement matches the filters' conditions too: so must the objects updated in memory.
+    const filter = filters.conditionFor(mapper);
+    const where = filter === undefined ? state.where : andNodes(state.where, [predicate(filter)]);
+    return { mode: 'evaluate', matches: compileCriteria(where, mapper, session.dialect.capabilities.textComparison) };
   } catch (error) {
     if (!(error instanceof CannotEvaluate)) throw error;
     if (wanted === 'evaluate') {
@@ -127,9 +138,9 @@ function rowKey(mapper: Mapper, row: Record<string, unknown>): unknown {
   return mapper.identityKey(values);
 }
 
-async function selectKeys(session: Session, mapper: Mapper, state: QueryState): Promise<unknown[]> {
+async function selectKeys(session: Session, mapper: Mapper, state: QueryState, filters: FilterScope): Promise<unknown[]> {
   const pk = pkColumns(mapper);
-  const node = baseSelect(mapper, { ...state, orderBy: [] }, pk.map((c, i) => ({ expr: c.node, alias: `k${i}`, explicitAlias: true, type: c.type })));
+  const node = filters.rewrite(baseSelect(mapper, { ...state, orderBy: [] }, pk.map((c, i) => ({ expr: c.node, alias: `k${i}`, explicitAlias: true, type: c.type }))));
   const result = await session.run(node);
   const decoders = pk.map((c) => session.dialect.decoder(c.type));
   return result.rows.map((r) => {
@@ -156,29 +167,30 @@ async function runBulk(
   session: Session,
   mapper: Mapper,
   state: QueryState,
+  filters: FilterScope,
   base: Returnable,
   mode: Mode,
   canReturn: boolean,
 ): Promise<{ keys: unknown[] | undefined; rowCount: number }> {
   if (mode === 'fetch' && canReturn) {
     const pk = pkColumns(mapper);
-    const result = await session.execute(base.returning(...pk.map((c, i) => c.as(`k${i}`))));
+    const result = await session.execute({ node: filters.rewrite(base.returning(...pk.map((c, i) => c.as(`k${i}`))).node) });
     return { keys: result.rows.map((r) => rowKey(mapper, r as Record<string, unknown>)), rowCount: result.rowCount };
   }
-  const keys = mode === 'fetch' ? await selectKeys(session, mapper, state) : undefined;
-  return { keys, rowCount: (await session.execute(base)).rowCount };
+  const keys = mode === 'fetch' ? await selectKeys(session, mapper, state, filters) : undefined;
+  return { keys, rowCount: (await session.execute({ node: filters.rewrite(base.node) })).rowCount };
 }
 
 /** @internal `Query.update()`. */
-export async function bulkUpdate(session: Session, mapper: Mapper, state: QueryState, given: Record<string, unknown>, options: BulkOptions): Promise<number> {
+export async function bulkUpdate(session: Session, mapper: Mapper, state: QueryState, filters: FilterScope, given: Record<string, unknown>, options: BulkOptions): Promise<number> {
   if (session.autoflush) await session.flush();
   // Columns declared with onUpdate() that `given` leaves out are set too (a function once, for the one statement),
   // and so reach the session's objects like the values given.
   const values = withOnUpdateValues(mapper, given);
   const { where, simple } = criteria(mapper, state);
-  const { mode, matches } = modeFor(session, options.synchronize, mapper, state, simple);
+  const { mode, matches } = modeFor(session, options.synchronize, mapper, state, filters, simple);
   const base = update(mapper.table).set(values as never).where(where);
-  const { keys, rowCount } = await runBulk(session, mapper, state, base, mode, session.dialect.capabilities.returning.update);
+  const { keys, rowCount } = await runBulk(session, mapper, state, filters, base, mode, session.dialect.capabilities.returning.update);
   if (mode === false) return rowCount;
   const columns = Object.keys(values).filter((k) => values[k] !== undefined).map((k) => [mapper.columnIndex(k), values[k]] as const);
   const apply = (st: InstanceState, expire: boolean) => {
@@ -207,13 +219,21 @@ function withOnUpdateValues(mapper: Mapper, given: Record<string, unknown>): Rec
   return values;
 }
 
-/** @internal `Query.delete()`. */
-export async function bulkDelete(session: Session, mapper: Mapper, state: QueryState, options: BulkOptions): Promise<number> {
+/**
+ * @internal `Query.delete()`. A model that soft-deletes gets an UPDATE of its soft-delete column on the matching
+ * rows not deleted yet (`{ hard: true }`: a DELETE). Bulk statements never cascade.
+ */
+export async function bulkDelete(session: Session, mapper: Mapper, state: QueryState, filters: FilterScope, options: BulkOptions): Promise<number> {
+  const sd = softDeleteOf(mapper);
+  if (sd && options.hard !== true) {
+    const active: QueryState = { ...state, where: andNodes(state.where, [sd.condition as Predicate]) };
+    return bulkUpdate(session, mapper, active, filters, { [sd.column.key]: sd.deletedValue(new Date()) }, options);
+  }
   if (session.autoflush) await session.flush();
   const { where, simple } = criteria(mapper, state);
-  const { mode, matches } = modeFor(session, options.synchronize, mapper, state, simple);
+  const { mode, matches } = modeFor(session, options.synchronize, mapper, state, filters, simple);
   const base = deleteFrom(mapper.table).where(where);
-  const { keys, rowCount } = await runBulk(session, mapper, state, base, mode, session.dialect.capabilities.returning.delete);
+  const { keys, rowCount } = await runBulk(session, mapper, state, filters, base, mode, session.dialect.capabilities.returning.delete);
   if (mode === false) return rowCount;
   // An object whose deciding column was not loaded may or may not be gone: evaluate keeps it (SQLAlchemy does too).
   const gone = mode === 'evaluate' ? evaluated(session, mapper, matches!).sure : statesFor(session, mapper, keys!);

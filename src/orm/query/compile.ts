@@ -15,6 +15,8 @@ import { entitySelectItems } from '../loading/hydrate.js';
 import { QuerySetup } from '../loading/strategies/index.js';
 import type { ParentColumn } from '../loading/strategy.js';
 import type { EntityPlan } from './plan.js';
+import type { FilterOp } from '../filters/scope.js';
+import type { KeysetState } from './keyset.js';
 
 export interface QueryState {
   readonly where: ExprNode | undefined;
@@ -29,6 +31,10 @@ export interface QueryState {
   readonly joinedRelationships: readonly string[];
   readonly groupBy: readonly ExprNode[];
   readonly having: ExprNode | undefined;
+  /** `withFilters` / `withoutFilters` calls, in order, over the session's filters. */
+  readonly filters: readonly FilterOp[];
+  /** Keyset pagination: the cursors the rows come after / before; ordered by the sort keys when set. */
+  readonly keyset: KeysetState | undefined;
 }
 
 export const EMPTY_STATE: QueryState = {
@@ -42,6 +48,8 @@ export const EMPTY_STATE: QueryState = {
   joinedRelationships: [],
   groupBy: [],
   having: undefined,
+  filters: [],
+  keyset: undefined,
 };
 
 const INT = { kind: 'integer' } as const;

@@ -18,7 +18,7 @@
 
 import type { Column } from '../../core/schema/column.js';
 import type { Expression, Ordering, Predicate } from '../../core/sql/expression.js';
-import { exprNodes, toOrderNode } from '../../core/sql/expression.js';
+import { exprNodes, predicate, toOrderNode } from '../../core/sql/expression.js';
 import { and } from '../../core/sql/functions.js';
 import { andNodes, checkRowCount, SelectStatement, toSelectItems, type RowOfItems, type SelectItem } from '../../core/sql/select.js';
 import type { FromNode, JoinNode, SelectNode } from '../../core/sql/nodes.js';
@@ -38,6 +38,10 @@ import { countSelect, EMPTY_STATE, entitySelect, existsSelect, type QueryState }
 import type { Loaded, OptionsOverlay, QueryOption } from './options.js';
 import { buildPlan, type EntityPlan } from './plan.js';
 import { ProjectionQuery } from './projection.js';
+import type { AnyQueryFilter, FilterSwitch } from '../filters/define.js';
+import { onOps, type FilterScope } from '../filters/scope.js';
+import { decodeCursor, encodeCursor, keyOrder, keysetPredicates, sortKeys, type Page, type PageCursor, type PaginateOptions } from './keyset.js';
+import { PaginationError } from '../errors.js';
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
 
@@ -99,6 +103,107 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
   }
   having(...conditions: Predicate[]): Query<M, R> {
     return this.with({ having: andNodes(this.state.having, conditions, 'having') });
+  }
+
+  /**
+   * Switch filters on for this query (over the session's): opt-in filters, or parameters other than the
+   * session's. They apply to this query's statements and its eager loads.
+   * ```ts
+   * await s.query(Post).withFilters(published, tenant.with({ id: 8 })).all();
+   * // SELECT ... FROM "post" WHERE "post"."published_at" IS NOT NULL AND "post"."tenant_id" = ? AND ...
+   * ```
+   */
+  withFilters(...filters: FilterSwitch[]): Query<M, R> {
+    return this.with({ filters: [...this.state.filters, ...onOps(filters)] });
+  }
+
+  /**
+   * Switch filters off for this query and its eager loads: those named, or every one when none is named.
+   * ```ts
+   * await s.query(Post).withoutFilters(softDeleteFilter).all(); // deleted posts too
+   * await s.query(Post).withoutFilters().all();                 // no filter at all
+   * ```
+   */
+  withoutFilters(...filters: AnyQueryFilter[]): Query<M, R> {
+    return this.with({ filters: [...this.state.filters, { kind: 'off', filters: filters.length === 0 ? 'all' : filters }] });
+  }
+
+  /**
+   * Keyset pagination: the rows after `cursor` in this query's order (the primary key appended as tie-breaker).
+   * Usually through {@link paginate}; with `limit()` and `all()` it reads one page.
+   * ```ts
+   * await s.query(Post).orderBy(Post.createdAt.desc()).after(cursor).limit(20).all();
+   * // SELECT ... WHERE ("post"."created_at", "post"."id") < (?, ?) ORDER BY "post"."created_at" DESC, "post"."id" DESC LIMIT ?
+   * ```
+   * A cursor that is not one (garbage, another model's, another ordering's) raises `InvalidCursorError`.
+   */
+  after(cursor: PageCursor<M> | string): Query<M, R> {
+    const k = this.state.keyset;
+    return this.with({ keyset: { after: decodeCursor(this.mapper, cursor), before: k?.before, backwards: false } });
+  }
+
+  /**
+   * The rows before `cursor` in this query's order; with `limit(n)`, the n rows just before it (read backwards,
+   * returned in the query's order). See {@link after}.
+   */
+  before(cursor: PageCursor<M> | string): Query<M, R> {
+    const k = this.state.keyset;
+    return this.with({ keyset: { after: k?.after, before: decodeCursor(this.mapper, cursor), backwards: k?.after === undefined } });
+  }
+
+  /**
+   * One page by keyset pagination: the `first` rows (after the cursor `after`), or the `last` rows (before the
+   * cursor `before`), with the cursors of its ends. One statement (it reads one row more to know whether another
+   * page follows). Sort keys must be NOT NULL columns of the model (`PaginationError` otherwise).
+   * ```ts
+   * const q = s.query(Post).where(Post.authorId.eq(7)).orderBy(Post.createdAt.desc());
+   * const page1 = await q.paginate({ first: 20 });
+   * const page2 = await q.paginate({ first: 20, after: page1.endCursor });
+   * const back = await q.paginate({ last: 20, before: page2.startCursor }); // page1 again
+   * ```
+   */
+  async paginate(options: PaginateOptions<M>): Promise<Page<R, M>> {
+    const forward = options.first !== undefined;
+    if (forward === (options.last !== undefined)) throw new PaginationError(`${this.mapper.name}: paginate() takes either { first } or { last }`);
+    const n = checkRowCount((forward ? options.first : options.last)!, 'paginate');
+    const keyset = {
+      after: options.after === undefined ? undefined : decodeCursor(this.mapper, options.after),
+      before: options.before === undefined ? undefined : decodeCursor(this.mapper, options.before),
+      backwards: !forward,
+    };
+    const rows = await this.with({ keyset, limit: n + 1 }).all();
+    const more = rows.length > n;
+    const items = !more ? rows : forward ? rows.slice(0, n) : rows.slice(rows.length - n);
+    const keys = sortKeys(this.mapper, this.state.orderBy);
+    const cursor = (obj: R | undefined): PageCursor<M> | undefined => (obj === undefined ? undefined : (encodeCursor(this.mapper, keys, stateOfObj(obj as object)) as PageCursor<M>));
+    return {
+      items,
+      startCursor: cursor(items[0]),
+      endCursor: cursor(items[items.length - 1]),
+      hasNextPage: forward ? more : keyset.before !== undefined,
+      hasPreviousPage: forward ? keyset.after !== undefined : more,
+    };
+  }
+
+  /** The cursor of `obj` in this query's order (for `after()` / `before()`). */
+  cursorOf(obj: R): PageCursor<M> {
+    return encodeCursor(this.mapper, sortKeys(this.mapper, this.state.orderBy), stateOfObj(obj as object)) as PageCursor<M>;
+  }
+
+  /** @internal The state the statements are built from: with a keyset position, its WHERE terms and ORDER BY. */
+  positioned(): QueryState {
+    const st = this.state;
+    const keyset = st.keyset;
+    if (keyset === undefined) return st;
+    if (st.offset !== undefined) throw new PaginationError(`${this.mapper.name}: a keyset-paginated query takes no offset(); the cursor says where the page starts`);
+    const keys = sortKeys(this.mapper, st.orderBy);
+    const terms = keysetPredicates(this.mapper, keys, keyset, this.session.dialect.capabilities);
+    return { ...st, where: andNodes(st.where, terms.map((t) => predicate(t))), orderBy: keyOrder(keys, keyset.backwards) };
+  }
+
+  /** @internal The filters this query applies: the session's, then this query's switches. */
+  filterScope(): FilterScope {
+    return this.session.filters.with(this.state.filters);
   }
 
   /**
@@ -200,7 +305,8 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
    * ```
    */
   select<I extends SelectItem[]>(...items: I): ProjectionQuery<RowOfItems<I>> {
-    const node: SelectNode = { ...this.parentsSelect(), items: toSelectItems(items) };
+    // Filters go in now: the projection may be used as a subquery of a Core statement, which no session rewrites.
+    const node: SelectNode = this.filterScope().rewrite({ ...this.parentsSelect(), items: toSelectItems(items) });
     return new ProjectionQuery<RowOfItems<I>>(this.session, new SelectStatement<RowOfItems<I>>(node));
   }
   /** Same as {@link select} (SQLAlchemy's name). */
@@ -210,12 +316,12 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
 
   /** @internal The query's SELECT of the queried entity's columns (no eager loads). */
   parentsSelect(): SelectNode {
-    return entitySelect(this.mapper, this.state, buildPlan(this.mapper, [])).parents;
+    return entitySelect(this.mapper, this.positioned(), buildPlan(this.mapper, [])).parents;
   }
 
-  /** @internal The SELECT `all()` runs. */
+  /** @internal The SELECT `all()` runs (its filters included). */
   selectNode(): SelectNode {
-    return entitySelect(this.mapper, this.state, buildPlan(this.mapper, this.loadOptions)).node;
+    return this.filterScope().rewrite(entitySelect(this.mapper, this.positioned(), buildPlan(this.mapper, this.loadOptions)).node);
   }
 
   async all(): Promise<R[]> {
@@ -224,15 +330,17 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     const caller = ormHooks.active ? lazyCaller() : undefined;
     if (session.autoflush) await session.flush();
     const plan = buildPlan(this.mapper, this.loadOptions);
-    const sel = entitySelect(this.mapper, this.state, plan);
-    const result = await session.run(sel.node);
+    const state = this.positioned();
+    const sel = entitySelect(this.mapper, state, plan);
+    const filters = this.filterScope();
+    const result = await session.run(filters.rewrite(sel.node));
     const group = this.newGroup();
     const shape = entityShape(this.mapper, plan.columnIndexes, 0);
-    const ctx = session.loaderContext();
+    const ctx = session.loaderContext(filters);
     const joined = sel.setup.rows(ctx);
     const hydrator = new RowHydrator(ctx, shape, group);
     const out: object[] = [];
-    if (joined === undefined && this.state.joins.length === 0) {
+    if (joined === undefined && state.joins.length === 0) {
       // One table, no joins: every row is a different primary key, so a different object.
       const rows = result.rows;
       for (let i = 0; i < rows.length; i++) {
@@ -253,6 +361,8 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
       }
       joined?.finish();
     }
+    // Read backwards (the rows before a cursor): returned in the query's order.
+    if (state.keyset?.backwards) out.reverse();
     if (plan.relations.length > 0) {
       const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, loadedByQuery: sel.setup.loadedByQuery, rootQuery: sel.parents, rootPlan: plan };
       // The group lists this result's states in order, without a second pass over the objects.
@@ -333,7 +443,12 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
   async get(pk: unknown): Promise<R | undefined> {
     const m = this.mapper;
     const hit = this.session.identityMap.get(m, m.identityKeyOf(pk));
-    if (hit && !this.session.deleted.has(stateOfObj(hit))) return hit as R;
+    if (hit && !this.session.deleted.has(stateOfObj(hit))) {
+      // A filtered-out object is not returned, as the query would not return its row; unknown in memory: ask SQL.
+      const verdict = this.filterScope().check(m, stateOfObj(hit).values, this.session.dialect.capabilities.textComparison);
+      if (verdict === 'match') return hit as R;
+      if (verdict === 'filtered') return undefined;
+    }
     const parts = m.primaryKeyIndexes.length === 1 ? [m.identityKeyOf(pk)] : Array.isArray(pk) ? pk : m.primaryKeyIndexes.map((i) => (pk as Record<string, unknown>)[m.columns[i]!.key]);
     const where = and(...m.primaryKeyIndexes.map((i, j) => (m.columns[i] as Column<unknown>).eq(parts[j])));
     return (await this.where(where).oneOrNull()) ?? undefined;
@@ -350,14 +465,14 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
    */
   async count(): Promise<number> {
     if (this.session.autoflush) await this.session.flush();
-    const result = await this.session.run(countSelect(this.mapper, this.state));
+    const result = await this.session.run(this.filterScope().rewrite(countSelect(this.mapper, this.positioned())));
     return Number(result.rows[0]?.[0] ?? 0);
   }
 
   /** True when at least one entity matches: `SELECT EXISTS (SELECT 1 FROM ... WHERE ...)`. */
   async exists(): Promise<boolean> {
     if (this.session.autoflush) await this.session.flush();
-    const result = await this.session.run(existsSelect(this.mapper, this.state));
+    const result = await this.session.run(this.filterScope().rewrite(existsSelect(this.mapper, this.positioned())));
     const v = result.rows[0]?.[0];
     return v === true || v === 1 || v === '1' || v === 1n || v === 't';
   }
@@ -371,12 +486,12 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
    * ```
    */
   async update(values: BulkValues<M>, options: BulkOptions = {}): Promise<number> {
-    return bulkUpdate(this.session, this.mapper, this.state, values as Record<string, unknown>, options);
+    return bulkUpdate(this.session, this.mapper, this.positioned(), this.filterScope(), values as Record<string, unknown>, options);
   }
 
   /** DELETE the matching rows in one statement; see {@link update} for `synchronize`. */
   async delete(options: BulkOptions = {}): Promise<number> {
-    return bulkDelete(this.session, this.mapper, this.state, options);
+    return bulkDelete(this.session, this.mapper, this.positioned(), this.filterScope(), options);
   }
 
   /**
@@ -399,12 +514,13 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
       );
     }
     if (session.autoflush) await session.flush();
-    const sel = entitySelect(this.mapper, this.state, plan);
+    const sel = entitySelect(this.mapper, this.positioned(), plan);
+    const filters = this.filterScope();
     const conn = await session.connection();
-    const ctx = session.loaderContext();
+    const ctx = session.loaderContext(filters);
     const shape = entityShape(this.mapper, plan.columnIndexes, 0);
     let previous: object[] = [];
-    for await (const rows of conn.streamRaw(conn.dialect.compile(sel.node), options.batchSize ?? 1000)) {
+    for await (const rows of conn.streamRaw(conn.dialect.compile(filters.rewrite(sel.node)), options.batchSize ?? 1000)) {
       if (options.clearIdentityMap) for (const obj of previous) session.release(obj);
       const group = this.newGroup();
       const joined = sel.setup.rows(ctx);

@@ -9,18 +9,50 @@
  */
 
 import { Collection } from '../collection.js';
+import { modelFilters } from '../filters/define.js';
 import type { Mapper } from '../mapper.js';
 import type { RelationshipAttribute } from '../relationship.js';
 import type { InstanceState } from '../state.js';
 import { stateOf, type ChangeSet } from './changes.js';
+import { expandSoftDeletes } from './soft-delete.js';
 
-/** Load `relationship` on the parents whose slot is not loaded yet (no statement when all are). @internal */
-export type RelationshipLoader = (relationship: RelationshipAttribute, parents: readonly InstanceState[]) => Promise<void>;
+/** How the cascades load related objects (one statement per relationship and chunk of parents). @internal */
+export interface RelationshipLoader {
+  /** Load `relationship` on the parents whose slot is not loaded yet (no statement when all are). */
+  load(relationship: RelationshipAttribute, parents: readonly InstanceState[]): Promise<void>;
+  /** Every related row of `parents`, by parent, whatever their slots hold; the slots are left as they are. */
+  everyRow(relationship: RelationshipAttribute, parents: readonly InstanceState[]): Promise<Map<InstanceState, InstanceState[]>>;
+}
 
-/** Add orphans and cascaded deletes to `changes`. @internal */
+/** Add orphans, soft deletes and restores, and cascaded deletes to `changes`. @internal */
 export async function expandCascades(changes: ChangeSet, load: RelationshipLoader): Promise<void> {
   collectOrphans(changes);
+  // Soft deletes leave `changes.deleted` first: the hard cascades below start from hard deletes only.
+  await expandSoftDeletes(changes, load);
   await cascadeDeletes(changes, load);
+}
+
+/**
+ * The objects a delete cascade along `attr` reaches: the loaded ones, and the rest loaded now. For a model with
+ * filters, a loaded slot may lack the rows a filter hid (soft-deleted children), which the DELETE must reach too:
+ * every row is read.
+ */
+async function cascadeTargets(load: RelationshipLoader, attr: RelationshipAttribute, parents: readonly InstanceState[], persistentParents: readonly InstanceState[]): Promise<InstanceState[]> {
+  if (modelFilters(attr.r.target).length === 0) {
+    await load.load(attr, persistentParents);
+    return loadedChildren(attr, parents);
+  }
+  const out = loadedChildren(attr, parents);
+  const seen = new Set(out);
+  const rows = persistentParents.length > 0 ? await load.everyRow(attr, persistentParents) : new Map<InstanceState, InstanceState[]>();
+  for (const children of rows.values()) {
+    for (const c of children) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      out.push(c);
+    }
+  }
+  return out;
 }
 
 /** Objects removed from a delete-orphan relationship and not re-attached elsewhere. */
@@ -78,11 +110,7 @@ async function cascadeDeletes(changes: ChangeSet, load: RelationshipLoader): Pro
         }
         if (direction === 'manyToOne') {
           if (!attr.cascade.delete) continue;
-          await load(attr, parents.filter(persistent));
-          for (const p of parents) {
-            const target = p.slots?.[mapper.relationshipIndex(attr)]?.value;
-            if (target && !(target instanceof Collection)) cascadeDelete(changes, stateOf(target), seen, next);
-          }
+          for (const target of await cascadeTargets(load, attr, parents, parents.filter(persistent))) cascadeDelete(changes, target, seen, next);
           continue;
         }
         // one-to-many (or one-to-one held by the child)
@@ -99,8 +127,7 @@ async function cascadeDeletes(changes: ChangeSet, load: RelationshipLoader): Pro
           continue;
         }
         if (attr.cascade.delete) {
-          await load(attr, persistentParents);
-          for (const child of loadedChildren(attr, parents)) cascadeDelete(changes, child, seen, next);
+          for (const child of await cascadeTargets(load, attr, parents, persistentParents)) cascadeDelete(changes, child, seen, next);
         } else if (persistentParents.length > 0) {
           // Without delete cascade, children stay and lose their parent: one UPDATE ... SET fk = NULL by parent keys.
           changes.nullOuts.push({ relationship: attr, parents: persistentParents });

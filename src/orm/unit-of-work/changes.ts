@@ -41,6 +41,10 @@ export class ChangeSet {
   /** Link rows of deleted parents to clear, and children of deleted parents whose key is set to NULL. */
   readonly linkClears: { relationship: RelationshipAttribute; parents: InstanceState[] }[] = [];
   readonly nullOuts: { relationship: RelationshipAttribute; parents: InstanceState[] }[] = [];
+  /** Objects of soft-delete models this flush marks deleted, with the value their column ends up holding. */
+  readonly softDeleted = new Map<InstanceState, unknown>();
+  /** Objects of soft-delete models this flush restores, with the value their column held before. */
+  readonly restored = new Map<InstanceState, unknown>();
 
   constructor(session: SessionChanges) {
     // forEach over the sets: no iterator result per object while this code is still cold.
@@ -83,6 +87,22 @@ export class ChangeSet {
   clearKey(state: InstanceState, relationship: RelationshipAttribute, byStatement: boolean): void {
     this.touch(state);
     this.memory.push({ kind: 'clearKey', state, relationship, byStatement });
+  }
+
+  /**
+   * Set a soft-delete column when the plan runs (an UPDATE then writes it): a soft delete, a restore, or
+   * (`unchanged`) an object deleted already, which only stops being marked for deletion.
+   */
+  mark(state: InstanceState, index: number, value: unknown, how: 'softDelete' | 'restore' | 'unchanged', before?: unknown): void {
+    this.touch(state);
+    this.memory.push({ kind: 'mark', state, index, value });
+    if (how === 'softDelete') this.softDeleted.set(state, value);
+    else if (how === 'restore') this.restored.set(state, before);
+  }
+
+  /** True for an object whose soft-delete column this flush changes (written by a softDelete or restore step). */
+  isMarked(state: InstanceState): boolean {
+    return this.softDeleted.has(state) || this.restored.has(state);
   }
 
   /** Dirty objects the flush still writes (a forgotten one is gone). */
@@ -142,6 +162,8 @@ export function collectRelationshipWrites(changes: ChangeSet): RelationshipWrite
     const child = w.child;
     const status = changes.statusOf(child);
     if (changes.deleted.has(child) || status === 'transient' || status === 'detached') return;
+    // A soft-deleted orphan keeps its row, and its key with it (a NOT NULL key could not be cleared anyway).
+    if (w.parent === null && changes.softDeleted.has(child)) return;
     const list = keyWrites.get(child);
     if (!list) {
       keyWrites.set(child, [w]);
@@ -194,8 +216,9 @@ export function bucketByMapper(changes: ChangeSet, writes: RelationshipWrites): 
   changes.dirty.forEach((s) => {
     if (!changes.isDirty(s)) return;
     const b = bucket(s.mapper);
-    // A dirty object with no column to write (only its collections changed) has no row to update.
-    if (updatable(s) && (writes.keyWrites.has(s) || hasColumnChanges(s))) b.updates.push(s);
+    // A dirty object with no column to write (only its collections changed) has no row to update; one whose
+    // soft-delete column changes is written by its softDelete / restore step (unless a key write needs it here).
+    if (updatable(s) && (writes.keyWrites.has(s) || (hasColumnChanges(s) && !changes.isMarked(s)))) b.updates.push(s);
   });
   deleted.forEach((s) => {
     const b = bucket(s.mapper);

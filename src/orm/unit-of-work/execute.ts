@@ -15,7 +15,7 @@ import { assertNever } from '../../core/sql/nodes.js';
 import type { IdentityMap } from '../identity-map.js';
 import type { Mapper } from '../mapper.js';
 import type { RelationshipAttribute } from '../relationship.js';
-import { NOT_LOADED, type InstanceState } from '../state.js';
+import { NOT_LOADED, sameValue, type InstanceState } from '../state.js';
 import { applyOnUpdate } from './on-update.js';
 import { deleteStates, insertStates, updateStates, type PersistContext } from './persist.js';
 import type { FlushPlan, FlushStep, KeyWrite, LinkRow } from './plan.js';
@@ -40,6 +40,15 @@ function applyMemoryEffects(plan: FlushPlan, ctx: ExecuteContext): void {
   for (const effect of plan.memory) {
     const s = effect.state;
     switch (effect.kind) {
+      case 'mark':
+        // Recorded as a change, so the step's UPDATE writes it; the row stays, and so does the object.
+        if (!sameValue(s.values[effect.index], effect.value)) {
+          if (!s.original) s.original = new Map();
+          if (!s.original.has(effect.index)) s.original.set(effect.index, s.values[effect.index]);
+          s.values[effect.index] = effect.value;
+        }
+        ctx.deleted.delete(s);
+        break;
       case 'drop':
         ctx.pending.delete(s);
         s.status = 'transient';
@@ -102,6 +111,10 @@ async function runStep(step: FlushStep, plan: FlushPlan, ctx: ExecuteContext, re
       return;
     case 'delete':
       await deleteStates(ctx, step.mapper, step.states);
+      return;
+    case 'softDelete':
+    case 'restore':
+      await updateStates(ctx, step.mapper, step.states);
       return;
     default:
       assertNever(step);

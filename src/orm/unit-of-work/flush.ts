@@ -15,7 +15,7 @@
  */
 
 import type { IdentityMap } from '../identity-map.js';
-import type { InstanceState } from '../state.js';
+import { STATE, type InstanceState } from '../state.js';
 import { loadRelated, type LoaderContext } from '../loading/related.js';
 import { expandCascades, type RelationshipLoader } from './cascades.js';
 import { ChangeSet, type SessionChanges } from './changes.js';
@@ -46,6 +46,25 @@ export async function buildFlushPlan(changes: SessionChanges, load: Relationship
   return orderChanges(set);
 }
 
+/**
+ * The loader a flush's cascades use over `ctx` (whose filters should be off: a cascade must reach every row).
+ *
+ * @internal
+ */
+export function cascadeLoader(ctx: LoaderContext): RelationshipLoader {
+  const stateOf = (o: object): InstanceState => (o as { [STATE]: InstanceState })[STATE];
+  return {
+    load: (attr, parents) => loadRelated(ctx, attr, parents),
+    async everyRow(attr, parents) {
+      const out = new Map<InstanceState, InstanceState[]>();
+      await loadRelated(ctx, attr, parents, {
+        into: (parent, value) => out.set(parent, value === null ? [] : Array.isArray(value) ? (value as readonly object[]).map(stateOf) : [stateOf(value as object)]),
+      });
+      return out;
+    },
+  };
+}
+
 export class UnitOfWork {
   /** What this flush did: undone on failure; on success, absorbed by the session's transaction record. */
   readonly record = new FlushRecord();
@@ -61,7 +80,7 @@ export class UnitOfWork {
    * the cascades loaded, the before-hooks (planning again when they ran), validation. Changes no object itself.
    */
   async prepare(hooks: FlushHooksContext): Promise<FlushPlan> {
-    return await prepareFlush(hooks, () => buildFlushPlan(this.ctx, (attr, parents) => loadRelated(this.ctx, attr, parents)));
+    return await prepareFlush(hooks, () => buildFlushPlan(this.ctx, cascadeLoader(this.ctx)));
   }
 
   /** Run the plan. */

@@ -88,11 +88,14 @@ function beforeHookOf(step: FlushStep): 'beforeInsert' | 'beforeUpdate' | 'befor
     case 'update':
       return 'beforeUpdate';
     case 'delete':
+    case 'softDelete':
+      // A soft delete is the program's delete(): the delete hooks run, though the statement is an UPDATE.
       return 'beforeDelete';
     case 'postUpdate':
     case 'nullOut':
     case 'linkInsert':
     case 'linkDelete':
+    case 'restore':
       return undefined;
     default:
       return assertStep(step);
@@ -125,7 +128,8 @@ export async function runAfterHooks(session: Session, plan: FlushPlan, record: F
         }
         break;
       }
-      case 'delete': {
+      case 'delete':
+      case 'softDelete': {
         const fn = step.mapper.hooks.afterDelete;
         if (fn !== undefined) for (const st of step.states) await callHook(session, 'afterDelete', fn, st);
         break;
@@ -134,6 +138,7 @@ export async function runAfterHooks(session: Session, plan: FlushPlan, record: F
       case 'nullOut':
       case 'linkInsert':
       case 'linkDelete':
+      case 'restore':
         break;
       default:
         assertStep(step);
@@ -145,7 +150,7 @@ export async function runAfterHooks(session: Session, plan: FlushPlan, record: F
 export function hasAfterHooks(plan: FlushPlan): boolean {
   return plan.steps.some((s) => {
     const h = s.mapper.hooks;
-    return (s.kind === 'insert' && h.afterInsert !== undefined) || (s.kind === 'update' && h.afterUpdate !== undefined) || (s.kind === 'delete' && h.afterDelete !== undefined);
+    return (s.kind === 'insert' && h.afterInsert !== undefined) || (s.kind === 'update' && h.afterUpdate !== undefined) || ((s.kind === 'delete' || s.kind === 'softDelete') && h.afterDelete !== undefined);
   });
 }
 

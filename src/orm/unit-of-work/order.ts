@@ -62,6 +62,21 @@ export function orderChanges(changes: ChangeSet): FlushPlan {
     steps.push({ ...rowStep('postUpdate', OrderingRule.PostUpdate, mapper, [...states]), keyWrites });
   }
 
+  // OrderingRule.SoftDelete: the soft-delete column of marked objects, one UPDATE per model, after the other updates.
+  // An object that also had a key to write was updated with it above.
+  const updated = new Set<InstanceState>();
+  for (const bucket of order) for (const s of bucket.updates) updated.add(s);
+  for (const [kind, marked] of [['softDelete', changes.softDeleted], ['restore', changes.restored]] as const) {
+    const byMapper = new Map<Mapper, InstanceState[]>();
+    marked.forEach((_, s) => {
+      if (updated.has(s)) return;
+      const list = byMapper.get(s.mapper) ?? [];
+      list.push(s);
+      byMapper.set(s.mapper, list);
+    });
+    for (const [mapper, states] of byMapper) steps.push(rowStep(kind, OrderingRule.SoftDelete, mapper, states));
+  }
+
   // OrderingRule.LinksAfterRows + LinkRemovesBeforeAdds: link rows need both ends' keys; a link removed and
   // re-added in one flush must end up present.
   for (const links of bySecondary(writes.linkRemoves)) steps.push(linkStep('linkDelete', OrderingRule.LinkRemovesBeforeAdds, links));
@@ -111,7 +126,7 @@ export function orderChanges(changes: ChangeSet): FlushPlan {
   });
 }
 
-function rowStep<K extends 'update' | 'delete' | 'postUpdate'>(kind: K, rule: OrderingRule, mapper: Mapper, states: readonly InstanceState[]) {
+function rowStep<K extends 'update' | 'delete' | 'postUpdate' | 'softDelete' | 'restore'>(kind: K, rule: OrderingRule, mapper: Mapper, states: readonly InstanceState[]) {
   return { kind, rule, mapper, table: mapper.table, objects: states.map((s) => s.obj), states: states.slice() };
 }
 

@@ -24,6 +24,8 @@
  *                b. copy parent keys, INSERT pending rows (self-referential ones level by level)
  *                c. copy parent keys into persistent rows, UPDATE changed rows
  *  5. post-updates  keys that closed a cycle, written by a second UPDATE
+ *     soft deletes  the soft-delete column of soft-deleted and restored objects (their cascades expanded in 1,
+ *                   before the hard ones), one UPDATE per model
  *  6. link rows  DELETE removed links, then INSERT added ones
  *  7. detach     link rows of deleted parents, then children's keys set to NULL
  *  8. deletes    children first (reverse order), mappers deleted early skipped
@@ -75,6 +77,11 @@ export const OrderingRule = {
    * (a unique foreign key) must free the key before the new row takes it.
    */
   EarlyDelete: 'early-delete',
+  /**
+   * A soft delete or a restore is an UPDATE of one column that no foreign key depends on: it runs after the other
+   * updates, one step per model, and deletes nothing (a soft-deleted parent's children keep their keys and links).
+   */
+  SoftDelete: 'soft-delete',
   /**
    * Key clears are applied before key sets: a child moved from one parent to another keeps its new parent. It orders
    * the key writes inside a step, so no step carries it.
@@ -169,8 +176,18 @@ export interface PostUpdateStep extends StepBase {
   readonly keyWrites: readonly KeyWrite[];
 }
 
+/** UPDATE the soft-delete column of objects of one model that soft-deletes, marking them deleted. */
+export interface SoftDeleteStep extends StepBase {
+  readonly kind: 'softDelete';
+}
+
+/** UPDATE the soft-delete column of objects of one model back to "not deleted". */
+export interface RestoreStep extends StepBase {
+  readonly kind: 'restore';
+}
+
 /** One step of a {@link FlushPlan}: a group of rows written by one kind of statement (one or more, by chunk). */
-export type FlushStep = InsertStep | UpdateStep | NullOutStep | LinkInsertStep | LinkDeleteStep | DeleteStep | PostUpdateStep;
+export type FlushStep = InsertStep | UpdateStep | NullOutStep | LinkInsertStep | LinkDeleteStep | DeleteStep | PostUpdateStep | SoftDeleteStep | RestoreStep;
 
 /**
  * What a cascade changes in memory only (no SQL), in the order the cascades found it; applied when the plan runs,
@@ -178,11 +195,14 @@ export type FlushStep = InsertStep | UpdateStep | NullOutStep | LinkInsertStep |
  * - `drop`: a pending object removed by a cascade or as an orphan becomes transient (it is not inserted);
  * - `forget`: a child the database deletes itself (ON DELETE CASCADE, passiveDeletes) becomes detached;
  * - `clearKey`: a child whose key the database (or a nullOut step) sets to NULL gets NULL in memory too (and, for a
- *   nullOut step, its `onUpdate()` columns unloaded: the statement set them).
+ *   nullOut step, its `onUpdate()` columns unloaded: the statement set them);
+ * - `mark`: a soft-delete column takes its deleted (or restored) value, which a softDelete / restore step writes;
+ *   the object stays in the session (its row is still there), no longer marked for deletion.
  *
  * @internal
  */
 export type MemoryEffect =
+  | { readonly kind: 'mark'; readonly state: InstanceState; readonly index: number; readonly value: unknown }
   | { readonly kind: 'drop'; readonly state: InstanceState }
   | { readonly kind: 'forget'; readonly state: InstanceState }
   | {
@@ -256,6 +276,8 @@ export class FlushPlan {
       case 'insert':
       case 'update':
       case 'delete':
+      case 'softDelete':
+      case 'restore':
         return step.states.length === 1;
       case 'postUpdate':
       case 'nullOut':
@@ -297,6 +319,8 @@ export function describeStep(step: FlushStep): string {
     case 'update':
     case 'delete':
     case 'postUpdate':
+    case 'softDelete':
+    case 'restore':
       return `${step.kind} ${step.mapper.name} ${n} (${step.rule})`;
     case 'nullOut':
       return `nullOut ${step.relationship.name} ${n} (${step.rule})`;

@@ -75,6 +75,7 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     defaultInValues: true,
     concatOperator: false,
     rowValueIn: true,
+    rowValueComparison: true,
     parenthesizedCompoundMembers: true,
     bulkUpdate: 'jsonTable',
     arrayParameters: false,

@@ -39,6 +39,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   defaultInValues: true,
   concatOperator: true,
   rowValueIn: true,
+  rowValueComparison: true,
   parenthesizedCompoundMembers: true,
   bulkUpdate: 'fromValues',
   arrayParameters: true,

@@ -38,6 +38,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   defaultInValues: false,
   concatOperator: true,
   rowValueIn: false,
+  rowValueComparison: true,
   parenthesizedCompoundMembers: false,
   bulkUpdate: 'cteValues',
   arrayParameters: false,
