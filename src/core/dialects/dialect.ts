@@ -9,7 +9,7 @@
  */
 
 import type { SqlType } from '../schema/types.js';
-import type { IntegrityKey } from '../errors.js';
+import type { IntegrityKey, TransactionConflict } from '../errors.js';
 import type { ColumnMeta, InsertRowsNode, StatementNode, TableMeta, UpdateFromRowsNode } from '../sql/nodes.js';
 import { splitRowsByParameters } from '../compiler/write-rows.js';
 import { splitInsert } from '../compiler/split-insert.js';
@@ -104,8 +104,13 @@ export interface ErrorClassification {
   readonly key?: IntegrityKey | undefined;
   /** A sentence for the message: the likely cause and the fix, where the dialect can tell. */
   readonly hint?: string | undefined;
-  /** `connection`: false when retrying cannot help (a wrong password, a database that does not exist). */
+  /**
+   * `connection`: false when retrying cannot help (a wrong password, a database that does not exist).
+   * `serialization`, `lockTimeout`: whether a transaction retry runs the transaction again (default true).
+   */
   readonly retryable?: boolean | undefined;
+  /** `serialization`: what kind of conflict (default `serialization`; see {@link TransactionConflict}). */
+  readonly conflict?: TransactionConflict | undefined;
   /** `lockTimeout`: what stayed locked (the SQLite database file) and how long the statement waited. */
   readonly resource?: string | undefined;
   readonly waitedMs?: number | undefined;

@@ -22,7 +22,8 @@ import { AthanorError, ConnectionError, InvalidArgumentError } from '../errors.j
 import type { Driver, DriverConnection, DriverModule, DriverUrlOptions } from './driver.js';
 import { Checkouts, type CheckoutPurpose } from './checkouts.js';
 import { ExecutionEvents } from './events.js';
-import { Connection, Executor, runTransaction, type Transaction } from './executor.js';
+import { Connection, Executor, runTransaction, type EngineTransactionOptions, type Transaction } from './executor.js';
+import { retryPolicy, runRetried } from './retry.js';
 import { RowShaper } from './rows.js';
 import { Runner, type EngineCore } from './runner.js';
 import { connectionError, redactUrl, translateError } from './translate-error.js';
@@ -262,8 +263,25 @@ export class Engine extends Executor implements EngineCore {
    * }, { isolation: 'serializable' });
    * // PostgreSQL: BEGIN ISOLATION LEVEL SERIALIZABLE; INSERT ...; INSERT ...; COMMIT
    * ```
+   *
+   * With `retry`, a transaction that loses to a concurrent one (a serialization failure, also at COMMIT; a
+   * deadlock; SQLite's busy lock) is rolled back and `fn` runs again from the start, on a connection taken anew,
+   * after a jittered backoff; see {@link RetryOptions}. `fn` must then be safe to run more than once: keep side
+   * effects outside the database (emails, queues) out of it.
+   *
+   * ```ts
+   * await engine.transaction(work, { isolation: 'serializable', retry: { attempts: 5 } });
+   * // BEGIN ISOLATION LEVEL SERIALIZABLE; ...; COMMIT  -- 40001: ROLLBACK, wait 0-10 ms, BEGIN ...; COMMIT
+   * ```
    */
-  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: EngineTransactionOptions = {}): Promise<T> {
+    const { retry, ...transactionOptions } = options;
+    const policy = retryPolicy(retry);
+    if (policy) return runRetried(policy, () => this.transactionOnce(fn, transactionOptions));
+    return this.transactionOnce(fn, transactionOptions);
+  }
+
+  private async transactionOnce<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions): Promise<T> {
     const runner = await this.lease('transaction');
     try {
       if (this.driver!.poolSize !== 1) return await runTransaction(this, runner, fn, options);

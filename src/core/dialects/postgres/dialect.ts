@@ -434,9 +434,18 @@ export class PostgresDialect extends Dialect {
         return { kind: 'notNull', ...named };
       case '23514':
         return { kind: 'check', ...named };
+      // Also raised by COMMIT under SERIALIZABLE: the transaction is what to run again.
       case '40001':
+        return { kind: 'serialization', conflict: 'serialization' };
       case '40P01':
-        return { kind: 'serialization' };
+        return { kind: 'serialization', conflict: 'deadlock' };
+      // lock_timeout ran out, or NOWAIT met a lock: the holder is likely still there, so no retry by default.
+      case '55P03':
+        return {
+          kind: 'lockTimeout',
+          retryable: false,
+          hint: 'a lock stayed held by another transaction past lock_timeout (or NOWAIT met it); find the holder in pg_locks',
+        };
       // The session ended: shut down, terminated (pg_terminate_backend), idle timeouts; or the socket went.
       case 'ECONNREFUSED':
       case 'ECONNRESET':

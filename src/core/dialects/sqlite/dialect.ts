@@ -323,10 +323,11 @@ export class SqliteDialect extends Dialect {
               `another engine or process holds a write transaction; keep write transactions short, or raise busyTimeoutMs`,
           };
         }
-        return { kind: 'serialization' };
+        return { kind: 'serialization', conflict: 'busy' };
       case 'SQLITE_BUSY_SNAPSHOT':
+        return { kind: 'serialization', conflict: 'serialization' };
       case 'SQLITE_LOCKED':
-        return { kind: 'serialization' };
+        return { kind: 'serialization', conflict: 'busy' };
       case 'SQLITE_CANTOPEN':
       case 'SQLITE_NOTADB':
         return { kind: 'connection' };
