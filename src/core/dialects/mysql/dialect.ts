@@ -83,6 +83,7 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     transactionalDdl: false,
     alterAddForeignKey: true,
     identityFollowsExplicitValues: true,
+    transactionPooling: false,
   } as const);
 }
 

@@ -21,7 +21,8 @@ import { PostgresMigrationCompiler } from './migration.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import type { Catalog, CatalogQuery, CatalogReadOptions } from '../../introspect/catalog.js';
 import { readPostgresCatalog } from './introspect.js';
-import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
+import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type SessionState, type TransactionOptions } from '../dialect.js';
+import { postgresSessionState } from './session-state.js';
 import { JSON_NUL_OR_LONE_SURROGATE, decodeBigint, decodeDate, decodeNumber, formatDateUtc, numericText, toBuffer } from '../values.js';
 
 const CAPABILITIES: DialectCapabilities = Object.freeze({
@@ -47,6 +48,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   transactionalDdl: true,
   alterAddForeignKey: true,
   identityFollowsExplicitValues: false,
+  transactionPooling: true,
 } as const);
 
 /** IN lists at least this long become arrays: one statement text whatever their length, and quicker to parse. */
@@ -467,6 +469,10 @@ export class PostgresDialect extends Dialect {
       default:
         return code.startsWith('08') ? { kind: 'connection' } : { kind: 'other' };
     }
+  }
+
+  override sessionStateOf(sql: string): SessionState | undefined {
+    return postgresSessionState(sql);
   }
 
   explainPrefix(options: { analyze?: boolean; format?: 'text' | 'json' }): string {

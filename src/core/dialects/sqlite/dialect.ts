@@ -46,6 +46,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   transactionalDdl: true,
   alterAddForeignKey: false,
   identityFollowsExplicitValues: true,
+  transactionPooling: false,
 } as const);
 
 /** Significant digits SQLite keeps when it turns decimal text into a REAL. */
