@@ -3,7 +3,7 @@
 // Run after editing docs/*.md: `node scripts/readme.mjs`.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 
-const parts = ['core.md', 'orm.md', 'queries-and-loading.md', 'schema.md', 'migrations.md', 'diagnostics.md', 'errors.md', 'benchmarks.md', 'development.md'];
+const parts = ['core.md', 'orm.md', 'queries-and-loading.md', 'schema.md', 'migrations.md', 'diagnostics.md', 'scaling.md', 'errors.md', 'benchmarks.md', 'development.md'];
 const demote = (text) => text.replace(/^(#{1,5}) /gm, (m, hashes) => `${hashes}# `);
 let out = readFileSync('docs/README.head.md', 'utf8').trimEnd() + '\n';
 for (const part of parts) {

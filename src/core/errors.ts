@@ -19,6 +19,7 @@ export type AthanorErrorCode =
   | 'ATH_INTEGRITY'
   | 'ATH_SERIALIZATION'
   | 'ATH_LOCK_TIMEOUT'
+  | 'ATH_RETRIES_EXHAUSTED'
   | 'ATH_CONNECTION'
   | 'ATH_CONNECTION_RELEASED'
   | 'ATH_POOL_TIMEOUT'
@@ -113,17 +114,72 @@ export class IntegrityError extends StatementError {
   readonly key: IntegrityKey | undefined;
 }
 
-/** A serialization failure or deadlock: the transaction may be retried as a whole. */
-export class SerializationError extends StatementError {
-  override readonly code: AthanorErrorCode = 'ATH_SERIALIZATION';
-  override name = 'SerializationError';
-  readonly retryable = true;
+/**
+ * Why a transaction lost to another one, as the database says:
+ * - `serialization`: it could not be serialized with a concurrent one (PostgreSQL 40001, MariaDB's 1020 under
+ *   `innodb_snapshot_isolation`, SQLite's stale WAL snapshot);
+ * - `deadlock`: the server broke a lock cycle by aborting it (PostgreSQL 40P01, MySQL/MariaDB 1213);
+ * - `certification`: a Galera cluster rejected it at commit for a conflicting write on another node (1213 with a
+ *   WSREP message);
+ * - `busy`: SQLite could not take the write lock inside a transaction, where waiting could deadlock;
+ * - `lockTimeout`: a lock wait ran out ({@link LockTimeoutError}).
+ *
+ * ```ts
+ * catch (e) { if (e instanceof SerializationError && e.conflict === 'deadlock') metrics.deadlocks++; }
+ * ```
+ */
+export type TransactionConflict = 'serialization' | 'deadlock' | 'certification' | 'busy' | 'lockTimeout';
+
+export interface SerializationErrorOptions {
+  readonly cause?: unknown;
+  /** See {@link SerializationError.conflict}. Default `serialization`. */
+  readonly conflict?: TransactionConflict;
+  /** See {@link SerializationError.retryable}. Default true. */
+  readonly retryable?: boolean;
 }
 
 /**
- * A lock another connection holds did not come free in time (SQLite's
- * database lock, after the engine's `busyTimeoutMs`). Nothing of the
- * statement was kept: retry the transaction as a whole, later.
+ * The transaction lost to a concurrent one: a serialization failure, a deadlock, a Galera certification conflict,
+ * SQLite's busy lock. Nothing of it was kept (the engine rolls it back); running it again as a whole is the fix.
+ *
+ * `retryable` says whether `engine.transaction(fn, { retry })` and `db.session(fn, { retry })` run it again: true
+ * for every conflict the database resolved by aborting this transaction so the other could go on; false for a
+ * lock wait that ran out on PostgreSQL or MySQL/MariaDB, where the holder is likely still there (see
+ * {@link LockTimeoutError}).
+ *
+ * ```ts
+ * await engine.transaction(async (tx) => { ... }, { isolation: 'serializable', retry: { attempts: 5 } });
+ * // a 40001 or a deadlock runs the callback again, up to 5 times in all
+ * ```
+ */
+export class SerializationError extends StatementError {
+  override readonly code: AthanorErrorCode = 'ATH_SERIALIZATION';
+  override name = 'SerializationError';
+  /** What kind of conflict it was. */
+  readonly conflict: TransactionConflict;
+  /** Whether a transaction retry runs the transaction again on it. */
+  readonly retryable: boolean;
+  constructor(message: string, sql: string, parameters: readonly unknown[], options: SerializationErrorOptions = {}) {
+    super(message, sql, parameters, options.cause !== undefined ? { cause: options.cause } : undefined);
+    this.conflict = options.conflict ?? 'serialization';
+    this.retryable = options.retryable ?? true;
+  }
+}
+
+/**
+ * A lock another connection holds did not come free in time: SQLite's
+ * database lock after the engine's `busyTimeoutMs`; a row lock after
+ * MySQL/MariaDB's `innodb_lock_wait_timeout`; PostgreSQL's `lock_timeout`
+ * or `NOWAIT`. Nothing of the statement was kept.
+ *
+ * Retryable (run again by a transaction retry) on SQLite only: there the
+ * lock covers the whole file, every writer takes it for the length of a
+ * write transaction, and `busyTimeoutMs` is the engine's own (5 s by
+ * default), so a timeout is ordinary contention that a later attempt gets
+ * through. A row lock held past `innodb_lock_wait_timeout` (50 s by default)
+ * or `lock_timeout` names a long holder that is likely still there: running
+ * again would wait as long once more per attempt and hide the holder. Opt in
+ * with `retry: { retryOn }` where those timeouts are short.
  *
  * ```ts
  * try { await engine.execute(insert(song).values(row)); }
@@ -135,16 +191,55 @@ export class LockTimeoutError extends SerializationError {
   override name = 'LockTimeoutError';
   constructor(
     message: string,
-    /** What stayed locked: the database file for SQLite. */
+    /** What stayed locked: the database file for SQLite; undefined where the server does not say. */
     readonly resource: string | undefined,
-    /** How long the statement waited, in milliseconds. */
-    readonly waitedMs: number,
+    /** How long the statement waited, in milliseconds, where the driver measured it (SQLite). */
+    readonly waitedMs: number | undefined,
     sql: string,
     parameters: readonly unknown[],
-    options?: { cause?: unknown },
+    options: { cause?: unknown; retryable?: boolean } = {},
   ) {
-    super(message, sql, parameters, options);
+    super(message, sql, parameters, { ...options, conflict: 'lockTimeout' });
   }
+}
+
+/**
+ * A transaction retried on conflicts lost every attempt: `attempts` says how
+ * many ran, `cause` is the last attempt's {@link SerializationError} (its
+ * `sql`, `parameters` and `conflict` are copied here). Not `retryable`: its
+ * retries are spent, so an enclosing retry does not multiply them.
+ *
+ * ```ts
+ * try { await engine.transaction(work, { retry: { attempts: 3 } }); }
+ * catch (e) { if (e instanceof RetriesExhaustedError) log.warn(`gave up after ${e.attempts} attempts`, e.cause); }
+ * ```
+ */
+export class RetriesExhaustedError extends SerializationError {
+  override readonly code: AthanorErrorCode = 'ATH_RETRIES_EXHAUSTED';
+  override name = 'RetriesExhaustedError';
+  constructor(
+    /** How many attempts ran, the first included. */
+    readonly attempts: number,
+    last: SerializationError,
+  ) {
+    super(`the transaction lost to concurrent ones on all ${attempts} attempts; the last: ${last.message}`, last.sql, last.parameters, {
+      cause: last,
+      conflict: last.conflict,
+      retryable: false,
+    });
+  }
+}
+
+/**
+ * Whether `error` is a conflict a transaction retry runs the transaction again on (see
+ * {@link SerializationError.retryable}).
+ *
+ * ```ts
+ * catch (e) { if (isRetryableConflict(e)) return again(); throw e; }
+ * ```
+ */
+export function isRetryableConflict(error: unknown): error is SerializationError {
+  return error instanceof SerializationError && error.retryable;
 }
 
 export interface ConnectionErrorOptions {

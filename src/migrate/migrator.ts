@@ -14,13 +14,23 @@
  * false` (PostgreSQL's `CREATE INDEX CONCURRENTLY`) runs outside one; there a
  * failure records the migration as `partial` with the number of statements
  * that ran, and {@link MigrationPartialError} lists them.
+ *
+ * Behind a transaction pooler (the engine's `pooler: 'transaction'`) a lock
+ * held by the session would stay on a server connection that other clients
+ * get, and the connection itself changes between transactions. There each
+ * migration's transaction takes the lock itself (`pg_advisory_xact_lock`,
+ * freed by COMMIT or ROLLBACK) and reads the history again under it, so a
+ * second deploy waits, then skips what the first applied; `lockTimeoutMs`
+ * becomes `SET LOCAL`. A migration that runs outside a transaction cannot be
+ * covered by such a lock and is refused before anything runs: apply it over
+ * a connection straight to the server.
  */
 
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Connection, Engine } from '../core/engine/index.js';
+import type { Connection, Engine, Executor } from '../core/engine/index.js';
 import { deleteFrom, insert, select, update } from '../core/sql/index.js';
 import { sql } from '../core/sql/raw.js';
 import { integer, timestamp, varchar } from '../core/schema/column.js';
@@ -196,6 +206,43 @@ export class Migrator {
     return this.options.engine.dialect;
   }
 
+  /** Behind a transaction pooler: the lock is taken per transaction (see the module comment). */
+  private get pooled(): boolean {
+    return this.options.engine.pooler === 'transaction';
+  }
+
+  private runsInTransaction(m: Migration): boolean {
+    return m.transactional !== false && this.dialect.capabilities.transactionalDdl;
+  }
+
+  /** Behind a transaction pooler, refuse before anything runs a migration that no transaction-level lock covers. */
+  private checkLockable(migrations: readonly Migration[]): void {
+    if (!this.pooled) return;
+    const outside = migrations.filter((m) => !this.runsInTransaction(m));
+    if (outside.length === 0) return;
+    throw new MigrationLockError(
+      `${outside.map((m) => `migration "${m.id}"`).join(', ')} ${outside.length === 1 ? 'runs' : 'run'} outside a transaction (transactional: false), ` +
+        `and behind a transaction pooler (the engine's pooler: 'transaction') no lock can keep another deploy out across its statements: ` +
+        `apply ${outside.length === 1 ? 'it' : 'them'} with an engine connected straight to the server, not through the pooler`,
+    );
+  }
+
+  /** The migration lock for this transaction only (behind a transaction pooler). */
+  private async lockTransaction(conn: Executor): Promise<void> {
+    const lock = this.dialect.migration.transactionLock(this.history.name);
+    if (!lock) {
+      throw new MigrationLockError(
+        `${this.dialect.name} has no lock a transaction can take for itself, and behind a transaction pooler (pooler: 'transaction') a session's lock ` +
+          `would stay on a server connection other clients get: run migrations with an engine connected straight to the server`,
+      );
+    }
+    await conn.execute(raw(lock));
+    if (this.options.lockTimeoutMs !== undefined) {
+      const timeout = this.dialect.migration.transactionLockTimeout(this.options.lockTimeoutMs);
+      if (timeout) await conn.execute(raw(timeout));
+    }
+  }
+
   /** Every known migration and every history entry, with its state. */
   async status(): Promise<MigrationStatus[]> {
     const migrations = await this.migrations();
@@ -230,11 +277,14 @@ export class Migrator {
     return this.withConnection(true, async (conn) => {
       const rows = await this.readHistory(conn);
       this.verify(migrations, rows);
-      const applied: string[] = [];
+      const pending: Migration[] = [];
       for (const m of migrations) {
-        if (!rows.has(m.id) && (await this.apply(conn, m, 'up'))) applied.push(m.id);
+        if (!rows.has(m.id)) pending.push(m);
         if (m.id === target) break;
       }
+      this.checkLockable(pending);
+      const applied: string[] = [];
+      for (const m of pending) if (await this.apply(conn, m, 'up')) applied.push(m.id);
       return applied;
     });
   }
@@ -249,11 +299,14 @@ export class Migrator {
     return this.withConnection(true, async (conn) => {
       const rows = await this.readHistory(conn);
       this.verify(migrations, rows);
-      const undone: string[] = [];
+      const toUndo: Migration[] = [];
       for (const m of [...migrations].reverse()) {
         if (m.id === target) break;
-        if (rows.has(m.id) && (await this.apply(conn, m, 'down'))) undone.push(m.id);
+        if (rows.has(m.id)) toUndo.push(m);
       }
+      this.checkLockable(toUndo);
+      const undone: string[] = [];
+      for (const m of toUndo) if (await this.apply(conn, m, 'down')) undone.push(m.id);
       return undone;
     });
   }
@@ -319,6 +372,14 @@ export class Migrator {
   private async withConnection<T>(locked: boolean, body: (conn: Connection) => Promise<T>): Promise<T> {
     const conn = await this.options.engine.connect();
     try {
+      if (this.pooled) {
+        // The lock comes first here too, for this one transaction.
+        await conn.transaction(async (tx) => {
+          await this.lockTransaction(tx);
+          await tx.createAll([this.history], { ifNotExists: true });
+        });
+        return await body(conn);
+      }
       // The lock comes first: PostgreSQL's CREATE TABLE IF NOT EXISTS is not safe against a concurrent one.
       const lock = this.dialect.migration.lock(this.history.name);
       if (lock) {
@@ -351,7 +412,7 @@ export class Migrator {
   /** Run one migration in one direction; false when another process had already done it. */
   private async apply(conn: Connection, m: Migration, direction: 'up' | 'down'): Promise<boolean> {
     const compiled = this.dialect.migration.compileAll(operationsFor(m, direction));
-    const transactional = m.transactional !== false && this.dialect.capabilities.transactionalDdl;
+    const transactional = this.runsInTransaction(m);
     if (compiled.needsNoTransaction && m.transactional !== false) {
       throw new MigrationError(
         `migration "${m.id}" builds or drops an index CONCURRENTLY, which cannot run inside a transaction: mark it transactional: false`,
@@ -372,6 +433,7 @@ export class Migrator {
     await conn.begin();
     let current: string | undefined;
     try {
+      if (this.pooled) await this.lockTransaction(conn);
       // Read again under the transaction's lock: on SQLite another process may have applied it while this one waited.
       const row = await conn.first(select(h.c.id).from(h).where(h.c.id.eq(m.id)));
       if ((direction === 'up') === (row !== undefined)) {

@@ -12,6 +12,8 @@
 import type { Dialect } from '../core/dialects/dialect.js';
 import type { ConnectionSource } from './port.js';
 import { Session, type SessionOptions } from './session.js';
+import { retryPolicy, runRetried } from '../core/engine/retry.js';
+import type { SessionRunOptions } from './retry.js';
 
 export class Database {
   constructor(
@@ -30,9 +32,13 @@ export class Database {
 
   /**
    * Run `fn` in a session that commits once when it resolves and rolls back
-   * when it throws; the session is closed either way.
+   * when it throws; the session is closed either way. With `retry`, a
+   * conflict (a serialization failure, also at COMMIT; a deadlock; SQLite's
+   * busy lock) runs `fn` again in a new session (see src/orm/retry.ts).
    */
-  async session<T>(fn: (session: Session) => Promise<T>, options: SessionOptions = {}): Promise<T> {
+  async session<T>(fn: (session: Session) => Promise<T>, options: SessionRunOptions = {}): Promise<T> {
+    const policy = retryPolicy(options.retry);
+    if (policy) return runRetried(policy, () => this.session(fn, { ...options, retry: false }));
     const s = this.openSession(options);
     try {
       const result = await fn(s);

@@ -35,6 +35,7 @@ export {
   type RestoreStep,
 } from './unit-of-work/plan.js';
 export { Database, database } from './database.js';
+export type { SessionRunOptions } from './retry.js';
 export { mapperOf, isModel, Mapper } from './mapper.js';
 export * from './errors.js';
 export { Query, type JoinTarget, type EntityStreamOptions } from './query/query.js';

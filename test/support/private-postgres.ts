@@ -95,7 +95,7 @@ function findBindir(): { dir: string; tried: string[] } {
 }
 
 /** uid and gid of an OS user, from /etc/passwd. */
-function osUser(name: string): { uid: number; gid: number } | undefined {
+export function osUser(name: string): { uid: number; gid: number } | undefined {
   try {
     for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
       const f = line.split(':');
@@ -107,7 +107,7 @@ function osUser(name: string): { uid: number; gid: number } | undefined {
   return undefined;
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.unref();

@@ -91,6 +91,20 @@ export abstract class MigrationCompiler {
     return undefined;
   }
 
+  /**
+   * The migration lock taken inside a transaction and freed by its end, for a migrator behind a transaction
+   * pooler, where a lock held by the session would stay on a server connection other clients get (undefined:
+   * the database has none).
+   */
+  transactionLock(_name: string): string | undefined {
+    return undefined;
+  }
+
+  /** {@link lockTimeout} for the current transaction only (undefined: the database has none). */
+  transactionLockTimeout(_milliseconds: number): string | undefined {
+    return undefined;
+  }
+
   /** Statements that read, turn off and turn on foreign-key enforcement around a table rebuild (SQLite). */
   foreignKeyEnforcement(): { read: string; off: string; on: string } | undefined {
     return undefined;

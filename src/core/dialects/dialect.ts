@@ -9,7 +9,7 @@
  */
 
 import type { SqlType } from '../schema/types.js';
-import type { IntegrityKey } from '../errors.js';
+import type { IntegrityKey, TransactionConflict } from '../errors.js';
 import type { ColumnMeta, InsertRowsNode, StatementNode, TableMeta, UpdateFromRowsNode } from '../sql/nodes.js';
 import { splitRowsByParameters } from '../compiler/write-rows.js';
 import { splitInsert } from '../compiler/split-insert.js';
@@ -94,6 +94,25 @@ export interface DialectCapabilities {
    * give values ({@link Dialect.identitySyncStatements}).
    */
   readonly identityFollowsExplicitValues: boolean;
+  /**
+   * The engine can run behind a transaction pooler (pgbouncer's `pool_mode = transaction`, the engine's
+   * `pooler: 'transaction'`), where each transaction may get another server connection: BEGIN carries the
+   * transaction's options in itself, and {@link Dialect.sessionStateOf} knows the statements that would leave state
+   * on a server connection. False on MySQL/MariaDB, whose isolation level goes out as a separate
+   * `SET TRANSACTION` before `START TRANSACTION`.
+   */
+  readonly transactionPooling: boolean;
+}
+
+/**
+ * What a statement would leave behind on the server connection after its transaction ends, and what to write
+ * instead; see {@link Dialect.sessionStateOf}.
+ */
+export interface SessionState {
+  /** What stays: `a session setting (SET)`, `a session-level advisory lock`, ... */
+  readonly state: string;
+  /** The form that ends with the transaction, or where to run the statement instead. */
+  readonly instead: string;
 }
 
 /** What a driver error means, as far as the dialect can tell. */
@@ -106,8 +125,13 @@ export interface ErrorClassification {
   readonly key?: IntegrityKey | undefined;
   /** A sentence for the message: the likely cause and the fix, where the dialect can tell. */
   readonly hint?: string | undefined;
-  /** `connection`: false when retrying cannot help (a wrong password, a database that does not exist). */
+  /**
+   * `connection`: false when retrying cannot help (a wrong password, a database that does not exist).
+   * `serialization`, `lockTimeout`: whether a transaction retry runs the transaction again (default true).
+   */
   readonly retryable?: boolean | undefined;
+  /** `serialization`: what kind of conflict (default `serialization`; see {@link TransactionConflict}). */
+  readonly conflict?: TransactionConflict | undefined;
   /** `lockTimeout`: what stayed locked (the SQLite database file) and how long the statement waited. */
   readonly resource?: string | undefined;
   readonly waitedMs?: number | undefined;
@@ -189,6 +213,21 @@ export abstract class Dialect {
    * failed statement, when there is one, for hints that depend on it.
    */
   abstract classifyError(error: unknown, sql?: string): ErrorClassification;
+
+  /**
+   * What `sql` would leave on the server connection beyond its transaction — a session setting, a session-level
+   * lock, a temporary table, a named prepared statement, a LISTEN — or undefined when nothing. Behind a transaction
+   * pooler that state would reach whichever client gets the connection next, so the engine refuses such
+   * statements there (`pooler: 'transaction'`).
+   *
+   * ```ts
+   * dialect.sessionStateOf("SET statement_timeout = '5s'");
+   * // { state: 'a session setting (SET)', instead: 'SET LOCAL inside a transaction' }
+   * ```
+   */
+  sessionStateOf(_sql: string): SessionState | undefined {
+    return undefined;
+  }
 
   /** `EXPLAIN` text for a statement. */
   abstract explainPrefix(options: { analyze?: boolean; format?: 'text' | 'json' }): string;

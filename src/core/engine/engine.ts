@@ -22,7 +22,8 @@ import { AthanorError, ConnectionError, InvalidArgumentError } from '../errors.j
 import type { Driver, DriverConnection, DriverModule, DriverUrlOptions } from './driver.js';
 import { Checkouts, type CheckoutPurpose } from './checkouts.js';
 import { ExecutionEvents } from './events.js';
-import { Connection, Executor, runTransaction, type Transaction } from './executor.js';
+import { Connection, Executor, runTransaction, type EngineTransactionOptions, type Transaction } from './executor.js';
+import { retryPolicy, runRetried } from './retry.js';
 import { RowShaper } from './rows.js';
 import { Runner, type EngineCore } from './runner.js';
 import { connectionError, redactUrl, translateError } from './translate-error.js';
@@ -68,6 +69,21 @@ export interface EngineOptions {
    * ```
    */
   readonly busyTimeoutMs?: number;
+  /**
+   * PostgreSQL behind a transaction pooler (pgbouncer with `pool_mode = transaction`), where each transaction,
+   * and each statement outside one, may run on another server connection, shared with other clients. The engine
+   * then refuses statements that would leave state on a server connection after their transaction (a `SET`, a
+   * session advisory lock, a temporary table without `ON COMMIT DROP`, `PREPARE`, `LISTEN`: see
+   * `Dialect.sessionStateOf`), naming the form that ends with the transaction, and the migrator takes its lock per
+   * transaction (`pg_advisory_xact_lock`, `SET LOCAL lock_timeout`). Everything else works unchanged: Athanor
+   * sends unnamed statements only (`engine.prepare()` included), streams through cursors inside a transaction, and
+   * sets nothing on its connections.
+   *
+   * ```ts
+   * createEngine('postgres://app@pgbouncer:6432/music', { pooler: 'transaction' });
+   * ```
+   */
+  readonly pooler?: 'transaction';
 }
 
 /** The default wait for a free connection (SQLAlchemy's `pool_timeout`). */
@@ -123,6 +139,8 @@ export class Engine extends Executor implements EngineCore {
   readonly acquireTimeoutMs: number;
   private readonly checkouts: Checkouts;
   private readonly probe: DialectProbe | undefined;
+  /** The pooler between this engine and the server (see {@link EngineOptions.pooler}); undefined: none. */
+  readonly pooler: 'transaction' | undefined;
 
   /** @internal Use `createEngine()`. */
   constructor(private readonly options: EngineSetup) {
@@ -133,6 +151,10 @@ export class Engine extends Executor implements EngineCore {
     if (options.busyTimeoutMs !== undefined && !(options.busyTimeoutMs >= 0)) {
       throw new InvalidArgumentError(`busyTimeoutMs must be a number of milliseconds, 0 or more, got ${String(options.busyTimeoutMs)}`, 'busyTimeoutMs', options.busyTimeoutMs);
     }
+    if (options.pooler !== undefined && options.pooler !== 'transaction') {
+      throw new InvalidArgumentError(`pooler must be 'transaction' (or left out), got ${String(options.pooler)}`, 'pooler', options.pooler);
+    }
+    this.pooler = options.pooler;
     this.checkouts = new Checkouts({
       acquireTimeoutMs: this.acquireTimeoutMs,
       trackCheckouts: options.trackCheckouts ?? false,
@@ -144,6 +166,14 @@ export class Engine extends Executor implements EngineCore {
   }
 
   private setDialect(dialect: Dialect | undefined): void {
+    if (dialect && this.pooler && !dialect.capabilities.transactionPooling) {
+      throw new InvalidArgumentError(
+        `pooler: 'transaction' is for PostgreSQL behind a transaction pooler (pgbouncer); ${dialect.name} cannot run its transactions there ` +
+          `(its transaction options go out as a statement of their own, which may reach another server connection)`,
+        'pooler',
+        this.pooler,
+      );
+    }
     this.currentDialect = dialect;
     this.currentShaper = dialect ? new RowShaper(dialect) : undefined;
   }
@@ -262,8 +292,25 @@ export class Engine extends Executor implements EngineCore {
    * }, { isolation: 'serializable' });
    * // PostgreSQL: BEGIN ISOLATION LEVEL SERIALIZABLE; INSERT ...; INSERT ...; COMMIT
    * ```
+   *
+   * With `retry`, a transaction that loses to a concurrent one (a serialization failure, also at COMMIT; a
+   * deadlock; SQLite's busy lock) is rolled back and `fn` runs again from the start, on a connection taken anew,
+   * after a jittered backoff; see {@link RetryOptions}. `fn` must then be safe to run more than once: keep side
+   * effects outside the database (emails, queues) out of it.
+   *
+   * ```ts
+   * await engine.transaction(work, { isolation: 'serializable', retry: { attempts: 5 } });
+   * // BEGIN ISOLATION LEVEL SERIALIZABLE; ...; COMMIT  -- 40001: ROLLBACK, wait 0-10 ms, BEGIN ...; COMMIT
+   * ```
    */
-  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: EngineTransactionOptions = {}): Promise<T> {
+    const { retry, ...transactionOptions } = options;
+    const policy = retryPolicy(retry);
+    if (policy) return runRetried(policy, () => this.transactionOnce(fn, transactionOptions));
+    return this.transactionOnce(fn, transactionOptions);
+  }
+
+  private async transactionOnce<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions): Promise<T> {
     const runner = await this.lease('transaction');
     try {
       if (this.driver!.poolSize !== 1) return await runTransaction(this, runner, fn, options);

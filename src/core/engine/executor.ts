@@ -17,6 +17,7 @@ import { PreparedStatement, type PlaceholderValues } from './prepared.js';
 import type { StatementNode } from '../sql/nodes.js';
 import type { EngineCore, Runner } from './runner.js';
 import type { CheckoutPurpose } from './checkouts.js';
+import { retryPolicy, runRetried, type RetrySetting } from './retry.js';
 
 export interface StreamOptions {
   /** Rows per batch; memory held is about one batch. Default 1000. */
@@ -24,6 +25,18 @@ export interface StreamOptions {
 }
 
 const DEFAULT_BATCH_SIZE = 1000;
+
+/**
+ * Options of a transaction that begins on a connection (not a savepoint): the isolation level, read-only mode, and
+ * whether to run it again after a conflict (see {@link RetryOptions}).
+ *
+ * ```ts
+ * await engine.transaction(work, { isolation: 'serializable', retry: { attempts: 5, onRetry: (e) => log.warn(e.error.message) } });
+ * ```
+ */
+export interface EngineTransactionOptions extends TransactionOptions {
+  readonly retry?: RetrySetting;
+}
 
 export abstract class Executor {
   /**
@@ -265,6 +278,10 @@ export class Transaction extends Executor {
     if (options && (options.isolation !== undefined || options.readOnly !== undefined)) {
       throw new UnsupportedError('a nested transaction (savepoint) cannot change isolation or read-only mode');
     }
+    if (options && (options as EngineTransactionOptions).retry) {
+      // The snapshot, or the lock cycle, belongs to the whole transaction: only running it all again can help.
+      throw new UnsupportedError('a nested transaction (savepoint) cannot be retried on its own: pass retry to the outermost transaction');
+    }
     const runner = await this.lease();
     if (this.childActive) {
       throw new AthanorError('a savepoint is already open on this transaction: await it before opening another');
@@ -361,11 +378,19 @@ export class Connection extends Executor {
   /** @internal */
   protected async unlease(): Promise<void> {}
 
-  /** A transaction on this connection, committed when `fn` resolves, rolled back when it throws. */
-  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-    const runner = await this.lease();
-    if (runner.inTransaction) throw new AthanorError('this connection is already in a transaction: use tx.transaction() for a savepoint');
-    return runTransaction(this.core, runner, fn, options);
+  /**
+   * A transaction on this connection, committed when `fn` resolves, rolled back when it throws; with `retry`, run
+   * again on this same connection after a conflict (see `Engine.transaction`).
+   */
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: EngineTransactionOptions = {}): Promise<T> {
+    const { retry, ...transactionOptions } = options;
+    const policy = retryPolicy(retry);
+    const once = async (): Promise<T> => {
+      const runner = await this.lease();
+      if (runner.inTransaction) throw new AthanorError('this connection is already in a transaction: use tx.transaction() for a savepoint');
+      return runTransaction(this.core, runner, fn, transactionOptions);
+    };
+    return policy ? runRetried(policy, once) : once();
   }
 
   // --- explicit transaction control, for callers that keep a transaction open across calls (ORM sessions) ---

@@ -26,6 +26,8 @@ export interface EngineCore {
   readonly dialect: Dialect;
   readonly events: ExecutionEvents;
   readonly shaper: RowShaper;
+  /** A transaction pooler between the engine and the server: statements that leave session state are refused. */
+  readonly pooler: 'transaction' | undefined;
   /** The runner is giving its connection back. */
   checkedIn(runner: Runner): void;
 }
@@ -173,8 +175,23 @@ export class Runner {
     return this.send(compiled, () => this.connection.query(compiled.sql, compiled.parameters, compiled.returnsRows));
   }
 
+  /**
+   * Behind a transaction pooler, refuse a statement that would leave state on the server connection for whichever
+   * client gets it next (see `Dialect.sessionStateOf`). Athanor's own statements leave none.
+   */
+  private checkPooled(compiled: CompiledStatement): void {
+    if (this.core.pooler === undefined) return;
+    const found = this.core.dialect.sessionStateOf(compiled.sql);
+    if (!found) return;
+    throw new UnsupportedError(
+      `this statement would leave ${found.state} on the server connection, which the transaction pooler (pooler: '${this.core.pooler}') ` +
+        `hands to other clients after this transaction: use ${found.instead}.\n  SQL: ${compiled.sql.length > 200 ? `${compiled.sql.slice(0, 200)}...` : compiled.sql}`,
+    );
+  }
+
   /** One driver call for `compiled`, with its execution events and its errors translated. */
   private async send<R extends { readonly rowCount: number }>(compiled: CompiledStatement, call: () => Promise<R>): Promise<R> {
+    this.checkPooled(compiled);
     const execution = this.watch(compiled.sql, compiled.parameters, compiled.kind);
     let raw: R;
     try {
@@ -188,6 +205,7 @@ export class Runner {
 
   /** Raw rows in batches (see {@link runRaw}). */
   async *streamRaw(compiled: CompiledStatement, batchSize: number): AsyncGenerator<unknown[][], void, undefined> {
+    this.checkPooled(compiled);
     const execution = this.watch(compiled.sql, compiled.parameters, compiled.kind);
     let total = 0;
     try {
@@ -302,6 +320,7 @@ export class Runner {
       return;
     }
     const compiled = chunks[0]!;
+    this.checkPooled(compiled);
     const execution = this.watch(compiled.sql, compiled.parameters, compiled.kind);
     let total = 0;
     let failed = false;

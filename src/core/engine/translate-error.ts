@@ -7,7 +7,7 @@
  */
 
 import type { Dialect, ErrorClassification } from '../dialects/dialect.js';
-import { AthanorError, ConnectionError, IntegrityError, LockTimeoutError, SerializationError, StatementError, type IntegrityKind } from '../errors.js';
+import { AthanorError, ConnectionError, IntegrityError, LockTimeoutError, SerializationError, StatementError, type IntegrityKind, type TransactionConflict } from '../errors.js';
 import { assertNever } from '../sql/nodes.js';
 import type { ExecutionKind } from './events.js';
 
@@ -72,6 +72,14 @@ const INTEGRITY_WORDS: Record<IntegrityKind, string> = {
   foreignKey: 'foreign key constraint',
   notNull: 'not-null constraint',
   check: 'check constraint',
+};
+
+const CONFLICT_WORDS: Record<TransactionConflict, string> = {
+  serialization: 'serialization failure: a concurrent transaction changed what this one read',
+  deadlock: 'deadlock: the server aborted this transaction to break a lock cycle',
+  certification: 'certification conflict: another cluster node committed a conflicting write first',
+  busy: 'the database is locked by another connection, and waiting inside this transaction could deadlock',
+  lockTimeout: 'a lock wait ran out',
 };
 
 /** The driver's message; Node's AggregateError (every address refused) has an empty one. */
@@ -140,22 +148,27 @@ export function translateError(
         { cause: error, key: classification.key },
       );
     }
-    case 'serialization':
+    case 'serialization': {
+      const conflict = classification.conflict ?? 'serialization';
       return new SerializationError(
-        `serialization failure or deadlock; the transaction can be retried: ${original}\n  SQL: ${shownSql(sql)}`,
+        `${CONFLICT_WORDS[conflict]}; the transaction can be retried as a whole: ${original}\n  SQL: ${shownSql(sql)}`,
         sql,
         parameters,
-        options,
+        { cause: error, conflict, retryable: classification.retryable ?? true },
       );
-    case 'lockTimeout':
+    }
+    case 'lockTimeout': {
+      const retryable = classification.retryable ?? true;
+      const advice = retryable ? 'the transaction can be retried as a whole' : 'nothing of the statement was kept';
       return new LockTimeoutError(
-        `${classification.hint ?? 'a lock stayed held by another connection'}; the transaction can be retried: ${original}\n  SQL: ${shownSql(sql)}`,
+        `${classification.hint ?? 'a lock stayed held by another connection'}; ${advice}: ${original}\n  SQL: ${shownSql(sql)}`,
         classification.resource,
-        classification.waitedMs ?? 0,
+        classification.waitedMs,
         sql,
         parameters,
-        options,
+        { cause: error, retryable },
       );
+    }
     case 'connection':
       return new ConnectionError(`connection failed: ${original}\n  SQL: ${shownSql(sql)}`, {
         cause: error,

@@ -134,7 +134,7 @@ describe('SQLite: a database locked by another connection', () => {
       assert.equal(error.code, 'ATH_LOCK_TIMEOUT');
       assert.equal(error.retryable, true);
       assert.equal(error.resource, file);
-      assert.ok(error.waitedMs >= 150, `waited ${error.waitedMs} ms`);
+      assert.ok(error.waitedMs! >= 150, `waited ${error.waitedMs} ms`);
       assert.ok(error.message.includes(file), error.message);
       assert.match(error.message, new RegExp(`${error.waitedMs} ms`));
       assert.match(error.message, /busyTimeoutMs/);
@@ -201,7 +201,7 @@ describe('SQLite: a database locked by another connection', () => {
     await holder.begin();
     await holder.execute(sql`INSERT INTO note DEFAULT VALUES`);
     try {
-      await assert.rejects(b.execute(sql`INSERT INTO note DEFAULT VALUES`), (error: unknown) => error instanceof LockTimeoutError && error.waitedMs >= 100);
+      await assert.rejects(b.execute(sql`INSERT INTO note DEFAULT VALUES`), (error: unknown) => error instanceof LockTimeoutError && error.waitedMs! >= 100);
     } finally {
       await holder.rollback();
       await holder.release();

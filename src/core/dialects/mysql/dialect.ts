@@ -84,6 +84,7 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     transactionalDdl: false,
     alterAddForeignKey: true,
     identityFollowsExplicitValues: true,
+    transactionPooling: false,
   } as const);
 }
 
@@ -692,9 +693,19 @@ export class MysqlDialect extends Dialect {
         const constraint = m?.[1] ?? /constraint '([^']+)'/i.exec(message)?.[1];
         return { kind: 'check', constraint, table: m?.[2] };
       }
+      // A deadlock, or on Galera a write set that lost certification to another node's (the message says WSREP).
       case 1213:
+        return { kind: 'serialization', conflict: /\bWSREP\b/i.test(message) ? 'certification' : 'deadlock' };
+      // ER_CHECKREAD: under innodb_snapshot_isolation a row changed since this transaction's snapshot.
+      case 1020:
+        return { kind: 'serialization', conflict: 'serialization' };
+      // The row lock's holder kept it for all of innodb_lock_wait_timeout and is likely still there: no retry by default.
       case 1205:
-        return { kind: 'serialization' };
+        return {
+          kind: 'lockTimeout',
+          retryable: false,
+          hint: 'a row lock stayed held by another transaction past innodb_lock_wait_timeout; find the holder in information_schema.innodb_trx',
+        };
       // Retrying cannot help: access denied, unknown database.
       case 1044:
       case 1045:

@@ -21,7 +21,8 @@ import { PostgresMigrationCompiler } from './migration.js';
 import { DdlCompiler, type CreateOptions, type DropOptions } from '../../compiler/ddl.js';
 import type { Catalog, CatalogQuery, CatalogReadOptions } from '../../introspect/catalog.js';
 import { readPostgresCatalog } from './introspect.js';
-import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
+import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type SessionState, type TransactionOptions } from '../dialect.js';
+import { postgresSessionState } from './session-state.js';
 import { JSON_NUL_OR_LONE_SURROGATE, decodeBigint, decodeDate, decodeNumber, formatDateUtc, numericText, toBuffer } from '../values.js';
 
 const CAPABILITIES: DialectCapabilities = Object.freeze({
@@ -48,6 +49,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   transactionalDdl: true,
   alterAddForeignKey: true,
   identityFollowsExplicitValues: false,
+  transactionPooling: true,
 } as const);
 
 /** IN lists at least this long become arrays: one statement text whatever their length, and quicker to parse. */
@@ -435,9 +437,18 @@ export class PostgresDialect extends Dialect {
         return { kind: 'notNull', ...named };
       case '23514':
         return { kind: 'check', ...named };
+      // Also raised by COMMIT under SERIALIZABLE: the transaction is what to run again.
       case '40001':
+        return { kind: 'serialization', conflict: 'serialization' };
       case '40P01':
-        return { kind: 'serialization' };
+        return { kind: 'serialization', conflict: 'deadlock' };
+      // lock_timeout ran out, or NOWAIT met a lock: the holder is likely still there, so no retry by default.
+      case '55P03':
+        return {
+          kind: 'lockTimeout',
+          retryable: false,
+          hint: 'a lock stayed held by another transaction past lock_timeout (or NOWAIT met it); find the holder in pg_locks',
+        };
       // The session ended: shut down, terminated (pg_terminate_backend), idle timeouts; or the socket went.
       case 'ECONNREFUSED':
       case 'ECONNRESET':
@@ -459,6 +470,10 @@ export class PostgresDialect extends Dialect {
       default:
         return code.startsWith('08') ? { kind: 'connection' } : { kind: 'other' };
     }
+  }
+
+  override sessionStateOf(sql: string): SessionState | undefined {
+    return postgresSessionState(sql);
   }
 
   explainPrefix(options: { analyze?: boolean; format?: 'text' | 'json' }): string {

@@ -58,6 +58,14 @@ export class PostgresMigrationCompiler extends MigrationCompiler {
     return `SET lock_timeout = '${Math.max(0, Math.floor(milliseconds))}ms'`;
   }
 
+  override transactionLock(name: string): string {
+    return `SELECT pg_advisory_xact_lock(${advisoryKey(name)})`;
+  }
+
+  override transactionLockTimeout(milliseconds: number): string {
+    return `SET LOCAL lock_timeout = '${Math.max(0, Math.floor(milliseconds))}ms'`;
+  }
+
   override typeChangeRewrites(o: AlterColumnOp): boolean {
     if (!o.type) return false;
     // Without the old type we cannot tell: assume the worst.

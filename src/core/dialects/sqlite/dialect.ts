@@ -47,6 +47,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   transactionalDdl: true,
   alterAddForeignKey: false,
   identityFollowsExplicitValues: true,
+  transactionPooling: false,
 } as const);
 
 /** Significant digits SQLite keeps when it turns decimal text into a REAL. */
@@ -324,10 +325,11 @@ export class SqliteDialect extends Dialect {
               `another engine or process holds a write transaction; keep write transactions short, or raise busyTimeoutMs`,
           };
         }
-        return { kind: 'serialization' };
+        return { kind: 'serialization', conflict: 'busy' };
       case 'SQLITE_BUSY_SNAPSHOT':
+        return { kind: 'serialization', conflict: 'serialization' };
       case 'SQLITE_LOCKED':
-        return { kind: 'serialization' };
+        return { kind: 'serialization', conflict: 'busy' };
       case 'SQLITE_CANTOPEN':
       case 'SQLITE_NOTADB':
         return { kind: 'connection' };
