@@ -26,6 +26,8 @@ export interface EngineCore {
   readonly dialect: Dialect;
   readonly events: ExecutionEvents;
   readonly shaper: RowShaper;
+  /** How long a caller waits for a connection, in milliseconds. */
+  readonly acquireTimeoutMs: number;
   /** The runner is giving its connection back. */
   checkedIn(runner: Runner): void;
 }
