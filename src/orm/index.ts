@@ -16,6 +16,7 @@ export {
   type PostUpdateStep,
 } from './unit-of-work/plan.js';
 export { Database, database } from './database.js';
+export { currentSession, withSession, SessionScope, type ScopeOutcome } from './scope.js';
 export { mapperOf, isModel, Mapper } from './mapper.js';
 export * from './errors.js';
 export { Query, type JoinTarget, type EntityStreamOptions } from './query/query.js';
