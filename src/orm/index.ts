@@ -1,5 +1,5 @@
 /** Athanor ORM: mapped models, sessions, relationships, loading strategies. */
-export { Model, mapped, tableOf, type ColumnValues, type InitOf, type ModelClass, type Related, type RelatedValue, type EntityMethods } from './model.js';
+export { Model, mapped, tableOf, type ColumnValues, type InitOf, type ModelClass, type Related, type RelatedValue, type EntityMethods, type MappedInstance, type PrimaryKeyOf, type LoadedToOneNull } from './model.js';
 export { many, one, RelationshipAttribute, type RelationshipOptions, type LoadStrategy, type EagerStrategy, type Cascade } from './relationship.js';
 export { Collection, type Relation, type RelationOps } from './collection.js';
 export { Session, type SessionOptions } from './session.js';

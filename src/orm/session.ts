@@ -36,6 +36,7 @@ import { buildFlushPlan, UnitOfWork, type FlushContext } from './unit-of-work/fl
 import type { FlushPlan } from './unit-of-work/plan.js';
 import { TransactionRecord, type RestoreMode } from './unit-of-work/transaction-record.js';
 import { Query } from './query/query.js';
+import type { MappedInstance, PrimaryKeyOf } from './model.js';
 import { ProjectionQuery } from './query/projection.js';
 import { Column } from '../core/schema/column.js';
 import type { Table } from '../core/schema/table.js';
@@ -100,7 +101,7 @@ export class Session implements SessionHooks {
   // Adding and removing objects
 
   /** Put a new object (and, through save-update cascades, its related objects) in the session. */
-  add(obj: object): void {
+  add(obj: MappedInstance): void {
     this.checkOpen();
     const st = stateOf(obj);
     if (st.session && st.session !== this) {
@@ -134,14 +135,14 @@ export class Session implements SessionHooks {
     this.cascade(st, this.addCascaded, 'saveUpdate');
   }
 
-  private readonly addCascaded = (child: object): void => this.add(child);
+  private readonly addCascaded = (child: object): void => this.add(child as MappedInstance);
 
-  addAll(objects: Iterable<object>): void {
+  addAll(objects: Iterable<MappedInstance>): void {
     for (const o of objects) this.add(o);
   }
 
   /** Mark an object for deletion at the next flush (a pending one is simply dropped). */
-  delete(obj: object): void {
+  delete(obj: MappedInstance): void {
     this.checkOpen();
     const st = stateOf(obj);
     if (st.status === 'pending') {
@@ -213,7 +214,7 @@ export class Session implements SessionHooks {
   cascadeAdd(obj: object): void {
     const st = maybeState(obj);
     if (!st || st.session === this) return;
-    if (st.status === 'transient' || st.status === 'detached') this.add(obj);
+    if (st.status === 'transient' || st.status === 'detached') this.add(obj as MappedInstance);
   }
 
   private cascade(st: InstanceState, fn: (child: object) => void, which: 'saveUpdate' | 'expunge' | 'merge' | 'refresh'): void {
@@ -294,9 +295,9 @@ export class Session implements SessionHooks {
 
   /**
    * The object with this primary key, or undefined. An identity-map hit emits no SQL.
-   * Composite keys: an array in key order, or an object by attribute name.
+   * Composite keys: an array in key order, or an object by attribute name (typed by {@link PrimaryKeyOf}).
    */
-  async get<M extends ModelCtor>(model: M, pk: unknown): Promise<Instance<M> | undefined> {
+  async get<M extends ModelCtor>(model: M, pk: PrimaryKeyOf<M>): Promise<Instance<M> | undefined> {
     this.checkOpen();
     const mapper = mapperOf(model);
     const key = mapper.identityKeyOf(pk);
@@ -620,7 +621,7 @@ export class Session implements SessionHooks {
     }
     if (!target) {
       target = mapper.hydrate(src.values.slice(), 'transient');
-      this.add(target);
+      this.add(target as MappedInstance);
     } else if (target !== src.obj) {
       const tst = stateOf(target);
       src.values.forEach((v, i) => {
