@@ -94,4 +94,8 @@ export default tseslint.config(
     { group: ['**/drivers/**', '**/drivers', 'pg', 'mysql2', 'mysql2/*', 'better-sqlite3', '**/diagnostics/**'], message: 'the ORM talks to databases through the engine only' },
   ]),
   noDynamicImport(['src/orm/**/*.ts'], ['drivers', 'diagnostics'], 'the ORM talks to databases through the engine only'),
+  // The HTTP adapters describe the frameworks structurally: the library has no runtime dependencies beyond drivers.
+  layer(['src/http/**/*.ts'], [
+    { group: ['express', 'express/*', 'fastify', 'fastify/*', '@nestjs/*', '**/drivers/**', '**/drivers', 'pg', 'mysql2', 'mysql2/*', 'better-sqlite3'], message: 'athanor/http imports no web framework and no driver' },
+  ]),
 );

@@ -10,6 +10,8 @@
  */
 
 import type { Dialect } from '../core/dialects/dialect.js';
+import { Transaction } from '../core/engine/executor.js';
+import { sessionsIn } from '../core/engine/joined.js';
 import type { ConnectionSource } from './port.js';
 import { Session, type SessionOptions } from './session.js';
 import { retryPolicy, runRetried } from '../core/engine/retry.js';
@@ -53,7 +55,23 @@ export class Database {
   }
 }
 
-/** Sessions over an engine (anything that can hand out session connections). */
-export function database(source: ConnectionSource, defaults: SessionOptions = {}): Database {
-  return new Database(source, defaults);
+/**
+ * Sessions over an engine (anything that can hand out session connections), or
+ * inside a transaction they do not own.
+ *
+ * Given a transaction (`engine.openTransaction()`, or the `tx` of
+ * `engine.transaction(fn)`), every session runs in it inside a savepoint of its
+ * own: the session's commit releases the savepoint, its rollback (or a failed
+ * first flush) rolls back to it, and the transaction's ROLLBACK undoes all of
+ * them. Sessions take turns on the transaction's connection. This is how tests
+ * run code that commits and still leave the database as they found it:
+ *
+ * ```ts
+ * const tx = await engine.openTransaction();          // beforeEach
+ * await registerUser(database(tx), 'ada');            // commits: SAVEPOINT athanor_session_1 ... RELEASE SAVEPOINT
+ * await tx.rollback();                                // afterEach: ROLLBACK, nothing was written
+ * ```
+ */
+export function database(source: ConnectionSource | Transaction, defaults: SessionOptions = {}): Database {
+  return new Database(source instanceof Transaction ? sessionsIn(source) : source, defaults);
 }

@@ -1,5 +1,5 @@
 /** Athanor ORM: mapped models, sessions, relationships, loading strategies. */
-export { Model, mapped, tableOf, type ColumnValues, type InitOf, type ModelClass, type ModelInstance, type Related, type RelatedValue, type EntityMethods } from './model.js';
+export { Model, mapped, tableOf, type ColumnValues, type InitOf, type ModelClass, type ModelInstance, type Related, type RelatedValue, type EntityMethods, type MappedInstance, type PrimaryKeyOf, type LoadedToOneNull } from './model.js';
 export type { ModelOptions } from './mapper.js';
 export type { BeforeFlushEvent, BeforeFlushHook, HookResult, LifecycleEvent, ModelHooks, ValidationResult } from './lifecycle.js';
 export { many, one, RelationshipAttribute, type RelationshipOptions, type LoadStrategy, type EagerStrategy, type Cascade } from './relationship.js';
@@ -36,6 +36,7 @@ export {
 } from './unit-of-work/plan.js';
 export { Database, database } from './database.js';
 export type { SessionRunOptions } from './retry.js';
+export { currentSession, withSession, SessionScope, type ScopeOutcome } from './scope.js';
 export { mapperOf, isModel, Mapper } from './mapper.js';
 export * from './errors.js';
 export { Query, type JoinTarget, type EntityStreamOptions } from './query/query.js';

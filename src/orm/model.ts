@@ -60,10 +60,19 @@ export type InitOf<C> = Simplify<
   { [K in RequiredInitKeys<C>]: ColumnValues<C>[K] } & { [K in Exclude<keyof C, RequiredInitKeys<C>>]?: ColumnValues<C>[K] }
 >;
 
+/**
+ * The mark every mapped object carries (on its class's prototype), so that the
+ * type of `session.add()` refuses a plain object that merely has the columns.
+ * @internal
+ */
+export const MAPPED: unique symbol = Symbol('athanor.mapped');
+
 /** Methods every mapped object has. */
 export interface EntityMethods {
   /** Loaded columns and loaded relationships as plain data; never triggers SQL. */
   toJSON(): Record<string, unknown>;
+  /** @internal */
+  readonly [MAPPED]: true;
 }
 
 /**
@@ -75,12 +84,97 @@ export interface EntityMethods {
  */
 export type ModelInstance<C extends AnyColumns> = ColumnValues<C> & EntityMethods & ModelHooks<ColumnValues<C>>;
 
+/**
+ * An instance of a mapped model: what a session adds, deletes and merges.
+ * A plain object with the same attributes is not one (`s.add({ name: 'x' })`
+ * does not compile).
+ *
+ * ```ts
+ * function save(s: Session, obj: MappedInstance): void { s.add(obj); }
+ * ```
+ */
+export type MappedInstance = EntityMethods;
+
 /** The class `Model(table)` returns: construct instances, and read columns as static attributes. */
 export type ModelClass<TName extends string, C extends AnyColumns> = (RequiredInitKeys<C> extends never
   ? { new (init?: InitOf<C>): ModelInstance<C> }
   : { new (init: InitOf<C>): ModelInstance<C> }) & {
   readonly [TABLE]: Table<TName, C>;
 } & C;
+
+type ModelColumnsOf<M> = M extends { readonly [TABLE]: Table<string, infer C> } ? C : never;
+type ValueOfColumn<Col> = Col extends { readonly __value?: infer T } ? T : never;
+/** Keys of the columns declared `.primaryKey()` (or `identity()`). */
+type ColumnPrimaryKeys<C> = { [K in keyof C]: C[K] extends { readonly __primaryKey?: true } ? K : never }[keyof C];
+/** The keys of a table-level `primaryKey(...)`, in key order. */
+type TablePrimaryKeys<C> = { [K in keyof C]: C[K] extends { readonly __primaryKeyOf: infer Keys extends readonly string[] } ? Keys : never }[keyof C];
+type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : never;
+
+/**
+ * What `session.get(Model, key)` takes, from the model's primary key: the
+ * value (or `[value]`, or `{ id: value }`) for a one-column key; for a
+ * composite key, an object by attribute name or an array in key order (a typed
+ * tuple when the key is declared with a table-level `primaryKey(...)`, which
+ * fixes the order). `unknown` where the types cannot tell.
+ *
+ * ```ts
+ * await s.get(Artist, 7);                          // PrimaryKeyOf<typeof Artist>: number | readonly [number] | { id: number }
+ * await s.get(SongTag, { songId: 1, tagId: 2 });   // or [1, 2]
+ * ```
+ */
+export type PrimaryKeyOf<M> = PrimaryKeyFrom<ModelColumnsOf<M>, TablePrimaryKeys<ModelColumnsOf<M>>, ColumnPrimaryKeys<ModelColumnsOf<M>>>;
+
+type PrimaryKeyFrom<C, TableKeys, ColumnKeys extends keyof C> = [TableKeys] extends [never]
+  ? [ColumnKeys] extends [never]
+    ? unknown
+    : true extends IsUnion<ColumnKeys>
+      ? { readonly [K in ColumnKeys]: ValueOfColumn<C[K]> } | readonly ValueOfColumn<C[ColumnKeys]>[]
+      : ValueOfColumn<C[ColumnKeys]> | readonly [ValueOfColumn<C[ColumnKeys]>] | { readonly [K in ColumnKeys]: ValueOfColumn<C[K]> }
+  : TableKeys extends readonly string[]
+    ? { readonly [I in keyof TableKeys]: ValueOfColumn<C[TableKeys[I] & keyof C]> } | { readonly [K in TableKeys[number] & keyof C]: ValueOfColumn<C[K]> }
+    : unknown;
+
+/**
+ * Keys of `PC`'s foreign-key columns that may reference the table named `N`;
+ * `Known`: only those whose target table the types name (not a thunk annotated
+ * `AnyColumn`, a self-reference, or a table whose name is not a literal).
+ */
+type ForeignKeysTo<PC, N, Known extends boolean> = {
+  [K in keyof PC]: PC[K] extends { readonly __references: true; readonly __referencesColumn?: infer R }
+    ? TableOfColumn<NonNullable<R>> extends infer TN
+      ? string extends TN
+        ? Known extends true
+          ? never
+          : K // it may be this relationship's key
+        : [TN] extends [N]
+          ? K
+          : never
+      : never
+    : never;
+}[keyof PC];
+type TableOfColumn<Col> = Col extends { readonly __table?: infer TN } ? (TN extends string ? TN : string) : string;
+type TableNameOf<M> = M extends { readonly [TABLE]: Table<infer N, AnyColumns> } ? N : string;
+type NullableAmong<PC, Keys extends keyof PC> = { [K in Keys]: PC[K] extends { readonly __notNull?: true } ? never : K }[Keys];
+
+/**
+ * What a many-to-one loaded with the query (`joinedLoad(Song.artist)`) adds
+ * to its target's type: nothing when every foreign key of `Parent` that may
+ * point at `Target`'s table is NOT NULL (the row always has one), else `null`.
+ * Conservative: a foreign key the types cannot follow (declared at table level,
+ * or a thunk annotated `AnyColumn` that is nullable) keeps the `null`.
+ *
+ * ```ts
+ * const songs = await s.query(Song).options(joinedLoad(Song.album)).all();
+ * songs[0]!.album.title; // song.album_id is NOT NULL: no `?.`
+ * ```
+ */
+export type LoadedToOneNull<Parent, Target> = string extends TableNameOf<Target>
+  ? null
+  : [ForeignKeysTo<ModelColumnsOf<Parent>, TableNameOf<Target>, true>] extends [never]
+  ? null
+  : [NullableAmong<ModelColumnsOf<Parent>, ForeignKeysTo<ModelColumnsOf<Parent>, TableNameOf<Target>, false>>] extends [never]
+    ? never
+    : null;
 
 /** The instance type of a relationship target, as declared (relationships at their default strategies). */
 type InstanceOf<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
@@ -158,6 +252,7 @@ export function Model<TName extends string, C extends AnyColumns>(table: Table<T
   });
   Object.defineProperty(ModelBase, TABLE, { value: table, enumerable: false });
   Object.defineProperty(ModelBase, MODEL_OPTIONS, { value: Object.freeze({ ...options }), enumerable: false });
+  Object.defineProperty(ModelBase.prototype, MAPPED, { value: true, enumerable: false });
   return ModelBase as unknown as ModelClass<TName, C>;
 }
 

@@ -38,6 +38,7 @@ import { hasAfterHooks, type FlushHooksContext } from './unit-of-work/hooks.js';
 import { TransactionRecord, type RestoreMode } from './unit-of-work/transaction-record.js';
 import { Query } from './query/query.js';
 import { upsertRows, type UpsertOptions } from './upsert.js';
+import type { MappedInstance, PrimaryKeyOf } from './model.js';
 import { ProjectionQuery } from './query/projection.js';
 import { Column } from '../core/schema/column.js';
 import { inHookScope, runAfterLoad, runningHooksOf, type BeforeFlushHook } from './lifecycle.js';
@@ -146,7 +147,7 @@ export class Session implements SessionHooks {
   // Adding and removing objects
 
   /** Put a new object (and, through save-update cascades, its related objects) in the session. */
-  add(obj: object): void {
+  add(obj: MappedInstance): void {
     this.checkOpen();
     const st = stateOf(obj);
     if (st.session && st.session !== this) {
@@ -180,9 +181,9 @@ export class Session implements SessionHooks {
     this.cascade(st, this.addCascaded, 'saveUpdate');
   }
 
-  private readonly addCascaded = (child: object): void => this.add(child);
+  private readonly addCascaded = (child: object): void => this.add(child as MappedInstance);
 
-  addAll(objects: Iterable<object>): void {
+  addAll(objects: Iterable<MappedInstance>): void {
     for (const o of objects) this.add(o);
   }
 
@@ -190,7 +191,7 @@ export class Session implements SessionHooks {
    * Mark an object for deletion at the next flush (a pending one is simply dropped). For a model that soft-deletes
    * (`softDelete(...)`), the flush writes its soft-delete column instead of deleting the row, unless `{ hard: true }`.
    */
-  delete(obj: object, options: DeleteOptions = {}): void {
+  delete(obj: MappedInstance, options: DeleteOptions = {}): void {
     this.checkOpen();
     const st = stateOf(obj);
     requestHardDelete(st, options.hard === true);
@@ -302,7 +303,7 @@ export class Session implements SessionHooks {
   cascadeAdd(obj: object): void {
     const st = maybeState(obj);
     if (!st || st.session === this) return;
-    if (st.status === 'transient' || st.status === 'detached') this.add(obj);
+    if (st.status === 'transient' || st.status === 'detached') this.add(obj as MappedInstance);
   }
 
   private cascade(st: InstanceState, fn: (child: object) => void, which: 'saveUpdate' | 'expunge' | 'merge' | 'refresh'): void {
@@ -383,13 +384,13 @@ export class Session implements SessionHooks {
 
   /**
    * The object with this primary key, or undefined. An identity-map hit emits no SQL.
-   * Composite keys: an array in key order, or an object by attribute name.
+   * Composite keys: an array in key order, or an object by attribute name (typed by {@link PrimaryKeyOf}).
    *
    * Filters apply as they do to queries: an object they filter out is not returned. An identity-map hit is
    * checked in memory against the filters' conditions; one they cannot evaluate in JavaScript (a subquery, a
    * function, a column not loaded) is checked by the SELECT by key, with the filters in its WHERE.
    */
-  async get<M extends ModelCtor>(model: M, pk: unknown): Promise<Instance<M> | undefined> {
+  async get<M extends ModelCtor>(model: M, pk: PrimaryKeyOf<M>): Promise<Instance<M> | undefined> {
     this.checkOpen();
     return (await this.byKey(mapperOf(model), pk, this.filters)) as Instance<M> | undefined;
   }
@@ -835,7 +836,7 @@ export class Session implements SessionHooks {
     }
     if (!target) {
       target = mapper.hydrate(src.values.slice(), 'transient');
-      this.add(target);
+      this.add(target as MappedInstance);
     } else if (target !== src.obj) {
       const tst = stateOf(target);
       src.values.forEach((v, i) => {

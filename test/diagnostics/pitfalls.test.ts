@@ -35,7 +35,8 @@ forEachDialect(
       songIds = (await ctx.engine.all(dgSongSelect())).map((r) => r.id);
     });
     const insertId = async (t: typeof dgArtist | typeof dgLabel, name: string): Promise<{ id: number }> => {
-      await ctx.engine.execute(insert(t).values({ name }));
+      // Same columns, but a column's type carries its table's name: the union is not one table type.
+      await ctx.engine.execute(insert(t as typeof dgArtist).values({ name }));
       return ctx.engine.one(select(t.c.id).from(t).where(t.c.name.eq(name)));
     };
 

@@ -32,13 +32,14 @@ import { callerLocationFrom, captureStack } from './events.js';
 import type { Runner } from './runner.js';
 
 /** What a connection was checked out for, for messages. */
-export type CheckoutPurpose = 'statement' | 'connect' | 'session' | 'transaction' | 'stream' | 'copy';
+export type CheckoutPurpose = 'statement' | 'connect' | 'session' | 'transaction' | 'openTransaction' | 'stream' | 'copy';
 
 const PURPOSES: Record<CheckoutPurpose, string> = {
   statement: 'for a statement',
   connect: 'by engine.connect()',
   session: 'for a session (connectForSession)',
   transaction: 'by engine.transaction()',
+  openTransaction: 'by engine.openTransaction()',
   stream: 'by engine.stream()',
   copy: 'by engine.copyFrom()',
 };
@@ -49,6 +50,7 @@ const CAN_LEAK: Record<CheckoutPurpose, boolean> = {
   connect: true,
   session: true,
   transaction: true,
+  openTransaction: true,
   stream: true,
   copy: true,
 };

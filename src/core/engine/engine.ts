@@ -22,7 +22,7 @@ import { AthanorError, ConnectionError, InvalidArgumentError } from '../errors.j
 import type { Driver, DriverConnection, DriverModule, DriverUrlOptions } from './driver.js';
 import { Checkouts, type CheckoutPurpose } from './checkouts.js';
 import { ExecutionEvents } from './events.js';
-import { Connection, Executor, runTransaction, type EngineTransactionOptions, type Transaction } from './executor.js';
+import { Connection, Executor, OpenTransaction, runTransaction, type EngineTransactionOptions, type Transaction } from './executor.js';
 import { retryPolicy, runRetried } from './retry.js';
 import { RowShaper } from './rows.js';
 import { Runner, type EngineCore } from './runner.js';
@@ -320,6 +320,47 @@ export class Engine extends Executor implements EngineCore {
     } finally {
       await this.unlease(runner);
     }
+  }
+
+  /**
+   * BEGIN a transaction that stays open until its `commit()` or `rollback()`:
+   * for work that cannot sit inside one callback, as a test that opens it in
+   * `beforeEach` and rolls it back in `afterEach`. ORM sessions join it with
+   * `database(tx)` (their commits become savepoint releases). It holds one
+   * connection until it ends; on SQLite that is the engine's only one, so run
+   * statements on `tx`, not on the engine, meanwhile.
+   *
+   * ```ts
+   * const tx = await engine.openTransaction();     // BEGIN
+   * await database(tx).session(async (s) => s.add(new Artist({ name: 'Accept' })));
+   * // SAVEPOINT athanor_session_1; INSERT INTO "artist" ...; RELEASE SAVEPOINT athanor_session_1
+   * await tx.rollback();                            // ROLLBACK: the artist is gone
+   * ```
+   */
+  async openTransaction(options: TransactionOptions = {}): Promise<OpenTransaction> {
+    const runner = await this.lease('openTransaction');
+    try {
+      await runner.begin(options);
+    } catch (error) {
+      await this.unlease(runner);
+      throw error;
+    }
+    return new OpenTransaction(this, runner, (r) => this.unlease(r));
+  }
+
+  /**
+   * How many connections this engine has checked out right now (held by
+   * sessions, transactions, streams, `engine.connect()`, or running a
+   * statement): 0 once everything is released. A test's check that a request,
+   * a job or a session left nothing held.
+   *
+   * ```ts
+   * await fetch(`${base}/users`);
+   * assert.equal(engine.connectionsCheckedOut, 0);
+   * ```
+   */
+  get connectionsCheckedOut(): number {
+    return this.checkouts.checkedOut;
   }
 
   /** @internal A held connection for an ORM session (which opens and ends its own transaction). */

@@ -233,8 +233,10 @@ export class Transaction extends Executor {
 
   /** @internal */
   constructor(
-    private readonly core: EngineCore,
-    private readonly runner: Runner,
+    /** @internal */
+    readonly core: EngineCore,
+    /** @internal The connection the transaction runs on (sessions joined to it share it). */
+    readonly runner: Runner,
     /** 0 for the transaction, 1 and more for savepoints inside it. */
     readonly depth: number,
   ) {
@@ -301,6 +303,63 @@ export class Transaction extends Executor {
       });
     } finally {
       this.childActive = false;
+    }
+  }
+}
+
+/**
+ * A transaction that outlives a callback: opened by `engine.openTransaction()`
+ * and ended by its own {@link commit} or {@link rollback}, which give the
+ * connection back. For code that cannot put its work inside one callback, as a
+ * test's `beforeEach` (open) and `afterEach` (roll back). Everything else is a
+ * {@link Transaction}: statements, `tx.transaction()` savepoints, and
+ * `database(tx)` for ORM sessions inside it.
+ *
+ * ```ts
+ * const tx = await engine.openTransaction(); // BEGIN
+ * await tx.execute(insert(artist).values({ name: 'Accept' }));
+ * await tx.rollback();                       // ROLLBACK; the connection goes back to the pool
+ * ```
+ * One that is dropped without commit or rollback holds its connection until it
+ * is garbage collected, then is reported like any leaked connection
+ * (`ATH_CONNECTION_LEAK`) and rolled back.
+ */
+export class OpenTransaction extends Transaction {
+  /** @internal */
+  constructor(
+    core: EngineCore,
+    runner: Runner,
+    /** Gives the connection back to the engine. */
+    private readonly giveBack: (runner: Runner) => Promise<void>,
+  ) {
+    super(core, runner, 0);
+  }
+
+  /** COMMIT and give the connection back. A failed COMMIT is rolled back, the connection given back, and the error thrown. */
+  async commit(): Promise<void> {
+    if (!this.isActive) throw new AthanorError('commit(): this transaction is already over (committed or rolled back)');
+    let committed = false;
+    try {
+      await this.runner.commit();
+      committed = true;
+    } finally {
+      this.finish(committed ? 'committed' : 'rolled back');
+      await this.giveBack(this.runner);
+    }
+  }
+
+  /**
+   * ROLLBACK and give the connection back; nothing of the transaction (or of the
+   * sessions joined to it) remains. Calling it again, or after a commit, does nothing.
+   */
+  async rollback(): Promise<void> {
+    if (!this.isActive) return;
+    try {
+      // A lost connection took its transaction with it: there is nothing to send, and it is discarded on release.
+      if (!this.runner.broken) await this.runner.rollback();
+    } finally {
+      this.finish('rolled back');
+      await this.giveBack(this.runner);
     }
   }
 }

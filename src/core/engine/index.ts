@@ -4,7 +4,7 @@
  */
 
 export { Engine, type EngineOptions } from './engine.js';
-export { Connection, Executor, Transaction, type EngineTransactionOptions, type StreamOptions } from './executor.js';
+export { Connection, Executor, OpenTransaction, Transaction, type EngineTransactionOptions, type StreamOptions } from './executor.js';
 export type { RetryEvent, RetryOptions, RetrySetting } from './retry.js';
 export { Result, type AnyRow, type Executable, type RowOfStatement } from './result.js';
 export type { CopyOptions, CopyRows } from './copy.js';

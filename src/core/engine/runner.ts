@@ -28,6 +28,8 @@ export interface EngineCore {
   readonly shaper: RowShaper;
   /** A transaction pooler between the engine and the server: statements that leave session state are refused. */
   readonly pooler: 'transaction' | undefined;
+  /** How long a caller waits for a connection, in milliseconds. */
+  readonly acquireTimeoutMs: number;
   /** The runner is giving its connection back. */
   checkedIn(runner: Runner): void;
 }

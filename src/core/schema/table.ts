@@ -105,9 +105,11 @@ export interface ForeignKeyDef {
   readonly onUpdate: ReferenceOptions['onUpdate'];
 }
 
-export interface PrimaryKeyDef {
+export interface PrimaryKeyDef<Keys extends readonly string[] = readonly string[]> {
   readonly kind: 'primaryKey';
   readonly columns: readonly Column<unknown>[];
+  /** @internal phantom: the keys of the columns, in order */
+  readonly __keys?: Keys;
 }
 
 export type TableConstraint = IndexDef | UniqueDef | CheckDef | ForeignKeyDef | PrimaryKeyDef;
@@ -143,9 +145,32 @@ export function unique(name: string, ...columns: Column<unknown>[]): UniqueDef {
 export function check(name: string, condition: Predicate): CheckDef {
   return { kind: 'check', name, condition: condition.node };
 }
-export function primaryKey(...columns: Column<unknown>[]): PrimaryKeyDef {
+export function primaryKey<const Cs extends readonly Column<unknown>[]>(...columns: Cs): PrimaryKeyDef<KeysOfColumns<Cs>> {
   return { kind: 'primaryKey', columns };
 }
+
+/** The TypeScript keys of columns, in order. */
+type KeysOfColumns<Cs extends readonly Column<unknown>[]> = { -readonly [I in keyof Cs]: Cs[I] extends { readonly key: infer K extends string } ? K : string };
+
+/**
+ * @internal phantom (never present at run time): a member of a table-level
+ * primary key whose keys, in key order, are `Keys` (typed keys for `session.get()`).
+ */
+export interface PrimaryKeyMember<Keys extends readonly string[]> {
+  readonly __primaryKeyOf: Keys;
+}
+
+/** The keys of the table-level primary key among constraints `X`, when they are known literally. */
+type TablePrimaryKey<X> = X extends readonly (infer E)[] ? (E extends PrimaryKeyDef<infer K> ? K : never) : never;
+
+/** Columns `C` with the members of a table-level primary key `Keys` marked. */
+type WithTablePrimaryKey<C, Keys> = [Keys] extends [never]
+  ? C
+  : Keys extends readonly string[]
+    ? string extends Keys[number]
+      ? C
+      : { readonly [K in keyof C]: K extends Keys[number] ? C[K] & PrimaryKeyMember<Keys> : C[K] }
+    : C;
 export function foreignKey(
   name: string,
   columns: Column<unknown>[],
@@ -157,10 +182,10 @@ export function foreignKey(
 
 type Builders = Record<string, ColumnBuilder<unknown, boolean, boolean>>;
 
-/** The bound columns of a table declared with builders `B`. */
-export type ColumnsOf<B extends Builders> = {
-  readonly [K in keyof B & string]: B[K] extends ColumnBuilder<infer _T, infer NN, infer D>
-    ? Column<BuilderValue<B[K]>, K, NN, D> & (B[K] extends References ? References : unknown)
+/** The bound columns of a table named `TName` declared with builders `B`. */
+export type ColumnsOf<B extends Builders, TName extends string = string> = {
+  readonly [K in keyof B & string]: B[K] extends ColumnBuilder<infer _T, infer NN, infer D, infer P>
+    ? Column<BuilderValue<B[K]>, K, NN, D, P, TName> & (B[K] extends References<infer Target> ? References<Target> : unknown)
     : never;
 };
 
@@ -335,16 +360,16 @@ export interface TableOptions {
  * // PostgreSQL: CREATE TABLE "billing"."payment" (...); COMMENT ON TABLE "billing"."payment" IS 'one row per charge'
  * ```
  */
-export function table<TName extends string, B extends Builders>(
+export function table<TName extends string, B extends Builders, X extends readonly TableConstraint[] = TableConstraint[]>(
   name: TName,
   columns: B,
-  extras?: (c: ColumnsOf<B>) => TableConstraint[],
+  extras?: (c: ColumnsOf<B, TName>) => X,
   options: TableOptions = {},
-): Table<TName, ColumnsOf<B>> {
-  return new Table<TName, ColumnsOf<B>>(
+): Table<TName, WithTablePrimaryKey<ColumnsOf<B, TName>, TablePrimaryKey<X>>> {
+  return new Table<TName, WithTablePrimaryKey<ColumnsOf<B, TName>, TablePrimaryKey<X>>>(
     name,
     columns,
-    (extras ?? (() => [])) as (c: ColumnsOf<B>) => TableConstraint[],
+    (extras ?? (() => [])) as unknown as (c: WithTablePrimaryKey<ColumnsOf<B, TName>, TablePrimaryKey<X>>) => TableConstraint[],
     options.schema,
     options.comment,
   );

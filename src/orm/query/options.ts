@@ -17,6 +17,7 @@
 
 import type { Column } from '../../core/schema/column.js';
 import type { Collection } from '../collection.js';
+import type { LoadedToOneNull } from '../model.js';
 import { InvalidRequestError } from '../errors.js';
 import type { EagerStrategy, LoadStrategy, ModelCtor, RelationshipAttribute } from '../relationship.js';
 import { isEager, isStrategyKey, registeredStrategies } from '../loading/strategies/index.js';
@@ -53,7 +54,7 @@ export type PathOverlay<M, Steps extends readonly unknown[]> = Steps extends rea
   ? {
       [P in KeysFor<M, H> & string]: ManyOf<H> extends true
         ? Collection<Loaded<InstanceOf<TargetOf<H>>, PathOverlay<TargetOf<H>, T>>>
-        : Loaded<InstanceOf<TargetOf<H>>, PathOverlay<TargetOf<H>, T>> | null;
+        : Loaded<InstanceOf<TargetOf<H>>, PathOverlay<TargetOf<H>, T>> | LoadedToOneNull<M, TargetOf<H>>;
     }
   : // eslint-disable-next-line @typescript-eslint/no-empty-object-type
     {};
