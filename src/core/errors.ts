@@ -78,6 +78,7 @@ export type IntegrityKind = 'unique' | 'foreignKey' | 'notNull' | 'check';
  * column but not the value. Enough to tell which of many rows failed.
  *
  * ```ts
+ * try { await s.commit(); }
  * catch (e) { if (e instanceof IntegrityError) console.log(e.key?.columns, e.key?.values); }
  * ```
  */
@@ -120,7 +121,7 @@ export class SerializationError extends StatementError {
  * statement was kept: retry the transaction as a whole, later.
  *
  * ```ts
- * try { await engine.execute(insert(song).values(row)); }
+ * try { await engine.execute(insert(song).values({ title: 'Intro' })); }
  * catch (e) { if (e instanceof LockTimeoutError) console.log(e.resource, e.waitedMs); }
  * ```
  */

@@ -46,19 +46,24 @@ const known = new Set(docBlocks.map((b) => b.code));
 const readmeBlocks = markdownBlocks('README.md', readFileSync(join(root, 'README.md'), 'utf8')).filter((b) => !known.has(b.code));
 const markdown = [...docBlocks, ...readmeBlocks];
 const tsdoc = sourceFiles(join(root, 'src')).flatMap((p) => tsdocBlocks(relative(root, p), readFileSync(p, 'utf8')));
+const tsdocFiles = [...new Set(tsdoc.map((b) => b.file))];
 
 const skipped = markdown.filter((b) => b.directive === 'skip');
 const checks = checkBlocks([...markdown, ...tsdoc].filter((b) => b.directive !== 'skip'), {
   root,
   models: ['test/docs/doc-models.ts'],
   context: ['test/docs/doc-context.ts'],
-  // docs/X.md's own context, where it has one: test/docs/context/X.ts.
-  contextByFile: Object.fromEntries(
-    docFiles.flatMap((f) => {
-      const module = `test/docs/context/${basename(f, '.md')}.ts`;
-      return existsSync(join(root, module)) ? [[f, [module]]] : [];
-    }),
-  ),
+  contextByFile: {
+    // docs/X.md's own context, where it has one: test/docs/context/X.ts.
+    ...Object.fromEntries(
+      docFiles.flatMap((f) => {
+        const module = `test/docs/context/${basename(f, '.md')}.ts`;
+        return existsSync(join(root, module)) ? [[f, [module]]] : [];
+      }),
+    ),
+    // TSDoc examples take names from the symbol they document (`dialect`, `conn`, `plan`).
+    ...Object.fromEntries(tsdocFiles.map((f) => [f, ['test/docs/context/tsdoc.ts']])),
+  },
   ambient: [PINO],
   siblingModules: { 'my-driver.ts': MY_DRIVER, 'my-cockroach-driver.ts': MY_DRIVER },
 });

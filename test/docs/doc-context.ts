@@ -5,7 +5,7 @@
  */
 import type { Database, Engine, Session, SkippedObject } from '../../src/index.js';
 import type { GenerateMigrationOptions } from '../../src/migrate/index.js';
-import type { Album, Track } from './doc-models.js';
+import type { Album } from './doc-models.js';
 
 export declare const engine: Engine;
 export declare const db: Database;
@@ -19,7 +19,7 @@ export declare const log: { error(message: string): void };
 export declare const logger: { warn(object: object, message: string): void };
 export declare const req: unknown;
 export declare function handle(req: unknown): Promise<void>;
-export declare function write(track: Track): void;
+export declare function write(item: unknown): void;
 export declare function use(album: Album): void;
 export declare function renderArtistPage(db: Database, id: number): Promise<string>;
 export declare function createArtistWithSong(db: Database): Promise<void>;

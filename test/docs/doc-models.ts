@@ -85,12 +85,14 @@ export const userTable = table('user', {
   username: text().notNull(),
   email: text().notNull(),
   acctActive: boolean('acct_active').notNull().default(true),
+  active: boolean().notNull().default(true),
 });
 
 export const employeeTable = table('employee', {
   id: identity(),
   name: text().notNull(),
   firstName: text('first_name'),
+  lastName: text('last_name'),
   managerId: integer('manager_id').references((self) => self.id),
 });
 

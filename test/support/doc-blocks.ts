@@ -161,10 +161,15 @@ export function checkBlocks(blocks: readonly DocBlock[], options: CheckOptions):
 
   // A first program over the library and the fixtures tells what each exports (and whether as a value or a type).
   const entryPoints = Object.values(ENTRY_POINTS).map((f) => join(root, f));
-  const base = ts.createProgram({ rootNames: [...entryPoints, ...fixtureFiles.map((f) => join(root, f))], options: compilerOptions });
+  // A TSDoc example may use what its own module exports, exported from the package or not.
+  const ownModules = [...new Set(blocks.map((b) => b.file).filter((f) => f.endsWith('.ts')))];
+  const base = ts.createProgram({
+    rootNames: [...entryPoints, ...fixtureFiles.map((f) => join(root, f)), ...ownModules.map((f) => join(root, f))],
+    options: compilerOptions,
+  });
   const libraryExports = moduleExports(base, library);
   const entryPointExports = new Map(Object.entries(ENTRY_POINTS).map(([specifier, f]) => [specifier, moduleExports(base, join(root, f))]));
-  const fixtureExports = new Map(fixtureFiles.map((f) => [f, moduleExports(base, join(root, f))]));
+  const fixtureExports = new Map([...fixtureFiles, ...ownModules].map((f) => [f, moduleExports(base, join(root, f))]));
 
   const virtualDir = join(root, 'test', 'docs', '.blocks');
   const virtual = new Map<string, string>();
@@ -183,8 +188,11 @@ export function checkBlocks(blocks: readonly DocBlock[], options: CheckOptions):
 
   const plans = blocks.map((block, index) => {
     const file = join(virtualDir, `${block.file.replace(/[^A-Za-z0-9]+/g, '_')}_${block.line}_${index}.mts`);
-    const own = declaredNames(block.code);
+    const code = elide(block.code);
+    const own = declaredNames(code);
     const taken = new Set(own);
+    const ownModule = block.file.endsWith('.ts') ? fixtureExports.get(block.file)! : undefined;
+    const ownModuleLine = ownModule ? importLine(ownModule, taken, ownModule.path) : '';
     const page = pageImports.get(block.file);
     const pageLine = page && page.line < block.line ? pageImportLine(page.imports, taken) : '';
     // Of the entry points the page imports from, only what it imports: the rest of them is withheld.
@@ -195,9 +203,9 @@ export function checkBlocks(blocks: readonly DocBlock[], options: CheckOptions):
     const modelLines = models.map((m) => importLine(m, taken, m.path));
     const libraryLine = importLine(libraryExports, new Set([...taken, ...withheld]), library);
     // The prelude stays on the block's first line, so the block's lines keep their numbers.
-    virtual.set(file, `${[pageLine, libraryLine, ...contextLines, ...modelLines].join(' ')}\n${block.code}\n`);
+    virtual.set(file, `${[ownModuleLine, pageLine, libraryLine, ...contextLines, ...modelLines].join(' ')}\n${code}\n`);
     const fixtureNames = (modules: readonly ModuleExports[]): Set<string> => new Set(modules.flatMap(namesOf).filter((n) => !own.has(n)));
-    return { block, file, own, withheld, contextNames: fixtureNames(context), modelNames: fixtureNames(models), hasPageImports: pageLine !== '' };
+    return { block, code, file, own, withheld, contextNames: fixtureNames(context), modelNames: fixtureNames(models), hasPageImports: pageLine !== '' };
   });
 
   const host = ts.createCompilerHost(compilerOptions, true);
@@ -223,8 +231,8 @@ export function checkBlocks(blocks: readonly DocBlock[], options: CheckOptions):
     const sf = program.getSourceFile(file)!;
     const preludeEnd = sf.text.indexOf('\n');
     const run = runnable(plan, sf, checker, preludeEnd);
-    const expectations = run.runnable ? expectedErrors(block.code, preludeEnd + 1) : [];
-    const compileErrors = compileErrorStatements(block.code, preludeEnd + 1).map((span) => ({ ...span, seen: false }));
+    const expectations = run.runnable ? expectedErrors(plan.code, preludeEnd + 1) : [];
+    const compileErrors = compileErrorStatements(plan.code, preludeEnd + 1).map((span) => ({ ...span, seen: false }));
     const errors: string[] = [];
     for (const d of [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)]) {
       const start = d.start ?? 0;
@@ -259,7 +267,7 @@ export function checkBlocks(blocks: readonly DocBlock[], options: CheckOptions):
       ...modelLines,
       `import { expectDocError as __expectDocError } from ${JSON.stringify(pathToFileURL(join(root, 'test/support/doc-blocks.ts')).href)};`,
     ];
-    const body = wrapExpectations(rewriteEntryPoints(plan.block.code, root), expectations, plan.block);
+    const body = wrapExpectations(rewriteEntryPoints(plan.code, root), expectations, plan.block);
     return { block: plan.block, errors, runnable: run, notRunBecause, runnableSource: `${imports.join(' ')}\n${body}\n` };
   });
 }
@@ -409,6 +417,38 @@ function importOnlyBlock(code: string): PageImport[] | undefined {
     }
   }
   return imports;
+}
+
+/**
+ * `...` where code would go (`{ ... }`, `f(a, ...)`, `if (x) ...`, a line of its own) is elided code: it becomes a
+ * comment (an empty block after `)`), so the block's lines stay where they were. Spread (`...rows`) is left alone.
+ */
+export function elide(code: string): string {
+  return code
+    .split('\n')
+    .map((line) => {
+      const code = line.slice(0, commentStart(line));
+      const elided = code.replace(/(?<![.\w'"`])\.\.\.(?=\s*(?:[})\];,]|$))/g, (_dots, at: number) => (/\)\s*$/.test(code.slice(0, at)) ? '{}' : '/**/'));
+      return elided + line.slice(code.length);
+    })
+    .join('\n');
+}
+
+/** Where a line's `//` or `/*` comment starts (outside quotes), or its length. */
+function commentStart(line: string): number {
+  let quote = '';
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = '';
+    } else if (ch === "'" || ch === '"' || ch === '`') {
+      quote = ch;
+    } else if (ch === '/' && (line[i + 1] === '/' || line[i + 1] === '*')) {
+      return i;
+    }
+  }
+  return line.length;
 }
 
 /** `from 'athanor/orm'` and `import('athanor')` pointed at the sources, for running a block. */
