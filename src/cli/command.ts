@@ -8,7 +8,7 @@
  *   summary: 'List applied and pending migrations',
  *   options: { json: { type: 'boolean', description: 'print JSON' } },
  *   async run(ctx, args) {
- *     const engine = await ctx.connect(args.values.url);
+ *     const engine = await ctx.connect(typeof args.values['url'] === 'string' ? args.values['url'] : undefined);
  *     ...
  *     return EXIT.ok;
  *   },

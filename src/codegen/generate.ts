@@ -48,6 +48,8 @@ interface Relationship {
  * The source of a module declaring `tables` (and models over them).
  *
  * ```ts
+ * import { writeFile } from 'node:fs/promises';
+ *
  * const { tables } = await introspect(engine);
  * await writeFile('src/db/schema.ts', generateSource(tables, { importFrom: 'athanor' }));
  * // export const artistTable = table('artist', { artistId: identity('artist_id'), name: varchar(120) });

@@ -85,6 +85,7 @@ export type IntegrityKind = 'unique' | 'foreignKey' | 'notNull' | 'check';
  * column but not the value. Enough to tell which of many rows failed.
  *
  * ```ts
+ * try { await s.commit(); }
  * catch (e) { if (e instanceof IntegrityError) console.log(e.key?.columns, e.key?.values); }
  * ```
  */
@@ -182,7 +183,7 @@ export class SerializationError extends StatementError {
  * with `retry: { retryOn }` where those timeouts are short.
  *
  * ```ts
- * try { await engine.execute(insert(song).values(row)); }
+ * try { await engine.execute(insert(song).values({ title: 'Intro' })); }
  * catch (e) { if (e instanceof LockTimeoutError) console.log(e.resource, e.waitedMs); }
  * ```
  */

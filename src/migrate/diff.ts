@@ -373,7 +373,7 @@ export interface Drift {
  * to `targetTables` (the application's). Empty when they match.
  *
  * ```ts
- * const drift = checkDrift(appTables, await introspect(engine));
+ * const drift = checkDrift(appTables, (await introspect(engine)).tables);
  * if (drift.length > 0) { for (const d of drift) console.error(d.description); process.exit(1); }
  * ```
  */

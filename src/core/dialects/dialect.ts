@@ -276,7 +276,7 @@ export abstract class Dialect {
    * dialect binding all rows as one document, under a size).
    *
    * ```ts
-   * for (const part of dialect.splitRows(updateFromRows(artist, [artist.c.id], [artist.c.name], rows))) {
+   * for (const part of dialect.splitRows(updateFromRows(artist, [artist.c.id], [artist.c.name], [[1, 'AC/DC'], [2, 'Accept']]))) {
    *   await engine.execute(dialect.compile(part)); // part.rows: the next run of rows
    * }
    * ```

@@ -53,9 +53,9 @@ export abstract class Executor {
    * one transaction.
    *
    * ```ts
-   * const result = await engine.execute(update(artist).set({ active: false }).where(artist.c.id.eq(7)));
+   * const result = await engine.execute(update(artist).set({ country: 'DE' }).where(artist.c.id.eq(7)));
    * result.rowCount; // 1
-   * // PostgreSQL: UPDATE "artist" SET "active" = $1 WHERE "artist"."id" = $2   -- [false, 7]
+   * // PostgreSQL: UPDATE "artist" SET "country" = $1 WHERE "artist"."id" = $2   -- ['DE', 7]
    * ```
    */
   async execute<S extends Executable>(statement: S): Promise<Result<RowOfStatement<S>>> {
@@ -421,6 +421,8 @@ export class Connection extends Executor {
    * `ConnectionError`, a rollback failed): it can run nothing more and is discarded on release.
    *
    * ```ts
+   * let conn = await engine.connect();
+   * ...
    * if (conn.broken) { await conn.release(); conn = await engine.connect(); }
    * ```
    */

@@ -31,8 +31,8 @@ export type SchemaObjectKind = 'table' | 'column' | 'primaryKey' | 'unique' | 'c
  * One difference: an object `missing` from the actual tables, `extra` in them, or `changed` in one property.
  *
  * ```ts
- * { change: 'changed', object: 'column', table: 'track', name: 'name', property: 'type',
- *   expected: 'VARCHAR(200)', actual: 'TEXT', message: 'column track.name: type is TEXT, expected VARCHAR(200)' }
+ * const difference: SchemaDifference = { change: 'changed', object: 'column', table: 'track', name: 'name', property: 'type',
+ *   expected: 'VARCHAR(200)', actual: 'TEXT', message: 'column track.name: type is TEXT, expected VARCHAR(200)' };
  * ```
  */
 export interface SchemaDifference {

@@ -128,7 +128,8 @@ function indexDef(name: string, parts: readonly IndexPart[], unique: boolean): I
  * An index on columns or expressions.
  *
  * ```ts
- * (c) => [index('song_artist_idx', c.artistId), index('song_title_lower_idx', sql`lower(${c.title})`)]
+ * table('song', { id: identity(), title: text().notNull(), artistId: integer('artist_id') },
+ *   (c) => [index('song_artist_idx', c.artistId), index('song_title_lower_idx', sql`lower(${c.title})`)]);
  * // CREATE INDEX "song_artist_idx" ON "song" ("artist_id")
  * ```
  */

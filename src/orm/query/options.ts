@@ -61,9 +61,14 @@ export type PathOverlay<M, Steps extends readonly unknown[]> = Steps extends rea
 
 type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
 
-/** What a list of query options adds to the instance type of model `M`. */
+/**
+ * What a list of query options adds to the instance type of model `M`. An option that loads nothing adds `{}`, not
+ * `unknown`: `unknown` in the union would swallow the eager options beside it (`raiseLoad('*')` next to a
+ * `selectinLoad` typed the collection as not loaded).
+ */
 export type OptionsOverlay<M, O extends readonly QueryOption[]> = UnionToIntersection<
-  { [I in keyof O]: O[I] extends LoadOption<infer Steps, true> ? PathOverlay<M, Steps> : unknown }[number]
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  { [I in keyof O]: O[I] extends LoadOption<infer Steps, true> ? PathOverlay<M, Steps> : {} }[number]
 >;
 
 /** Options given to `Query.options()`. */

@@ -1,0 +1,28 @@
+/**
+ * What the text around a documentation fragment has set up: the engine, the database, the open session, the
+ * program's logger and handlers. Declared, not built: a block that uses one of these is type-checked and not run
+ * (see test/docs/code-blocks.test.ts).
+ */
+import type { Database, Engine, Session, SkippedObject } from '../../src/index.js';
+import type { GenerateMigrationOptions } from '../../src/migrate/index.js';
+import type { Album } from './doc-models.js';
+
+export declare const engine: Engine;
+export declare const db: Database;
+/** A session: `await db.session(async (s) => { ... })`. */
+export declare const s: Session;
+export declare const session: Session;
+export declare const skipped: readonly SkippedObject[];
+
+// The program around a fragment: its logger, request handler, page renderers.
+export declare const log: { error(message: string): void };
+export declare const logger: { warn(object: object, message: string): void };
+export declare const req: unknown;
+export declare function handle(req: unknown): Promise<void>;
+export declare function write(item: unknown): void;
+export declare function use(album: Album): void;
+export declare function renderArtistPage(db: Database, id: number): Promise<string>;
+export declare function createArtistWithSong(db: Database): Promise<void>;
+
+/** The options of the generateMigration() call before it, for `{ ...same, safe: true }`. */
+export declare const same: GenerateMigrationOptions;
