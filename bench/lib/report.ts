@@ -33,12 +33,9 @@ function tables(results: readonly BenchResult[], allSystems: readonly string[]):
     const find = (w: string, s: string): BenchResult | undefined => rows.find((r) => r.workload === w && r.system === s);
     const methods = [...new Set(rows.flatMap((r) => (r.countedBy ? [r.countedBy] : [])))];
     const counted = methods.length ? ` Statements counted by ${methods.map((m) => (m === 'driver' ? 'wrapping the driver' : m)).join(' and ')}.` : '';
-    lines.push(
-      `### ${dialect}, scale ${scale}`,
-      '',
-      `Median ms per run (statements executed; per request for the web-request workloads, whose run is ${rows.find((r) => isWebWorkload(r.workload))?.n ?? 'many'} requests).${counted}`,
-      '',
-    );
+    const web = rows.find((r) => isWebWorkload(r.workload));
+    const perRequest = web ? `; per request for the web-request workloads, whose run is ${web.n} requests` : '';
+    lines.push(`### ${dialect}, scale ${scale}`, '', `Median ms per run (statements executed${perRequest}).${counted}`, '');
     lines.push(`| workload | n | ${systems.join(' | ')} |`, `|---|---:|${systems.map(() => '---:').join('|')}|`);
     for (const w of workloads) lines.push(`| ${w} | ${find(w, 'raw')?.n ?? ''} | ${systems.map((s) => cell(find(w, s))).join(' | ')} |`);
     lines.push('', 'Ratio to raw (lower is better; geomean over the workloads each system ran):', '');
