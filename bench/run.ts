@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from './lib/args.js';
 import { describeMachine } from './lib/machine.js';
 import { toJson, writeReport, RESULTS_DIR } from './lib/report.js';
+import { SeedMismatchError } from './lib/schema.js';
 import { ensureDatabase, runSuite } from './lib/suite.js';
 import type { DialectId } from './lib/targets.js';
 import { runCore } from './core.js';
@@ -17,9 +18,11 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const parsed = parseArgs(argv);
   const dialects: DialectId[] = [];
+  // One database per scale; the core bench has its own (scale 0).
+  const scales = parsed.command === 'core' ? [0] : parsed.scales;
   for (const dialect of parsed.dialects) {
     try {
-      await ensureDatabase(dialect);
+      for (const scale of scales) await ensureDatabase(dialect, scale);
       dialects.push(dialect);
     } catch (error) {
       // A server that is not running skips its dialect, unless --dialect asked for it by name.
@@ -36,7 +39,7 @@ async function main(): Promise<void> {
     await runDiagnosticsOverhead();
     return;
   }
-  const machine = await describeMachine(opts.dialects);
+  const machine = await describeMachine(opts.dialects, opts.scales[0]!);
   console.log(`${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ${Object.entries(machine.databases).map(([d, v]) => `${d} ${v}`).join(', ')}, load ${machine.loadAverage.join(' ')}`);
   const results = await runSuite(opts);
   const command = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
@@ -51,4 +54,11 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  // A refused --no-seed says what to run instead: its message is the whole story.
+  if (!(error instanceof SeedMismatchError)) throw error;
+  console.error(error.message);
+  process.exitCode = 2;
+}

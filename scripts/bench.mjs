@@ -9,7 +9,7 @@
 //   npm run bench -- --only athanor,raw --dialect sqlite --json out.json
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -32,8 +32,10 @@ if (!existsSync('bench/node_modules')) {
 // Prisma's clients (one per database) are generated into bench/node_modules/.generated/ from
 // bench/prisma/<dialect>/schema.prisma. Generating needs no engine download: the schema engine is
 // never run (tables come from the bench's own DDL).
+// A client older than its schema (a model added since) is generated again.
 for (const dialect of ['sqlite', 'postgres', 'mysql']) {
-  if (existsSync(`bench/node_modules/.generated/prisma-${dialect}/client.ts`)) continue;
+  const client = `bench/node_modules/.generated/prisma-${dialect}/client.ts`;
+  if (existsSync(client) && statSync(client).mtimeMs >= statSync(`bench/prisma/${dialect}/schema.prisma`).mtimeMs) continue;
   const status = run('npx', ['--prefix', 'bench', 'prisma', 'generate', '--schema', `bench/prisma/${dialect}/schema.prisma`], {
     PRISMA_SCHEMA_ENGINE_BINARY: '/bin/false',
   });

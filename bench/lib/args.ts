@@ -1,7 +1,7 @@
 /** Command-line options of `npm run bench`. */
 
 import { DIALECTS, type DialectId } from './targets.js';
-import { WORKLOADS, type WorkloadId } from './workloads.js';
+import { WEB_WORKLOADS, WORKLOADS, type WorkloadId } from './workloads.js';
 import { SYSTEMS } from './systems.js';
 
 export interface Options {
@@ -28,10 +28,10 @@ export const USAGE = `npm run bench [-- [core] [options]]
   --scale 1,10         data scales (1 = the issue's sizes; default 1,10, quick 0.01)
   --dialect sqlite,postgres,mysql  (default: all three; mysql is MariaDB, skipped when its server does not answer)
   --only athanor,raw   systems (default all: ${SYSTEMS.map((s) => s.name).join(', ')})
-  --workload count,load  workloads (default all: ${WORKLOADS.join(', ')})
+  --workload count,load  workloads (default all: ${WORKLOADS.join(', ')}; \`web\` stands for every web-* one)
   --warmup N --repeats N
   --json out.json      also write the results as JSON
-  --no-seed            reuse the data a previous run seeded
+  --no-seed            reuse the data a previous run seeded at the same scale (refused when the database holds another scale or schema)
   --gc-each-run        force a full GC before every run (default: once, after the warm-ups)`;
 
 function list<T extends string>(value: string, allowed: readonly T[], what: string): T[] {
@@ -84,7 +84,7 @@ export function parseArgs(argv: readonly string[]): Options {
         opts.systems = list(value(), SYSTEMS.map((s) => s.name), 'system');
         break;
       case '--workload':
-        opts.workloads = list(value(), WORKLOADS, 'workload');
+        opts.workloads = [...new Set(list(value(), [...WORKLOADS, 'web'] as const, 'workload').flatMap((w) => (w === 'web' ? WEB_WORKLOADS : [w])))];
         break;
       case '--warmup':
         opts.warmup = Number(value());

@@ -5,7 +5,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { openRawDb } from './raw-db.js';
-import { statementCounter } from './counter.js';
+import { statementCounter, type CountingMethod } from './counter.js';
 import { beforeRun, verifyAfter } from './hooks.js';
 import { Pending } from './system.js';
 import { systemNamed } from './systems.js';
@@ -27,6 +27,8 @@ export interface TaskResult {
   readonly status: 'ok' | 'pending' | 'unsupported' | 'error';
   readonly timesMs: number[];
   readonly statements: number | null;
+  /** How `statements` was counted (null when the task failed before its counter was set up). */
+  readonly countedBy: CountingMethod | null;
   readonly peakRssMb: number;
   readonly check: number | null;
   readonly message?: string;
@@ -38,15 +40,17 @@ async function runTask(task: Task): Promise<TaskResult> {
   const sizes = sizesAt(task.scale);
   const db = await openRawDb(task.dialect, task.scale);
   const peak = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
+  let countedBy: CountingMethod | null = null;
   try {
     const counter = await statementCounter(db);
+    countedBy = counter.method;
     const { open } = await systemNamed(task.system).load();
     const system = await open({ dialect: task.dialect, url: urlFor(task.dialect, task.scale), sizes });
     try {
       const fn = system.workloads[task.workload];
       if (!fn) {
         const message = system.unsupported?.[task.workload];
-        return { status: 'unsupported', timesMs: [], statements: null, peakRssMb: peak(), check: null, ...(message ? { message } : {}) };
+        return { status: 'unsupported', timesMs: [], statements: null, countedBy, peakRssMb: peak(), check: null, ...(message ? { message } : {}) };
       }
       const timesMs: number[] = [];
       let statements = 0;
@@ -68,7 +72,7 @@ async function runTask(task: Task): Promise<TaskResult> {
         // One-time work of a first run (metadata queries, statement preparation) stays in the warm-up.
         statements = executed;
       }
-      return { status: 'ok', timesMs, statements, peakRssMb: peak(), check };
+      return { status: 'ok', timesMs, statements, countedBy, peakRssMb: peak(), check };
     } finally {
       await system.close();
     }
@@ -77,7 +81,7 @@ async function runTask(task: Task): Promise<TaskResult> {
     // Some libraries put the whole SQL (thousands of rows) in the message.
     const message = full.length > 400 ? `${full.slice(0, 400)}...` : full;
     const status = error instanceof Pending ? 'pending' : 'error';
-    return { status, timesMs: [], statements: null, peakRssMb: peak(), check: null, message };
+    return { status, timesMs: [], statements: null, countedBy, peakRssMb: peak(), check: null, message };
   } finally {
     await db.close();
   }

@@ -1,9 +1,10 @@
 /**
  * Statement counting, the same way for every system on a dialect:
  * PostgreSQL from pg_stat_statements deltas (the server's own view, whatever
- * library sent the statement); SQLite and MySQL-family by wrapping the wire
- * libraries' execute methods, in every copy of them installed (a peer may
- * bring its own copy of better-sqlite3).
+ * library sent the statement) where the server has it loaded and the bench
+ * database has the extension, else by wrapping node-postgres's Client#query;
+ * SQLite and MySQL-family by wrapping the wire libraries' execute methods, in
+ * every copy of them installed (a peer may bring its own copy of a driver).
  */
 
 import { createRequire } from 'node:module';
@@ -11,7 +12,11 @@ import { existsSync } from 'node:fs';
 import type { RawDb } from './raw-db.js';
 import { BENCH_ROOT, REPO_ROOT } from './targets.js';
 
+/** How a dialect's statements were counted: the server's statistics, or the wire library's calls. */
+export type CountingMethod = 'pg_stat_statements' | 'driver';
+
 export interface StatementCounter {
+  readonly method: CountingMethod;
   /** Statements executed since the previous call. */
   take(): Promise<number>;
 }
@@ -26,6 +31,8 @@ const HOLDERS = [
   `${BENCH_ROOT}node_modules/@prisma/adapter-better-sqlite3/`,
   `${BENCH_ROOT}node_modules/@prisma/adapter-mariadb/`,
   `${BENCH_ROOT}node_modules/@mikro-orm/mariadb/`,
+  `${BENCH_ROOT}node_modules/@mikro-orm/postgresql/`,
+  `${BENCH_ROOT}node_modules/@prisma/adapter-pg/`,
 ];
 
 function copiesOf(pkg: string): unknown[] {
@@ -98,8 +105,33 @@ function wrapMysql(): void {
   }
 }
 
+function wrapPg(): void {
+  // Every front door of node-postgres (Pool#query, prepared statements by name, COPY streams) ends in one
+  // Client#query call per statement sent; a string holding several statements would count once, and no system
+  // here sends one inside a timed run.
+  for (const mod of copiesOf('pg')) {
+    const m = mod as { Client?: { prototype: Proto } };
+    wrap(m.Client?.prototype, ['query']);
+  }
+}
+
+/**
+ * Whether pg_stat_statements can be read in this database: the server must preload it
+ * (shared_preload_libraries) and the database must have the extension. ATHANOR_BENCH_PG_COUNT=driver counts
+ * at the driver even where it could be read.
+ */
+async function pgStatStatementsReadable(db: RawDb): Promise<boolean> {
+  if (process.env.ATHANOR_BENCH_PG_COUNT === 'driver') return false;
+  try {
+    await db.query('SELECT 1 FROM pg_stat_statements LIMIT 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function statementCounter(db: RawDb): Promise<StatementCounter> {
-  if (db.dialect === 'postgres') {
+  if (db.dialect === 'postgres' && (await pgStatStatementsReadable(db))) {
     const read = async (): Promise<number> => {
       const rows = await db.query(
         'SELECT coalesce(sum(calls), 0)::bigint AS n FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())',
@@ -108,6 +140,7 @@ export async function statementCounter(db: RawDb): Promise<StatementCounter> {
     };
     let last = await read();
     return {
+      method: 'pg_stat_statements',
       take: async () => {
         const now = await read();
         // The previous reading is itself a statement in `now`.
@@ -118,9 +151,11 @@ export async function statementCounter(db: RawDb): Promise<StatementCounter> {
     };
   }
   if (db.dialect === 'sqlite') wrapSqlite();
+  else if (db.dialect === 'postgres') wrapPg();
   else wrapMysql();
   let last = executed;
   return {
+    method: 'driver',
     take: async () => {
       const delta = executed - last;
       last = executed;

@@ -5,7 +5,8 @@
  */
 
 import type { RawDb } from './raw-db.js';
-import { seedDeletes } from './schema.js';
+import { seedDeletes, seedWeb } from './schema.js';
+import { NEW_POSTS, POSTS_PER_AUTHOR, UPSERT_INSERTS, WEB_AUTHORS, deletedPostId, updatedPostId, visitsAt } from './web.js';
 import type { Sizes, WorkloadId } from './workloads.js';
 
 export async function beforeRun(w: WorkloadId, db: RawDb, s: Sizes): Promise<void> {
@@ -18,6 +19,14 @@ export async function beforeRun(w: WorkloadId, db: RawDb, s: Sizes): Promise<voi
       await db.exec('DELETE FROM uow_child');
       await db.exec('DELETE FROM uow_parent');
       return;
+    case 'web-create':
+    case 'web-create-nested':
+    case 'web-update':
+    case 'web-update-nested':
+    case 'web-upsert':
+    case 'web-upsert-nested':
+    case 'web-delete':
+      return seedWeb(db);
     default:
       return;
   }
@@ -44,7 +53,49 @@ export async function verifyAfter(w: WorkloadId, db: RawDb, s: Sizes, iteration:
       return expect('rows imported', 'SELECT count(*) FROM import_row', s.imported);
     case 'unit-of-work':
       return expect('children linked to their parent', 'SELECT count(*) FROM uow_child c JOIN uow_parent p ON p.id = c.parent_id', s.pairs);
+    case 'web-create':
+      await expect('authors', 'SELECT count(*) FROM web_author', WEB_AUTHORS + s.requests);
+      return expect('new authors with their values', `SELECT count(*) FROM web_author WHERE handle LIKE 'new-%' AND visits = ${visitsAt(iteration)}`, s.requests);
+    case 'web-create-nested':
+      await expect('new authors', `SELECT count(*) FROM web_author WHERE handle LIKE 'new-%' AND visits = ${visitsAt(iteration)}`, s.requests);
+      return expect(
+        'new posts linked to their new author',
+        `SELECT count(*) FROM web_post p JOIN web_author a ON a.id = p.author_id WHERE a.handle LIKE 'new-%' AND p.slug LIKE ${concat(db, 'a.handle', "'-post-%'")}`,
+        s.requests * NEW_POSTS,
+      );
+    case 'web-update':
+      await expect('authors with the new value', `SELECT count(*) FROM web_author WHERE visits = ${visitsAt(iteration)}`, s.requests);
+      return expect('authors updated', `SELECT count(*) FROM web_author WHERE id <= ${s.requests} AND visits = ${visitsAt(iteration)}`, s.requests);
+    case 'web-update-nested':
+      await expect('authors updated', `SELECT count(*) FROM web_author WHERE id <= ${s.requests} AND visits = ${visitsAt(iteration)}`, s.requests);
+      await expect('posts with the new value', `SELECT count(*) FROM web_post WHERE views = ${visitsAt(iteration)}`, s.requests);
+      return expect('posts updated', `SELECT count(*) FROM web_post WHERE id IN (${idsOf(s, updatedPostId)}) AND views = ${visitsAt(iteration)}`, s.requests);
+    case 'web-upsert':
+      await expect('authors', 'SELECT count(*) FROM web_author', WEB_AUTHORS + UPSERT_INSERTS);
+      return expect('authors upserted', `SELECT count(*) FROM web_author WHERE visits = ${visitsAt(iteration)}`, s.requests);
+    case 'web-upsert-nested':
+      await expect('authors', 'SELECT count(*) FROM web_author', WEB_AUTHORS + UPSERT_INSERTS);
+      await expect('authors upserted', `SELECT count(*) FROM web_author WHERE visits = ${visitsAt(iteration)}`, s.requests);
+      await expect('posts', 'SELECT count(*) FROM web_post', WEB_AUTHORS * POSTS_PER_AUTHOR + UPSERT_INSERTS);
+      return expect(
+        'posts upserted under their author',
+        `SELECT count(*) FROM web_post p JOIN web_author a ON a.id = p.author_id WHERE p.views = ${visitsAt(iteration)} AND a.visits = ${visitsAt(iteration)}`,
+        s.requests,
+      );
+    case 'web-delete':
+      await expect('posts', 'SELECT count(*) FROM web_post', WEB_AUTHORS * POSTS_PER_AUTHOR - s.requests);
+      return expect('deleted posts left', `SELECT count(*) FROM web_post WHERE id IN (${idsOf(s, deletedPostId)})`, 0);
     default:
       return;
   }
+}
+
+/** The keys the k-th request of a web workload touched, as an SQL list. */
+function idsOf(s: Sizes, key: (k: number) => number): string {
+  return Array.from({ length: s.requests }, (_, k) => key(k)).join(', ');
+}
+
+/** String concatenation in the dialect's SQL (MariaDB's || is OR unless PIPES_AS_CONCAT). */
+function concat(db: RawDb, a: string, b: string): string {
+  return db.dialect === 'mysql' ? `CONCAT(${a}, ${b})` : `${a} || ${b}`;
 }

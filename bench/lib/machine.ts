@@ -21,10 +21,11 @@ const VERSION_SQL: Record<DialectId, string> = {
   mysql: 'SELECT VERSION() AS v',
 };
 
-export async function describeMachine(dialects: readonly DialectId[]): Promise<Machine> {
+/** `scale` names the database asked for its version (any scale the run has set up). */
+export async function describeMachine(dialects: readonly DialectId[], scale: number): Promise<Machine> {
   const databases: Record<string, string> = {};
   for (const d of dialects) {
-    const db = await openRawDb(d, 0.01);
+    const db = await openRawDb(d, scale);
     try {
       const row = (await db.query(VERSION_SQL[d]))[0]!;
       databases[d] = String(Object.values(row)[0]);

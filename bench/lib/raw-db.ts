@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { from as copyFrom } from 'pg-copy-streams';
-import { type DialectId, sqlitePath, PG_URL, MYSQL_URL } from './targets.js';
+import { type DialectId, sqlitePath, urlFor } from './targets.js';
 
 export type Row = Record<string, unknown>;
 
@@ -30,9 +30,9 @@ export async function openRawDb(dialect: DialectId, scale: number): Promise<RawD
     case 'sqlite':
       return sqliteDb(scale);
     case 'postgres':
-      return pgDb();
+      return pgDb(urlFor('postgres', scale));
     case 'mysql':
-      return mysqlDb();
+      return mysqlDb(urlFor('mysql', scale));
   }
 }
 
@@ -59,8 +59,8 @@ function sqliteValue(v: unknown): unknown {
   return typeof v === 'boolean' ? (v ? 1 : 0) : v;
 }
 
-async function pgDb(): Promise<RawDb> {
-  const client = new pg.Client({ connectionString: PG_URL });
+async function pgDb(url: string): Promise<RawDb> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   return {
     dialect: 'postgres',
@@ -86,8 +86,8 @@ function* copyLines(rows: readonly (readonly unknown[])[]): Generator<string> {
   if (chunk) yield chunk;
 }
 
-async function mysqlDb(): Promise<RawDb> {
-  const conn = await mysql.createConnection({ uri: MYSQL_URL, multipleStatements: true });
+async function mysqlDb(url: string): Promise<RawDb> {
+  const conn = await mysql.createConnection({ uri: url, multipleStatements: true });
   return {
     dialect: 'mysql',
     exec: async (sql) => void (await conn.query(sql)),

@@ -3,10 +3,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { Machine } from './machine.js';
 import type { Options } from './args.js';
-import type { BenchResult } from './suite.js';
+import { fmtPerRequest, type BenchResult } from './suite.js';
 import { summarySvg, workloadSvg } from './svg.js';
 import { BENCH_ROOT } from './targets.js';
-import { DESCRIPTIONS, WORKLOADS } from './workloads.js';
+import { DESCRIPTIONS, WORKLOADS, isWebWorkload } from './workloads.js';
 
 export const RESULTS_DIR = `${BENCH_ROOT}results/`;
 
@@ -16,6 +16,8 @@ const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixe
 function cell(r: BenchResult | undefined): string {
   if (!r) return '';
   if (r.medianMs === null) return r.status;
+  // A web-request workload's run is many requests: its statements are given per request.
+  if (isWebWorkload(r.workload)) return `${fmt(r.medianMs)} (${r.statements === null ? '?' : `${fmtPerRequest(r.statements / r.n)}/req`})`;
   return `${fmt(r.medianMs)} (${r.statements ?? '?'})`;
 }
 
@@ -29,7 +31,11 @@ function tables(results: readonly BenchResult[], allSystems: readonly string[]):
     const systems = allSystems.filter((s) => rows.some((r) => r.system === s));
     const workloads = WORKLOADS.filter((w) => rows.some((r) => r.workload === w));
     const find = (w: string, s: string): BenchResult | undefined => rows.find((r) => r.workload === w && r.system === s);
-    lines.push(`### ${dialect}, scale ${scale}`, '', 'Median ms (statements executed):', '');
+    const methods = [...new Set(rows.flatMap((r) => (r.countedBy ? [r.countedBy] : [])))];
+    const counted = methods.length ? ` Statements counted by ${methods.map((m) => (m === 'driver' ? 'wrapping the driver' : m)).join(' and ')}.` : '';
+    const web = rows.find((r) => isWebWorkload(r.workload));
+    const perRequest = web ? `; per request for the web-request workloads, whose run is ${web.n} requests` : '';
+    lines.push(`### ${dialect}, scale ${scale}`, '', `Median ms per run (statements executed${perRequest}).${counted}`, '');
     lines.push(`| workload | n | ${systems.join(' | ')} |`, `|---|---:|${systems.map(() => '---:').join('|')}|`);
     for (const w of workloads) lines.push(`| ${w} | ${find(w, 'raw')?.n ?? ''} | ${systems.map((s) => cell(find(w, s))).join(' | ')} |`);
     lines.push('', 'Ratio to raw (lower is better; geomean over the workloads each system ran):', '');

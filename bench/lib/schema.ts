@@ -4,9 +4,11 @@
  * decides a type or an index), and the seed data every read workload shares.
  */
 
+import { createHash } from 'node:crypto';
 import type { DialectId } from './targets.js';
 import type { RawDb } from './raw-db.js';
 import { CHILDREN_PER_PARENT, CITIES, type Sizes } from './workloads.js';
+import { POSTS_PER_AUTHOR, WEB_AUTHORS, seededHandle, seededSlug } from './web.js';
 
 interface Flavor {
   readonly id: string;
@@ -34,6 +36,8 @@ export const TABLES = [
   'import_row',
   'uow_parent',
   'uow_child',
+  'web_author',
+  'web_post',
 ] as const;
 
 export function ddl(dialect: DialectId): string[] {
@@ -61,6 +65,11 @@ export function ddl(dialect: DialectId): string[] {
     `CREATE TABLE uow_parent (id ${id}, name ${t} NOT NULL)`,
     `CREATE TABLE uow_child (id ${id}, label ${t} NOT NULL, ${fk('parent_id', 'uow_parent', 'CASCADE')})`,
     `CREATE INDEX uow_child_parent_idx ON uow_child (parent_id)`,
+    // The web-request writes: a unique key besides the primary key on each table, for the upserts.
+    `CREATE TABLE web_author (id ${id}, handle ${t} NOT NULL, name ${t} NOT NULL, visits INTEGER NOT NULL, CONSTRAINT web_author_handle_key UNIQUE (handle))`,
+    `CREATE TABLE web_post (id ${id}, slug ${t} NOT NULL, title ${t} NOT NULL, views INTEGER NOT NULL, ${fk('author_id', 'web_author', 'CASCADE')}, ` +
+      `CONSTRAINT web_post_slug_key UNIQUE (slug))`,
+    `CREATE INDEX web_post_author_idx ON web_post (author_id)`,
   ];
 }
 
@@ -68,8 +77,41 @@ function range<T>(n: number, f: (i: number) => T): T[] {
   return Array.from({ length: n }, (_, k) => f(k + 1));
 }
 
+/**
+ * What a database was seeded with, written last by createAndSeed: the scale, and a digest of the DDL, so a database
+ * seeded by an older version of this file (or interrupted while seeding: no record) is not taken for a current one.
+ */
+const SEED_RECORD = 'bench_seed';
+
+function ddlDigest(dialect: DialectId): string {
+  return createHash('sha256').update(ddl(dialect).join(';\n')).digest('hex').slice(0, 16);
+}
+
+/** `--no-seed` on a database that does not hold this scale's data with this schema. */
+export class SeedMismatchError extends Error {
+  override readonly name = 'SeedMismatchError';
+}
+
+/** Throws a SeedMismatchError, saying what to run, unless the database was seeded at this scale with this schema (for --no-seed). */
+export async function checkSeeded(db: RawDb, s: Sizes): Promise<void> {
+  const where = `--no-seed: the ${db.dialect} database of scale ${s.scale}`;
+  const fix = `run without --no-seed to seed it at scale ${s.scale}`;
+  let rows;
+  try {
+    rows = await db.query(`SELECT scale, ddl FROM ${SEED_RECORD}`);
+  } catch {
+    throw new SeedMismatchError(`${where} has no seed record (never seeded, or seeded before the record existed): ${fix}`);
+  }
+  const row = rows[0];
+  if (!row) throw new SeedMismatchError(`${where} has an empty seed record (seeding was interrupted): ${fix}`);
+  if (Number(row.scale) !== s.scale) throw new SeedMismatchError(`${where} holds data seeded at scale ${String(row.scale)}: ${fix}`);
+  if (row.ddl !== ddlDigest(db.dialect)) throw new SeedMismatchError(`${where} was seeded with another schema (bench/lib/schema.ts changed since): ${fix}`);
+}
+
 /** Drop and recreate every table, then load the shared data. */
 export async function createAndSeed(db: RawDb, s: Sizes): Promise<void> {
+  // The record goes first and comes back last: a seed that stops half-way leaves none.
+  await db.exec(`DROP TABLE IF EXISTS ${SEED_RECORD}`);
   for (const name of [...TABLES].reverse()) {
     await db.exec(`DROP TABLE IF EXISTS ${name}${db.dialect === 'postgres' ? ' CASCADE' : ''}`);
   }
@@ -83,6 +125,7 @@ export async function createAndSeed(db: RawDb, s: Sizes): Promise<void> {
   await db.load('address', ['id', 'street', 'city'], range(s.addresses, (i) => [i, `${i} main street`, `city-${i % CITIES}`]));
   // Manager of person i is person floor(i/2): a binary tree rooted at person 1.
   await db.load('person', ['id', 'name', 'address_id', 'manager_id'], range(s.people, (i) => [i, `person ${i}`, ((i - 1) % s.addresses) + 1, i > 1 ? Math.floor(i / 2) : null]));
+  await seedWeb(db);
   if (db.dialect === 'postgres') {
     for (const name of TABLES) await db.exec(`SELECT setval(pg_get_serial_sequence('${name}', 'id'), GREATEST((SELECT max(id) FROM ${name}), 1))`);
     await db.exec('ANALYZE');
@@ -91,6 +134,10 @@ export async function createAndSeed(db: RawDb, s: Sizes): Promise<void> {
   } else {
     for (const name of TABLES) await db.exec(`ANALYZE TABLE ${name}`);
   }
+  const { text } = FLAVORS[db.dialect];
+  await db.exec(`CREATE TABLE ${SEED_RECORD} (scale ${text} NOT NULL, ddl ${text} NOT NULL)`);
+  // A number and a hex digest: nothing to quote.
+  await db.exec(`INSERT INTO ${SEED_RECORD} (scale, ddl) VALUES ('${s.scale}', '${ddlDigest(db.dialect)}')`);
 }
 
 /** Fresh parents and children for one run of the delete workload. */
@@ -99,6 +146,24 @@ export async function seedDeletes(db: RawDb, s: Sizes): Promise<void> {
   await db.exec('DELETE FROM del_parent');
   await db.load('del_parent', ['id', 'name'], range(s.deletedParents, (i) => [i, `parent ${i}`]));
   await db.load('del_child', ['id', 'label', 'parent_id'], range(s.deletedParents * CHILDREN_PER_PARENT, (i) => [i, `child ${i}`, Math.ceil(i / CHILDREN_PER_PARENT)]));
+}
+
+/**
+ * The web-request tables as every write run starts from: WEB_AUTHORS authors with POSTS_PER_AUTHOR posts each, at
+ * fixed ids. New rows take ids past them (the sequences were set past the seed once, at seeding).
+ */
+export async function seedWeb(db: RawDb): Promise<void> {
+  if (db.dialect === 'postgres') await db.exec('TRUNCATE web_post, web_author');
+  else {
+    await db.exec('DELETE FROM web_post');
+    await db.exec('DELETE FROM web_author');
+  }
+  await db.load('web_author', ['id', 'handle', 'name', 'visits'], range(WEB_AUTHORS, (i) => [i, seededHandle(i), `author ${i}`, 0]));
+  await db.load('web_post', ['id', 'slug', 'title', 'views', 'author_id'], range(WEB_AUTHORS * POSTS_PER_AUTHOR, (i) => {
+    const author = Math.ceil(i / POSTS_PER_AUTHOR);
+    const n = i - (author - 1) * POSTS_PER_AUTHOR;
+    return [i, seededSlug(author, n), `post ${n} of author ${author}`, 0, author];
+  }));
 }
 
 /** The rows the import workload loads (the same for every system). */

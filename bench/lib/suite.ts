@@ -10,10 +10,13 @@ import mysql from 'mysql2/promise';
 import type { Options } from './args.js';
 import type { Task, TaskResult } from './child.js';
 import { openRawDb } from './raw-db.js';
-import { createAndSeed } from './schema.js';
+import { checkSeeded, createAndSeed } from './schema.js';
 import { systemNamed } from './systems.js';
-import { BENCH_ROOT, MYSQL_URL, PG_URL, REPO_ROOT, type DialectId } from './targets.js';
-import { rowsOf, sizesAt, type WorkloadId } from './workloads.js';
+import { BENCH_ROOT, REPO_ROOT, urlFor, type DialectId } from './targets.js';
+import { isWebWorkload, rowsOf, sizesAt, type WorkloadId } from './workloads.js';
+
+/** Statements per request: whole where they are (the usual case), else to two places. */
+export const fmtPerRequest = (x: number): string => (Number.isInteger(x) ? String(x) : x.toFixed(2));
 
 export interface BenchResult {
   readonly workload: WorkloadId;
@@ -25,6 +28,8 @@ export interface BenchResult {
   readonly minMs: number | null;
   readonly maxMs: number | null;
   readonly statements: number | null;
+  /** How the statements were counted on this dialect (see counter.ts). */
+  readonly countedBy?: TaskResult['countedBy'];
   readonly peakRssMb: number | null;
   readonly status: TaskResult['status'];
   readonly note?: string;
@@ -32,13 +37,16 @@ export interface BenchResult {
 
 const TASK_TIMEOUT_MS = 15 * 60_000;
 
-/** Create the benchmark database on a server if it is missing (and the statement statistics on PostgreSQL). */
-export async function ensureDatabase(dialect: DialectId): Promise<void> {
+/**
+ * Create the benchmark database of a scale on a server if it is missing (and, on PostgreSQL, the
+ * pg_stat_statements extension where the server allows it: without it statements are counted at the driver).
+ */
+export async function ensureDatabase(dialect: DialectId, scale: number): Promise<void> {
   if (dialect === 'sqlite') {
     mkdirSync(`${BENCH_ROOT}.data`, { recursive: true });
   } else if (dialect === 'postgres') {
-    const url = new URL(PG_URL);
-    const name = url.pathname.slice(1);
+    const url = new URL(urlFor('postgres', scale));
+    const name = decodeURIComponent(url.pathname.slice(1));
     url.pathname = '/postgres';
     const admin = new pg.Client({ connectionString: url.toString() });
     await admin.connect();
@@ -48,19 +56,21 @@ export async function ensureDatabase(dialect: DialectId): Promise<void> {
     } finally {
       await admin.end();
     }
-    const db = await openRawDb('postgres', 1);
+    const db = await openRawDb('postgres', scale);
     try {
       await db.exec('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+    } catch (error) {
+      console.warn(`postgres: no pg_stat_statements in ${name} (${error instanceof Error ? error.message : String(error)}): statements are counted at the driver`);
     } finally {
       await db.close();
     }
   } else {
-    const url = new URL(MYSQL_URL);
-    const name = url.pathname.slice(1);
+    const url = new URL(urlFor('mysql', scale));
+    const name = decodeURIComponent(url.pathname.slice(1));
     url.pathname = '/';
     const conn = await mysql.createConnection({ uri: url.toString() });
     try {
-      await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\``);
+      await conn.query(`CREATE DATABASE IF NOT EXISTS \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
     } finally {
       await conn.end();
     }
@@ -82,7 +92,7 @@ function runChild(task: Task): Promise<TaskResult> {
       clearTimeout(timer);
       resolve(r);
     };
-    const failed = (message: string): TaskResult => ({ status: 'error', timesMs: [], statements: null, peakRssMb: 0, check: null, message });
+    const failed = (message: string): TaskResult => ({ status: 'error', timesMs: [], statements: null, countedBy: null, peakRssMb: 0, check: null, message });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       finish(failed(`timed out after ${TASK_TIMEOUT_MS / 60_000} minutes`));
@@ -101,9 +111,10 @@ const median = (xs: number[]): number => {
 const round = (x: number): number => Math.round(x * 100) / 100;
 
 function line(r: BenchResult): string {
-  const head = `${r.dialect.padEnd(8)} x${String(r.scale).padEnd(5)} ${r.workload.padEnd(15)} ${r.system.padEnd(10)}`;
+  const head = `${r.dialect.padEnd(8)} x${String(r.scale).padEnd(5)} ${r.workload.padEnd(18)} ${r.system.padEnd(10)}`;
   if (r.status !== 'ok') return `${head} ${r.status}${r.note ? `: ${r.note}` : ''}`;
-  return `${head} median ${String(r.medianMs).padStart(9)} ms  [${r.minMs}..${r.maxMs}]  ${r.statements} statements  ${r.peakRssMb} MB`;
+  const perRequest = isWebWorkload(r.workload) && r.statements !== null ? ` (${fmtPerRequest(r.statements / r.n)}/request)` : '';
+  return `${head} median ${String(r.medianMs).padStart(9)} ms  [${r.minMs}..${r.maxMs}]  ${r.statements} statements${perRequest}  ${r.peakRssMb} MB`;
 }
 
 export async function runSuite(opts: Options): Promise<BenchResult[]> {
@@ -111,15 +122,18 @@ export async function runSuite(opts: Options): Promise<BenchResult[]> {
   for (const dialect of opts.dialects) {
     for (const scale of opts.scales) {
       const sizes = sizesAt(scale);
-      if (!opts.noSeed) {
-        process.stdout.write(`seeding ${dialect} at scale ${scale}... `);
-        const db = await openRawDb(dialect, scale);
-        try {
+      const db = await openRawDb(dialect, scale);
+      try {
+        if (opts.noSeed) {
+          // Refuse to measure data that is not this scale's (or not this schema's): the run would say one thing and measure another.
+          await checkSeeded(db, sizes);
+        } else {
+          process.stdout.write(`seeding ${dialect} at scale ${scale}... `);
           await createAndSeed(db, sizes);
-        } finally {
-          await db.close();
+          console.log('done');
         }
-        console.log('done');
+      } finally {
+        await db.close();
       }
       for (const workload of opts.workloads) {
         let expected: number | null = null;
@@ -146,6 +160,7 @@ export async function runSuite(opts: Options): Promise<BenchResult[]> {
               minMs: ok ? round(Math.min(...out.timesMs)) : null,
               maxMs: ok ? round(Math.max(...out.timesMs)) : null,
               statements: ok ? out.statements : null,
+              ...(out.countedBy ? { countedBy: out.countedBy } : {}),
               peakRssMb: out.peakRssMb || null,
               status,
               ...(note ? { note } : {}),

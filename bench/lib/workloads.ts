@@ -1,8 +1,11 @@
 /**
- * The twelve workloads of issue 7, their data sizes, and the order they run in.
- * Reads come first so that the writes of later workloads (PostgreSQL's dead
- * tuples, SQLite's free pages) never tax a read another system does later.
+ * The workloads: issue 7's twelve, and the web-request ones (`web-*`, see
+ * web.ts), their data sizes, and the order they run in. Reads come first so
+ * that the writes of later workloads (PostgreSQL's dead tuples, SQLite's free
+ * pages) never tax a read another system does later.
  */
+
+import { REQUESTS } from './web.js';
 
 export const WORKLOADS = [
   'count',
@@ -13,10 +16,19 @@ export const WORKLOADS = [
   'self-ref',
   'related-filter',
   'per-query',
+  'web-find',
+  'web-find-related',
   'update',
   'delete',
   'import',
   'unit-of-work',
+  'web-create',
+  'web-create-nested',
+  'web-update',
+  'web-update-nested',
+  'web-upsert',
+  'web-upsert-nested',
+  'web-delete',
 ] as const;
 
 export type WorkloadId = (typeof WORKLOADS)[number];
@@ -34,7 +46,21 @@ export const DESCRIPTIONS: Record<WorkloadId, string> = {
   delete: 'delete parents, children by cascade',
   import: 'bulk import',
   'unit-of-work': 'parent+child pairs created in one unit of work',
+  'web-find': 'one user by primary key, per request',
+  'web-find-related': 'one artist by primary key with its albums, per request',
+  'web-create': 'one new row, per request',
+  'web-create-nested': 'one new parent with three children, per request',
+  'web-update': 'one row updated by primary key, per request',
+  'web-update-nested': 'a parent and one of its children updated by key, per request',
+  'web-upsert': 'one row inserted or updated by a unique key, per request',
+  'web-upsert-nested': 'a parent and one child inserted or updated by unique keys, per request',
+  'web-delete': 'one row deleted by primary key, per request',
 };
+
+/** The web-request workloads: each run is `requests` requests, one after another. */
+export const WEB_WORKLOADS = WORKLOADS.filter((w): w is Extract<WorkloadId, `web-${string}`> => w.startsWith('web-'));
+export type WebWorkloadId = (typeof WEB_WORKLOADS)[number];
+export const isWebWorkload = (w: WorkloadId): w is WebWorkloadId => w.startsWith('web-');
 
 /** Row counts at one scale; scale 1 is the issue's sizes, 10 is its "10x". */
 export interface Sizes {
@@ -55,6 +81,8 @@ export interface Sizes {
   readonly pairs: number;
   /** Gets and pages of the per-query workload (each). */
   readonly lookups: number;
+  /** Requests of each web-request workload. */
+  readonly requests: number;
 }
 
 export const CHILDREN_PER_PARENT = 10;
@@ -78,6 +106,7 @@ export function sizesAt(scale: number): Sizes {
     pairs: n(1_000),
     // Per-query overhead does not grow with the data: the same count at every scale.
     lookups: 500,
+    requests: REQUESTS,
   };
 }
 
@@ -106,5 +135,15 @@ export function rowsOf(w: WorkloadId, s: Sizes): number {
       return s.imported;
     case 'unit-of-work':
       return s.pairs;
+    case 'web-find':
+    case 'web-find-related':
+    case 'web-create':
+    case 'web-create-nested':
+    case 'web-update':
+    case 'web-update-nested':
+    case 'web-upsert':
+    case 'web-upsert-nested':
+    case 'web-delete':
+      return s.requests;
   }
 }

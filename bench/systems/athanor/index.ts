@@ -2,15 +2,21 @@
  * Athanor, used the way its docs show: the ORM session for entity work,
  * eager loading by `selectinLoad`, `query().count()/update()/delete()` for work
  * by criteria, bulk paths of Core for imports (COPY on PostgreSQL).
+ *
+ * Web requests: one `db.session()` per request. `s.get()` for a row by key;
+ * `s.reference()` (the key alone, no SELECT) for a row updated or deleted by
+ * key; new objects with `s.add()`; upserts, which the ORM has no verb for, as
+ * Core `insert().onConflictDoUpdate()` through `s.execute()`.
  */
 
-import { createEngine, insert, type Engine } from '../../../src/index.js';
+import { createEngine, excluded, insert, type Engine } from '../../../src/index.js';
 import { database, selectinLoad, type Session } from '../../../src/orm/index.js';
 import type { SystemFactory, SystemInstance } from '../../lib/system.js';
 import { importRows as importData } from '../../lib/schema.js';
-import { CITY, PAGE } from '../../lib/workloads.js';
+import { CITY, PAGE, type Sizes } from '../../lib/workloads.js';
 import { lookupId, pageOffset, updatedScore } from '../raw/common.js';
-import { Address, Album, Artist, DelParent, Person, UowChild, UowParent, User, importRows } from './models.js';
+import { Address, Album, Artist, DelParent, Person, UowChild, UowParent, User, WebAuthor, WebPost, importRows, webAuthors, webPosts } from './models.js';
+import * as web from '../../lib/web.js';
 export const open: SystemFactory = async (env): Promise<SystemInstance> => {
   const engine: Engine = createEngine(env.url);
   await engine.ready();
@@ -20,6 +26,7 @@ export const open: SystemFactory = async (env): Promise<SystemInstance> => {
 
   return {
     workloads: {
+      ...webWorkloads(db, s),
       count: () => session((x) => x.query(User).where(User.active.eq(true)).count()),
       projection: () => session(async (x) => (await x.select(User.username, User.email).all()).length),
       load: () => session(async (x) => (await x.query(User).all()).length),
@@ -85,3 +92,73 @@ export const open: SystemFactory = async (env): Promise<SystemInstance> => {
     close: () => engine.close(),
   };
 };
+
+/** The web-request workloads: each request its own session, run one after another. */
+function webWorkloads(db: ReturnType<typeof database>, s: Sizes): SystemInstance['workloads'] {
+  const session = <T>(fn: (x: Session) => Promise<T>): Promise<T> => db.session(fn);
+  const requests = async (fn: (k: number) => Promise<number>): Promise<number> => {
+    let done = 0;
+    for (let k = 0; k < s.requests; k++) done += await fn(k);
+    return done;
+  };
+  const upsertAuthor = (a: web.AuthorValues) =>
+    insert(webAuthors)
+      .values(a)
+      .onConflictDoUpdate({ target: [webAuthors.c.handle], set: { name: excluded(webAuthors.c.name), visits: excluded(webAuthors.c.visits) } })
+      .returning(webAuthors.c.id);
+  return {
+    'web-find': () => requests(async (k) => ((await session((x) => x.get(User, web.findUserId(s, k)))) ? 1 : 0)),
+    'web-find-related': () =>
+      requests(async (k) => (await session((x) => x.query(Artist).options(selectinLoad(Artist.albums)).get(web.findArtistId(s, k))))?.albums.length ?? 0),
+    'web-create': ({ iteration }) =>
+      requests(async (k) => {
+        const author = new WebAuthor(web.newAuthor(k, iteration));
+        await session(async (x) => x.add(author));
+        return author.id > 0 ? 1 : 0;
+      }),
+    'web-create-nested': ({ iteration }) =>
+      requests(async (k) => {
+        const author = new WebAuthor(web.newAuthor(k, iteration));
+        const posts = web.newPosts(k, iteration).map((p) => new WebPost(p));
+        author.posts.push(...posts);
+        await session(async (x) => x.add(author));
+        return 1 + posts.filter((p) => p.authorId === author.id).length;
+      }),
+    // A reference knows only its key: the flush UPDATEs the columns set on it, by key (a key that matches no row is a StaleDataError).
+    'web-update': ({ iteration }) =>
+      requests(async (k) => {
+        await session(async (x) => void Object.assign(x.reference(WebAuthor, web.updatedAuthorId(k)), web.updatedAuthor(k, iteration)));
+        return 1;
+      }),
+    'web-update-nested': ({ iteration }) =>
+      requests(async (k) => {
+        await session(async (x) => {
+          Object.assign(x.reference(WebAuthor, web.updatedAuthorId(k)), web.updatedAuthor(k, iteration));
+          Object.assign(x.reference(WebPost, web.updatedPostId(k)), web.updatedPost(k, iteration));
+        });
+        return 2;
+      }),
+    'web-upsert': ({ iteration }) => requests(async (k) => (await session((x) => x.execute(upsertAuthor(web.upsertedAuthor(k, iteration))))).rows.length),
+    // No nested upsert in the ORM: the closest honest form is two Core upserts in the session's transaction, the
+    // post's foreign key taken from the author's RETURNING.
+    'web-upsert-nested': ({ iteration }) =>
+      requests((k) =>
+        session(async (x) => {
+          const [author] = (await x.execute(upsertAuthor(web.upsertedAuthor(k, iteration)))).rows;
+          const post = { ...web.upsertedPost(k, iteration), authorId: author!.id };
+          const upserted = await x.execute(
+            insert(webPosts)
+              .values(post)
+              .onConflictDoUpdate({ target: [webPosts.c.slug], set: { title: excluded(webPosts.c.title), views: excluded(webPosts.c.views) } })
+              .returning(webPosts.c.id),
+          );
+          return 1 + upserted.rows.length;
+        }),
+      ),
+    'web-delete': () =>
+      requests(async (k) => {
+        await session(async (x) => x.delete(x.reference(WebPost, web.deletedPostId(k))));
+        return 1;
+      }),
+  };
+}

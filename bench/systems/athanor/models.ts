@@ -104,3 +104,30 @@ export class UowChild extends Model(uowChildren) {
   static readonly parent = one(() => UowParent, { backPopulates: 'children' });
 }
 export interface UowChild extends Related<typeof UowChild> {}
+
+export const webAuthors = table('web_author', {
+  id: identity(),
+  handle: text().notNull().unique(),
+  name: text().notNull(),
+  visits: integer().notNull(),
+});
+export const webPosts = table('web_post', {
+  id: identity(),
+  slug: text().notNull().unique(),
+  title: text().notNull(),
+  views: integer().notNull(),
+  authorId: integer('author_id').references(() => webAuthors.c.id, { onDelete: 'CASCADE' }),
+});
+
+/** The database cascades a deleted author's posts (ON DELETE CASCADE): the ORM neither loads nor deletes them. */
+@mapped
+export class WebAuthor extends Model(webAuthors) {
+  static readonly posts = many(() => WebPost, { backPopulates: 'author', cascade: 'all, delete', passiveDeletes: true });
+}
+export interface WebAuthor extends Related<typeof WebAuthor> {}
+
+@mapped
+export class WebPost extends Model(webPosts) {
+  static readonly author = one(() => WebAuthor, { backPopulates: 'posts' });
+}
+export interface WebPost extends Related<typeof WebPost> {}

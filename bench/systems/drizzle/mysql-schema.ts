@@ -39,6 +39,20 @@ export const uowChild = mysqlTable('uow_child', {
   parentId: int('parent_id').references(() => uowParent.id, { onDelete: 'cascade' }),
 });
 
+export const webAuthor = mysqlTable('web_author', {
+  id: int().primaryKey().autoincrement(),
+  handle: varchar({ length: 200 }).notNull().unique('web_author_handle_key'),
+  name: varchar({ length: 200 }).notNull(),
+  visits: int().notNull(),
+});
+export const webPost = mysqlTable('web_post', {
+  id: int().primaryKey().autoincrement(),
+  slug: varchar({ length: 200 }).notNull().unique('web_post_slug_key'),
+  title: varchar({ length: 200 }).notNull(),
+  views: int().notNull(),
+  authorId: int('author_id').references(() => webAuthor.id, { onDelete: 'cascade' }),
+});
+
 export const artistRelations = relations(artist, ({ many }) => ({ albums: many(album) }));
 export const albumRelations = relations(album, ({ one, many }) => ({
   artist: one(artist, { fields: [album.artistId], references: [artist.id] }),

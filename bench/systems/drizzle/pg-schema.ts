@@ -39,6 +39,20 @@ export const uowChild = pgTable('uow_child', {
   parentId: integer('parent_id').references(() => uowParent.id, { onDelete: 'cascade' }),
 });
 
+export const webAuthor = pgTable('web_author', {
+  id: integer().primaryKey().generatedByDefaultAsIdentity(),
+  handle: text().notNull().unique('web_author_handle_key'),
+  name: text().notNull(),
+  visits: integer().notNull(),
+});
+export const webPost = pgTable('web_post', {
+  id: integer().primaryKey().generatedByDefaultAsIdentity(),
+  slug: text().notNull().unique('web_post_slug_key'),
+  title: text().notNull(),
+  views: integer().notNull(),
+  authorId: integer('author_id').references(() => webAuthor.id, { onDelete: 'cascade' }),
+});
+
 export const artistRelations = relations(artist, ({ many }) => ({ albums: many(album) }));
 export const albumRelations = relations(album, ({ one, many }) => ({
   artist: one(artist, { fields: [album.artistId], references: [artist.id] }),

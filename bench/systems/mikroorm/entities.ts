@@ -58,6 +58,21 @@ export interface UowChild {
   parent?: UowParent;
 }
 
+export interface WebAuthor {
+  id: number;
+  handle: string;
+  name: string;
+  visits: number;
+  posts: Collection<WebPost>;
+}
+export interface WebPost {
+  id: number;
+  slug: string;
+  title: string;
+  views: number;
+  author?: WebAuthor;
+}
+
 const id = { type: 'number', primary: true } as const;
 const str = { type: 'string' } as const;
 const int = { type: 'number' } as const;
@@ -111,4 +126,21 @@ export const UowChildSchema: EntitySchema<UowChild> = new EntitySchema<UowChild>
   properties: { id, label: str, parent: { kind: 'm:1', entity: 'UowParent', fieldName: 'parent_id', nullable: true, deleteRule: 'cascade' } },
 });
 
-export const ENTITIES = [UserSchema, ArtistSchema, AlbumSchema, TrackSchema, AddressSchema, PersonSchema, DelParentSchema, ImportRowSchema, UowParentSchema, UowChildSchema];
+export const WebAuthorSchema: EntitySchema<WebAuthor> = new EntitySchema<WebAuthor>({
+  name: 'WebAuthor',
+  tableName: 'web_author',
+  properties: { id, handle: { type: 'string', unique: 'web_author_handle_key' }, name: str, visits: int, posts: { kind: '1:m', entity: 'WebPost', mappedBy: 'author' } },
+});
+export const WebPostSchema: EntitySchema<WebPost> = new EntitySchema<WebPost>({
+  name: 'WebPost',
+  tableName: 'web_post',
+  properties: {
+    id,
+    slug: { type: 'string', unique: 'web_post_slug_key' },
+    title: str,
+    views: int,
+    author: { kind: 'm:1', entity: 'WebAuthor', fieldName: 'author_id', nullable: true, deleteRule: 'cascade' },
+  },
+});
+
+export const ENTITIES = [UserSchema, ArtistSchema, AlbumSchema, TrackSchema, AddressSchema, PersonSchema, DelParentSchema, ImportRowSchema, UowParentSchema, UowChildSchema, WebAuthorSchema, WebPostSchema];

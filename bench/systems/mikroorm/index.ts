@@ -3,6 +3,13 @@
  * `populate` with the select-in strategy for collections, native
  * update/delete for bulk changes, `insertMany` for imports, and `persist` +
  * one `flush` (batched inserts) for the unit of work.
+ *
+ * Web requests: a forked EntityManager per request. `findOne` (with
+ * `populate`, the default joined strategy for one parent); `create` +
+ * `flush` for new rows; `getReference` (the key alone, no SELECT) + `flush`
+ * for rows updated or removed by key; `em.upsert` on the unique property,
+ * two of them in `transactional()` for the nested upsert, which MikroORM has
+ * no single form for.
  */
 
 import { MikroORM, type Options } from '@mikro-orm/core';
@@ -13,7 +20,8 @@ import type { SystemFactory } from '../../lib/system.js';
 import { importRows } from '../../lib/schema.js';
 import { CITY, PAGE } from '../../lib/workloads.js';
 import { lookupId, pageOffset, updatedScore } from '../raw/common.js';
-import { type ImportRow, AlbumSchema, ArtistSchema, DelParentSchema, ENTITIES, ImportRowSchema, PersonSchema, UowParentSchema, UserSchema } from './entities.js';
+import { type ImportRow, AlbumSchema, ArtistSchema, DelParentSchema, ENTITIES, ImportRowSchema, PersonSchema, UowParentSchema, UserSchema, WebAuthorSchema, WebPostSchema } from './entities.js';
+import * as web from '../../lib/web.js';
 
 export const open: SystemFactory = async (env) => {
   const common: Options = { entities: ENTITIES, debug: false, discovery: { disableDynamicFileAccess: true } };
@@ -31,8 +39,61 @@ export const open: SystemFactory = async (env) => {
   // Rows per INSERT: under each database's bound-parameter limit for 3 columns.
   const chunk = { sqlite: 10_000, postgres: 20_000, mysql: 5_000 }[env.dialect];
 
+  const requests = async (fn: (k: number) => Promise<number>): Promise<number> => {
+    let done = 0;
+    for (let k = 0; k < s.requests; k++) done += await fn(k);
+    return done;
+  };
+
   return {
     workloads: {
+      'web-find': () => requests(async (k) => ((await em().findOne(UserSchema, web.findUserId(s, k))) ? 1 : 0)),
+      'web-find-related': () => requests(async (k) => (await em().findOne(ArtistSchema, web.findArtistId(s, k), { populate: ['albums'] }))?.albums.length ?? 0),
+      'web-create': ({ iteration }) =>
+        requests(async (k) => {
+          const e = em();
+          const author = e.create(WebAuthorSchema, web.newAuthor(k, iteration));
+          await e.flush();
+          return author.id > 0 ? 1 : 0;
+        }),
+      'web-create-nested': ({ iteration }) =>
+        requests(async (k) => {
+          const e = em();
+          const author = e.create(WebAuthorSchema, { ...web.newAuthor(k, iteration), posts: web.newPosts(k, iteration) });
+          await e.flush();
+          return 1 + author.posts.getItems().filter((p) => p.id > 0).length;
+        }),
+      'web-update': ({ iteration }) =>
+        requests(async (k) => {
+          const e = em();
+          Object.assign(e.getReference(WebAuthorSchema, web.updatedAuthorId(k)), web.updatedAuthor(k, iteration));
+          await e.flush();
+          return 1;
+        }),
+      'web-update-nested': ({ iteration }) =>
+        requests(async (k) => {
+          const e = em();
+          Object.assign(e.getReference(WebAuthorSchema, web.updatedAuthorId(k)), web.updatedAuthor(k, iteration));
+          Object.assign(e.getReference(WebPostSchema, web.updatedPostId(k)), web.updatedPost(k, iteration));
+          await e.flush();
+          return 2;
+        }),
+      'web-upsert': ({ iteration }) => requests(async (k) => ((await em().upsert(WebAuthorSchema, web.upsertedAuthor(k, iteration))).id > 0 ? 1 : 0)),
+      'web-upsert-nested': ({ iteration }) =>
+        requests((k) =>
+          em().transactional(async (tx) => {
+            const author = await tx.upsert(WebAuthorSchema, web.upsertedAuthor(k, iteration));
+            const post = await tx.upsert(WebPostSchema, { ...web.upsertedPost(k, iteration), author });
+            return (author.id > 0 ? 1 : 0) + (post.id > 0 ? 1 : 0);
+          }),
+        ),
+      'web-delete': () =>
+        requests(async (k) => {
+          const e = em();
+          e.remove(e.getReference(WebPostSchema, web.deletedPostId(k)));
+          await e.flush();
+          return 1;
+        }),
       count: () => em().count(UserSchema, { active: true }),
       projection: async () => (await em().find(UserSchema, {}, { fields: ['username', 'email'] })).length,
       load: async () => (await em().find(UserSchema, {})).length,

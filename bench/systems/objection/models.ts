@@ -80,3 +80,24 @@ export class UowChild extends Model {
   id?: number;
   label!: string;
 }
+
+export class WebAuthor extends Model {
+  static override tableName = 'web_author';
+  id?: number;
+  handle!: string;
+  name!: string;
+  visits!: number;
+  posts?: WebPost[];
+  static override get relationMappings(): RelationMappings {
+    return { posts: { relation: Model.HasManyRelation, modelClass: WebPost, join: { from: 'web_author.id', to: 'web_post.author_id' } } };
+  }
+}
+
+export class WebPost extends Model {
+  static override tableName = 'web_post';
+  id?: number;
+  slug!: string;
+  title!: string;
+  views!: number;
+  author_id?: number;
+}

@@ -9,6 +9,7 @@ import type { SystemEnv, SystemInstance } from '../../lib/system.js';
 import { importRows } from '../../lib/schema.js';
 import { CITY, PAGE } from '../../lib/workloads.js';
 import { groupBy, lookupId, pageOffset, updatedScore } from './common.js';
+import * as web from '../../lib/web.js';
 
 interface Album {
   id: number;
@@ -27,9 +28,80 @@ export async function openMysql(env: SystemEnv): Promise<SystemInstance> {
   const change = async (sql: string, params: Params = []): Promise<number> => (await conn.execute<ResultSetHeader>(sql, params))[0].affectedRows;
   // IN lists of thousands of ids: sent as one text query, since a prepared statement per list length would never be reused.
   const byIds = async <R>(sql: string, ids: readonly number[]): Promise<R[]> => (await conn.query<RowDataPacket[]>(`${sql} (?)`, [ids]))[0] as R[];
+  const insertId = async (sql: string, params: Params): Promise<number> => (await conn.execute<ResultSetHeader>(sql, params))[0].insertId;
+  const requests = async (fn: (k: number) => Promise<number>): Promise<number> => {
+    let done = 0;
+    for (let k = 0; k < s.requests; k++) done += await fn(k);
+    return done;
+  };
+  const transaction = async (fn: () => Promise<number>): Promise<number> => {
+    await conn.query('BEGIN');
+    try {
+      const n = await fn();
+      await conn.query('COMMIT');
+      return n;
+    } catch (error) {
+      await conn.query('ROLLBACK');
+      throw error;
+    }
+  };
+  const createAuthor = 'INSERT INTO web_author (handle, name, visits) VALUES (?, ?, ?)';
+  const createPosts = `INSERT INTO web_post (slug, title, views, author_id) VALUES ${Array.from({ length: web.NEW_POSTS }, () => '(?, ?, ?, ?)').join(', ')}`;
+  const updateAuthor = 'UPDATE web_author SET name = ?, visits = ? WHERE id = ?';
+  const updatePost = 'UPDATE web_post SET title = ?, views = ? WHERE id = ?';
+  // MariaDB 10.5+ returns the row an ON DUPLICATE KEY UPDATE inserted or updated.
+  const upsertAuthor = 'INSERT INTO web_author (handle, name, visits) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE name = VALUES(name), visits = VALUES(visits) RETURNING id';
+  const upsertPost = 'INSERT INTO web_post (slug, title, views, author_id) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE title = VALUES(title), views = VALUES(views) RETURNING id';
 
   return {
     workloads: {
+      'web-find': () => requests(async (k) => (await rows('SELECT id, username, email, active, score FROM users WHERE id = ?', [web.findUserId(s, k)])).length),
+      'web-find-related': () =>
+        requests(async (k) => {
+          const [artist] = await rows<{ id: number }>('SELECT id, name FROM artist WHERE id = ?', [web.findArtistId(s, k)]);
+          return artist ? (await rows('SELECT id, title, artist_id FROM album WHERE artist_id = ?', [artist.id])).length : 0;
+        }),
+      'web-create': ({ iteration }) =>
+        requests(async (k) => {
+          const a = web.newAuthor(k, iteration);
+          return (await insertId(createAuthor, [a.handle, a.name, a.visits])) > 0 ? 1 : 0;
+        }),
+      'web-create-nested': ({ iteration }) =>
+        requests((k) =>
+          transaction(async () => {
+            const a = web.newAuthor(k, iteration);
+            const id = await insertId(createAuthor, [a.handle, a.name, a.visits]);
+            return 1 + (await change(createPosts, web.newPosts(k, iteration).flatMap((p) => [p.slug, p.title, p.views, id])));
+          }),
+        ),
+      'web-update': ({ iteration }) =>
+        requests(async (k) => {
+          const a = web.updatedAuthor(k, iteration);
+          return change(updateAuthor, [a.name, a.visits, web.updatedAuthorId(k)]);
+        }),
+      'web-update-nested': ({ iteration }) =>
+        requests((k) =>
+          transaction(async () => {
+            const a = web.updatedAuthor(k, iteration);
+            const p = web.updatedPost(k, iteration);
+            return (await change(updateAuthor, [a.name, a.visits, web.updatedAuthorId(k)])) + (await change(updatePost, [p.title, p.views, web.updatedPostId(k)]));
+          }),
+        ),
+      'web-upsert': ({ iteration }) =>
+        requests(async (k) => {
+          const a = web.upsertedAuthor(k, iteration);
+          return (await rows(upsertAuthor, [a.handle, a.name, a.visits])).length;
+        }),
+      'web-upsert-nested': ({ iteration }) =>
+        requests((k) =>
+          transaction(async () => {
+            const a = web.upsertedAuthor(k, iteration);
+            const [author] = await rows<{ id: number }>(upsertAuthor, [a.handle, a.name, a.visits]);
+            const p = web.upsertedPost(k, iteration);
+            return 1 + (await rows(upsertPost, [p.slug, p.title, p.views, author!.id])).length;
+          }),
+        ),
+      'web-delete': () => requests(async (k) => change('DELETE FROM web_post WHERE id = ?', [web.deletedPostId(k)])),
       count: async () => (await rows<{ n: number }>('SELECT count(*) AS n FROM users WHERE active = 1'))[0]!.n,
       projection: async () => (await rows('SELECT username, email FROM users')).length,
       load: async () => (await rows('SELECT id, username, email, active, score FROM users')).length,

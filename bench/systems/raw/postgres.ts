@@ -11,6 +11,7 @@ import type { SystemEnv, SystemInstance } from '../../lib/system.js';
 import { importRows } from '../../lib/schema.js';
 import { CITY, PAGE } from '../../lib/workloads.js';
 import { groupBy, lookupId, pageOffset, updatedScore } from './common.js';
+import * as web from '../../lib/web.js';
 
 interface Album {
   id: number;
@@ -36,6 +37,15 @@ const SQL = {
   delete: 'DELETE FROM del_parent WHERE id <= $1',
   parents: 'INSERT INTO uow_parent (name) SELECT name FROM unnest($1::text[]) WITH ORDINALITY AS t(name, n) ORDER BY n RETURNING id',
   children: 'INSERT INTO uow_child (label, parent_id) SELECT * FROM unnest($1::text[], $2::int[])',
+  artistById: 'SELECT id, name FROM artist WHERE id = $1',
+  albumsOfArtist: 'SELECT id, title, artist_id FROM album WHERE artist_id = $1',
+  createAuthor: 'INSERT INTO web_author (handle, name, visits) VALUES ($1, $2, $3) RETURNING id',
+  createPosts: `INSERT INTO web_post (slug, title, views, author_id) VALUES ${Array.from({ length: web.NEW_POSTS }, (_, i) => `($${4 * i + 1}, $${4 * i + 2}, $${4 * i + 3}, $${4 * i + 4})`).join(', ')}`,
+  updateAuthor: 'UPDATE web_author SET name = $1, visits = $2 WHERE id = $3',
+  updatePost: 'UPDATE web_post SET title = $1, views = $2 WHERE id = $3',
+  upsertAuthor: 'INSERT INTO web_author (handle, name, visits) VALUES ($1, $2, $3) ON CONFLICT (handle) DO UPDATE SET name = EXCLUDED.name, visits = EXCLUDED.visits RETURNING id',
+  upsertPost: 'INSERT INTO web_post (slug, title, views, author_id) VALUES ($1, $2, $3, $4) ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title, views = EXCLUDED.views RETURNING id',
+  deletePost: 'DELETE FROM web_post WHERE id = $1',
 } as const;
 
 type Name = keyof typeof SQL;
@@ -52,6 +62,7 @@ export async function openPostgres(env: SystemEnv): Promise<SystemInstance> {
 
   return {
     workloads: {
+      ...webWorkloads(client, s, run),
       count: async () => (await rows<{ n: number }>('count'))[0]!.n,
       projection: async () => (await rows('projection')).length,
       load: async () => (await rows('load')).length,
@@ -108,6 +119,75 @@ export async function openPostgres(env: SystemEnv): Promise<SystemInstance> {
       },
     },
     close: () => client.end(),
+  };
+}
+
+/** The web-request workloads: each request its statements on the one connection, in a transaction where it writes more than one. */
+function webWorkloads(client: pg.Client, s: SystemEnv['sizes'], run: <R>(name: Name, values?: unknown[]) => Promise<{ rows: R[]; rowCount: number }>): SystemInstance['workloads'] {
+  const requests = async (fn: (k: number) => Promise<number>): Promise<number> => {
+    let done = 0;
+    for (let k = 0; k < s.requests; k++) done += await fn(k);
+    return done;
+  };
+  const transaction = async (fn: () => Promise<number>): Promise<number> => {
+    await client.query('BEGIN');
+    try {
+      const n = await fn();
+      await client.query('COMMIT');
+      return n;
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    }
+  };
+  return {
+    'web-find': () => requests(async (k) => (await run('byId', [web.findUserId(s, k)])).rowCount),
+    'web-find-related': () =>
+      requests(async (k) => {
+        const [artist] = (await run<{ id: number }>('artistById', [web.findArtistId(s, k)])).rows;
+        return artist ? (await run('albumsOfArtist', [artist.id])).rowCount : 0;
+      }),
+    'web-create': ({ iteration }) =>
+      requests(async (k) => {
+        const a = web.newAuthor(k, iteration);
+        return (await run<{ id: number }>('createAuthor', [a.handle, a.name, a.visits])).rows.length;
+      }),
+    'web-create-nested': ({ iteration }) =>
+      requests((k) =>
+        transaction(async () => {
+          const a = web.newAuthor(k, iteration);
+          const [{ id }] = (await run<{ id: number }>('createAuthor', [a.handle, a.name, a.visits])).rows as [{ id: number }];
+          return 1 + (await run('createPosts', web.newPosts(k, iteration).flatMap((p) => [p.slug, p.title, p.views, id]))).rowCount;
+        }),
+      ),
+    'web-update': ({ iteration }) =>
+      requests(async (k) => {
+        const a = web.updatedAuthor(k, iteration);
+        return (await run('updateAuthor', [a.name, a.visits, web.updatedAuthorId(k)])).rowCount;
+      }),
+    'web-update-nested': ({ iteration }) =>
+      requests((k) =>
+        transaction(async () => {
+          const a = web.updatedAuthor(k, iteration);
+          const p = web.updatedPost(k, iteration);
+          return (await run('updateAuthor', [a.name, a.visits, web.updatedAuthorId(k)])).rowCount + (await run('updatePost', [p.title, p.views, web.updatedPostId(k)])).rowCount;
+        }),
+      ),
+    'web-upsert': ({ iteration }) =>
+      requests(async (k) => {
+        const a = web.upsertedAuthor(k, iteration);
+        return (await run('upsertAuthor', [a.handle, a.name, a.visits])).rows.length;
+      }),
+    'web-upsert-nested': ({ iteration }) =>
+      requests((k) =>
+        transaction(async () => {
+          const a = web.upsertedAuthor(k, iteration);
+          const [{ id }] = (await run<{ id: number }>('upsertAuthor', [a.handle, a.name, a.visits])).rows as [{ id: number }];
+          const p = web.upsertedPost(k, iteration);
+          return 1 + (await run('upsertPost', [p.slug, p.title, p.views, id])).rows.length;
+        }),
+      ),
+    'web-delete': () => requests(async (k) => (await run('deletePost', [web.deletedPostId(k)])).rowCount),
   };
 }
 

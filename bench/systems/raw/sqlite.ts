@@ -9,6 +9,7 @@ import type { SystemEnv, SystemInstance } from '../../lib/system.js';
 import { CITY, PAGE } from '../../lib/workloads.js';
 import { importRows } from '../../lib/schema.js';
 import { groupBy, lookupId, pageOffset, updatedScore } from './common.js';
+import * as web from '../../lib/web.js';
 
 interface Album {
   id: number;
@@ -38,6 +39,33 @@ export function openSqlite(env: SystemEnv): SystemInstance {
     importRow: db.prepare('INSERT INTO import_row (name, email, amount) VALUES (?, ?, ?)'),
     parent: db.prepare('INSERT INTO uow_parent (name) VALUES (?)'),
     child: db.prepare('INSERT INTO uow_child (label, parent_id) VALUES (?, ?)'),
+    artistById: db.prepare('SELECT id, name FROM artist WHERE id = ?'),
+    albumsOfArtist: db.prepare('SELECT id, title, artist_id FROM album WHERE artist_id = ?'),
+    createAuthor: db.prepare('INSERT INTO web_author (handle, name, visits) VALUES (?, ?, ?)'),
+    createPosts: db.prepare(`INSERT INTO web_post (slug, title, views, author_id) VALUES ${Array.from({ length: web.NEW_POSTS }, () => '(?, ?, ?, ?)').join(', ')}`),
+    updateAuthor: db.prepare('UPDATE web_author SET name = ?, visits = ? WHERE id = ?'),
+    updatePost: db.prepare('UPDATE web_post SET title = ?, views = ? WHERE id = ?'),
+    upsertAuthor: db.prepare('INSERT INTO web_author (handle, name, visits) VALUES (?, ?, ?) ON CONFLICT (handle) DO UPDATE SET name = excluded.name, visits = excluded.visits RETURNING id').pluck(),
+    upsertPost: db.prepare('INSERT INTO web_post (slug, title, views, author_id) VALUES (?, ?, ?, ?) ON CONFLICT (slug) DO UPDATE SET title = excluded.title, views = excluded.views RETURNING id').pluck(),
+    deletePost: db.prepare('DELETE FROM web_post WHERE id = ?'),
+  };
+  const rollback = db.prepare('ROLLBACK');
+  const transaction = (fn: () => number): number => {
+    begin.run();
+    try {
+      const n = fn();
+      commit.run();
+      return n;
+    } catch (error) {
+      rollback.run();
+      throw error;
+    }
+  };
+  // One request after another; better-sqlite3 is synchronous, so each request is a plain call.
+  const requests = async (fn: (k: number) => number): Promise<number> => {
+    let done = 0;
+    for (let k = 0; k < s.requests; k++) done += fn(k);
+    return done;
   };
   // IN lists in chunks under SQLite's 32766 bound parameters (the 10x self-ref needs 50k managers).
   const byIds = (sql: string, ids: readonly number[]): unknown[] => {
@@ -51,6 +79,53 @@ export function openSqlite(env: SystemEnv): SystemInstance {
 
   return {
     workloads: {
+      'web-find': () => requests((k) => (q.byId.get(web.findUserId(s, k)) ? 1 : 0)),
+      'web-find-related': () =>
+        requests((k) => {
+          const artist = q.artistById.get(web.findArtistId(s, k)) as { id: number } | undefined;
+          return artist ? q.albumsOfArtist.all(artist.id).length : 0;
+        }),
+      'web-create': ({ iteration }) =>
+        requests((k) => {
+          const a = web.newAuthor(k, iteration);
+          return Number(q.createAuthor.run(a.handle, a.name, a.visits).lastInsertRowid) > 0 ? 1 : 0;
+        }),
+      'web-create-nested': ({ iteration }) =>
+        requests((k) =>
+          transaction(() => {
+            const a = web.newAuthor(k, iteration);
+            const id = q.createAuthor.run(a.handle, a.name, a.visits).lastInsertRowid;
+            return 1 + q.createPosts.run(...web.newPosts(k, iteration).flatMap((p) => [p.slug, p.title, p.views, id])).changes;
+          }),
+        ),
+      'web-update': ({ iteration }) =>
+        requests((k) => {
+          const a = web.updatedAuthor(k, iteration);
+          return q.updateAuthor.run(a.name, a.visits, web.updatedAuthorId(k)).changes;
+        }),
+      'web-update-nested': ({ iteration }) =>
+        requests((k) =>
+          transaction(() => {
+            const a = web.updatedAuthor(k, iteration);
+            const p = web.updatedPost(k, iteration);
+            return q.updateAuthor.run(a.name, a.visits, web.updatedAuthorId(k)).changes + q.updatePost.run(p.title, p.views, web.updatedPostId(k)).changes;
+          }),
+        ),
+      'web-upsert': ({ iteration }) =>
+        requests((k) => {
+          const a = web.upsertedAuthor(k, iteration);
+          return q.upsertAuthor.get(a.handle, a.name, a.visits) ? 1 : 0;
+        }),
+      'web-upsert-nested': ({ iteration }) =>
+        requests((k) =>
+          transaction(() => {
+            const a = web.upsertedAuthor(k, iteration);
+            const id = q.upsertAuthor.get(a.handle, a.name, a.visits) as number;
+            const p = web.upsertedPost(k, iteration);
+            return 1 + (q.upsertPost.get(p.slug, p.title, p.views, id) ? 1 : 0);
+          }),
+        ),
+      'web-delete': () => requests((k) => q.deletePost.run(web.deletedPostId(k)).changes),
       count: async () => q.count.get() as number,
       projection: async () => q.projection.all().length,
       load: async () => q.load.all().length,

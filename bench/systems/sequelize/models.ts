@@ -15,6 +15,8 @@ export interface Models {
   ImportRow: AnyModel;
   UowParent: AnyModel;
   UowChild: AnyModel;
+  WebAuthor: AnyModel;
+  WebPost: AnyModel;
 }
 
 export function defineModels(sequelize: Sequelize): Models {
@@ -35,6 +37,8 @@ export function defineModels(sequelize: Sequelize): Models {
   const ImportRow = sequelize.define('ImportRow', { id: id(), name: str(), email: str(), amount: int() }, opts('import_row'));
   const UowParent = sequelize.define('UowParent', { id: id(), name: str() }, opts('uow_parent'));
   const UowChild = sequelize.define('UowChild', { id: id(), label: str(), parentId: fk('parent_id') }, opts('uow_child'));
+  const WebAuthor = sequelize.define('WebAuthor', { id: id(), handle: { ...str(), unique: 'web_author_handle_key' }, name: str(), visits: int() }, opts('web_author'));
+  const WebPost = sequelize.define('WebPost', { id: id(), slug: { ...str(), unique: 'web_post_slug_key' }, title: str(), views: int(), authorId: fk('author_id') }, opts('web_post'));
 
   Artist.hasMany(Album, { as: 'albums', foreignKey: 'artistId' });
   Album.belongsTo(Artist, { as: 'artist', foreignKey: 'artistId' });
@@ -42,6 +46,7 @@ export function defineModels(sequelize: Sequelize): Models {
   Person.belongsTo(Address, { as: 'address', foreignKey: 'addressId' });
   Person.belongsTo(Person, { as: 'manager', foreignKey: 'managerId' });
   UowParent.hasMany(UowChild, { as: 'children', foreignKey: 'parentId' });
+  WebAuthor.hasMany(WebPost, { as: 'posts', foreignKey: 'authorId' });
 
-  return { User, Artist, Album, Track, Address, Person, DelParent, ImportRow, UowParent, UowChild };
+  return { User, Artist, Album, Track, Address, Person, DelParent, ImportRow, UowParent, UowChild, WebAuthor, WebPost };
 }

@@ -58,6 +58,21 @@ export interface UowChild {
   parent?: UowParent;
 }
 
+export interface WebAuthor {
+  id?: number;
+  handle: string;
+  name: string;
+  visits: number;
+  posts?: WebPost[];
+}
+export interface WebPost {
+  id?: number;
+  slug: string;
+  title: string;
+  views: number;
+  author?: Pick<WebAuthor, 'id'>;
+}
+
 const id = { type: Number, primary: true, generated: true } as const;
 
 export const UserSchema = new EntitySchema<User>({
@@ -119,4 +134,17 @@ export const UowChildSchema = new EntitySchema<UowChild>({
   relations: { parent: { type: 'many-to-one', target: 'UowParent', joinColumn: { name: 'parent_id' }, inverseSide: 'children', onDelete: 'CASCADE' } },
 });
 
-export const ENTITIES = [UserSchema, ArtistSchema, AlbumSchema, TrackSchema, AddressSchema, PersonSchema, DelParentSchema, ImportRowSchema, UowParentSchema, UowChildSchema];
+export const WebAuthorSchema = new EntitySchema<WebAuthor>({
+  name: 'WebAuthor',
+  tableName: 'web_author',
+  columns: { id, handle: { type: String, unique: true }, name: { type: String }, visits: { type: Number } },
+  relations: { posts: { type: 'one-to-many', target: 'WebPost', inverseSide: 'author', cascade: ['insert'] } },
+});
+export const WebPostSchema = new EntitySchema<WebPost>({
+  name: 'WebPost',
+  tableName: 'web_post',
+  columns: { id, slug: { type: String, unique: true }, title: { type: String }, views: { type: Number } },
+  relations: { author: { type: 'many-to-one', target: 'WebAuthor', joinColumn: { name: 'author_id' }, inverseSide: 'posts', onDelete: 'CASCADE' } },
+});
+
+export const ENTITIES = [UserSchema, ArtistSchema, AlbumSchema, TrackSchema, AddressSchema, PersonSchema, DelParentSchema, ImportRowSchema, UowParentSchema, UowChildSchema, WebAuthorSchema, WebPostSchema];
