@@ -49,7 +49,7 @@ forEachDialect('single-statement commit', (ctx) => {
       s.add(new Artist({ name: 'Queen' }));
     }));
     assert.deepEqual(created, ['INSERT']);
-    const [id] = (await ctx.engine.execute(select({ id: artistTable.c.id }).from(artistTable))).rows.map((r) => r.id);
+    const [id] = (await ctx.engine.execute(select({ id: artistTable.c.id }).from(artistTable))).rows.map((r) => r.id!);
 
     const updated = await sequence(() =>
       db.session(async (s) => {
