@@ -33,6 +33,8 @@ export interface SessionConnection {
   readonly inTransaction: boolean;
   /** True once the connection was lost (its state is unknown): it is discarded on release. */
   readonly broken: boolean;
+  /** True when the connection runs inside an outer transaction (a session joined to it): even one statement needs its savepoint. */
+  readonly joinedToOuter?: boolean;
   release(): Promise<void>;
 }
 

@@ -648,7 +648,7 @@ export class Session implements SessionHooks {
       if (savepoint) await conn.savepoint(savepoint);
       plan = await inHookScope(this, () => uow.prepare(this.flushHooksContext()));
       // One statement alone is atomic; after-hooks, or a connection inside an outer transaction, need the transaction.
-      if (alone && (!plan.singleStatement || hasAfterHooks(plan) || conn.inTransaction)) await this.beginOn(conn);
+      if (alone && (!plan.singleStatement || hasAfterHooks(plan) || conn.inTransaction || conn.joinedToOuter === true)) await this.beginOn(conn);
       before = { pending: Array.from(this.pending), dirty: Array.from(this.dirty), deleted: Array.from(this.deleted) };
       await uow.execute(plan);
       if (savepoint) await conn.releaseSavepoint(savepoint);

@@ -135,6 +135,10 @@ const ENTRY_POINTS: Readonly<Record<string, string>> = {
   'athanor/diagnostics': 'src/diagnostics/index.ts',
   'athanor/migrate': 'src/migrate/index.ts',
   'athanor/cli': 'src/cli/index.ts',
+  'athanor/http': 'src/http/index.ts',
+  'athanor/drivers/pg': 'src/drivers/pg/index.ts',
+  'athanor/drivers/mysql2': 'src/drivers/mysql2/index.ts',
+  'athanor/drivers/better-sqlite3': 'src/drivers/better-sqlite3/index.ts',
 };
 
 interface ModuleExports {
@@ -453,7 +457,7 @@ function commentStart(line: string): number {
 
 /** `from 'athanor/orm'` and `import('athanor')` pointed at the sources, for running a block. */
 function rewriteEntryPoints(code: string, root: string): string {
-  return code.replace(/(\bfrom\s*|\bimport\s*\(\s*)(['"])(athanor(?:\/[a-z]+)?)\2/g, (whole, lead: string, _q, specifier: string) => {
+  return code.replace(/(\bfrom\s*|\bimport\s*\(\s*)(['"])(athanor(?:\/[a-z0-9-]+)*)\2/g, (whole, lead: string, _q, specifier: string) => {
     const file = ENTRY_POINTS[specifier];
     return file ? `${lead}${JSON.stringify(pathToFileURL(join(root, file)).href)}` : whole;
   });

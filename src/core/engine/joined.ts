@@ -128,6 +128,9 @@ export class SavepointConnection extends Connection {
     return this.outer.runner;
   }
 
+  /** Inside the outer transaction: the session's writes go through its savepoint, never alone. */
+  readonly joinedToOuter = true;
+
   /** The session's own transaction (its savepoint holds writes), not the outer one. */
   override get inTransaction(): boolean {
     return this.sessionTransaction;
