@@ -136,9 +136,14 @@ function validationMessage(issues: readonly ValidationIssue[]): string {
 }
 
 function describeIssue(issue: ValidationIssue): string {
-  const who = `${issue.model}(${issue.key === undefined ? 'pending' : Array.isArray(issue.key) ? issue.key.map(String).join(', ') : String(issue.key)})`;
+  const who = objectLabel(issue.model, issue.key);
   if (issue.attribute === undefined) return `${who}: ${issue.message}`;
   return `${who}.${issue.attribute} ${issue.message}, got ${showValue(issue.value)}`;
+}
+
+/** `Post(7)`, `Item(1, 2)` for a composite key, `Post(pending)` for an object without one yet. */
+function objectLabel(model: string, key: unknown): string {
+  return `${model}(${key === undefined ? 'pending' : Array.isArray(key) ? key.map(String).join(', ') : String(key)})`;
 }
 
 function showValue(value: unknown): string {
@@ -180,7 +185,7 @@ export class LifecycleHookError extends AthanorError {
     readonly key: unknown,
     cause: unknown,
   ) {
-    const who = model === undefined ? '' : `${model}(${key === undefined ? 'pending' : Array.isArray(key) ? key.map(String).join(', ') : String(key)}).`;
+    const who = model === undefined ? '' : `${objectLabel(model, key)}.`;
     super(`${who}${hook} threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
