@@ -41,7 +41,7 @@ import { upsertRows, type UpsertOptions } from './upsert.js';
 import type { MappedInstance, PrimaryKeyOf } from './model.js';
 import { ProjectionQuery } from './query/projection.js';
 import { Column } from '../core/schema/column.js';
-import { inHookScope, runAfterLoad, runningHooksOf, type BeforeFlushHook } from './lifecycle.js';
+import { declareHooks, inHookScope, runAfterLoad, runningHooksOf, type BeforeFlushHook } from './lifecycle.js';
 import type { Table } from '../core/schema/table.js';
 import { selectNode, select, SelectStatement, type RowOfItems, type SelectItem } from '../core/sql/select.js';
 import { flushEvent, lazyCaller, ormHooks, ormTrace, transactionKeyOf } from './instrumentation.js';
@@ -126,6 +126,7 @@ export class Session implements SessionHooks {
     private readonly options: SessionOptions = {},
   ) {
     this.autoflush = options.autoflush ?? true;
+    if (options.beforeFlush !== undefined) declareHooks();
     this.batchLazyLoads = options.batchLazyLoads ?? true;
     const off = options.withoutFilters;
     this.filters = FilterScope.defaults.with([

@@ -86,6 +86,8 @@ export class InstanceState implements CollectionOwner {
   dirty = false;
   /** Attributes read since loading (only tracked while diagnostics watch unread columns). */
   reads: Set<number> | undefined;
+  /** The last flush-plan change set that took this object in (the unit of work's "seen" mark). @internal */
+  planStamp = 0;
 
   constructor(
     readonly mapper: Mapper,

@@ -58,8 +58,13 @@ async function cascadeTargets(load: RelationshipLoader, attr: RelationshipAttrib
 /** Objects removed from a delete-orphan relationship and not re-attached elsewhere. */
 function collectOrphans(changes: ChangeSet): void {
   const changed: InstanceState[] = [];
+  // Only models with a delete-orphan relationship can have orphans: asked once per model, not per object.
+  const orphaning = new Map<Mapper, boolean>();
   const pick = (s: InstanceState): void => {
-    if (s.changedRelationships) changed.push(s);
+    if (!s.changedRelationships) return;
+    let has = orphaning.get(s.mapper);
+    if (has === undefined) orphaning.set(s.mapper, (has = s.mapper.relationships.some((r) => r.cascade.deleteOrphan)));
+    if (has) changed.push(s);
   };
   changes.pending.forEach(pick);
   changes.dirty.forEach(pick);
@@ -81,7 +86,7 @@ function collectOrphans(changes: ChangeSet): void {
           changes.drop(os);
         } else if (status === 'persistent') {
           changes.touch(os);
-          changes.deleted.add(os);
+          changes.addDeleted(os);
         }
       }
     }
@@ -149,7 +154,7 @@ function cascadeDelete(changes: ChangeSet, child: InstanceState, seen: Set<Insta
     return;
   }
   if (status !== 'persistent') return;
-  changes.deleted.add(child);
+  changes.addDeleted(child);
   next.push(child);
 }
 

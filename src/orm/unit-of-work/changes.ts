@@ -10,6 +10,9 @@ import type { RelationshipAttribute } from '../relationship.js';
 import { STATE, type InstanceState } from '../state.js';
 import type { KeyWrite, LinkRow, MemoryEffect } from './plan.js';
 
+/** The stamp of the last change set built (see `InstanceState.planStamp`). */
+let lastStamp = 0;
+
 /** @internal */
 export function stateOf(obj: object): InstanceState {
   return (obj as { [STATE]: InstanceState })[STATE];
@@ -29,12 +32,16 @@ export interface SessionChanges {
  * @internal
  */
 export class ChangeSet {
-  readonly pending: Set<InstanceState>;
   readonly dirty: ReadonlySet<InstanceState>;
-  readonly deleted: Set<InstanceState>;
   /** Every object the flush may change, in the order it first came up. */
   readonly touched: InstanceState[] = [];
-  private readonly touchedSet = new Set<InstanceState>();
+  /** Marks an object as in {@link touched}: a stamp on the state rather than a set of every object of the flush. */
+  private readonly stamp = ++lastStamp;
+  /** The session's sets until a cascade changes one; then a copy (most flushes change neither). */
+  private pendingSet: ReadonlySet<InstanceState>;
+  private deletedSet: ReadonlySet<InstanceState>;
+  private ownPending = false;
+  private ownDeleted = false;
   /** What a cascade makes of an object once the plan runs (its status until then is unchanged). */
   private readonly becomes = new Map<InstanceState, 'transient' | 'detached'>();
   readonly memory: MemoryEffect[] = [];
@@ -47,20 +54,56 @@ export class ChangeSet {
   readonly restored = new Map<InstanceState, unknown>();
 
   constructor(session: SessionChanges) {
-    // forEach over the sets: no iterator result per object while this code is still cold.
-    this.pending = new Set(session.pending);
+    this.pendingSet = session.pending;
     this.dirty = session.dirty;
-    this.deleted = new Set(session.deleted);
+    this.deletedSet = session.deleted;
+    // forEach over the sets: no iterator result per object while this code is still cold.
     session.pending.forEach(this.touch);
     session.dirty.forEach(this.touch);
     session.deleted.forEach(this.touch);
   }
 
+  /** Pending objects the flush inserts (the session's, less those a cascade dropped). */
+  get pending(): ReadonlySet<InstanceState> {
+    return this.pendingSet;
+  }
+
+  /** Persistent objects the flush deletes (the session's, plus cascaded deletes, less soft deletes). */
+  get deleted(): ReadonlySet<InstanceState> {
+    return this.deletedSet;
+  }
+
   readonly touch = (state: InstanceState): void => {
-    if (this.touchedSet.has(state)) return;
-    this.touchedSet.add(state);
+    if (state.planStamp === this.stamp) return;
+    state.planStamp = this.stamp;
     this.touched.push(state);
   };
+
+  /** Delete `state` (a cascade reached it); it must have been touched. */
+  addDeleted(state: InstanceState): void {
+    this.ownDeletedSet().add(state);
+  }
+
+  /** Take `state` out of the deletes (a soft delete writes an UPDATE instead). */
+  removeDeleted(state: InstanceState): void {
+    this.ownDeletedSet().delete(state);
+  }
+
+  private ownDeletedSet(): Set<InstanceState> {
+    if (!this.ownDeleted) {
+      this.deletedSet = new Set(this.deletedSet);
+      this.ownDeleted = true;
+    }
+    return this.deletedSet as Set<InstanceState>;
+  }
+
+  private ownPendingSet(): Set<InstanceState> {
+    if (!this.ownPending) {
+      this.pendingSet = new Set(this.pendingSet);
+      this.ownPending = true;
+    }
+    return this.pendingSet as Set<InstanceState>;
+  }
 
   /** The object's status once the cascades have run. */
   statusOf(state: InstanceState): InstanceState['status'] {
@@ -70,7 +113,7 @@ export class ChangeSet {
   /** A pending object a cascade removes: it will not be inserted, and becomes transient. */
   drop(state: InstanceState): void {
     this.touch(state);
-    this.pending.delete(state);
+    this.ownPendingSet().delete(state);
     this.becomes.set(state, 'transient');
     this.memory.push({ kind: 'drop', state });
   }
@@ -78,7 +121,7 @@ export class ChangeSet {
   /** A child the database deletes by ON DELETE CASCADE: out of memory without SQL. */
   forget(state: InstanceState): void {
     this.touch(state);
-    this.pending.delete(state);
+    this.ownPendingSet().delete(state);
     this.becomes.set(state, 'detached');
     this.memory.push({ kind: 'forget', state });
   }

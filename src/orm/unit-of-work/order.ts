@@ -23,7 +23,7 @@ export function orderChanges(changes: ChangeSet): FlushPlan {
   const buckets = bucketByMapper(changes, writes);
   const order = mapperOrder(buckets);
   const steps: FlushStep[] = [];
-  const keys = new KeySync(writes);
+  const keys = new KeySync(writes, changes);
 
   // OrderingRule.EarlyDelete: rows of tables nothing in this flush points at can go before the inserts — replacing
   // a one-to-one child (a unique foreign key) must free the key before the new row takes it. Not when link rows or
@@ -146,7 +146,8 @@ function planInserts(bucket: MapperChanges, keys: KeySync, steps: FlushStep[]): 
   const { mapper, inserts } = bucket;
   const insertStep = (states: readonly InstanceState[], level: number | undefined, rule: OrderingRule): void => {
     const keyWrites = keys.resolve(states);
-    keys.inserted(states);
+    if (level === undefined) keys.insertedAll(mapper);
+    else keys.inserted(states);
     steps.push({ kind: 'insert', rule, level, mapper, table: mapper.table, objects: states.map((s) => s.obj), states: states.slice(), keyWrites });
   };
   // Levels matter only when a new row's parent is another new row of the same table (self-reference).
@@ -187,15 +188,27 @@ function planInserts(bucket: MapperChanges, keys: KeySync, steps: FlushStep[]): 
 class KeySync {
   /** Writes whose parent is not inserted before the child's step: written by the post-update step. */
   readonly deferred: KeyWrite[] = [];
+  /** Mappers whose new objects were all inserted by one earlier step (no set of every object: most flushes). */
+  private readonly mappersInserted = new Set<Mapper>();
+  /** Objects inserted by earlier steps of self-referential levels. */
   private readonly insertedBefore = new Set<InstanceState>();
   private readonly deferredSet = new Set<KeyWrite>();
 
-  constructor(private readonly writes: RelationshipWrites) {}
+  constructor(
+    private readonly writes: RelationshipWrites,
+    private readonly changes: ChangeSet,
+  ) {}
 
   writesOf(s: InstanceState): readonly KeyWrite[] {
     return this.writes.keyWrites.get(s) ?? [];
   }
 
+  /** Every object `mapper` inserts was inserted by the step just planned. */
+  insertedAll(mapper: Mapper): void {
+    this.mappersInserted.add(mapper);
+  }
+
+  /** `states` were inserted by the step just planned (one level of a self-referential mapper). */
   inserted(states: readonly InstanceState[]): void {
     for (const s of states) this.insertedBefore.add(s);
   }
@@ -230,6 +243,8 @@ class KeySync {
 
   private ready(parent: InstanceState, columns: readonly number[]): boolean {
     if (this.insertedBefore.has(parent)) return true;
+    // In its mapper's inserts (bucketByMapper's rule) when that mapper's one insert step came earlier.
+    if (this.mappersInserted.has(parent.mapper) && this.changes.pending.has(parent) && !this.changes.deleted.has(parent)) return true;
     for (let j = 0; j < columns.length; j++) {
       const v = parent.values[columns[j]!];
       if (v === undefined || v === NOT_LOADED) return false;

@@ -67,7 +67,7 @@ export async function expandSoftDeletes(changes: ChangeSet, load: RelationshipLo
   for (const s of [...changes.deleted]) {
     const sd = softDeleteOf(s.mapper);
     if (!sd || hardDeletes.has(s) || changes.statusOf(s) !== 'persistent') continue;
-    changes.deleted.delete(s);
+    changes.removeDeleted(s);
     const marker = markerOf(s, sd);
     // Deleted already (read with the filter off): nothing to write, the first deletion time stays.
     if (marker !== undefined && sd.isDeleted(marker.value)) {
