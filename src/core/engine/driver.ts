@@ -108,6 +108,11 @@ export interface Driver {
    * wait when none is needed (a SQLite statement takes microseconds).
    */
   tryAcquire?(): DriverConnection | undefined;
+  /**
+   * Optional: run every statement unnamed from now on. The engine calls it behind a transaction pooler, where a
+   * statement prepared on one server connection is unknown to the next.
+   */
+  unnamedStatementsOnly?(): void;
   /** Close every connection. Connections the user handed in are left open. */
   close(): Promise<void>;
 }
@@ -120,6 +125,8 @@ export interface DriverUrlOptions {
   readonly poolSize?: number;
   /** SQLite: how long a statement waits for another connection's lock, in milliseconds. */
   readonly busyTimeoutMs?: number;
+  /** PostgreSQL: statement texts each connection keeps prepared (0: none). */
+  readonly preparedStatements?: number;
 }
 
 /** What each module under `src/drivers/<lib>/` exports for URL-based construction. */

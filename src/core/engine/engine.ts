@@ -75,15 +75,26 @@ export interface EngineOptions {
    * then refuses statements that would leave state on a server connection after their transaction (a `SET`, a
    * session advisory lock, a temporary table without `ON COMMIT DROP`, `PREPARE`, `LISTEN`: see
    * `Dialect.sessionStateOf`), naming the form that ends with the transaction, and the migrator takes its lock per
-   * transaction (`pg_advisory_xact_lock`, `SET LOCAL lock_timeout`). Everything else works unchanged: Athanor
-   * sends unnamed statements only (`engine.prepare()` included), streams through cursors inside a transaction, and
-   * sets nothing on its connections.
+   * transaction (`pg_advisory_xact_lock`, `SET LOCAL lock_timeout`), and every statement goes out unnamed (no
+   * {@link EngineOptions.preparedStatements}; `engine.prepare()` included). Everything else works unchanged: Athanor
+   * streams through cursors inside a transaction and sets nothing on its connections.
    *
    * ```ts
    * createEngine('postgres://app@pgbouncer:6432/music', { pooler: 'transaction' });
    * ```
    */
   readonly pooler?: 'transaction';
+  /**
+   * PostgreSQL: how many statement texts each connection keeps prepared on the server (named prepared statements,
+   * least recently used out). A text is prepared the second time a connection runs it, so its later runs skip
+   * parsing and planning. Default 100; 0 runs everything unnamed; always 0 behind `pooler: 'transaction'`. Other
+   * databases ignore it (better-sqlite3 and mysql2 keep their own statement caches).
+   *
+   * ```ts
+   * createEngine('postgres://app@db/music', { preparedStatements: 500 });
+   * ```
+   */
+  readonly preparedStatements?: number;
 }
 
 /** The default wait for a free connection (SQLAlchemy's `pool_timeout`). */
@@ -155,6 +166,18 @@ export class Engine extends Executor implements EngineCore {
       throw new InvalidArgumentError(`pooler must be 'transaction' (or left out), got ${String(options.pooler)}`, 'pooler', options.pooler);
     }
     this.pooler = options.pooler;
+    const prepared = options.preparedStatements;
+    if (prepared !== undefined && !(Number.isInteger(prepared) && prepared >= 0)) {
+      throw new InvalidArgumentError(`preparedStatements must be a whole number, 0 or more, got ${String(prepared)}`, 'preparedStatements', prepared);
+    }
+    if (options.pooler !== undefined && prepared !== undefined && prepared > 0) {
+      throw new InvalidArgumentError(
+        `preparedStatements cannot be used with pooler: 'transaction' (a statement prepared on one server connection is unknown to the next); leave it out`,
+        'preparedStatements',
+        options.preparedStatements,
+      );
+    }
+    if (options.pooler !== undefined) this.driver?.unnamedStatementsOnly?.();
     this.checkouts = new Checkouts({
       acquireTimeoutMs: this.acquireTimeoutMs,
       trackCheckouts: options.trackCheckouts ?? false,
@@ -222,6 +245,7 @@ export class Engine extends Executor implements EngineCore {
         ...(this.options.foreignKeys !== undefined ? { foreignKeys: this.options.foreignKeys } : {}),
         ...(this.options.poolSize !== undefined ? { poolSize: this.options.poolSize } : {}),
         ...(this.options.busyTimeoutMs !== undefined ? { busyTimeoutMs: this.options.busyTimeoutMs } : {}),
+        ...(this.pooler !== undefined ? { preparedStatements: 0 } : this.options.preparedStatements !== undefined ? { preparedStatements: this.options.preparedStatements } : {}),
       };
       this.driver = module.createDriverFromUrl(this.options.url!, urlOptions);
     }

@@ -16,6 +16,7 @@ import type { CopySource, Driver, DriverBatch, DriverConnection, DriverObjectRes
 import { Mutex } from '../../core/engine/mutex.js';
 import { importOptionalPackage } from '../../core/engine/optional-package.js';
 import { ConnectionReleasedError, InvalidArgumentError } from '../../core/errors.js';
+import { needsReprepare, StatementCache } from './statement-cache.js';
 
 const identity = (value: string): string => value;
 
@@ -45,13 +46,41 @@ export interface PgDriverOptions {
   readonly client?: pg.Client;
   /** Extra settings for a pool built from `url` (size, timeouts, ssl). */
   readonly poolConfig?: pg.PoolConfig;
+  /**
+   * How many statement texts each connection keeps prepared (named prepared statements, least recently used out;
+   * a text is prepared the second time the connection runs it). 0 runs every statement unnamed, as a transaction
+   * pooler needs. Default {@link DEFAULT_PREPARED_STATEMENTS}.
+   */
+  readonly preparedStatements?: number;
 }
+
+/** Statement texts each connection keeps prepared unless told otherwise. */
+export const DEFAULT_PREPARED_STATEMENTS = 100;
 
 /** The pieces of `pg.PoolClient` / `pg.Client` a lease needs. */
 interface PgClientLike {
   query: pg.ClientBase['query'];
   on(event: 'error' | 'end', listener: (err?: Error) => void): unknown;
   removeListener(event: 'error' | 'end', listener: (err?: Error) => void): unknown;
+}
+
+/** A statement as node-postgres takes it here, and what it gives back. */
+interface PgQuery {
+  readonly text: string;
+  readonly values: unknown[];
+  readonly rowMode?: 'array';
+  readonly types: pg.CustomTypesConfig;
+}
+interface PgQueryResult {
+  readonly fields: readonly pg.FieldDef[];
+  readonly rows: unknown[];
+  readonly rowCount: number | null;
+}
+
+function columnsOf(fields: readonly pg.FieldDef[]): string[] {
+  const columns = new Array<string>(fields.length);
+  for (let i = 0; i < fields.length; i++) columns[i] = fields[i]!.name;
+  return columns;
 }
 
 let cursorSequence = 0;
@@ -70,6 +99,8 @@ class PgLease implements DriverConnection {
   constructor(
     private readonly client: PgClientLike,
     private readonly giveBack: (broken: boolean) => void,
+    /** This connection's named statements; undefined: every statement unnamed. */
+    private readonly statements: StatementCache | undefined,
   ) {
     this.id = (client as { processID?: number | null }).processID ?? 0;
     client.on('error', this.onError);
@@ -86,24 +117,33 @@ class PgLease implements DriverConnection {
   }
 
   async query(sql: string, params: readonly unknown[], _wantRows: boolean): Promise<DriverResult> {
-    const result = await this.check().query({
-      text: sql,
-      values: params as unknown[],
-      rowMode: 'array',
-      types: athanorTypes,
-    });
-    const fields = result.fields;
-    const columns = new Array<string>(fields.length);
-    for (let i = 0; i < fields.length; i++) columns[i] = fields[i]!.name;
-    return { columns, rows: result.rows, rowCount: result.rowCount ?? result.rows.length };
+    const result = await this.run({ text: sql, values: params as unknown[], rowMode: 'array', types: athanorTypes });
+    return { columns: columnsOf(result.fields), rows: result.rows as unknown[][], rowCount: result.rowCount ?? result.rows.length };
   }
 
   async queryObjects(sql: string, params: readonly unknown[]): Promise<DriverObjectResult> {
-    const result = await this.check().query({ text: sql, values: params as unknown[], types: athanorTypes });
-    const fields = result.fields;
-    const columns = new Array<string>(fields.length);
-    for (let i = 0; i < fields.length; i++) columns[i] = fields[i]!.name;
-    return { columns, rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? result.rows.length };
+    const result = await this.run({ text: sql, values: params as unknown[], types: athanorTypes });
+    return { columns: columnsOf(result.fields), rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? result.rows.length };
+  }
+
+  /** Run a statement, named when the connection's statement cache says so (see statement-cache.ts). */
+  private async run(config: PgQuery): Promise<PgQueryResult> {
+    const client = this.check() as unknown as { query(config: PgQuery & { name?: string }): Promise<PgQueryResult> };
+    const name = this.statements?.nameFor(config.text);
+    if (name === undefined) return await client.query(config);
+    try {
+      return await client.query({ ...config, name });
+    } catch (error) {
+      if (!needsReprepare(error)) throw error;
+      // The statement failed before it ran: once more, unnamed.
+      this.statements!.forget(config.text);
+      try {
+        return await client.query(config);
+      } catch (again) {
+        // In a transaction the first failure aborted it; that failure is the one to report.
+        throw (again as { code?: unknown }).code === '25P02' ? error : again;
+      }
+    }
   }
 
   /**
@@ -179,8 +219,16 @@ export class PgDriver implements Driver {
   private readonly client: pg.Client | undefined;
   private readonly clientMutex = new Mutex();
   private readonly ownsPool: boolean;
+  private preparedStatements: number;
+  /** Each client's named statements (a pooled client keeps them across checkouts, as the server does). */
+  private readonly statementCaches = new WeakMap<PgClientLike, StatementCache>();
 
   constructor(options: PgDriverOptions) {
+    const prepared = options.preparedStatements ?? DEFAULT_PREPARED_STATEMENTS;
+    if (!Number.isInteger(prepared) || prepared < 0) {
+      throw new InvalidArgumentError(`preparedStatements must be a whole number, 0 or more, got ${String(options.preparedStatements)}`, 'preparedStatements', options.preparedStatements);
+    }
+    this.preparedStatements = prepared;
     if (options.client) {
       this.client = options.client;
       this.poolSize = 1;
@@ -204,14 +252,33 @@ export class PgDriver implements Driver {
     if (this.client) {
       const client = this.client;
       const unlock = await this.clientMutex.lock();
-      return new PgLease(client, (broken) => {
-        if (!broken) return unlock();
-        // The application's own client cannot be discarded: end whatever transaction its holder left open.
-        client.query('ROLLBACK').then(unlock, unlock);
-      });
+      return new PgLease(
+        client,
+        (broken) => {
+          if (!broken) return unlock();
+          // The application's own client cannot be discarded: end whatever transaction its holder left open.
+          client.query('ROLLBACK').then(unlock, unlock);
+        },
+        this.statementsOf(client),
+      );
     }
     const client = await this.pool!.connect();
-    return new PgLease(client, (broken) => client.release(broken));
+    return new PgLease(client, (broken) => client.release(broken), this.statementsOf(client));
+  }
+
+  /** Behind a transaction pooler: no more named statements (connections prepared so far keep theirs unused). */
+  unnamedStatementsOnly(): void {
+    this.preparedStatements = 0;
+  }
+
+  private statementsOf(client: pg.ClientBase): StatementCache | undefined {
+    if (this.preparedStatements === 0) return undefined;
+    let cache = this.statementCaches.get(client);
+    if (cache === undefined) {
+      cache = new StatementCache(client, this.preparedStatements);
+      this.statementCaches.set(client, cache);
+    }
+    return cache;
   }
 
   async close(): Promise<void> {
@@ -227,7 +294,11 @@ export class PgDriver implements Driver {
  * ```
  */
 export function createDriverFromUrl(url: string, options: DriverUrlOptions): Driver {
-  return new PgDriver({ url, ...(options.poolSize !== undefined ? { poolConfig: { max: options.poolSize } } : {}) });
+  return new PgDriver({
+    url,
+    ...(options.poolSize !== undefined ? { poolConfig: { max: options.poolSize } } : {}),
+    ...(options.preparedStatements !== undefined ? { preparedStatements: options.preparedStatements } : {}),
+  });
 }
 
 /**
