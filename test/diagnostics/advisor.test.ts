@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { identifier, identity, index, integer, sql, table, text, timestamp, type Engine } from '../../src/index.js';
 import { database, many, mapped, Model, one, selectinLoad, type Related } from '../../src/orm/index.js';
-import { adviceMigration, advise, explain, recordStatements, sequentialScans, writeAdviceMigration, type AdviceReport } from '../../src/diagnostics/index.js';
+import { adviceMigration, advise, explain, recordStatements, sequentialScans, topStatements, writeAdviceMigration, type AdviceReport } from '../../src/diagnostics/index.js';
 import { Migrator, loadMigrations } from '../../src/migrate/index.js';
 import { forEachDialect } from '../support/dialects.js';
 
@@ -114,6 +114,21 @@ forEachDialect(
       await ctx.engine.execute(sql`DROP TABLE IF EXISTS adv_history`);
     });
 
+    it('judges the top statements of pg_stat_statements (generic plans, no values)', { skip: ctx.name !== 'postgres' && 'pg_stat_statements is PostgreSQL\'s' }, async (t) => {
+      const unavailable = hypopg ?? (await topStatements(ctx.engine, { limit: 1 }).then(() => undefined, (e: Error) => e.message));
+      if (unavailable !== undefined) {
+        if (requireHypopg) throw new Error(`hypopg and pg_stat_statements are required (ATHANOR_REQUIRE_HYPOPG=1) but unavailable: ${unavailable}`);
+        t.skip(`${unavailable} (set ATHANOR_REQUIRE_HYPOPG=1 to fail instead)`);
+        return;
+      }
+      await workload(ctx.engine);
+      const advice = await advise(ctx.engine, { pgStatStatements: { limit: 50, contains: 'adv_pet' }, include: tables.map((x) => x.name) });
+      const shapes = shapeOf(advice);
+      for (const want of ['adv_pet(owner_id)', 'adv_pet(species)']) assert.ok(shapes.includes(want), `${want} in ${shapes.join('; ')}\n${advice.toString()}`);
+      assert.ok(advice.proposals.every((p) => p.verified && p.statements.every((s) => s.parameters === undefined && s.planAfter)));
+      console.log(`[postgres, from pg_stat_statements] ${shapes.join('; ')}`);
+    });
+
     it('proposes exactly the useful indexes, verified, none for a tiny table; after its migration nothing scans', async (t) => {
       if (ctx.name === 'postgres' && hypopg !== undefined) {
         if (requireHypopg) throw new Error(`hypopg is required (ATHANOR_REQUIRE_HYPOPG=1) but unavailable: ${hypopg}`);
@@ -183,12 +198,12 @@ forEachDialect(
       assert.deepEqual(after.foreignKeys, []);
     });
 
-    it('the migration object runs on its own; no statements, only schema checks', async () => {
-      const advice = await advise(ctx.engine, { statements: [], include: tables.map((x) => x.name) });
-      assert.equal(advice.statementsJudged, 0);
-      assert.equal(advice.proposals.length, 0);
-      const m = adviceMigration(advice);
-      if (ctx.name === 'mysql') assert.equal(m, undefined, 'InnoDB indexed the foreign keys');
+    it('judges a block run under the recorder; after the migration (not on MariaDB) nothing is left to propose', async () => {
+      const advice = await advise(ctx.engine, { run: () => workload(ctx.engine), include: tables.map((x) => x.name) });
+      assert.equal(advice.statementsJudged, 6);
+      assert.equal(advice.proposals.length, ctx.name === 'mysql' ? 3 : 0, advice.toString());
+      // On MariaDB, InnoDB indexed the foreign keys itself: nothing for the migration but the unverified proposals.
+      assert.equal(adviceMigration(advice)?.up.length ?? 0, ctx.name === 'mysql' ? 3 : 0);
     });
   },
   { only: ['sqlite', 'postgres', 'mysql'] },

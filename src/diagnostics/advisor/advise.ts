@@ -45,9 +45,10 @@ export interface AdviseOptions {
   readonly run?: () => Promise<unknown>;
   /**
    * PostgreSQL: judge the top statements of `pg_stat_statements` by total time (default: when no
-   * `statements` or `run` is given). A number is how many (default 20).
+   * `statements` or `run` is given). A number is how many (default 20); `contains` keeps the statements whose
+   * text contains it.
    */
-  readonly pgStatStatements?: boolean | number;
+  readonly pgStatStatements?: boolean | number | { readonly limit?: number; readonly contains?: string };
   /** Smallest relative gain (0..1) a verified index must bring: estimated cost (PostgreSQL), measured time (SQLite). Default 0.2. */
   readonly minGain?: number;
   /** Tables with fewer rows are left alone: reading them whole is right. Default 1000. */
@@ -99,10 +100,11 @@ async function gather(engine: Engine, options: AdviseOptions): Promise<Group[]> 
     .filter((s) => !s.error && (s.kind === 'select' || s.kind === 'update' || s.kind === 'delete' || s.kind === 'rawStatement' || s.kind === 'compound'))
     .map((s) => ({ sql: s.sql, parameters: s.parameters, durationMs: s.durationMs, calls: 1, callSite: s.callerLocation }));
   const wantPss = options.pgStatStatements ?? (!options.statements && !options.run && engine.dialect.name === 'postgres');
+  const pss = typeof wantPss === 'object' ? wantPss : { limit: typeof wantPss === 'number' ? wantPss : 20 };
   const fromServer =
     wantPss === false
       ? []
-      : (await topStatements(engine, { orderBy: 'totalTime', limit: typeof wantPss === 'number' ? wantPss : 20 })).map((s) => ({
+      : (await topStatements(engine, { orderBy: 'totalTime', limit: pss.limit ?? 20, ...(pss.contains ? { contains: pss.contains } : {}) })).map((s) => ({
           sql: s.query,
           parameters: undefined,
           durationMs: s.totalMs,
