@@ -145,13 +145,13 @@ function proposalFinding(p: IndexProposal): Finding {
   });
 }
 
-function foreignKeyFinding(fk: UnindexedForeignKey, create: string): Finding {
+function foreignKeyFinding(fk: UnindexedForeignKey, create: string, concurrently: boolean): Finding {
   return finding({
     pitfall: 'unindexed-foreign-key',
     title: `foreign key "${fk.foreignKey}" on "${fk.table}" (${cols(fk.columns)}) -> "${fk.targetTable}" has no index: loading a "${fk.targetTable}" row's "${fk.table}" rows, and deleting or re-keying a "${fk.targetTable}" row (ON DELETE, passiveDeletes), read all of "${fk.table}"`,
     callSite: undefined,
     numbers: { columns: fk.columns.length },
-    fix: `${create}; as a migration: op.createIndex('${fk.table}', '${fk.indexName}', [${fk.columns.map((c) => `'${c}'`).join(', ')}]) (athanor advise --write-migration writes it)`,
+    fix: `${create}; as a migration: op.createIndex('${fk.table}', '${fk.indexName}', [${fk.columns.map((c) => `'${c}'`).join(', ')}]${concurrently ? ', { concurrently: true }) with transactional: false' : ')'} (athanor advise --write-migration writes it)`,
   });
 }
 
@@ -186,7 +186,7 @@ export function adviceReport(input: Omit<AdviceReport, 'dialect' | 'findings' | 
     parts.proposals.some((p) => p.table === fk.table && p.where === undefined && fk.columns.every((c) => p.columns.slice(0, fk.columns.length).includes(c)));
   const findings = [
     ...parts.proposals.map(proposalFinding),
-    ...parts.foreignKeys.map((fk, i) => foreignKeyFinding(fk, fkSql[i]!)),
+    ...parts.foreignKeys.map((fk, i) => foreignKeyFinding(fk, fkSql[i]!, concurrently)),
     ...parts.duplicateIndexes.map(duplicateFinding),
     ...parts.unusedIndexes.map(unusedFinding),
   ];
