@@ -5,7 +5,7 @@
  * const rec = await recordStatements(() => handler(req));
  * const advice = await advise(engine, { statements: rec });
  * console.log(advice.toString());                        // findings: statement, call site, plan before/after, the fix
- * await writeAdviceMigration(advice, { dir: 'migrations', name: 'advised_indexes' });
+ * await writeAdviceMigration(advice, { dir: 'migrations', name: 'advised_indexes', dialect: engine.dialect });
  * ```
  * For each statement (the recorder's, with their values and call sites;
  * `pg_stat_statements`' top by total time; or those of a block run under
@@ -142,7 +142,7 @@ interface Judged {
  * Judge statements and the schema, and propose the indexes that help (see the module comment).
  *
  * ```ts
- * const advice = await advise(engine, { run: () => listArtistsWithSongs(db), minGain: 0.3 });
+ * const advice = await advise(engine, { run: () => renderArtistPage(db, 7), minGain: 0.3 });
  * for (const p of advice.proposals) console.log(p.createIndex, p.estimatedGain);
  * ```
  */

@@ -238,6 +238,7 @@ export interface AdviceMigrationOptions {
  * (`transactional: false` where they are built CONCURRENTLY), or undefined when there is nothing to create.
  *
  * ```ts
+ * const advice = await advise(engine, { pgStatStatements: 20 });
  * const m = adviceMigration(advice);
  * if (m) await new Migrator({ engine, migrations: [m] }).up();
  * ```
@@ -258,6 +259,7 @@ export function adviceMigration(
  * there is nothing to create.
  *
  * ```ts
+ * const advice = await advise(engine, { pgStatStatements: 20 });
  * const written = await writeAdviceMigration(advice, { dir: 'migrations', dialect: engine.dialect });
  * written?.file; // 'migrations/20261203T091500_advised_indexes.ts'
  * ```
