@@ -26,12 +26,10 @@ async function explainOn(ex: Executor, st: JudgedStatement): Promise<PlanFacts &
     const count = Math.max(0, ...[...st.sql.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
     await ex.execute(raw(`SET LOCAL plan_cache_mode = force_generic_plan`));
     await ex.execute(raw(`PREPARE ${name} AS ${st.sql}`));
-    try {
-      const args = count > 0 ? `(${Array.from({ length: count }, () => 'NULL').join(', ')})` : '';
-      rows = (await ex.all(raw(`EXPLAIN (FORMAT JSON) EXECUTE ${name}${args}`))) as Record<string, unknown>[];
-    } finally {
-      await ex.execute(raw(`DEALLOCATE ${name}`));
-    }
+    const args = count > 0 ? `(${Array.from({ length: count }, () => 'NULL').join(', ')})` : '';
+    // On failure the transaction is aborted and DEALLOCATE would fail too, hiding the cause; the name is never reused.
+    rows = (await ex.all(raw(`EXPLAIN (FORMAT JSON) EXECUTE ${name}${args}`))) as Record<string, unknown>[];
+    await ex.execute(raw(`DEALLOCATE ${name}`));
   }
   const cell = Object.values(rows[0] ?? {})[0];
   const root = ((typeof cell === 'string' ? JSON.parse(cell) : cell) as PgPlanRoot[])[0]!;
@@ -51,21 +49,24 @@ export function postgresPlanner(engine: Engine, hypopg: { available: true } | { 
     verification: hypopg,
     async plan(st) {
       // A transaction: SET LOCAL and the prepared statement stay on one connection and end with it.
-      const { root: _root, ...facts } = await engine.transaction((tx) => explainOn(tx, st));
+      const { root: _root, ...facts } = await engine.transaction(async (tx) => {
+        if (hypopg.available) await tx.execute(raw(`SELECT hypopg_reset()`));
+        return explainOn(tx, st);
+      });
       return facts;
     },
     async trial(st, createIndex, indexName): Promise<Trial> {
       return engine.transaction(async (tx) => {
+        // Hypothetical indexes belong to the connection, not the transaction: one left by a trial that failed
+        // half way on this pooled connection would skew the plan before; forget them first.
+        await tx.execute(raw(`SELECT hypopg_reset()`));
         const { root: _b, ...before } = await explainOn(tx, st);
         const [created] = (await tx.all(raw(`SELECT indexname FROM hypopg_create_index($1)`, [createIndex]))) as { indexname: string }[];
-        try {
-          const { root: _a, ...after } = await explainOn(tx, st);
-          // hypopg names its index `<oid>btree_<table>_<columns>`; the plan text says `using <that name>`.
-          const hypothetical = created?.indexname ?? indexName;
-          return { before, after: { ...after, text: after.text.split(hypothetical).join(`${indexName} (hypothetical)`) }, usesIndex: after.text.includes(hypothetical) };
-        } finally {
-          await tx.execute(raw(`SELECT hypopg_reset()`));
-        }
+        const { root: _a, ...after } = await explainOn(tx, st);
+        await tx.execute(raw(`SELECT hypopg_reset()`));
+        // hypopg names its index `<oid>btree_<table>_<columns>`; the plan text says `using <that name>`.
+        const hypothetical = created?.indexname ?? indexName;
+        return { before, after: { ...after, text: after.text.split(hypothetical).join(`${indexName} (hypothetical)`) }, usesIndex: after.text.includes(hypothetical) };
       });
     },
     async tableRows(tables) {
