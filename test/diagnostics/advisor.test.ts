@@ -162,6 +162,10 @@ forEachDialect(
       assert.ok(!advice.proposals.some((p) => p.table === 'adv_tiny'), 'a 20-row table is read whole');
       // Schema checks: both foreign keys lack an index; the migration creates the visit one beside the proposals.
       assert.deepEqual(advice.foreignKeys.map((f) => `${f.table}(${f.columns.join(', ')})`).sort(), ['adv_pet(owner_id)', 'adv_visit(pet_id)']);
+      // With the models, the report names the relationships that load through the key.
+      const named = await advise(ctx.engine, { statements: [], include: tables.map((x) => x.name), models: [Owner, Pet] });
+      assert.deepEqual(named.foreignKeys.find((f) => f.table === 'adv_pet')?.relationships, ['Owner.pets', 'Pet.owner']);
+      assert.match(named.toString(), /foreign key "adv_pet_owner_id_fkey" on "adv_pet" \(owner_id\) -> "adv_owner" has no index: loading Owner\.pets, Pet\.owner,/);
       assert.deepEqual(advice.duplicateIndexes.map((d) => `${d.index} < ${d.coveredBy}`), ['adv_tagged_a_idx < adv_tagged_a_b_idx']);
       if (ctx.name === 'postgres') assert.ok(advice.unusedIndexes.some((u) => u.index === 'adv_tagged_a_b_idx'), JSON.stringify(advice.unusedIndexes));
       assert.deepEqual(

@@ -35,7 +35,9 @@ import type { JudgedStatement, PlanFacts, Planner, Trial } from './planner.js';
 import { hypopgStatus, postgresPlanner, unusedPgIndexes } from './postgres.js';
 import { sqlitePlanner } from './sqlite.js';
 import { mysqlPlanner } from './mysql.js';
-import { duplicateIndexes, unindexedForeignKeys } from './schema-checks.js';
+import { duplicateIndexes, unindexedForeignKeys, type RelationshipColumns } from './schema-checks.js';
+import { mapperOf } from '../../orm/mapper.js';
+import type { ModelCtor } from '../../orm/relationship.js';
 import { adviceReport, type AdviceReport, type IndexProposal, type ProposalStatement, type RejectedCandidate } from './report.js';
 
 export interface AdviseOptions {
@@ -59,6 +61,11 @@ export interface AdviseOptions {
   readonly createExtension?: boolean;
   /** Report foreign keys without an index, duplicate indexes and (PostgreSQL) unused indexes (default true). */
   readonly schemaChecks?: boolean;
+  /**
+   * Models whose relationships the report names beside each unindexed foreign key (`Artist.songs` loads by
+   * `song.artist_id`).
+   */
+  readonly models?: readonly ModelCtor[];
   /** Only these tables: statements on others are not judged, and the schema checks look at these alone. */
   readonly include?: readonly string[];
   /** Tables to leave out of everything (the migration history is always left out). */
@@ -97,7 +104,8 @@ async function gather(engine: Engine, options: AdviseOptions): Promise<Group[]> 
   if (options.statements) recorded.push(...('statements' in options.statements ? options.statements.statements : options.statements));
   if (options.run) recorded.push(...(await recordStatements(options.run)).statements);
   const fromRecorder = recorded
-    .filter((s) => !s.error && (s.kind === 'select' || s.kind === 'update' || s.kind === 'delete' || s.kind === 'rawStatement' || s.kind === 'compound'))
+    // The recorder follows every engine: only this engine's database can plan its statements.
+    .filter((s) => s.dialect === engine.dialect.name && !s.error && (s.kind === 'select' || s.kind === 'update' || s.kind === 'delete' || s.kind === 'rawStatement' || s.kind === 'compound'))
     .map((s) => ({ sql: s.sql, parameters: s.parameters, durationMs: s.durationMs, calls: 1, callSite: s.callerLocation }));
   const wantPss = options.pgStatStatements ?? (!options.statements && !options.run && engine.dialect.name === 'postgres');
   const pss = typeof wantPss === 'object' ? wantPss : { limit: typeof wantPss === 'number' ? wantPss : 20 };
@@ -234,7 +242,7 @@ export async function advise(engine: Engine, options: AdviseOptions = {}): Promi
 
   const schemaChecks = options.schemaChecks ?? true;
   // InnoDB gives every foreign key an index of its own (and the catalog reading leaves it out, as the database makes it again).
-  const foreignKeys = schemaChecks && dialect.name !== 'mysql' ? unindexedForeignKeys(catalog.tables) : [];
+  const foreignKeys = schemaChecks && dialect.name !== 'mysql' ? unindexedForeignKeys(catalog.tables, relationshipColumns(options.models ?? [])) : [];
   const unused = schemaChecks && dialect.name === 'postgres' ? (await unusedPgIndexes(engine)).filter((u) => tables.has(u.table)) : [];
   const duplicates = schemaChecks ? duplicateIndexes(catalog.tables) : [];
   return adviceReport({
@@ -250,6 +258,25 @@ export async function advise(engine: Engine, options: AdviseOptions = {}): Promi
     duplicateIndexes: duplicates,
     verification: planner.verification,
   });
+}
+
+/** The child-side columns of each relationship of `models`: what a load or a cascade looks rows up by. */
+function relationshipColumns(models: readonly ModelCtor[]): RelationshipColumns[] {
+  const out: RelationshipColumns[] = [];
+  for (const model of models) {
+    for (const rel of mapperOf(model).relationships) {
+      const { direction, pairs, target } = rel.r;
+      const names = (cs: readonly { name: string }[] | undefined) => (cs ?? []).map((c) => c.name);
+      if (direction === 'oneToMany') out.push({ name: rel.name, table: target.table.name, columns: names(pairs.remote) });
+      else if (direction === 'manyToOne') out.push({ name: rel.name, table: rel.parent!.table.name, columns: names(pairs.local) });
+      else {
+        // Many-to-many: the association table is looked up by the columns pointing at the parent.
+        const table = pairs.secondaryLocal?.[0]?.table.name;
+        if (table) out.push({ name: rel.name, table, columns: names(pairs.secondaryLocal) });
+      }
+    }
+  }
+  return out;
 }
 
 function asIndex(p: { name: string; columns: readonly string[]; where: string | undefined }): ExistingIndex {

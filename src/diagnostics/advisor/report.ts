@@ -104,13 +104,21 @@ export interface AdviceJson {
   readonly minGain: number;
   readonly minRows: number;
   readonly verification: { readonly available: boolean; readonly reason?: string };
-  readonly proposals: readonly (Omit<IndexProposal, 'operation'> & { readonly parameters?: never })[];
+  readonly proposals: readonly Omit<IndexProposal, 'operation'>[];
   readonly rejected: readonly RejectedCandidate[];
   readonly skipped: readonly { readonly sql: string; readonly reason: string }[];
   readonly foreignKeys: readonly (UnindexedForeignKey & { readonly createIndex: string })[];
   readonly unusedIndexes: readonly UnusedIndex[];
   readonly duplicateIndexes: readonly DuplicateIndex[];
   readonly findings: readonly { readonly pitfall: string; readonly title: string; readonly callSite: string | undefined; readonly fix: string }[];
+}
+
+/** A bound value as JSON can hold it: bigints as text, bytes by their length, dates as ISO text. */
+function jsonValue(v: unknown): unknown {
+  if (typeof v === 'bigint') return v.toString();
+  if (v instanceof Uint8Array) return `<${v.length} bytes>`;
+  if (v instanceof Date) return v.toISOString();
+  return v;
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
@@ -148,7 +156,10 @@ function proposalFinding(p: IndexProposal): Finding {
 function foreignKeyFinding(fk: UnindexedForeignKey, create: string, concurrently: boolean): Finding {
   return finding({
     pitfall: 'unindexed-foreign-key',
-    title: `foreign key "${fk.foreignKey}" on "${fk.table}" (${cols(fk.columns)}) -> "${fk.targetTable}" has no index: loading a "${fk.targetTable}" row's "${fk.table}" rows, and deleting or re-keying a "${fk.targetTable}" row (ON DELETE, passiveDeletes), read all of "${fk.table}"`,
+    title:
+      `foreign key "${fk.foreignKey}" on "${fk.table}" (${cols(fk.columns)}) -> "${fk.targetTable}" has no index: ` +
+      `${fk.relationships.length > 0 ? `loading ${fk.relationships.join(', ')}` : `loading a "${fk.targetTable}" row's "${fk.table}" rows`}, ` +
+      `and deleting or re-keying a "${fk.targetTable}" row (ON DELETE, passiveDeletes), read all of "${fk.table}"`,
     callSite: undefined,
     numbers: { columns: fk.columns.length },
     fix: `${create}; as a migration: op.createIndex('${fk.table}', '${fk.indexName}', [${fk.columns.map((c) => `'${c}'`).join(', ')}]${concurrently ? ', { concurrently: true }) with transactional: false' : ')'} (athanor advise --write-migration writes it)`,
@@ -213,7 +224,10 @@ export function adviceReport(input: Omit<AdviceReport, 'dialect' | 'findings' | 
         minGain: parts.minGain,
         minRows: parts.minRows,
         verification: parts.verification.available ? { available: true } : { available: false, reason: parts.verification.reason },
-        proposals: parts.proposals.map(({ operation: _op, ...p }) => p) as AdviceJson['proposals'],
+        proposals: parts.proposals.map(({ operation: _op, ...p }) => ({
+          ...p,
+          statements: p.statements.map((st) => ({ ...st, parameters: st.parameters?.map(jsonValue) })),
+        })),
         rejected: parts.rejected,
         skipped: parts.skipped,
         foreignKeys: parts.foreignKeys.map((fk, i) => ({ ...fk, createIndex: fkSql[i]! })),

@@ -20,6 +20,8 @@ export interface UnindexedForeignKey {
   readonly targetColumns: readonly string[];
   /** The index to create: `<table>_<columns>_idx` on the referencing columns. */
   readonly indexName: string;
+  /** The relationships of the given models that join through these columns (`Artist.songs`, `Song.artist`). */
+  readonly relationships: readonly string[];
 }
 
 /** An index whose columns lead another index: the other serves every search it serves. */
@@ -31,7 +33,14 @@ export interface DuplicateIndex {
   readonly coveredByColumns: readonly string[];
 }
 
-export function unindexedForeignKeys(tables: readonly CatalogTable[]): UnindexedForeignKey[] {
+/** A relationship and the child-side columns it joins on: `{ name: 'Artist.songs', table: 'song', columns: ['artist_id'] }`. */
+export interface RelationshipColumns {
+  readonly name: string;
+  readonly table: string;
+  readonly columns: readonly string[];
+}
+
+export function unindexedForeignKeys(tables: readonly CatalogTable[], relationships: readonly RelationshipColumns[] = []): UnindexedForeignKey[] {
   const out: UnindexedForeignKey[] = [];
   for (const t of tables) {
     const indexes = existingIndexes(t);
@@ -45,6 +54,9 @@ export function unindexedForeignKeys(tables: readonly CatalogTable[]): Unindexed
         targetTable: fk.targetTable,
         targetColumns: fk.targetColumns,
         indexName: indexName(t.name, fk.columns, false),
+        relationships: relationships
+          .filter((r) => r.table === t.name && r.columns.length === fk.columns.length && r.columns.every((c) => fk.columns.includes(c)))
+          .map((r) => r.name),
       });
     }
   }
