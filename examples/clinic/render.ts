@@ -15,6 +15,8 @@ export interface VariantResult {
   readonly rows: number;
   /** The diagnostics' finding for a naive variant. */
   readonly finding?: string | undefined;
+  /** The variant its speed-up is measured against (default: the pitfall's first). */
+  readonly baseline?: string | undefined;
 }
 
 export interface PitfallInfo {
@@ -56,8 +58,10 @@ export function terminalTable(pitfalls: readonly PitfallInfo[], results: readonl
     lines.push(cyan(bold(p.title)));
     const naive = rs[0]!;
     for (const r of rs) {
-      const speedup = r === naive ? '' : `${(naive.ms / Math.max(r.ms, 0.001)).toFixed(1)}x`;
-      const stmts = r === naive ? red(String(r.statements)) : green(String(r.statements));
+      const base = (r.baseline !== undefined ? rs.find((x) => x.variant === r.baseline) : undefined) ?? naive;
+      const isNaive = r === naive || r.variant.startsWith('naive');
+      const speedup = isNaive ? '' : `${(base.ms / Math.max(r.ms, 0.001)).toFixed(1)}x`;
+      const stmts = isNaive ? red(String(r.statements)) : green(String(r.statements));
       lines.push(
         [
           pad(`  ${r.variant}`, widths[0]!),

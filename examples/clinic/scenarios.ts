@@ -8,6 +8,7 @@
 import { count, deleteFrom, insert, select, update, type Engine } from '../../src/index.js';
 import { aliased, joinedLoad, selectinLoad, type Database, type Session, type SessionOptions } from '../../src/orm/index.js';
 import { measure } from './measure.js';
+import { ADVISOR_PITFALL, advisorScenario } from './advisor.js';
 import type { Diagnose } from './diagnose.js';
 import type { PitfallCode } from '../../src/diagnostics/index.js';
 import type { PitfallInfo, VariantResult } from './render.js';
@@ -23,6 +24,7 @@ export const PITFALLS: readonly PitfallInfo[] = [
   { key: 'bulk-import', title: '7. Importing rows through the ORM one at a time' },
   { key: 'premature-flush', title: '8. Flushing early just to get an id' },
   { key: 'filter-in-sql', title: '9. Filtering in JavaScript instead of in SQL (and the aliased self-join)' },
+  ADVISOR_PITFALL,
 ];
 
 export interface ClinicContext {
@@ -369,6 +371,9 @@ export async function runClinic(ctx: ClinicContext): Promise<VariantResult[]> {
       },
     ])),
   );
+
+  // 10. an unindexed foreign key, and the advisor's index
+  results.push(...(await advisorScenario(engine, db, sizes, ctx.scale)));
   return results;
 }
 

@@ -72,6 +72,17 @@ export const personTable = table(
   (c) => [index('clinic_person_address_idx', c.addressId), index('clinic_person_manager_idx', c.managerId)],
 );
 
+/**
+ * Plays of songs by users: two foreign keys and no index on either, the way a
+ * table often starts. The advisor's scenario (10) fills it and fixes it.
+ */
+export const playTable = table('clinic_play', {
+  id: identity(),
+  songId: integer('song_id').notNull().references(() => songTable.c.id, { onDelete: 'CASCADE' }),
+  userId: integer('user_id').notNull().references(() => userTable.c.id),
+  seconds: integer().notNull(),
+});
+
 /** The seed's models: an ORM cascade that deletes songs itself. */
 @mapped
 export class Artist extends Model(artistTable) {
@@ -99,6 +110,16 @@ export class PassiveSong extends Model(songTable) {}
 export class User extends Model(userTable) {}
 
 @mapped
+export class Play extends Model(playTable) {}
+
+/** Songs with their plays (kept off Song, whose cascade scenario would otherwise load plays too). */
+@mapped
+export class PlayedSong extends Model(songTable) {
+  static readonly plays = many(() => Play);
+}
+export interface PlayedSong extends Related<typeof PlayedSong> {}
+
+@mapped
 export class Address extends Model(addressTable) {
   static readonly people = many(() => Person, { backPopulates: 'address' });
 }
@@ -112,7 +133,7 @@ export class Person extends Model(personTable) {
 }
 export interface Person extends Related<typeof Person> {}
 
-export const clinicTables: Table[] = [artistTable, songTable, userTable, addressTable, personTable];
+export const clinicTables: Table[] = [artistTable, songTable, userTable, addressTable, personTable, playTable];
 
 // ---------------------------------------------------------------------------
 // Deterministic data

@@ -181,8 +181,10 @@ export async function explain(engine: Engine, statement: Explainable, options: E
   }
 }
 
-interface PgPlanNode {
+/** @internal A PostgreSQL JSON plan node (the fields read here). */
+export interface PgPlanNode {
   'Node Type': string;
+  'Total Cost'?: number;
   'Relation Name'?: string;
   'Index Name'?: string;
   'Plan Rows'?: number;
@@ -192,9 +194,18 @@ interface PgPlanNode {
   Filter?: string;
   Plans?: PgPlanNode[];
 }
-interface PgPlanRoot {
+/** @internal The root of `EXPLAIN (FORMAT JSON)` output. */
+export interface PgPlanRoot {
   Plan: PgPlanNode;
   'Execution Time'?: number;
+}
+
+/** @internal A PostgreSQL JSON plan as steps and text (the table sizes left unknown). */
+export function readPgPlan(root: PgPlanRoot): { nodes: PlanNode[]; text: string } {
+  const nodes: PlanNode[] = [];
+  const lines: string[] = [];
+  walkPg(root.Plan, 0, nodes, lines);
+  return { nodes, text: lines.join('\n') };
 }
 
 function walkPg(n: PgPlanNode, depth: number, nodes: PlanNode[], lines: string[]): void {

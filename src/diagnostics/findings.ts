@@ -15,7 +15,11 @@ export type PitfallCode =
   | 'count-in-js'
   | 'premature-flush'
   | 'several-commits'
-  | 'joined-row-multiplication';
+  | 'joined-row-multiplication'
+  | 'missing-index'
+  | 'unindexed-foreign-key'
+  | 'unused-index'
+  | 'duplicate-index';
 
 /** One pitfall found. */
 export interface Finding {
@@ -30,6 +34,8 @@ export interface Finding {
   readonly fix: string;
   /** An example statement, when the finding is about statements. */
   readonly sql?: string;
+  /** The statement's plan as it is, and with the fix (the index advisor's findings). */
+  readonly plan?: { readonly before: string; readonly after?: string | undefined };
   /** The full readable message: title, call site, SQL, fix. */
   readonly message: string;
 }
@@ -39,6 +45,11 @@ export function finding(f: Omit<Finding, 'message'>): Finding {
   const lines = [`[${f.pitfall}] ${f.title}`];
   if (f.callSite) lines.push(`  at ${f.callSite}`);
   if (f.sql) lines.push(`  SQL: ${f.sql.length > 300 ? `${f.sql.slice(0, 300)}...` : f.sql}`);
+  if (f.plan) {
+    const indent = (text: string) => text.split('\n').map((l) => `      ${l}`).join('\n');
+    lines.push(`  plan now:\n${indent(f.plan.before)}`);
+    if (f.plan.after !== undefined) lines.push(`  plan with the fix:\n${indent(f.plan.after)}`);
+  }
   lines.push(`  fix: ${f.fix}`);
   return { ...f, message: lines.join('\n') };
 }

@@ -33,3 +33,17 @@ export {
   type StatementStats,
   type TopStatementsOptions,
 } from './pg-stat-statements.js';
+export { advise, type AdviseOptions } from './advisor/advise.js';
+export {
+  adviceMigration,
+  writeAdviceMigration,
+  type AdviceJson,
+  type AdviceMigrationOptions,
+  type AdviceReport,
+  type DuplicateIndex,
+  type IndexProposal,
+  type ProposalStatement,
+  type RejectedCandidate,
+  type UnindexedForeignKey,
+  type UnusedIndex,
+} from './advisor/report.js';
