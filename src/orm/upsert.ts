@@ -23,7 +23,7 @@ import { LoadGroup, STATE, type InstanceState } from './state.js';
  * How {@link Session.upsert} decides between insert and update.
  *
  * ```ts
- * await s.upsert(Tag, [{ label: 'rock', color: 'red' }], { on: [Tag.label], update: ['color'] });
+ * await s.upsert(Artist, [{ name: 'Queen', country: 'GB' }], { on: [Artist.name], update: ['country'] });
  * ```
  */
 export interface UpsertOptions<K extends string = string> {

@@ -15,8 +15,10 @@ export declare const session: Session;
 export declare const skipped: readonly SkippedObject[];
 
 // The program around a fragment: its logger, request handler, page renderers.
-export declare const log: { error(error: unknown): void };
-export declare const logger: { warn(object: object, message: string): void };
+/** A console-like logger: `log.warn(message, ...more)`. */
+export declare const log: { [L in 'debug' | 'info' | 'warn' | 'error']: (message: unknown, ...more: unknown[]) => void };
+/** A pino-like logger: `logger.warn({ fields }, 'message')`. */
+export declare const logger: { [L in 'debug' | 'info' | 'warn' | 'error']: (object: object, message?: string) => void };
 export declare const req: unknown;
 export declare function handle(req: unknown): Promise<void>;
 export declare function write(item: unknown): void;

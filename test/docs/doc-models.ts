@@ -62,6 +62,26 @@ export const songTable = table('song', {
   milliseconds: integer(),
 });
 
+/** A user's stars for a song: a key of two columns. */
+export const ratingTable = table(
+  'rating',
+  {
+    userId: integer('user_id').notNull().references(() => userTable.c.id, { onDelete: 'CASCADE' }),
+    songId: integer('song_id').notNull().references(() => songTable.c.id, { onDelete: 'CASCADE' }),
+    stars: integer().notNull(),
+  },
+  (c) => [primaryKey(c.userId, c.songId)],
+);
+
+/** An artist's tour dates. */
+export const concertTable = table('concert', {
+  id: identity(),
+  artistId: integer('artist_id').notNull().references(() => artistTable.c.id, { onDelete: 'CASCADE' }),
+  venue: text().notNull(),
+  startsAt: timestamp('starts_at').notNull(),
+  endsAt: timestamp('ends_at').notNull(),
+});
+
 export const tagTable = table('tag', { id: identity(), label: text().notNull().unique() });
 
 export const songTagTable = table(
@@ -90,6 +110,7 @@ export const userTable = table('user', {
   email: text().notNull(),
   acctActive: boolean('acct_active').notNull().default(true),
   active: boolean().notNull().default(true),
+  emailVerified: boolean('email_verified').notNull().default(false),
 });
 
 export const employeeTable = table('employee', {
@@ -153,8 +174,8 @@ export const postTable = table('post', {
   body: text().notNull().default(''),
   revision: integer().notNull().default(1),
   score: integer().notNull().default(0),
-  /** `'draft'`, `'live'` or `'deleted'`: the soft-delete marker of the examples that do not use `deletedAt`. */
-  state: text().notNull().default('draft'),
+  /** `'live'` or `'deleted'`: the soft-delete marker of the examples that do not use `deletedAt`. */
+  state: text().notNull().default('live'),
   createdAt: timestamp('created_at').notNull().default(() => new Date()),
   updatedAt: timestamp('updated_at').default(() => new Date()).onUpdate(() => new Date()),
   publishedAt: timestamp('published_at'),
@@ -196,7 +217,7 @@ export const counter = counterTable;
 export const docTables: readonly Table[] = [
   artistTable, albumTable, trackTable, songTable, tagTable, songTagTable, playlistTable, playlistTrackTable,
   userTable, employeeTable, customerTable, addressTable, personTable, teamTable, playerTable, productTable, archiveTable,
-  counterTable, authorTable, postTable, commentTable, attachmentTable, auditTable,
+  ratingTable, concertTable, counterTable, authorTable, postTable, commentTable, attachmentTable, auditTable,
 ];
 
 // The models.
@@ -243,6 +264,12 @@ export interface Tag extends Related<typeof Tag> {}
 
 @mapped
 export class User extends Model(userTable) {}
+
+@mapped
+export class Rating extends Model(ratingTable) {}
+
+@mapped
+export class Concert extends Model(concertTable) {}
 
 @mapped
 export class Employee extends Model(employeeTable) {
@@ -321,8 +348,9 @@ export class Attachment extends Model(attachmentTable) {
 }
 export interface Attachment extends Related<typeof Attachment> {}
 
-/** What `new User(...)` takes (a request's body, once validated). */
+/** What `new User(...)` and `new Post(...)` take (a request's body, once validated). */
 export type UserInit = InitOf<typeof User>;
+export type PostInit = InitOf<typeof Post>;
 
 // Plain values the text mentions.
 
