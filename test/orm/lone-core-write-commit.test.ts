@@ -204,7 +204,7 @@ forEachDialect('a lone Core write commits alone', (ctx) => {
     assert.equal(await rows(artistTable), 0, 'the later write was rolled back with its own transaction');
   });
 
-  it('a locking read opens the transaction, as the statement node says (also compiled before it is given)', { skip: ctx.name === 'sqlite' && 'SQLite has no locking reads' }, async () => {
+  it('a locking read opens the transaction, as the statement node says (also compiled before it is given)', { skip: ctx.name === 'sqlite' && 'SQLite has no locking reads: the SQL leaves FOR UPDATE out' }, async () => {
     const forUpdate = select({ id: tagTable.c.id }).from(tagTable).forUpdate();
     const locked = await sequence(() => db.session((s) => s.execute(forUpdate)));
     assert.deepEqual(locked, ['BEGIN', 'SELECT', 'COMMIT']);
