@@ -131,13 +131,14 @@ function urlFromEnvironment(): string {
  * driver and a dialect.
  *
  * ```ts
+ * import { createPgDriver } from 'athanor/drivers/pg';
  * createEngine('sqlite::memory:');
  * createEngine('sqlite:data/app.db', { foreignKeys: true });
  * createEngine('postgres://postgres@127.0.0.1:5432/app', { poolSize: 20 });
  * createEngine('mysql://root@127.0.0.1:3306/app');          // MySQL or MariaDB, detected
  * createEngine();                                           // process.env.DATABASE_URL, else a ConfigError
  * createEngine({ poolSize: 20 });                           // the same, with options
- * createEngine({ driver: createPgDriver({ pool }), dialect: 'postgres' });   // from 'athanor/drivers/pg'
+ * createEngine({ driver: createPgDriver({ url, poolConfig: { max: 20 } }), dialect: 'postgres' });   // a driver you configure
  * ```
  * Creating an engine is synchronous and touches nothing: the driver module is
  * loaded by URL scheme on first use (a `MissingPackageError` then if its

@@ -126,6 +126,7 @@ export class IntegrityError extends StatementError {
  * - `lockTimeout`: a lock wait ran out ({@link LockTimeoutError}).
  *
  * ```ts
+ * try { await engine.transaction(work); }
  * catch (e) { if (e instanceof SerializationError && e.conflict === 'deadlock') metrics.deadlocks++; }
  * ```
  */
@@ -236,7 +237,10 @@ export class RetriesExhaustedError extends SerializationError {
  * {@link SerializationError.retryable}).
  *
  * ```ts
- * catch (e) { if (isRetryableConflict(e)) return again(); throw e; }
+ * async function again(): Promise<void> {
+ *   try { await engine.transaction(work); }
+ *   catch (e) { if (isRetryableConflict(e)) return again(); throw e; }
+ * }
  * ```
  */
 export function isRetryableConflict(error: unknown): error is SerializationError {
@@ -374,7 +378,7 @@ export class ConfigError extends AthanorError {
  * or `pg-copy-streams` for PostgreSQL COPY. `packageName` names it; the message gives the command to install it.
  *
  * ```ts
- * await engine.copyFrom(song, rows);   // on PostgreSQL, without pg-copy-streams installed
+ * await engine.copyFrom(artist, rows);   // on PostgreSQL, without pg-copy-streams installed
  * // MissingPackageError: PostgreSQL COPY (engine.copyFrom) needs the package "pg-copy-streams", which is not
  * // installed: npm install pg-copy-streams
  * ```

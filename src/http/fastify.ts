@@ -3,6 +3,7 @@
  * by the few members used here, not imported.
  *
  * ```ts
+ * import Fastify from 'fastify';
  * const app = Fastify();
  * fastifySessionPerRequest(app, db);
  * app.post('/posts', async (request, reply) => {
@@ -49,6 +50,8 @@ export interface FastifyLike {
  * and closed in every case.
  *
  * ```ts
+ * import Fastify from 'fastify';
+ * const app = Fastify();
  * fastifySessionPerRequest(app, db, { commitWhen: (status) => status < 300 });
  * ```
  */

@@ -4,6 +4,7 @@
  * response (Express's extend them), so nothing of Express is imported.
  *
  * ```ts
+ * import express from 'express';
  * const app = express();
  * app.use(express.json());               // body parsers first: see below
  * app.use(sessionPerRequest(db));

@@ -157,6 +157,7 @@ function showValue(value: unknown): string {
  * The lifecycle hooks: per object (model methods) and per flush (the session's `beforeFlush`).
  *
  * ```ts
+ * try { await s.commit(); }
  * catch (e) { if (e instanceof LifecycleHookError && e.hook === 'afterInsert') ... }
  * ```
  */
@@ -168,6 +169,7 @@ export type HookName = 'beforeFlush' | 'beforeInsert' | 'afterInsert' | 'beforeU
  * wrote is pending again, as after a failed COMMIT).
  *
  * ```ts
+ * try { await s.commit(); }
  * // LifecycleHookError: Post(pending).beforeInsert threw: no author
  * catch (e) { if (e instanceof LifecycleHookError && e.cause instanceof Forbidden) ... }
  * ```

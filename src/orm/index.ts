@@ -4,7 +4,7 @@ export type { ModelOptions } from './mapper.js';
 export type { BeforeFlushEvent, BeforeFlushHook, HookResult, LifecycleEvent, ModelHooks, ValidationResult } from './lifecycle.js';
 export { many, one, RelationshipAttribute, type RelationshipOptions, type LoadStrategy, type EagerStrategy, type Cascade } from './relationship.js';
 export { Collection, type Relation, type RelationOps } from './collection.js';
-export { Session, type SessionOptions, type DeleteOptions } from './session.js';
+export { Session, type SessionOptions, type DeleteOptions, type ExecuteOptions } from './session.js';
 export type { UpsertOptions } from './upsert.js';
 export {
   defineFilter,

@@ -31,8 +31,11 @@ import { primaryKeyOf, type InstanceState } from './state.js';
  * given a value for an insert; the changed ones for an update; none for a delete or a load).
  *
  * ```ts
- * override beforeUpdate({ changed }: LifecycleEvent): void {
- *   if (changed.includes('email')) this.emailVerified = false;
+ * @mapped
+ * class User extends Model(userTable) {
+ *   override beforeUpdate({ changed }: LifecycleEvent): void {
+ *     if (changed.includes('email')) this.emailVerified = false;
+ *   }
  * }
  * ```
  */
@@ -50,8 +53,11 @@ export type HookResult = void | Promise<void>;
  * or messages by column attribute (several failures of one object at once).
  *
  * ```ts
- * override validate() {
- *   if (this.endsAt < this.startsAt) return { endsAt: 'must be after startsAt' };
+ * @mapped
+ * class Concert extends Model(concertTable) {
+ *   override validate() {
+ *     if (this.endsAt < this.startsAt) return { endsAt: 'must be after startsAt' };
+ *   }
  * }
  * ```
  */
@@ -90,7 +96,7 @@ export type BeforeFlushHook = (event: BeforeFlushEvent) => HookResult;
  * or edited) are planned by this flush.
  *
  * ```ts
- * database(engine, { beforeFlush: ({ pending }) => { for (const o of pending) if (o instanceof Post) o.tenantId = tenant(); } });
+ * database(engine, { beforeFlush: ({ pending }) => { for (const o of pending) if (o instanceof Post) o.tenantId = currentTenantId(); } });
  * ```
  */
 export interface BeforeFlushEvent {

@@ -119,7 +119,7 @@ type IsUnion<T, U = T> = T extends unknown ? ([U] extends [T] ? false : true) : 
  *
  * ```ts
  * await s.get(Artist, 7);                          // PrimaryKeyOf<typeof Artist>: number | readonly [number] | { id: number }
- * await s.get(SongTag, { songId: 1, tagId: 2 });   // or [1, 2]
+ * await s.get(Rating, { userId: 1, songId: 2 });   // or [1, 2]: primaryKey(c.userId, c.songId)
  * ```
  */
 export type PrimaryKeyOf<M> = PrimaryKeyFrom<ModelColumnsOf<M>, TablePrimaryKeys<ModelColumnsOf<M>>, ColumnPrimaryKeys<ModelColumnsOf<M>>>;
@@ -164,8 +164,8 @@ type NullableAmong<PC, Keys extends keyof PC> = { [K in Keys]: PC[K] extends { r
  * or a thunk annotated `AnyColumn` that is nullable) keeps the `null`.
  *
  * ```ts
- * const songs = await s.query(Song).options(joinedLoad(Song.album)).all();
- * songs[0]!.album.title; // song.album_id is NOT NULL: no `?.`
+ * const albums = await s.query(Album).options(joinedLoad(Album.artist)).all();
+ * albums[0]!.artist.name; // album.artist_id is NOT NULL: no `?.`
  * ```
  */
 export type LoadedToOneNull<Parent, Target> = string extends TableNameOf<Target>

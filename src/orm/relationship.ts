@@ -28,7 +28,10 @@ import type { EagerStrategyKey, StrategyKey } from './loading/strategies/index.j
  * of a registered loader strategy (`'select' | 'joined' | 'selectin' |
  * 'subquery' | 'raise' | 'raiseOnSql' | 'noload' | 'immediate'`).
  * ```ts
- * static readonly songs = many(() => Song, { lazy: 'selectin' });
+ * @mapped
+ * class Artist extends Model(artistTable) {
+ *   static readonly songs = many(() => Song, { lazy: 'selectin' });
+ * }
  * ```
  */
 export type LoadStrategy = StrategyKey;

@@ -26,7 +26,7 @@ import type { SessionOptions } from './session.js';
  * transaction loses to a concurrent one (see `RetryOptions`: attempts, backoff, `onRetry`).
  *
  * ```ts
- * await db.session(work, { transaction: { isolation: 'serializable' }, retry: { attempts: 5, onRetry: (e) => log.warn(e.error.message) } });
+ * await db.session(async (s) => { ... }, { transaction: { isolation: 'serializable' }, retry: { attempts: 5, onRetry: (e) => log.warn(e.error.message) } });
  * ```
  */
 export interface SessionRunOptions extends SessionOptions {

@@ -6,9 +6,9 @@
  * ```ts
  * async function rename(id: number, name: string): Promise<void> {
  *   const user = await currentSession().get(User, id); // the caller's session
- *   if (user) user.name = name;
+ *   if (user) user.username = name;
  * }
- * await withSession(db, () => rename(7, 'Ada')); // UPDATE "user" SET "name" = ? WHERE ...; COMMIT
+ * await withSession(db, () => rename(7, 'ada')); // SELECT ...; UPDATE "user" SET "username" = ? WHERE ... (alone: no BEGIN, no COMMIT)
  * ```
  * A scope creates its session on first use, and the session takes its
  * connection on its first statement: a request that never touches the
@@ -32,8 +32,8 @@ export type ScopeOutcome = 'commit' | 'rollback';
  *
  * ```ts
  * const scope = new SessionScope(db);
- * await scope.run(async () => { currentSession().add(new User({ name: 'Ada' })); });
- * await scope.end('commit'); // INSERT ...; COMMIT, then the connection goes back
+ * await scope.run(async () => { currentSession().add(new User({ username: 'ada', email: 'ada@example.org' })); });
+ * await scope.end('commit'); // INSERT ... (alone: no BEGIN, no COMMIT), then the connection goes back
  * ```
  */
 export class SessionScope {
@@ -100,7 +100,7 @@ export class SessionScope {
  *
  * ```ts
  * const id = await withSession(db, async (s) => {
- *   const post = new Post({ title: 'Hello' });
+ *   const post = new Post({ tenantId: 1, blogId: 7, title: 'Hello' });
  *   s.add(post);
  *   await s.flush();
  *   return post.id;

@@ -60,8 +60,9 @@ export interface SessionOptions {
   /** Transaction options for the session's transaction. */
   transaction?: TransactionOptions;
   /**
-   * A commit whose only write is one atomic statement (one INSERT, UPDATE or DELETE of one object) sends it without
-   * BEGIN/COMMIT (default true): one round trip instead of three. `false` keeps the transaction around it.
+   * A commit whose only write is one atomic statement (one INSERT, UPDATE or DELETE of one object, or the statement of
+   * `execute(..., { commit: true })` / `upsert(..., { commit: true })`) sends it without BEGIN/COMMIT (default true):
+   * one round trip instead of three. `false` keeps the transaction around it.
    */
   singleStatementCommit?: boolean;
   /**
@@ -76,6 +77,24 @@ export interface SessionOptions {
   filters?: readonly FilterSwitch[];
   /** Query filters to switch off for every query of the session: those listed, or all of them (`true`). */
   withoutFilters?: true | readonly AnyQueryFilter[];
+}
+
+/**
+ * Options of {@link Session.execute}.
+ * ```ts
+ * await s.execute(update(userTable).set({ active: false }).where(userTable.c.id.eq(7)), { commit: true });
+ * // UPDATE "user" SET "active" = ? WHERE "user"."id" = ?   (alone: no BEGIN, no COMMIT)
+ * ```
+ */
+export interface ExecuteOptions {
+  /**
+   * Commit the session right after the statement, as `await s.execute(stmt); await s.commit()` does. When the
+   * statement is the unit of work's only write (nothing pending, nothing written earlier in the transaction, no
+   * transaction options, not joined to an outer transaction) and is one INSERT, UPDATE or DELETE, it runs alone,
+   * atomic on its own, without BEGIN/COMMIT; otherwise in the transaction, which then commits. Either way the unit of
+   * work is over when the call returns: a later write opens a new transaction, and nothing undoes this one.
+   */
+  readonly commit?: boolean;
 }
 
 /**
@@ -333,20 +352,29 @@ export class Session implements SessionHooks {
 
   /**
    * Run a Core statement in the session's transaction (after an autoflush),
-   * rows decoded as Core returns them.
+   * rows decoded as Core returns them. A write (or a locking read) opens the
+   * transaction; with `{ commit: true }` the session commits right after it,
+   * and a lone write goes without BEGIN/COMMIT ({@link ExecuteOptions}).
    *
    * ```ts
    * await s.execute(update(userTable).set({ active: true }).where(userTable.c.id.in(ids)));
+   * await s.execute(insert(userTable).values({ username: 'ada', email: 'ada@example.org' }), { commit: true }); // INSERT alone
    * ```
    */
-  async execute<S extends Executable>(statement: S): Promise<{ rows: RowOfStatement<S>[]; rowCount: number }> {
+  async execute<S extends Executable>(statement: S, options: ExecuteOptions = {}): Promise<{ rows: RowOfStatement<S>[]; rowCount: number }> {
     this.checkOpen();
+    if (options.commit === true) return await this.thenCommit(() => this.executeNow(statement, true));
     if (this.autoflush) await this.flush();
+    return await this.executeNow(statement, false);
+  }
+
+  /** `mayGoAlone`: a commit follows at once, so a lone atomic write may run without the transaction. */
+  private async executeNow<S extends Executable>(statement: S, mayGoAlone: boolean): Promise<{ rows: RowOfStatement<S>[]; rowCount: number }> {
     let conn = await this.connection();
     const compiled = compileExecutable(conn.dialect, statement);
-    // Writes (and locking reads) belong in the session's transaction.
-    const writes = compiled.some((c) => c.kind !== 'select' && c.kind !== 'compound') || /\bFOR (UPDATE|SHARE)\b|LOCK IN SHARE MODE/.test(compiled[0]?.sql ?? '');
-    if (writes) conn = await this.transactional();
+    // Writes (and locking reads) belong in the session's transaction; the compiled statement says which, from its node.
+    const writes = compiled.some((c) => (c.kind !== 'select' && c.kind !== 'compound') || c.locksRows === true);
+    if (writes && !(mayGoAlone && compiled.length === 1 && isAtomicWrite(compiled[0]!) && this.mayWriteAlone(conn))) conn = await this.transactional();
     // Core shapes the rows (a row builder per result shape), on the session's connection.
     let rowCount = 0;
     let rows: RowOfStatement<S>[] = [];
@@ -432,11 +460,61 @@ export class Session implements SessionHooks {
    */
   async upsert<M extends ModelCtor>(model: M, rows: readonly InitArg<M>[], options: UpsertOptions<string & keyof InitArg<M>> = {}): Promise<Instance<M>[]> {
     this.checkOpen();
+    const mapper = mapperOf(model);
+    const upsert = async (mayGoAlone: boolean): Promise<Instance<M>[]> => {
+      const connection = await this.connection();
+      // Alone only when nothing runs between the write and the commit: an afterLoad hook of the objects read back
+      // may change them, and what it changes belongs in the same commit.
+      // And only where the database writes the row asked for or fails: where an upsert takes any unique key
+      // (MySQL, MariaDB), the check that each row came back can fail after the write, which must roll it back.
+      const alone = mayGoAlone && mapper.hooks.afterLoad === undefined && connection.dialect.capabilities.upsertConflictTarget && this.mayWriteAlone(connection);
+      const writeOn = async (writes: number): Promise<void> => {
+        if (!(alone && writes === 1)) await this.transactional();
+      };
+      const objects = await upsertRows({ ...this.loaderContext(), connection, writeOn }, mapper, rows as readonly Record<string, unknown>[], options);
+      await this.runAfterLoad();
+      return objects as Instance<M>[];
+    };
+    if (options.commit === true) return await this.thenCommit(() => upsert(true));
     if (this.autoflush) await this.flush();
-    const connection = await this.transactional();
-    const objects = await upsertRows({ ...this.loaderContext(), connection }, mapperOf(model), rows as readonly Record<string, unknown>[], options);
-    await this.runAfterLoad();
-    return objects as Instance<M>[];
+    return await upsert(false);
+  }
+
+  /**
+   * `write`, then commit, as one session-level operation: what is pending is flushed first (in the transaction, so
+   * the write is not alone then), and the commit follows the write at once. A failing write is raised and nothing is
+   * committed; the caller rolls back, as after any failed write.
+   */
+  private async thenCommit<T>(write: () => Promise<T>): Promise<T> {
+    const trace = ormHooks.active ? ormTrace() : undefined;
+    const caller = trace ? lazyCaller(trace) : undefined;
+    return await this.serialized(async () => {
+      await this.flushNow(trace, false);
+      const result = await write();
+      await this.commitNow(trace, caller);
+      return result;
+    });
+  }
+
+  /**
+   * Whether a write whose commit follows at once may run without BEGIN/COMMIT: nothing pending, nothing written
+   * earlier in this transaction (none is open), no transaction options, not opted out, and a connection of its own
+   * (not inside an outer transaction, where even one statement needs the session's savepoint).
+   */
+  private mayWriteAlone(conn: SessionConnection): boolean {
+    return (
+      this.mayCommitAlone() &&
+      this.pending.size === 0 &&
+      this.dirty.size === 0 &&
+      this.deleted.size === 0 &&
+      !conn.inTransaction &&
+      conn.joinedToOuter !== true
+    );
+  }
+
+  /** The session's side of a single-statement commit: no transaction open, none asked for, not opted out. */
+  private mayCommitAlone(): boolean {
+    return !this.inTransaction && this.options.transaction === undefined && this.options.singleStatementCommit !== false;
   }
 
   /**
@@ -633,7 +711,7 @@ export class Session implements SessionHooks {
   private async flushOnce(trace: Error | undefined, ending: boolean): Promise<void> {
     // Nothing has changed in memory yet: a failure to connect or to BEGIN leaves the session as it was (building
     // the plan changes no object).
-    const alone = ending && !this.inTransaction && this.options.transaction === undefined && this.options.singleStatementCommit !== false;
+    const alone = ending && this.mayCommitAlone();
     const conn = alone ? await this.connection() : await this.transactional();
     const startedAt = trace ? performance.now() : 0;
     if (trace) ormHooks.emit('flush', flushEvent(trace, this, transactionKeyOf(this.source, conn), this.pending.size, this.dirty.size, this.deleted));
@@ -695,11 +773,13 @@ export class Session implements SessionHooks {
     // One stack for both: the flush's trigger and the commit's caller.
     const trace = ormHooks.active ? ormTrace() : undefined;
     const caller = trace ? lazyCaller(trace) : undefined;
-    await this.serialized(async () => {
-      await this.flushNow(trace, true);
-      if (caller && this.conn) ormHooks.emit('commit', { session: this, transactionKey: transactionKeyOf(this.source, this.conn), callerLocation: caller.callerLocation });
-      if (this.conn || this.connecting) await this.endTransaction('commit', 'retry');
-    });
+    await this.serialized(() => this.commitNow(trace, caller));
+  }
+
+  private async commitNow(trace: Error | undefined, caller: { readonly callerLocation: string | undefined } | undefined): Promise<void> {
+    await this.flushNow(trace, true);
+    if (caller && this.conn) ormHooks.emit('commit', { session: this, transactionKey: transactionKeyOf(this.source, this.conn), callerLocation: caller.callerLocation });
+    if (this.conn || this.connecting) await this.endTransaction('commit', 'retry');
   }
 
   /**
@@ -1010,6 +1090,14 @@ export class Session implements SessionHooks {
   stateOf(obj: object): InstanceState {
     return (obj as { [STATE]: InstanceState })[STATE];
   }
+}
+
+/**
+ * One INSERT, UPDATE or DELETE made from a node: atomic on its own on every database. Raw SQL is not known to be one
+ * statement (nor what it does), and keeps the transaction.
+ */
+function isAtomicWrite(c: CompiledStatement): boolean {
+  return c.kind === 'insert' || c.kind === 'update' || c.kind === 'delete';
 }
 
 /** Flushes one `flush()` or `commit()` runs at most while after-hooks keep leaving changes. */

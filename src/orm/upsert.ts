@@ -23,10 +23,20 @@ import { LoadGroup, STATE, type InstanceState } from './state.js';
  * How {@link Session.upsert} decides between insert and update.
  *
  * ```ts
- * await s.upsert(Tag, [{ label: 'rock', color: 'red' }], { on: [Tag.label], update: ['color'] });
+ * await s.upsert(Artist, [{ name: 'Queen', country: 'GB' }], { on: [Artist.name], update: ['country'] });
  * ```
  */
 export interface UpsertOptions<K extends string = string> {
+  /**
+   * Commit the session right after the upsert, as `await s.upsert(...); await s.commit()` does. When the upsert is
+   * the unit of work's only write (nothing pending, no earlier write in the transaction, no transaction options, not
+   * joined to an outer transaction, no `afterLoad` hook on the model) and is one statement that returns its rows
+   * (`INSERT ... ON CONFLICT (on) ... RETURNING`, every row in one statement: PostgreSQL, SQLite), it runs alone,
+   * without BEGIN/COMMIT. Otherwise the upsert runs in the transaction, which then commits: on MySQL and MariaDB
+   * always, since `ON DUPLICATE KEY UPDATE` may update a row of another unique key and the check that every row came
+   * back (or MySQL's SELECT reading them back) must be able to roll the write back.
+   */
+  readonly commit?: boolean;
   /** The unique columns a conflict is found on (default: the primary key). MySQL and MariaDB use every unique key of the table whatever this says. */
   readonly on?: readonly Column<unknown>[];
   /** The attributes an existing row takes from the new one (default: every attribute given in the rows but `on`'s). */
@@ -36,6 +46,11 @@ export interface UpsertOptions<K extends string = string> {
 /** What the upsert needs of the session. @internal */
 export interface UpsertContext extends LoaderContext {
   readonly connection: SessionConnection;
+  /**
+   * Called before the writes run, with how many statements the upsert is (the read-back included): the session opens
+   * its transaction, or not for one statement whose commit follows.
+   */
+  readonly writeOn: (statements: number) => Promise<void>;
 }
 
 /** Insert-or-update `rows` of `mapper`; the resulting objects, in the order of `rows`. @internal */
@@ -78,8 +93,12 @@ export async function upsertRows(ctx: UpsertContext, mapper: Mapper, rows: reado
     .onConflictDoUpdate({ target, set: set as never });
   const items: SelectItemNode[] = entitySelectItems(mapper, all, table.name);
   const node = returning ? { ...statement.node, returning: items } : statement.node;
+  const writes = dialect.compileAll(node);
+  // The read-back belongs with the write: a read-back that fails (a row an ON DUPLICATE KEY matched by another unique
+  // key, a lost connection) must roll the write back, so it is never done after a lone write committed.
+  await ctx.writeOn(writes.length + (returning ? 0 : 1));
   const results: RawResult[] = [];
-  for (const compiled of dialect.compileAll(node)) results.push(await ctx.connection.runRaw(compiled));
+  for (const compiled of writes) results.push(await ctx.connection.runRaw(compiled));
   if (!returning) {
     // No RETURNING with an upsert here (MySQL): read the rows back by the conflict key, in the same transaction.
     const keys = rows.map((row) => target.map((c) => row[c.key]));

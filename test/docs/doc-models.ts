@@ -1,8 +1,8 @@
 /**
  * What the documentation's code blocks assume exists: the music store's tables (Core's `artist`, `album`, `song`,
- * ...) and models (`Artist`, `Album`, `Song`, `Track`, `Tag`, ...), and a few plain values the text mentions
- * (`ids`, `rows`, `q`). `test/docs/code-blocks.test.ts` imports every export here into every
- * block that does not declare the name itself, so the models are real and their types are the library's.
+ * ...) and models (`Artist`, `Album`, `Song`, `Track`, `Tag`, the blog's `Post`, `Comment`, `Author`, ...), and a few
+ * plain values the text mentions (`ids`, `rows`, `q`). `test/docs/code-blocks.test.ts` imports every export here into
+ * every block that does not declare the name itself, so the models are real and their types are the library's.
  *
  * Everything here is a real value, imported by the blocks that run too; what a fragment only refers to (`engine`,
  * `db`, `s`, a request handler) is declared in doc-context.ts.
@@ -10,6 +10,7 @@
 import {
   Model,
   boolean,
+  defineFilter,
   identity,
   integer,
   many,
@@ -18,10 +19,13 @@ import {
   one,
   primaryKey,
   select,
+  softDelete,
   table,
   text,
+  timestamp,
   varchar,
   type AnyColumn,
+  type InitOf,
   type Related,
   type Table,
 } from '../../src/index.js';
@@ -58,6 +62,26 @@ export const songTable = table('song', {
   milliseconds: integer(),
 });
 
+/** A user's stars for a song: a key of two columns. */
+export const ratingTable = table(
+  'rating',
+  {
+    userId: integer('user_id').notNull().references(() => userTable.c.id, { onDelete: 'CASCADE' }),
+    songId: integer('song_id').notNull().references(() => songTable.c.id, { onDelete: 'CASCADE' }),
+    stars: integer().notNull(),
+  },
+  (c) => [primaryKey(c.userId, c.songId)],
+);
+
+/** An artist's tour dates. */
+export const concertTable = table('concert', {
+  id: identity(),
+  artistId: integer('artist_id').notNull().references(() => artistTable.c.id, { onDelete: 'CASCADE' }),
+  venue: text().notNull(),
+  startsAt: timestamp('starts_at').notNull(),
+  endsAt: timestamp('ends_at').notNull(),
+});
+
 export const tagTable = table('tag', { id: identity(), label: text().notNull().unique() });
 
 export const songTagTable = table(
@@ -86,6 +110,7 @@ export const userTable = table('user', {
   email: text().notNull(),
   acctActive: boolean('acct_active').notNull().default(true),
   active: boolean().notNull().default(true),
+  emailVerified: boolean('email_verified').notNull().default(false),
 });
 
 export const employeeTable = table('employee', {
@@ -127,16 +152,72 @@ export const productTable = table('product', { id: identity(), label: text().not
 
 export const archiveTable = table('archive', { id: identity(), name: text().notNull() });
 
+/** One row per counter, for read-modify-write under SERIALIZABLE (docs/scaling.md). */
+export const counterTable = table('counter', { id: identity(), n: integer().notNull().default(0) });
+
+// The blog of the ORM pages (soft delete, query filters, lifecycle hooks, keyset pagination): each post belongs to a
+// tenant, a blog and an author, and is a draft until published.
+
+export const authorTable = table('author', {
+  id: identity(),
+  name: text().notNull(),
+  email: text().notNull().unique(),
+});
+
+export const postTable = table('post', {
+  id: identity(),
+  tenantId: integer('tenant_id').notNull(),
+  blogId: integer('blog_id').notNull(),
+  authorId: integer('author_id').references(() => authorTable.c.id),
+  title: text().notNull(),
+  slug: text().unique(),
+  body: text().notNull().default(''),
+  revision: integer().notNull().default(1),
+  score: integer().notNull().default(0),
+  /** `'live'` or `'deleted'`: the soft-delete marker of the examples that do not use `deletedAt`. */
+  state: text().notNull().default('live'),
+  createdAt: timestamp('created_at').notNull().default(() => new Date()),
+  updatedAt: timestamp('updated_at').default(() => new Date()).onUpdate(() => new Date()),
+  publishedAt: timestamp('published_at'),
+  deletedAt: timestamp('deleted_at'),
+});
+
+export const commentTable = table('comment', {
+  id: identity(),
+  postId: integer('post_id').notNull().references(() => postTable.c.id, { onDelete: 'CASCADE' }),
+  authorId: integer('author_id').references(() => authorTable.c.id),
+  body: text().notNull(),
+  deletedAt: timestamp('deleted_at'),
+});
+
+export const attachmentTable = table('attachment', {
+  id: identity(),
+  postId: integer('post_id').notNull().references(() => postTable.c.id, { onDelete: 'CASCADE' }),
+  fileName: text('file_name').notNull(),
+  bytes: integer().notNull(),
+});
+
+/** What the lifecycle hooks write: one row per event. */
+export const auditTable = table('audit', {
+  id: identity(),
+  action: text().notNull(),
+  postId: integer('post_id'),
+  at: timestamp().notNull().default(() => new Date()),
+});
+
 export const artist = artistTable;
 export const album = albumTable;
 export const song = songTable;
 export const employee = employeeTable;
 export const product = productTable;
 export const archive = archiveTable;
+export const counter = counterTable;
+
 
 export const docTables: readonly Table[] = [
   artistTable, albumTable, trackTable, songTable, tagTable, songTagTable, playlistTable, playlistTrackTable,
   userTable, employeeTable, customerTable, addressTable, personTable, teamTable, playerTable, productTable, archiveTable,
+  ratingTable, concertTable, counterTable, authorTable, postTable, commentTable, attachmentTable, auditTable,
 ];
 
 // The models.
@@ -185,6 +266,12 @@ export interface Tag extends Related<typeof Tag> {}
 export class User extends Model(userTable) {}
 
 @mapped
+export class Rating extends Model(ratingTable) {}
+
+@mapped
+export class Concert extends Model(concertTable) {}
+
+@mapped
 export class Employee extends Model(employeeTable) {
   static readonly customers = many(() => Customer, { backPopulates: 'supportRep' });
 }
@@ -222,6 +309,48 @@ export class Player extends Model(playerTable) {
   static readonly team = one(() => Team, { foreignKey: playerTable.c.teamId, backPopulates: 'players' });
 }
 export interface Player extends Related<typeof Player> {}
+
+// The filters of the blog (docs/queries-and-loading.md#query-filters).
+
+/** Only the session's tenant's rows: parameters from the session, on by default. */
+export const tenant = defineFilter<{ id: number }>('tenant');
+/** Only published posts: opt-in. */
+export const published = defineFilter('published', { enabled: false });
+
+@mapped
+export class Author extends Model(authorTable) {
+  static readonly posts = many(() => Post, { backPopulates: 'author' });
+}
+export interface Author extends Related<typeof Author> {}
+
+@mapped
+export class Post extends Model(postTable) {
+  static readonly author = one(() => Author, { backPopulates: 'posts' });
+  static readonly comments = many(() => Comment, { backPopulates: 'post', cascade: 'all' });
+  static readonly attachments = many(() => Attachment, { backPopulates: 'post', cascade: 'all' });
+  static readonly tenant = tenant.on((p) => postTable.c.tenantId.eq(p.id));
+  static readonly publishedOnly = published.on(postTable.c.publishedAt.isNotNull());
+  static readonly deleted = softDelete(postTable.c.deletedAt);
+}
+export interface Post extends Related<typeof Post> {}
+
+@mapped
+export class Comment extends Model(commentTable) {
+  static readonly post = one(() => Post, { backPopulates: 'comments' });
+  static readonly deleted = softDelete(commentTable.c.deletedAt);
+}
+export interface Comment extends Related<typeof Comment> {}
+
+/** An attachment has no soft delete: a post's soft delete leaves it as it is, a hard delete deletes it. */
+@mapped
+export class Attachment extends Model(attachmentTable) {
+  static readonly post = one(() => Post, { backPopulates: 'attachments' });
+}
+export interface Attachment extends Related<typeof Attachment> {}
+
+/** What `new User(...)` and `new Post(...)` take (a request's body, once validated). */
+export type UserInit = InitOf<typeof User>;
+export type PostInit = InitOf<typeof Post>;
 
 // Plain values the text mentions.
 

@@ -16,4 +16,10 @@ export interface CompiledStatement {
   readonly kind: StatementKind;
   /** True when the driver should fetch rows (SELECT, RETURNING, raw statements). */
   readonly returnsRows: boolean;
+  /**
+   * True for a SELECT (or a compound of them) that locks the rows it reads (`FOR UPDATE`, `FOR SHARE`, MySQL's
+   * `LOCK IN SHARE MODE`), as its node says, where the database has locking reads (not SQLite, whose SQL leaves the
+   * clause out): such a read belongs in a transaction, as a write does. Absent on a statement made without a node.
+   */
+  readonly locksRows?: boolean;
 }

@@ -112,7 +112,9 @@ export class SqlCompiler extends ExpressionCompiler {
     const items = resultItems(node);
     const columns: ResultColumn[] = items.map((i) => ({ name: i.alias, type: i.type }));
     const returnsRows = node.kind === 'select' || node.kind === 'compound' || node.kind === 'rawStatement' || items.length > 0;
-    return { sql: w.sql, parameters, columns, kind: statementKind(node), returnsRows };
+    // Where the database has no locking reads the SQL leaves the clause out (SQLite): the statement locks nothing, and
+    // is the same statement (the same cache entry) as the read without it.
+    return { sql: w.sql, parameters, columns, kind: statementKind(node), returnsRows, locksRows: this.dialect.capabilities.lockingReads && locksRows(node) };
   }
 
   /**
@@ -639,6 +641,13 @@ function resultItems(node: StatementNode): readonly SelectItemNode[] {
     default:
       return assertNever(node, 'statement');
   }
+}
+
+/** A SELECT, or a compound of them, that locks the rows it reads. */
+function locksRows(node: StatementNode): boolean {
+  if (node.kind === 'select') return node.lock !== undefined;
+  if (node.kind === 'compound') return node.queries.some(locksRows);
+  return false;
 }
 
 function statementKind(node: StatementNode): StatementKind {

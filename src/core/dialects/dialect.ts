@@ -45,6 +45,12 @@ export interface DialectCapabilities {
   readonly lockingReads: boolean;
   /** `FOR SHARE` (else `LOCK IN SHARE MODE`). */
   readonly forShare: boolean;
+  /**
+   * An upsert's conflict target is honoured (`ON CONFLICT (label)`): a conflict on another unique key fails the
+   * statement instead of updating that row. False where the upsert takes any unique key (MySQL/MariaDB's
+   * `ON DUPLICATE KEY UPDATE`), so the row written may not be the one asked for.
+   */
+  readonly upsertConflictTarget: boolean;
   /** DELETE with other tables: `USING` (PostgreSQL), multi-table (MySQL), or not at all (SQLite). */
   readonly deleteUsing: 'using' | 'multiTable' | 'none';
   /** `DEFAULT` as a value inside a multi-row VALUES list. */

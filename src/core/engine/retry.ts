@@ -53,7 +53,7 @@ export interface RetryOptions {
    * timeouts. Errors that are no {@link SerializationError} are never retried.
    *
    * ```ts
-   * retry: { retryOn: (e) => e.retryable || e instanceof LockTimeoutError } // also innodb_lock_wait_timeout
+   * await engine.transaction(work, { retry: { retryOn: (e) => e.retryable || e instanceof LockTimeoutError } }); // also innodb_lock_wait_timeout
    * ```
    */
   readonly retryOn?: (error: SerializationError) => boolean;
@@ -63,7 +63,9 @@ export interface RetryOptions {
  * One retry about to happen, as `onRetry` sees it.
  *
  * ```ts
- * onRetry: ({ attempt, attempts, error, delayMs }) => log.info(`attempt ${attempt}/${attempts} lost (${error.conflict}); again in ${delayMs} ms`)
+ * const retry: RetryOptions = {
+ *   onRetry: ({ attempt, attempts, error, delayMs }) => log.info(`attempt ${attempt}/${attempts} lost (${error.conflict}); again in ${delayMs} ms`),
+ * };
  * ```
  */
 export interface RetryEvent {

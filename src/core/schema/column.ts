@@ -143,7 +143,7 @@ export class ColumnBuilder<T, TNotNull extends boolean = false, THasDefault exte
    * ORM applies it to every row a flush updates and to bulk updates. Not a DDL clause: the database is not told.
    *
    * ```ts
-   * table('post', { body: text(), updatedAt: timestamp('updated_at').default(() => new Date()).onUpdate(() => new Date()) });
+   * const post = table('post', { id: identity(), body: text(), updatedAt: timestamp('updated_at').default(() => new Date()).onUpdate(() => new Date()) });
    * update(post).set({ body: 'x' }).where(post.c.id.eq(1));
    * // UPDATE "post" SET "body" = ?, "updated_at" = ? WHERE "post"."id" = ?
    * ```
@@ -159,7 +159,7 @@ export class ColumnBuilder<T, TNotNull extends boolean = false, THasDefault exte
    * of the flush together (a `ValidationError`). Several `validate()` calls add several checks.
    *
    * ```ts
-   * table('user', { email: text().notNull().validate((v) => v.includes('@') || 'must contain @') });
+   * const user = table('user', { id: identity(), email: text().notNull().validate((v) => v.includes('@') || 'must contain @') });
    * insert(user).values({ email: 'nobody' });
    * // InvalidValueError: user.email must contain @, got "nobody"
    * ```
@@ -334,7 +334,7 @@ export class Column<
  * SQL as an expression; undefined for a column declared without one.
  *
  * ```ts
- * onUpdateValue(post.c.updatedAt); // a Date, from () => new Date()
+ * onUpdateValue(postTable.c.updatedAt); // a Date, from () => new Date()
  * ```
  * @internal
  */

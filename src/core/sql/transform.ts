@@ -16,7 +16,7 @@
  * ```ts
  * class ToAlias extends NodeTransformer {
  *   protected override transformColumn(node: ColumnNode): ExprNode {
- *     return node.qualifier === 'song' ? columnNode({ ...node, qualifier: 'song_1' }) : node;
+ *     return node.qualifier === 'song' ? Object.freeze({ ...node, qualifier: 'song_1' }) : node;
  *   }
  * }
  * new ToAlias().transformExpr(sql`${song.c.title} COLLATE NOCASE`.node);

@@ -356,6 +356,7 @@ export function createDriverFromUrl(url: string, options: DriverUrlOptions): Dri
  * as it waits for locks itself, `foreign_keys` as `foreignKeys` says, and WAL for a writable file unless `wal: false`).
  *
  * ```ts
+ * import Database from 'better-sqlite3';
  * const database = new Database('app.db');
  * const engine = createEngine({ driver: createSqliteDriver({ database }), dialect: 'sqlite' });
  * ```

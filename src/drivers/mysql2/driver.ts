@@ -233,6 +233,7 @@ class MysqlLease implements DriverConnection {
  * What a mysql2 driver connects through: `pool`, or `url` (with `poolConfig`).
  *
  * ```ts
+ * import mysql from 'mysql2';
  * createMysqlDriver({ pool: mysql.createPool({ uri: url, ssl: { ca }, jsonStrings: true }) });
  * ```
  */
@@ -252,6 +253,8 @@ export interface MysqlDriverOptions {
  * The mysql2 driver; made by {@link createMysqlDriver} (or by `createEngine()` from a `mysql://` or `mariadb://` URL).
  *
  * ```ts
+ * import mysql from 'mysql2';
+ * const pool = mysql.createPool({ uri: url });
  * const driver = new MysqlDriver({ pool });   // the same as createMysqlDriver({ pool })
  * ```
  */
@@ -313,6 +316,7 @@ export function createDriverFromUrl(url: string, options: DriverUrlOptions): Dri
  * `jsonStrings: true` on MySQL 8 (see {@link MysqlDriverOptions.pool}).
  *
  * ```ts
+ * import mysql from 'mysql2';
  * const pool = mysql.createPool({ uri: url, ssl: { ca }, jsonStrings: true });
  * const engine = createEngine({ driver: createMysqlDriver({ pool }), dialect: 'mysql' });   // or 'mysql' with flavor: 'mariadb'
  * ```

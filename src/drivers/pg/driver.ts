@@ -34,6 +34,7 @@ athanorTypes.setTypeParser(pg.types.builtins.NUMERIC, identity);
  * What a pg driver connects through: exactly one of `pool`, `client` or `url` (with `poolConfig`).
  *
  * ```ts
+ * import pg from 'pg';
  * createPgDriver({ pool: new pg.Pool({ connectionString: url, ssl: { rejectUnauthorized: true, ca } }) });
  * ```
  */
@@ -209,6 +210,8 @@ class PgLease implements DriverConnection {
  * The node-postgres driver; made by {@link createPgDriver} (or by `createEngine()` from a `postgres://` URL).
  *
  * ```ts
+ * import pg from 'pg';
+ * const pool = new pg.Pool({ connectionString: url });
  * const driver = new PgDriver({ pool });   // the same as createPgDriver({ pool })
  * ```
  */
@@ -307,6 +310,7 @@ export function createDriverFromUrl(url: string, options: DriverUrlOptions): Dri
  * so a pool whose `pg.types` the application changed still gives the dialect what it expects.
  *
  * ```ts
+ * import pg from 'pg';
  * const pool = new pg.Pool({ connectionString: url, ssl: { ca }, password: async () => iamToken() });
  * const engine = createEngine({ driver: createPgDriver({ pool }), dialect: 'postgres' });
  * createPgDriver({ url, poolConfig: { max: 20, idleTimeoutMillis: 10_000 } });

@@ -5,6 +5,7 @@
  * installed; importing this module loads it.
  *
  * ```ts
+ * import { readFileSync } from 'node:fs';
  * import pg from 'pg';
  * import { createEngine } from 'athanor';
  * import { createPgDriver } from 'athanor/drivers/pg';

@@ -60,8 +60,11 @@ export type FilterConditionOf<P> = [P] extends [void] ? Predicate | (() => Predi
  *
  * ```ts
  * const tenant = defineFilter<{ id: number }>('tenant');
- * static readonly tenant = tenant.on((p) => postTable.c.tenantId.eq(p.id));
- * db.session(fn, { filters: [tenant.with({ id: 7 })] });
+ * @mapped
+ * class Post extends Model(postTable) {
+ *   static readonly tenant = tenant.on((p) => postTable.c.tenantId.eq(p.id));
+ * }
+ * await db.session(async (s) => { ... }, { filters: [tenant.with({ id: 7 })] });
  * ```
  */
 export class QueryFilter<P extends object | void = void> {
@@ -100,7 +103,7 @@ export class QueryFilter<P extends object | void = void> {
  * A filter with the parameters a session or a query gives it.
  * ```ts
  * const mine: FilterArguments<{ id: number }> = tenant.with({ id: 7 });
- * db.session(fn, { filters: [mine] });
+ * await db.session(async (s) => { ... }, { filters: [mine] });
  * ```
  */
 export class FilterArguments<P extends object | void = object | void> {
@@ -149,7 +152,10 @@ function isPredicate(value: unknown): value is Predicate {
  * One model's condition for a filter, declared as a static attribute of the model class (found when the model is
  * mapped, as relationships are).
  * ```ts
- * static readonly tenant: ModelFilter<{ id: number }> = tenant.on((p) => postTable.c.tenantId.eq(p.id));
+ * @mapped
+ * class Post extends Model(postTable) {
+ *   static readonly tenant: ModelFilter<{ id: number }> = tenant.on((p) => postTable.c.tenantId.eq(p.id));
+ * }
  * ```
  */
 export class ModelFilter<P extends object | void = object | void> {

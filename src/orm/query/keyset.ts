@@ -236,7 +236,7 @@ export function keysetPredicates(mapper: Mapper, keys: readonly SortKey[], keyse
 /**
  * Options of `Query.paginate()`: `first` rows (after a cursor), or the `last` rows (before one).
  * ```ts
- * const options: PaginateOptions<typeof Post> = { first: 20, after: req.query.after };
+ * const options: PaginateOptions<typeof Post> = { first: 20, after: cursor }; // the client's ?after=
  * ```
  */
 export type PaginateOptions<M extends ModelCtor> =
@@ -247,9 +247,9 @@ export type PaginateOptions<M extends ModelCtor> =
  * One page of a keyset-paginated query, in the query's order.
  *
  * ```ts
- * const page = await s.query(Post).orderBy(Post.createdAt.desc()).paginate({ first: 20, after });
+ * const page = await s.query(Post).orderBy(Post.createdAt.desc()).paginate({ first: 20, after: cursor });
  * render(page.items);
- * if (page.hasNextPage) link(page.endCursor);
+ * if (page.hasNextPage) nextPageLink(page.endCursor);
  * ```
  */
 export interface Page<R, M extends ModelCtor> {

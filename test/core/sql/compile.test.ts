@@ -474,6 +474,14 @@ describe('SELECT', () => {
       mariadb: ['SELECT `artist`.`id` FROM `artist` LOCK IN SHARE MODE', []],
       mysql8: ['SELECT `artist`.`id` FROM `artist` FOR SHARE', []],
     });
+    // The compiled statement says it locks, from its node (not on SQLite, whose SQL leaves the clause out): a session
+    // runs such a read in its transaction without reading the SQL text.
+    for (const d of Object.values(dialects)) {
+      const locks = d.capabilities.lockingReads;
+      assert.equal(d.compile(q.node).locksRows, locks, d.name);
+      assert.equal(d.compile(union(q, select(artist.c.id).from(artist)).node).locksRows, locks, `${d.name}: a compound with a locking member`);
+      assert.equal(d.compile(select(artist.c.id).from(artist).node).locksRows, false, d.name);
+    }
   });
 
   it('compares row values, emulated with OR/AND on SQLite', () => {

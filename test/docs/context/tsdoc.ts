@@ -19,6 +19,7 @@ import {
   type Table,
   type Transaction,
 } from '../../../src/index.js';
+import type { Express } from 'express';
 import type { Artist } from '../doc-models.js';
 
 export declare const dialect: Dialect;
@@ -38,6 +39,21 @@ export declare function work(tx: Transaction): Promise<void>;
 export declare function readSongs(file: string): AsyncIterable<{ title: string; artistId: number }>;
 export declare function handler(req: unknown): Promise<void>;
 export declare function listArtists(db: unknown): Promise<unknown[]>;
+/** An Express application (`athanor/http`'s examples). */
+export declare const app: Express;
+/** The URL of the server under test (`fetch(`${base}/users`)`). */
+export declare const base: string;
+/** Short-lived passwords (IAM). */
+export declare function iamToken(): Promise<string>;
+export declare function fetchToken(): Promise<string>;
+/** The tenant of the request being served. */
+export declare function currentTenantId(): number;
+export declare const metrics: { deadlocks: number };
+/** An application's own error, thrown by a hook. */
+export declare class Forbidden extends Error {}
+/** Page rendering: the items, and a link to the next page. */
+export declare function render(items: readonly unknown[]): void;
+export declare function nextPageLink(cursor: string | undefined): void;
 
 /** `user`, as Core examples name the table. */
 export const user = table('user', { id: identity(), name: text().notNull(), active: boolean().notNull().default(true) });

@@ -71,6 +71,7 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     fullJoin: false,
     lockingReads: true,
     forShare: !mariadb,
+    upsertConflictTarget: false,
     deleteUsing: 'multiTable',
     defaultInValues: true,
     concatOperator: false,

@@ -36,6 +36,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   fullJoin: true,
   lockingReads: true,
   forShare: true,
+  upsertConflictTarget: true,
   deleteUsing: 'using',
   defaultInValues: true,
   concatOperator: true,

@@ -34,6 +34,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   fullJoin: true,
   lockingReads: false,
   forShare: false,
+  upsertConflictTarget: true,
   deleteUsing: 'none',
   defaultInValues: false,
   concatOperator: true,
