@@ -126,6 +126,7 @@ function pick(e: ExecutionEvent): AfterExecuteEvent {
     connectionId: e.connectionId,
     statementKind: e.statementKind,
     inTransaction: e.inTransaction,
+    target: e.target,
     callerLocation: e.callerLocation,
     durationMs: 0,
     rowCount: 0,

@@ -16,4 +16,9 @@ export interface CompiledStatement {
   readonly kind: StatementKind;
   /** True when the driver should fetch rows (SELECT, RETURNING, raw statements). */
   readonly returnsRows: boolean;
+  /**
+   * True when the statement only reads and locks nothing (a SELECT or compound without `FOR UPDATE` / `FOR
+   * SHARE`): an engine with read replicas may send it to one. Unset (raw SQL, DML) means the primary.
+   */
+  readonly readOnly?: boolean;
 }

@@ -112,7 +112,8 @@ export class SqlCompiler extends ExpressionCompiler {
     const items = resultItems(node);
     const columns: ResultColumn[] = items.map((i) => ({ name: i.alias, type: i.type }));
     const returnsRows = node.kind === 'select' || node.kind === 'compound' || node.kind === 'rawStatement' || items.length > 0;
-    return { sql: w.sql, parameters, columns, kind: statementKind(node), returnsRows };
+    const compiled: CompiledStatement = { sql: w.sql, parameters, columns, kind: statementKind(node), returnsRows };
+    return readsOnly(node) ? { ...compiled, readOnly: true } : compiled;
   }
 
   /**
@@ -639,6 +640,13 @@ function resultItems(node: StatementNode): readonly SelectItemNode[] {
     default:
       return assertNever(node, 'statement');
   }
+}
+
+/** A query that locks no row, nor do its branches and CTEs: a replica can run it. */
+function readsOnly(node: StatementNode): boolean {
+  if (node.kind === 'select') return node.lock === undefined && node.ctes.every((c) => readsOnly(c.query));
+  if (node.kind === 'compound') return node.queries.every(readsOnly) && node.ctes.every((c) => readsOnly(c.query));
+  return false;
 }
 
 function statementKind(node: StatementNode): StatementKind {

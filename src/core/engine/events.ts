@@ -31,6 +31,11 @@ export interface ExecutionEvent {
   readonly statementKind: ExecutionKind;
   readonly inTransaction: boolean;
   /**
+   * Where it ran: `'primary'` (an engine without replicas, or the primary of one with replicas) or `'replica:<n>'`,
+   * the index of the replica in the engine's `replicas`.
+   */
+  readonly target: string;
+  /**
    * `file:line:column` of the first stack frame outside Athanor's own sources
    * and node_modules: the application line that caused the statement.
    * Computed on first read.
@@ -150,6 +155,7 @@ export class Execution implements AfterExecuteEvent, ExecuteErrorEvent {
     readonly statementKind: ExecutionKind,
     readonly inTransaction: boolean,
     private readonly stack: Error,
+    readonly target: string = 'primary',
   ) {}
 
   get callerLocation(): string | undefined {
@@ -158,7 +164,7 @@ export class Execution implements AfterExecuteEvent, ExecuteErrorEvent {
   }
 
   toJSON(): object {
-    const { engineId, dialect, sql, parameters, connectionId, statementKind, inTransaction, durationMs, rowCount } = this;
-    return { engineId, dialect, sql, parameters, connectionId, statementKind, inTransaction, durationMs, rowCount, callerLocation: this.callerLocation };
+    const { engineId, dialect, sql, parameters, connectionId, statementKind, inTransaction, target, durationMs, rowCount } = this;
+    return { engineId, dialect, sql, parameters, connectionId, statementKind, inTransaction, target, durationMs, rowCount, callerLocation: this.callerLocation };
   }
 }
