@@ -70,6 +70,7 @@ await postgresReplicaSuite('read replicas on a PostgreSQL primary with a streami
       assert.equal(await engine.primary.scalar(inRecovery), false, 'engine.primary pins to the primary');
       assert.equal(await engine.scalar(sql`SELECT pg_is_in_recovery()`), false, 'raw SQL goes to the primary');
       await engine.execute(insert(artistTable).values({ name: 'Routing' }));
+      assert.equal(await engine.scalar(select({ standby: fn('pg_is_in_recovery', [], types.boolean()) }).from(artistTable).limit(1).forUpdate()), false, 'FOR UPDATE goes to the primary');
       assert.equal(
         await engine.transaction(async (tx) => tx.scalar(inRecovery)),
         false,

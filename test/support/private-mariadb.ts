@@ -11,7 +11,8 @@
  * await pair.destroy();
  * ```
  * mariadbd refuses to run as root without being told, so under root it runs as the `mysql` OS user
- * (`--user=mysql`), which owns the directory. When the binaries or that user are missing the suite is skipped with
+ * (`--user=mysql`), which owns the directory. Binaries come from ATHANOR_MARIADB_BINDIR, else /usr/sbin, /usr/bin
+ * and /usr/local. When the binaries or that user are missing the suite is skipped with
  * the reason, unless ATHANOR_REQUIRE_FAULT_TESTS=1 (CI sets it): then it fails. Servers are stopped and the
  * directory removed after the suite, and from process 'exit' as a last resort; only the processes we spawned are
  * signalled.
@@ -212,7 +213,8 @@ export class PrivateMariadbPair {
   }
 
   static async create(): Promise<PrivateMariadbPair> {
-    const dirs = ['/usr/sbin', '/usr/bin', '/usr/local/bin', '/usr/local/sbin'];
+    const fromEnv = process.env['ATHANOR_MARIADB_BINDIR'];
+    const dirs = fromEnv ? [fromEnv] : ['/usr/sbin', '/usr/bin', '/usr/local/bin', '/usr/local/sbin'];
     const bin = { server: binary('mariadbd', dirs), install: binary('mariadb-install-db', dirs) };
     let owner: { uid: number; gid: number } | undefined;
     if (process.getuid?.() === 0) {
