@@ -93,7 +93,7 @@ export interface SessionOptions {
    * throws a `ConsistencyTokenError`.
    *
    * ```ts
-   * const s = db.openSession({ consistencyToken: req.cookies['athanor-rw'] });
+   * const s = db.openSession({ consistencyToken: cookies['athanor-rw'] });
    * ```
    */
   consistencyToken?: string;
@@ -976,7 +976,7 @@ export class Session implements SessionHooks {
    * ```ts
    * await s.commit();
    * const token = s.consistencyToken();
-   * if (token) reply.setCookie('athanor-rw', token, { httpOnly: true, maxAge: 60 });
+   * if (token) setCookie('athanor-rw', token, { httpOnly: true, maxAge: 60 });
    * ```
    */
   consistencyToken(): string | undefined {

@@ -104,7 +104,11 @@ export interface EngineOptions {
    * primary (see docs/scaling.md, "Read replicas"). PostgreSQL streaming replicas and MariaDB GTID replicas.
    *
    * ```ts
-   * const engine = createEngine({ primary, replicas: [replica1, replica2], replication: { maxLagMs: 5000 } });
+   * const engine = createEngine({
+   *   primary: 'postgres://app@db1/music',
+   *   replicas: ['postgres://app@db2/music', 'postgres://app@db3/music'],
+   *   replication: { maxLagMs: 5000 },
+   * });
    * await engine.all(select(artist.c.name).from(artist));   // on a replica
    * await engine.execute(insert(artist).values({ name: 'Accept' }));   // on the primary
    * ```
@@ -424,7 +428,7 @@ export class Engine extends Executor implements EngineCore {
    * This engine's primary: statements on it never go to a replica. The engine itself when it has no replicas.
    *
    * ```ts
-   * const stock = await engine.primary.scalar(select(item.c.stock).from(item).where(item.c.id.eq(7)));
+   * const plays = await engine.primary.scalar(select(song.c.plays).from(song).where(song.c.id.eq(7)));
    * ```
    */
   get primary(): PrimaryExecutor {

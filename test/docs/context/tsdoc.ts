@@ -38,6 +38,9 @@ export declare function work(tx: Transaction): Promise<void>;
 export declare function readSongs(file: string): AsyncIterable<{ title: string; artistId: number }>;
 export declare function handler(req: unknown): Promise<void>;
 export declare function listArtists(db: unknown): Promise<unknown[]>;
+/** A request's cookies, and setting one on the response (read-replica consistency tokens). */
+export declare const cookies: Record<string, string | undefined>;
+export declare function setCookie(name: string, value: string, options?: { httpOnly?: boolean; maxAge?: number }): void;
 
 /** `user`, as Core examples name the table. */
 export const user = table('user', { id: identity(), name: text().notNull(), active: boolean().notNull().default(true) });

@@ -4,9 +4,9 @@
  * what the POST wrote even on another process.
  *
  * ```ts
- * const consistency = new ReadConsistency(request.cookies['athanor-rw']);  // undefined: no requirement
+ * const consistency = new ReadConsistency(cookies['athanor-rw']);  // undefined: no requirement
  * // ... after a commit through an engine with replicas:
- * response.cookie('athanor-rw', consistency.token());
+ * setCookie('athanor-rw', consistency.token() ?? '');
  * ```
  * The token is `base64url("1|<dialect>|<position>")`: a WAL LSN on PostgreSQL, a GTID list on MariaDB. It says
  * only how far the database had got when the user last wrote; it grants nothing, so it needs no signature (a
@@ -55,7 +55,7 @@ export class ReadConsistency {
    * none yet (nothing was committed through an engine with replicas).
    *
    * ```ts
-   * reply.setCookie('athanor-rw', session.consistencyToken() ?? '', { httpOnly: true, maxAge: 60 });
+   * setCookie('athanor-rw', session.consistencyToken() ?? '', { httpOnly: true, maxAge: 60 });
    * ```
    */
   token(): string | undefined {

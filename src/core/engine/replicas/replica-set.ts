@@ -30,7 +30,11 @@ import type { DriverResult } from '../driver.js';
  * How an engine with replicas judges them.
  *
  * ```ts
- * createEngine({ primary, replicas: [r1, r2], replication: { maxLagMs: 5000, retryAfterMs: 2000, positionCacheMs: 50 } });
+ * createEngine({
+ *   primary: 'postgres://app@db1/music',
+ *   replicas: ['postgres://app@db2/music'],
+ *   replication: { maxLagMs: 5000, retryAfterMs: 2000, positionCacheMs: 50 },
+ * });
  * ```
  */
 export interface ReplicationOptions {
