@@ -15,7 +15,8 @@ export type PitfallCode =
   | 'count-in-js'
   | 'premature-flush'
   | 'several-commits'
-  | 'joined-row-multiplication';
+  | 'joined-row-multiplication'
+  | 'replica-lag';
 
 /** One pitfall found. */
 export interface Finding {

@@ -9,7 +9,7 @@ import { after, afterEach, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine, fn, insert, select, sql, type Engine } from '../../src/index.js';
 import { database, type Database } from '../../src/orm/index.js';
-import { recordStatements } from '../../src/diagnostics/index.js';
+import { diagnose, recordStatements } from '../../src/diagnostics/index.js';
 import { types } from '../../src/core/schema/types.js';
 import { ConsistencyTokenError, ReplicationConfigError } from '../../src/core/errors.js';
 import { Artist, artistTable, createOrmTables } from '../fixtures/orm-models.js';
@@ -144,6 +144,42 @@ await postgresReplicaSuite('read replicas on a PostgreSQL primary with a streami
       await pause(200);
     }
     assert.ok(engine.replicaStats!.fallbacks >= 2, JSON.stringify(engine.replicaStats));
+  });
+
+  it('reports reads after a write that kept falling back to the primary (replica lag)', async () => {
+    await caughtUp();
+    await setApplyDelay('3s');
+    const fallbacks: number[] = [];
+    const off = engine.events.on('replicaFallback', (e) => fallbacks.push(e.lagMs ?? -1));
+    try {
+      const { report } = await diagnose(
+        () =>
+          db.session(async (s) => {
+            s.add(new Artist({ name: 'Lagged' }));
+            await s.commit();
+            for (let i = 0; i < 3; i++) await s.query(Artist).where(artistTable.c.name.eq('Lagged')).all();
+          }),
+        { onFinding: () => undefined },
+      );
+      const [found] = report.of('replica-lag');
+      assert.ok(found, report.toString());
+      assert.equal(found.numbers['fallbacks'], 3);
+      assert.match(found.fix, /primary: true/);
+      assert.equal(fallbacks.length, 3);
+    } finally {
+      off();
+    }
+    // A unit that read back its write once is not reported.
+    const { report } = await diagnose(
+      () =>
+        db.session(async (s) => {
+          s.add(new Artist({ name: 'Lagged once' }));
+          await s.commit();
+          await s.query(Artist).where(artistTable.c.name.eq('Lagged once')).all();
+        }),
+      { onFinding: () => undefined },
+    );
+    assert.equal(report.of('replica-lag').length, 0);
   });
 
   it('takes a lagging replica out of rotation and brings it back once it catches up', async () => {

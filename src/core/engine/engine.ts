@@ -21,7 +21,7 @@ import type { MysqlFlavor } from '../dialects/mysql/dialect.js';
 import { AthanorError, ConnectionError, InvalidArgumentError } from '../errors.js';
 import type { Driver, DriverConnection, DriverModule, DriverResult, DriverUrlOptions } from './driver.js';
 import { Checkouts, type CheckoutPurpose } from './checkouts.js';
-import { ExecutionEvents } from './events.js';
+import { captureStack, ExecutionEvents, executionHooks, ReplicaFallback } from './events.js';
 import { Connection, Executor, OpenTransaction, runTransaction, type EngineTransactionOptions, type Transaction } from './executor.js';
 import { retryPolicy, runRetried } from './retry.js';
 import { RowShaper } from './rows.js';
@@ -263,6 +263,12 @@ export class Engine extends Executor implements EngineCore {
   private settleReplicas(dialect: Dialect): void {
     const flavor = dialect.name === 'mysql' ? `MySQL (its GTID sets are not MariaDB's; MariaDB is supported)` : dialect.name;
     this.replicaSet!.settle(dialect.name, dialect.replication, flavor);
+    this.replicaSet!.onFallback = (required, lagMs) => {
+      if (!this.events.active && !executionHooks.active) return;
+      const event = new ReplicaFallback(this.id, dialect.name, required, lagMs, captureStack());
+      this.events.emit('replicaFallback', event);
+      executionHooks.emit('replicaFallback', event);
+    };
   }
 
   private setDialect(dialect: Dialect | undefined): void {

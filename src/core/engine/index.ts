@@ -19,6 +19,7 @@ export {
   type ExecutionEventName,
   type ExecutionKind,
   type ExecutionListeners,
+  type ReplicaFallbackEvent,
 } from './events.js';
 export type { CopySource, Driver, DriverBatch, DriverConnection, DriverModule, DriverResult, DriverUrlOptions } from './driver.js';
 export { rowBuilding } from './rows.js';

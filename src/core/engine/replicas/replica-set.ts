@@ -145,7 +145,7 @@ export class ReplicaSet<E extends ReplicaEngine = ReplicaEngine> {
   positions: ReplicationPositions | undefined;
   dialectName: DialectName | undefined;
   /** Called when a read that had to see a position went to the primary (for diagnostics). */
-  onFallback: ((required: string) => void) | undefined;
+  onFallback: ((required: string, lagMs: number | undefined) => void) | undefined;
 
   constructor(engines: readonly E[], options: ReplicationOptions = {}) {
     this.nodes = engines.map((engine, i) => new ReplicaNode(i, engine));
@@ -270,7 +270,10 @@ export class ReplicaSet<E extends ReplicaEngine = ReplicaEngine> {
     this.counts.primaryReads++;
     if (required !== undefined && this.nodes.some((n) => n.downUntil <= performance.now())) {
       this.counts.fallbacks++;
-      this.onFallback?.(required);
+      if (this.onFallback) {
+        const lags = this.nodes.map((n) => n.lagMs).filter((l): l is number => l !== undefined);
+        this.onFallback(required, lags.length > 0 ? Math.max(...lags) : undefined);
+      }
     }
   }
 
