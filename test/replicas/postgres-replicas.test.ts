@@ -104,6 +104,7 @@ await postgresReplicaSuite('read replicas on a PostgreSQL primary with a streami
     );
     const pinned = await recordStatements(() => db.session(async (s) => s.query(Artist).all(), { primary: true }));
     assert.deepEqual(pinned.statements.map((s) => s.target), ['primary']);
+    assert.equal(engine.connectionsCheckedOut, 0, 'both connections of each session went back, the replica\'s and the primary\'s');
   });
 
   it('reads its own writes under a delayed replay: the session and a token go to the primary, others see stale rows', async () => {
