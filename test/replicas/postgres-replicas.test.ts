@@ -7,7 +7,7 @@
  */
 import { after, afterEach, before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createEngine, fn, insert, select, sql, type Engine } from '../../src/index.js';
+import { count, createEngine, fn, insert, ReadConsistency, select, sql, type Engine } from '../../src/index.js';
 import { database, type Database } from '../../src/orm/index.js';
 import { diagnose, recordStatements } from '../../src/diagnostics/index.js';
 import { types } from '../../src/core/schema/types.js';
@@ -18,6 +18,14 @@ import { pause } from '../support/waits.js';
 
 /** True on the standby, false on the primary: where the statement ran. */
 const inRecovery = select({ standby: fn('pg_is_in_recovery', [], types.boolean()) });
+
+/**
+ * The statements a recording shows, less the engine's own replica status probes and position reads, which run in
+ * the caller's async context and are recorded like any statement.
+ */
+function ran<T extends { readonly sql: string }>(statements: readonly T[]): T[] {
+  return statements.filter((s) => !/pg_last_wal_replay_lsn|pg_current_wal_lsn/.test(s.sql));
+}
 
 await postgresReplicaSuite('read replicas on a PostgreSQL primary with a streaming replica', ({ primary, replica }) => {
   let engine: Engine;
@@ -79,11 +87,10 @@ await postgresReplicaSuite('read replicas on a PostgreSQL primary with a streami
       const locked = await engine.transaction(async (tx) => tx.all(select(artistTable.c.id).from(artistTable).forUpdate()));
       assert.ok(locked.length >= 1);
     });
-    // The engine's own status probes of the replica (pg_last_wal_replay_lsn) are recorded too; leave them out.
-    const ran = rec.statements.filter((s) => !/pg_last_wal_replay_lsn|pg_current_wal_lsn/.test(s.sql));
-    const targets = ran.map((s) => `${s.target} ${s.sql.slice(0, 30)}`);
+    const statements = ran(rec.statements);
+    const targets = statements.map((s) => `${s.target} ${s.sql.slice(0, 30)}`);
     assert.match(targets[0]!, /^replica:0 SELECT pg_is_in_recovery/);
-    assert.ok(ran.slice(1).every((s) => s.target === 'primary'), targets.join('\n'));
+    assert.ok(statements.slice(1).every((s) => s.target === 'primary'), targets.join('\n'));
   });
 
   it('routes an ORM session: loads on the replica until it writes, then its transaction on the primary', async () => {
@@ -96,14 +103,14 @@ await postgresReplicaSuite('read replicas on a PostgreSQL primary with a streami
         await s.query(Artist).all();
       }),
     );
-    const data = rec.statements.filter((s) => s.kind !== 'rawStatement');
+    const data = ran(rec.statements);
     assert.deepEqual(
       data.map((s) => `${s.kind}@${s.target}`),
       ['select@replica:0', 'insert@primary', 'select@primary'],
       rec.format(),
     );
     const pinned = await recordStatements(() => db.session(async (s) => s.query(Artist).all(), { primary: true }));
-    assert.deepEqual(pinned.statements.map((s) => s.target), ['primary']);
+    assert.deepEqual(ran(pinned.statements).map((s) => s.target), ['primary']);
     assert.equal(engine.connectionsCheckedOut, 0, 'both connections of each session went back, the replica\'s and the primary\'s');
   });
 
@@ -119,20 +126,20 @@ await postgresReplicaSuite('read replicas on a PostgreSQL primary with a streami
       assert.ok(token && /^[A-Za-z0-9_-]+$/.test(token), `a cookie-safe token: ${token}`);
       const rec = await recordStatements(async () => s.query(Artist).where(artistTable.c.name.eq('Fresh')).all());
       assert.equal(rec.value.length, 1, 'the session reads its own commit');
-      assert.deepEqual(rec.statements.filter((x) => x.kind === 'select').map((x) => x.target), ['primary']);
+      assert.deepEqual(ran(rec.statements).filter((x) => x.kind === 'select').map((x) => x.target), ['primary']);
     } finally {
       await s.close();
     }
     // Another request without the token: any replica will do, and this one has not replayed the commit yet.
     const stale = await recordStatements(() => db.session(async (o) => o.query(Artist).where(artistTable.c.name.eq('Fresh')).all()));
     assert.equal(stale.value.length, 0, 'the delayed standby does not have the row yet');
-    assert.deepEqual(stale.statements.map((x) => x.target), ['replica:0']);
+    assert.deepEqual(ran(stale.statements).map((x) => x.target), ['replica:0']);
     // Another request with the token reads the row, from the primary while the standby is behind.
     const carried = await recordStatements(() =>
       db.session(async (o) => o.query(Artist).where(artistTable.c.name.eq('Fresh')).all(), { consistencyToken: token! }),
     );
     assert.equal(carried.value.length, 1);
-    assert.deepEqual(carried.statements.filter((x) => x.kind === 'select').map((x) => x.target), ['primary']);
+    assert.deepEqual(ran(carried.statements).filter((x) => x.kind === 'select').map((x) => x.target), ['primary']);
     // Once the standby has replayed past the commit, the token's reads go back to it.
     const deadline = Date.now() + 20_000;
     for (;;) {
@@ -140,11 +147,28 @@ await postgresReplicaSuite('read replicas on a PostgreSQL primary with a streami
         db.session(async (o) => o.query(Artist).where(artistTable.c.name.eq('Fresh')).all(), { consistencyToken: token! }),
       );
       assert.equal(again.value.length, 1);
-      if (again.statements.some((x) => x.kind === 'select' && x.target === 'replica:0')) break;
+      if (ran(again.statements).some((x) => x.kind === 'select' && x.target === 'replica:0')) break;
       if (Date.now() > deadline) throw new Error('the token\'s reads never returned to the replica');
       await pause(200);
     }
     assert.ok(engine.replicaStats!.fallbacks >= 2, JSON.stringify(engine.replicaStats));
+  });
+
+  it('reads its own writes in Core too: engine.consistent() and engine.transaction({ consistency })', async () => {
+    await caughtUp();
+    await setApplyDelay('3s');
+    const named = (name: string) => select({ n: count() }).from(artistTable).where(artistTable.c.name.eq(name));
+    const consistency = new ReadConsistency();
+    const reads = engine.consistent(consistency);
+    await reads.execute(insert(artistTable).values({ name: 'Core fresh' }));
+    assert.ok(consistency.token(), 'the write recorded its position');
+    const rec = await recordStatements(async () => reads.scalar(named('Core fresh')));
+    assert.equal(Number(rec.value), 1, 'its own write, from the primary');
+    assert.deepEqual(ran(rec.statements).map((x) => x.target), ['primary']);
+    assert.equal(Number(await engine.scalar(named('Core fresh'))), 0, 'without the consistency: the stale replica');
+    const other = new ReadConsistency();
+    await engine.transaction(async (tx) => tx.execute(insert(artistTable).values({ name: 'Core tx' })), { consistency: other });
+    assert.equal(Number(await engine.consistent(new ReadConsistency(other.token())).scalar(named('Core tx'))), 1);
   });
 
   it('reports reads after a write that kept falling back to the primary (replica lag)', async () => {

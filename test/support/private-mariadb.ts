@@ -231,8 +231,9 @@ export class PrivateMariadbPair {
         mkdirSync(server.dir);
         if (owner) chownSync(server.dir, owner.uid, owner.gid);
       }
-      await Promise.all([primary.install(), replica.install()]);
-      await Promise.all([primary.start(), replica.start()]);
+      // allSettled: when one fails, the other has finished too before the directory is removed.
+      await settled([primary.install(), replica.install()]);
+      await settled([primary.start(), replica.start()]);
       // Over TCP, root is root@'%' (with skip-name-resolve, 127.0.0.1 is not "localhost").
       for (const server of [primary, replica]) {
         await new Promise<void>((resolve, reject) => {
@@ -259,7 +260,7 @@ export class PrivateMariadbPair {
       await pair.waitReplicating();
       return pair;
     } catch (error) {
-      await pair.destroy();
+      await pair.destroy().catch(() => undefined);
       throw error instanceof PrivateMariadbUnavailable ? error : new PrivateMariadbUnavailable(`the private MariaDB pair did not start: ${(error as Error).message}`);
     }
   }
@@ -296,6 +297,13 @@ export class PrivateMariadbPair {
     process.off('exit', this.onExit);
     this.replica.killSync();
     this.primary.killSync();
-    rmSync(this.dir, { recursive: true, force: true });
+    // A server just killed may still be closing files in its data directory.
+    rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
+}
+
+/** Wait for every promise; then throw the first failure, if any. */
+async function settled(promises: readonly Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
 }

@@ -32,7 +32,7 @@ import type { PlaceholderValues, PreparedStatement } from './prepared.js';
 import type { Executable, Result, RowOfStatement } from './result.js';
 import type { ReadConsistency } from './replicas/consistency.js';
 import { ReplicaSet, type ReplicaStats, type ReplicaStatus, type ReplicationOptions } from './replicas/replica-set.js';
-import { RoutedConnection } from './replicas/routed-connection.js';
+import { recordPosition, RoutedConnection } from './replicas/routed-connection.js';
 
 export interface EngineOptions {
   /** `sqlite::memory:`, `sqlite:path.db`, `postgres://...`, `mysql://...`, `mariadb://...`. */
@@ -413,21 +413,65 @@ export class Engine extends Executor implements EngineCore {
    * await engine.primary.execute(select(artist.c.name).from(artist));   // target 'primary'
    * ```
    */
-  override async execute<S extends Executable>(statement: S): Promise<Result<RowOfStatement<S>>> {
+  override execute<S extends Executable>(statement: S): Promise<Result<RowOfStatement<S>>> {
+    return this.executeWith(statement, undefined);
+  }
+
+  /** @internal {@link execute}, its reads seeing `consistency` and its writes moving it forward. */
+  async executeWith<S extends Executable>(statement: S, consistency: ReadConsistency | undefined): Promise<Result<RowOfStatement<S>>> {
     const set = this.replicaSet;
     if (set === undefined) return super.execute(statement);
     if (!this.isReady) await this.ready();
-    if (!this.routable(statement)) return super.execute(statement);
-    return set.read(undefined, (node) => node.engine.execute(statement), () => super.execute(statement));
+    const routable = this.routable(statement);
+    if (!routable || consistency?.primaryOnly === true) {
+      if (!consistency || routable) return super.execute(statement);
+      const runner = await this.lease();
+      try {
+        const result = await runner.execute<RowOfStatement<S>>(statement);
+        await recordPosition(runner, set, consistency);
+        return result;
+      } finally {
+        await runner.release();
+      }
+    }
+    consistency?.check(this.dialect.name, set.positions!);
+    return set.read(consistency?.position, (node) => node.engine.execute(statement), () => super.execute(statement));
   }
 
   /** @internal */
-  override async runPrepared<Row>(prepared: PreparedStatement<Row>, values: PlaceholderValues): Promise<Result<Row>> {
+  override runPrepared<Row>(prepared: PreparedStatement<Row>, values: PlaceholderValues): Promise<Result<Row>> {
+    return this.runPreparedWith(prepared, values, undefined);
+  }
+
+  /** @internal {@link runPrepared}, its reads seeing `consistency`. */
+  async runPreparedWith<Row>(prepared: PreparedStatement<Row>, values: PlaceholderValues, consistency: ReadConsistency | undefined): Promise<Result<Row>> {
     const set = this.replicaSet;
     if (set === undefined) return super.runPrepared(prepared, values);
     if (!this.isReady) await this.ready();
-    if (prepared.bind(values, this.dialect).readOnly !== true) return super.runPrepared(prepared, values);
-    return set.read(undefined, (node) => node.engine.runPrepared(prepared, values), () => super.runPrepared(prepared, values));
+    if (prepared.bind(values, this.dialect).readOnly !== true || consistency?.primaryOnly === true) {
+      // A prepared write with a consistency: run it through executeWith so its position is kept.
+      if (consistency) return this.executeWith(prepared.bind(values, this.dialect), consistency) as Promise<Result<Row>>;
+      return super.runPrepared(prepared, values);
+    }
+    consistency?.check(this.dialect.name, set.positions!);
+    return set.read(consistency?.position, (node) => node.engine.runPrepared(prepared, values), () => super.runPrepared(prepared, values));
+  }
+
+  /**
+   * Statements whose reads see `consistency` (the commits it has recorded, or a token from an earlier request):
+   * reads go to a replica that has replayed that far, else to the primary; writes and transactions go to the
+   * primary and move it forward. The Core counterpart of an ORM session's read-your-writes. The engine itself
+   * when it has no replicas (the consistency is then never needed).
+   *
+   * ```ts
+   * const reads = engine.consistent(new ReadConsistency(cookies['athanor-rw']));
+   * await reads.execute(insert(artist).values({ name: 'Accept' }));      // primary; the position is kept
+   * await reads.all(select(artist.c.name).from(artist));                  // sees the insert
+   * setCookie('athanor-rw', reads.consistency.token() ?? '');
+   * ```
+   */
+  consistent(consistency: ReadConsistency): ConsistentExecutor {
+    return new ConsistentExecutor(this, consistency);
   }
 
   /**
@@ -494,19 +538,25 @@ export class Engine extends Executor implements EngineCore {
    * ```
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: EngineTransactionOptions = {}): Promise<T> {
-    const { retry, ...transactionOptions } = options;
+    const { retry, consistency, ...transactionOptions } = options;
     const policy = retryPolicy(retry);
-    if (policy) return runRetried(policy, () => this.transactionOnce(fn, transactionOptions));
-    return this.transactionOnce(fn, transactionOptions);
+    if (policy) return runRetried(policy, () => this.transactionOnce(fn, transactionOptions, consistency));
+    return this.transactionOnce(fn, transactionOptions, consistency);
   }
 
-  private async transactionOnce<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions): Promise<T> {
+  private async transactionOnce<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions, consistency: ReadConsistency | undefined): Promise<T> {
     const runner = await this.lease('transaction');
     try {
-      if (this.driver!.poolSize !== 1) return await runTransaction(this, runner, fn, options);
-      // Remember that this async context holds the only connection, to turn a deadlock into an error.
-      const held = new Set(holding.getStore() ?? []).add(this);
-      return await holding.run(held, () => runTransaction(this, runner, fn, options));
+      let value: T;
+      if (this.driver!.poolSize !== 1) {
+        value = await runTransaction(this, runner, fn, options);
+      } else {
+        // Remember that this async context holds the only connection, to turn a deadlock into an error.
+        const held = new Set(holding.getStore() ?? []).add(this);
+        value = await holding.run(held, () => runTransaction(this, runner, fn, options));
+      }
+      if (consistency && this.replicaSet) await recordPosition(runner, this.replicaSet, consistency);
+      return value;
     } finally {
       await this.unlease(runner);
     }
@@ -585,6 +635,53 @@ export class Engine extends Executor implements EngineCore {
     this.checkouts.close();
     if (this.readying) await this.readying.catch(() => undefined);
     await Promise.all([this.driver?.close(), ...(this.replicaSet?.nodes ?? []).map((node) => node.engine.close())]);
+  }
+}
+
+/**
+ * Statements of an engine whose reads see a {@link ReadConsistency}: `engine.consistent(consistency)`. Reads go to
+ * a replica that has replayed the consistency's position, else to the primary; writes and transactions go to the
+ * primary and move the position forward.
+ *
+ * ```ts
+ * const reads = engine.consistent(new ReadConsistency());
+ * await reads.transaction(async (tx) => { await tx.execute(insert(artist).values({ name: 'Accept' })); });
+ * await reads.all(select(artist.c.name).from(artist)); // includes 'Accept', from a replica once it has replayed it
+ * ```
+ */
+export class ConsistentExecutor extends Executor {
+  /** @internal */
+  constructor(
+    private readonly engine: Engine,
+    /** The position its reads must see; moved forward by its writes. */
+    readonly consistency: ReadConsistency,
+  ) {
+    super();
+  }
+
+  /** @internal */
+  protected lease(purpose: CheckoutPurpose = 'statement'): Promise<Runner> {
+    return this.engine.leaseRunner(purpose);
+  }
+
+  /** @internal */
+  protected async unlease(runner: Runner): Promise<void> {
+    await runner.release();
+  }
+
+  /** Run a statement: a read where the consistency allows, a write on the primary (its position then kept). */
+  override execute<S extends Executable>(statement: S): Promise<Result<RowOfStatement<S>>> {
+    return this.engine.executeWith(statement, this.consistency);
+  }
+
+  /** @internal */
+  override runPrepared<Row>(prepared: PreparedStatement<Row>, values: PlaceholderValues): Promise<Result<Row>> {
+    return this.engine.runPreparedWith(prepared, values, this.consistency);
+  }
+
+  /** A transaction on the primary; its commit moves the consistency forward. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options: EngineTransactionOptions = {}): Promise<T> {
+    return this.engine.transaction(fn, { ...options, consistency: this.consistency });
   }
 }
 

@@ -62,7 +62,7 @@ export interface ExecuteErrorEvent extends ExecutionEvent {
  * sign of replica lag when it happens often.
  *
  * ```ts
- * engine.events.on('replicaFallback', (e) => metrics.increment('db.replica_fallback', { at: e.callerLocation }));
+ * engine.events.on('replicaFallback', (e) => log.error(`read from the primary (replicas behind ${e.position}) at ${e.callerLocation}`));
  * ```
  */
 export interface ReplicaFallbackEvent {

@@ -3,7 +3,7 @@
  * and the driver contract.
  */
 
-export { Engine, PrimaryExecutor, type EngineOptions } from './engine.js';
+export { ConsistentExecutor, Engine, PrimaryExecutor, type EngineOptions } from './engine.js';
 export { ReadConsistency } from './replicas/consistency.js';
 export type { ReplicaStats, ReplicaStatus, ReplicationOptions } from './replicas/replica-set.js';
 export { Connection, Executor, OpenTransaction, Transaction, type EngineTransactionOptions, type StreamOptions } from './executor.js';
