@@ -16,10 +16,11 @@ import { MysqlDialect, type MysqlFlavor } from '../core/dialects/mysql/dialect.j
 import { PostgresDialect } from '../core/dialects/postgres/dialect.js';
 import { SqliteDialect } from '../core/dialects/sqlite/dialect.js';
 import type { DriverModule } from '../core/engine/driver.js';
-import { Engine, type DialectProbe, type EngineOptions } from '../core/engine/engine.js';
+import type { Driver } from '../core/engine/driver.js';
+import { Engine, type DialectProbe, type EngineOptions, type ReplicaSetup } from '../core/engine/engine.js';
 import { redactUrl } from '../core/engine/translate-error.js';
 import { importOptionalPackage } from '../core/engine/optional-package.js';
-import { AthanorError, ConfigError, InvalidArgumentError } from '../core/errors.js';
+import { AthanorError, ConfigError, InvalidArgumentError, ReplicationConfigError } from '../core/errors.js';
 
 /**
  * What a URL scheme stands for: the dialect its databases speak and the
@@ -139,6 +140,7 @@ function urlFromEnvironment(): string {
  * createEngine();                                           // process.env.DATABASE_URL, else a ConfigError
  * createEngine({ poolSize: 20 });                           // the same, with options
  * createEngine({ driver: createPgDriver({ url, poolConfig: { max: 20 } }), dialect: 'postgres' });   // a driver you configure
+ * createEngine({ primary: 'postgres://app@db1/music', replicas: ['postgres://app@db2/music'] });   // reads on db2
  * ```
  * Creating an engine is synchronous and touches nothing: the driver module is
  * loaded by URL scheme on first use (a `MissingPackageError` then if its
@@ -149,12 +151,25 @@ function urlFromEnvironment(): string {
 export function createEngine(url?: string, options?: Omit<EngineOptions, 'url' | 'driver'>): Engine;
 export function createEngine(options: EngineOptions): Engine;
 export function createEngine(urlOrOptions?: string | EngineOptions, extra: Omit<EngineOptions, 'url' | 'driver'> = {}): Engine {
-  const options: EngineOptions = typeof urlOrOptions === 'string' ? { ...extra, url: urlOrOptions } : (urlOrOptions ?? extra);
+  let options: EngineOptions = typeof urlOrOptions === 'string' ? { ...extra, url: urlOrOptions } : (urlOrOptions ?? extra);
+  if (options.primary !== undefined) {
+    if (options.url !== undefined) throw new ReplicationConfigError('createEngine(): give the primary as url or as primary, not both');
+    if (options.driver) throw new ReplicationConfigError('createEngine(): give the primary as a driver or as a primary URL, not both');
+    if (typeof options.primary !== 'string') throw new ReplicationConfigError(`createEngine(): primary must be a database URL, got ${typeof options.primary}`);
+    options = { ...options, url: options.primary };
+  }
+  if (options.replicas !== undefined && !Array.isArray(options.replicas)) {
+    throw new ReplicationConfigError('createEngine(): replicas must be an array of database URLs (or drivers)');
+  }
   if (options.driver) {
     const dialect = options.dialect;
     if (!dialect) throw new InvalidArgumentError('createEngine({ driver }) needs a dialect too (an instance or a name)', 'createEngine', options.dialect);
     const dialectName = typeof dialect === 'string' ? dialect : dialect.name;
-    return new Engine({ ...options, dialectName, resolved: resolveDialect(dialect, options.flavor) });
+    const resolved = resolveDialect(dialect, options.flavor);
+    return new Engine({ ...options, dialectName, resolved, replicaSetups: replicaSetups(options.replicas, dialectName) });
+  }
+  if (options.replicas !== undefined && options.replicas.length > 0 && options.url === undefined) {
+    throw new ReplicationConfigError('createEngine(): replicas need a primary: createEngine({ primary: url, replicas: [url, ...] })');
   }
   const fromEnvironment = options.url === undefined;
   const url = options.url ?? urlFromEnvironment();
@@ -170,5 +185,22 @@ export function createEngine(urlOrOptions?: string | EngineOptions, extra: Omit<
   const resolved = resolveDialect(options.dialect instanceof Dialect ? options.dialect : scheme.dialect, flavor);
   const dialectName = resolved instanceof Dialect ? resolved.name : resolved.provisional.name;
   const load = (): Promise<DriverModule> => importOptionalPackage(`createEngine("${redactUrl(url)}")`, scheme.load);
-  return new Engine({ ...options, url, dialectName, resolved, load });
+  return new Engine({ ...options, url, dialectName, resolved, load, replicaSetups: replicaSetups(options.replicas, dialectName) });
+}
+
+/** Each replica's driver: by URL scheme, which must speak the primary's dialect, or a driver given. */
+function replicaSetups(replicas: readonly (string | Driver)[] | undefined, dialectName: DialectName): ReplicaSetup[] {
+  if (!replicas) return [];
+  return replicas.map((replica, i) => {
+    if (typeof replica !== 'string') {
+      if (typeof replica?.acquire !== 'function') throw new ReplicationConfigError(`createEngine(): replicas[${i}] is neither a database URL nor a driver`);
+      return { driver: replica };
+    }
+    const scheme = registrationFor(replica);
+    const name = typeof scheme.dialect === 'string' ? scheme.dialect : scheme.dialect().name;
+    if (name !== dialectName) {
+      throw new ReplicationConfigError(`createEngine(): replicas[${i}] (${redactUrl(replica)}) is a ${name} database, the primary ${dialectName}: a replica speaks its primary's dialect`);
+    }
+    return { url: replica, load: () => importOptionalPackage(`createEngine("${redactUrl(replica)}")`, scheme.load) };
+  });
 }

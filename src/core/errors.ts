@@ -51,6 +51,8 @@ export type AthanorErrorCode =
   | 'ATH_MIGRATION_LOCK'
   | 'ATH_MIGRATION_DROP'
   | 'ATH_CONFIG'
+  | 'ATH_REPLICATION_CONFIG'
+  | 'ATH_CONSISTENCY_TOKEN'
   | 'ATH_MISSING_PACKAGE'
   | 'ATH_USAGE';
 
@@ -395,4 +397,33 @@ export class MissingPackageError extends AthanorError {
   ) {
     super(`${neededFor} needs the package "${packageName}", which is not installed: npm install ${packageName}`, options);
   }
+}
+
+/**
+ * An engine with read replicas was set up in a way that cannot work: replicas without a primary, both `url` and
+ * `primary`, a database whose replication positions Athanor cannot read (SQLite, MySQL), a replica option out of
+ * range.
+ *
+ * ```ts
+ * createEngine({ primary: 'sqlite:app.db', replicas: ['sqlite:copy.db'] });
+ * // ReplicationConfigError: read replicas need PostgreSQL or MariaDB ...
+ * ```
+ */
+export class ReplicationConfigError extends AthanorError {
+  override readonly code: AthanorErrorCode = 'ATH_REPLICATION_CONFIG';
+  override name = 'ReplicationConfigError';
+}
+
+/**
+ * A consistency token (from `session.consistencyToken()`, carried in a cookie or a header) that is not one Athanor
+ * wrote, or was written by an engine of another database. Treat it like a missing token, or drop the cookie.
+ *
+ * ```ts
+ * db.openSession({ consistencyToken: 'garbage' });
+ * // ConsistencyTokenError: "garbage" is not a consistency token ...
+ * ```
+ */
+export class ConsistencyTokenError extends AthanorError {
+  override readonly code: AthanorErrorCode = 'ATH_CONSISTENCY_TOKEN';
+  override name = 'ConsistencyTokenError';
 }

@@ -13,6 +13,7 @@ export { SqlCompiler } from './compiler/compiler.js';
 export { StatementCache } from './compiler/cache.js';
 export { DdlCompiler, planCreation, type CreateOptions, type DropOptions } from './compiler/ddl.js';
 export * from './dialects/dialect.js';
+export type { ReplicationPositions } from './dialects/replication.js';
 export { SqliteDialect } from './dialects/sqlite/dialect.js';
 export { PostgresDialect } from './dialects/postgres/dialect.js';
 export { MysqlDialect, type MysqlFlavor } from './dialects/mysql/dialect.js';

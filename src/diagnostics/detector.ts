@@ -21,13 +21,13 @@
 
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DialectName } from '../core/dialects/dialect.js';
-import { executionHooks, type ExecutionEvent, type AfterExecuteEvent } from '../core/engine/events.js';
+import { executionHooks, type ExecutionEvent, type AfterExecuteEvent, type ReplicaFallbackEvent } from '../core/engine/events.js';
 import { ormHooks, type CommitEvent, type FlushEvent, type FlushedEvent, type QueryResultEvent, type SessionConnectionEvent } from '../orm/instrumentation.js';
 import { maybeState } from '../orm/state.js';
 import { PitfallError, report, type DiagnosticsReport, type Finding, type PitfallCode } from './findings.js';
 import { cascadeDeletes, prematureFlushes } from './rules/session.js';
 import { countInJs, joinedRowMultiplication, unreadColumns, unusedEagerLoads } from './rules/results.js';
-import { nPlusOne, perRowWrites } from './rules/statements.js';
+import { nPlusOne, perRowWrites, replicaLag } from './rules/statements.js';
 import { DEFAULT_THRESHOLDS, Unit, type Thresholds } from './unit.js';
 
 /** `off`: nothing is watched. `warn`: findings go to `onFinding` (default: a process warning). `raise`: the unit of work fails with a {@link PitfallError}. */
@@ -98,6 +98,7 @@ function refresh(): void {
   if (on && !detach) {
     const offs = [
       executionHooks.on('beforeExecute', beforeExecute),
+      executionHooks.on('replicaFallback', onReplicaFallback),
       executionHooks.on('afterExecute', afterExecute),
       executionHooks.on('error', (e) => afterExecute({ ...pick(e), durationMs: e.durationMs })),
       ormHooks.on('sessionAcquire', onSessionAcquire),
@@ -126,6 +127,7 @@ function pick(e: ExecutionEvent): AfterExecuteEvent {
     connectionId: e.connectionId,
     statementKind: e.statementKind,
     inTransaction: e.inTransaction,
+    target: e.target,
     callerLocation: e.callerLocation,
     durationMs: 0,
     rowCount: 0,
@@ -212,6 +214,11 @@ function afterExecute(e: AfterExecuteEvent): void {
   unit.addStatement(e.sql, e.statementKind, e.callerLocation, e.rowCount, e.durationMs);
 }
 
+/** A read-your-writes read went to the primary: counted in the diagnose() block around it. */
+function onReplicaFallback(e: ReplicaFallbackEvent): void {
+  scopes.getStore()?.unit.replicaFallbacks.push({ callSite: e.callerLocation, lagMs: e.lagMs });
+}
+
 function unitFor(transactionKey: string | undefined, session: object): Unit | undefined {
   // Only a unit that something will judge: a diagnose() scope, a session's connection, or an open transaction.
   // (A session that took its connection before the detector was switched on has none, and is left alone.)
@@ -284,6 +291,7 @@ export function findingsOf(unit: Unit, t: Thresholds, dialect: DialectName | und
     ...countInJs(unit, t),
     ...prematureFlushes(unit, t),
     ...joinedRowMultiplication(unit, t),
+    ...replicaLag(unit, t),
   ];
 }
 

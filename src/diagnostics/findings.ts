@@ -19,7 +19,8 @@ export type PitfallCode =
   | 'missing-index'
   | 'unindexed-foreign-key'
   | 'unused-index'
-  | 'duplicate-index';
+  | 'duplicate-index'
+  | 'replica-lag';
 
 /** One pitfall found. */
 export interface Finding {

@@ -38,6 +38,8 @@ export interface StatementLogEntry {
   readonly engineId: number;
   readonly connectionId: number;
   readonly dialect: string;
+  /** Where it ran: `'primary'`, or `'replica:<n>'` on an engine with read replicas. */
+  readonly target: string;
   readonly error?: string;
 }
 
@@ -79,6 +81,7 @@ export function logStatements(options: LogStatementsOptions): () => void {
     engineId: e.engineId,
     connectionId: e.connectionId,
     dialect: e.dialect,
+    target: e.target,
     ...('error' in e && e.error ? { error: e.error.message } : {}),
   });
   const offAfter = events.on('afterExecute', (e) => {

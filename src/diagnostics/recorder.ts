@@ -31,6 +31,8 @@ export interface RecordedStatement {
   readonly dialect: DialectName;
   readonly connectionId: number;
   readonly inTransaction: boolean;
+  /** Where it ran: `'primary'`, or `'replica:<n>'` on an engine with read replicas. */
+  readonly target: string;
   /** Set when the statement failed. */
   readonly error?: Error;
 }
@@ -80,6 +82,7 @@ function toRecord(e: AfterExecuteEvent | ExecuteErrorEvent, error: Error | undef
     dialect: e.dialect,
     connectionId: e.connectionId,
     inTransaction: e.inTransaction,
+    target: e.target,
     ...(error ? { error } : {}),
   };
 }

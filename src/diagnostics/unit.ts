@@ -30,6 +30,8 @@ export interface Thresholds {
   readonly countInJsMinRows: number;
   /** Rows per parent in a query with joined collection loads (default 10). */
   readonly joinedRowsPerParent: number;
+  /** Reads sent to the primary because no replica had replayed the unit's own writes (default 2). */
+  readonly replicaFallbacks: number;
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = {
@@ -41,6 +43,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   unreadMaxShare: 0.5,
   countInJsMinRows: 1,
   joinedRowsPerParent: 10,
+  replicaFallbacks: 2,
 };
 
 /** Executions of one statement shape from one call site. */
@@ -71,6 +74,8 @@ export class Unit {
   readonly commits: (string | undefined)[] = [];
   readonly results: QueryResultEvent[] = [];
   readonly sessions = new Set<object>();
+  /** Reads that fell back to the primary for read-your-writes: where, and the replica lag then. */
+  readonly replicaFallbacks: { readonly callSite: string | undefined; readonly lagMs: number | undefined }[] = [];
   statements = 0;
   /** Flushes in progress (their statements are not per-row writes by the application). */
   flushing = 0;

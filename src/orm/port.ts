@@ -8,6 +8,7 @@
 
 import type { CompiledStatement } from '../core/compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../core/dialects/dialect.js';
+import type { ReadConsistency } from '../core/engine/replicas/consistency.js';
 
 export interface RawResult {
   readonly columns: readonly string[];
@@ -43,5 +44,6 @@ export interface ConnectionSource {
   readonly dialect: Dialect;
   /** Wait until the dialect is known (MySQL vs MariaDB is detected on first connect). */
   ready(): Promise<void>;
-  connectForSession(): Promise<SessionConnection>;
+  /** `primary`: every statement on the primary; `consistency`: what reads must see (engines with read replicas). */
+  connectForSession(options?: { readonly primary?: boolean; readonly consistency?: ReadConsistency }): Promise<SessionConnection>;
 }

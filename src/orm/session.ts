@@ -46,6 +46,7 @@ import type { Table } from '../core/schema/table.js';
 import { selectNode, select, SelectStatement, type RowOfItems, type SelectItem } from '../core/sql/select.js';
 import { flushEvent, lazyCaller, ormHooks, ormTrace, transactionKeyOf } from './instrumentation.js';
 import { compileExecutable } from '../core/engine/runner.js';
+import { ReadConsistency } from '../core/engine/replicas/consistency.js';
 import type { Executable, RowOfStatement } from '../core/engine/result.js';
 import type { AnyQueryFilter, FilterSwitch } from './filters/define.js';
 import { FilterScope, onOps } from './filters/scope.js';
@@ -77,6 +78,26 @@ export interface SessionOptions {
   filters?: readonly FilterSwitch[];
   /** Query filters to switch off for every query of the session: those listed, or all of them (`true`). */
   withoutFilters?: true | readonly AnyQueryFilter[];
+  /**
+   * On an engine with read replicas: every statement of the session on the primary, reads included (for a
+   * session whose reads must see the latest data whatever the replicas have replayed). Default false: reads
+   * outside the session's transaction go to a replica that has replayed the session's own commits.
+   *
+   * ```ts
+   * await db.session(async (s) => { ... }, { primary: true });
+   * ```
+   */
+  primary?: boolean;
+  /**
+   * On an engine with read replicas: a token from `session.consistencyToken()` of an earlier request (carried in
+   * a cookie or a header), so this session reads nothing older than that request's commits. A malformed token
+   * throws a `ConsistencyTokenError`.
+   *
+   * ```ts
+   * const s = db.openSession({ consistencyToken: cookies['athanor-rw'] });
+   * ```
+   */
+  consistencyToken?: string;
 }
 
 /**
@@ -139,11 +160,14 @@ export class Session implements SessionHooks {
   private readonly txLog = new TransactionRecord();
   /** Objects just created from rows whose model has an `afterLoad` hook, until the load that created them ends. */
   private afterLoadQueue: InstanceState[] | undefined;
+  /** The replication position this session's reads must see (engines with read replicas). */
+  private readonly consistency: ReadConsistency;
 
   constructor(
     private readonly source: ConnectionSource,
     private readonly options: SessionOptions = {},
   ) {
+    this.consistency = new ReadConsistency(options.consistencyToken);
     this.autoflush = options.autoflush ?? true;
     this.batchLazyLoads = options.batchLazyLoads ?? true;
     const off = options.withoutFilters;
@@ -984,7 +1008,7 @@ export class Session implements SessionHooks {
   private async acquire(): Promise<SessionConnection> {
     try {
       await this.source.ready();
-      const conn = await this.source.connectForSession();
+      const conn = await this.source.connectForSession({ primary: this.options.primary === true, consistency: this.consistency });
       this.conn = conn;
       if (ormHooks.active) ormHooks.emit('sessionAcquire', { session: this, transactionKey: transactionKeyOf(this.source, conn) });
       // With explicit transaction options (isolation, read only) the transaction spans every read.
@@ -1022,6 +1046,22 @@ export class Session implements SessionHooks {
 
   /** True between the session's BEGIN and its COMMIT or ROLLBACK. */
   inTransaction = false;
+
+  /**
+   * On an engine with read replicas: an opaque, cookie-safe token saying how far the database had got at this
+   * session's last commit, for the next request to pass as `consistencyToken` so it reads its own writes on
+   * whichever process serves it. Undefined until the session has committed a write through such an engine (or was
+   * given a token).
+   *
+   * ```ts
+   * await s.commit();
+   * const token = s.consistencyToken();
+   * if (token) setCookie('athanor-rw', token, { httpOnly: true, maxAge: 60 });
+   * ```
+   */
+  consistencyToken(): string | undefined {
+    return this.consistency.token();
+  }
 
   /** Run a SELECT node on the session's connection. @internal */
   async run(node: SelectNode): Promise<RawResult> {

@@ -30,7 +30,7 @@
  */
 
 import { spawn, execFile, execFileSync, type ChildProcess } from 'node:child_process';
-import { accessSync, chownSync, constants, existsSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { accessSync, appendFileSync, chownSync, constants, existsSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,7 +56,7 @@ const INITDB_TIMEOUT_MS = 60_000;
  * off would let a kill lose a COMMIT the client saw succeed, and the tests
  * assert that committed rows survive.
  */
-function serverSettings(socketDir: string): string[] {
+function serverSettings(socketDir: string, extra: Readonly<Record<string, string>>): string[] {
   const settings: Record<string, string> = {
     listen_addresses: '127.0.0.1',
     unix_socket_directories: socketDir,
@@ -68,6 +68,7 @@ function serverSettings(socketDir: string): string[] {
     restart_after_crash: 'on',
     log_min_messages: 'warning',
     logging_collector: 'off',
+    ...extra,
   };
   return Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
 }
@@ -174,6 +175,8 @@ export class PrivatePostgres {
     readonly dir: string,
     readonly port: number,
     private readonly owner: { uid: number; gid: number } | undefined,
+    /** Settings on top of the suite's own (`-c name=value` at every start). */
+    private readonly extraSettings: Readonly<Record<string, string>> = {},
   ) {
     process.on('exit', this.onExit);
     process.once('SIGINT', this.onSignal);
@@ -198,12 +201,79 @@ export class PrivatePostgres {
    * initdb a cluster into a new temporary directory and start it. Throws
    * {@link PrivatePostgresUnavailable} naming what is missing.
    */
-  static async create(): Promise<PrivatePostgres> {
+  static async create(settings: Readonly<Record<string, string>> = {}): Promise<PrivatePostgres> {
+    const { bindir, owner } = PrivatePostgres.prerequisites(['initdb', 'postgres', 'pg_isready']);
+    const dir = mkdtempSync(join(tmpdir(), 'athanor-pg-'));
+    let server: PrivatePostgres | undefined;
+    try {
+      if (owner) chownSync(dir, owner.uid, owner.gid);
+      server = new PrivatePostgres(bindir, dir, await freePort(), owner, settings);
+      await server.initdb();
+      await server.start();
+      return server;
+    } catch (error) {
+      if (server) await server.destroy();
+      else rmSync(dir, { recursive: true, force: true });
+      throw error instanceof PrivatePostgresUnavailable ? error : new PrivatePostgresUnavailable(`the private cluster did not start: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * A streaming replica of `primary` (which must run): `pg_basebackup -R` into a new temporary directory, started
+   * on its own port as a hot standby. `settings` go on its command line (`recovery_min_apply_delay` can also be
+   * changed later with {@link setSetting}).
+   */
+  static async createReplica(primary: PrivatePostgres, settings: Readonly<Record<string, string>> = {}): Promise<PrivatePostgres> {
+    const { bindir, owner } = PrivatePostgres.prerequisites(['pg_basebackup', 'postgres', 'pg_isready']);
+    const dir = mkdtempSync(join(tmpdir(), 'athanor-pg-replica-'));
+    let server: PrivatePostgres | undefined;
+    try {
+      if (owner) chownSync(dir, owner.uid, owner.gid);
+      server = new PrivatePostgres(bindir, dir, await freePort(), owner, settings);
+      await server.baseBackup(primary);
+      await server.start();
+      return server;
+    } catch (error) {
+      if (server) await server.destroy();
+      else rmSync(dir, { recursive: true, force: true });
+      throw error instanceof PrivatePostgresUnavailable ? error : new PrivatePostgresUnavailable(`the private replica did not start: ${(error as Error).message}`);
+    }
+  }
+
+  private baseBackup(primary: PrivatePostgres): Promise<void> {
+    const args = ['-h', '127.0.0.1', '-p', String(primary.port), '-U', 'postgres', '-D', this.dataDir, '-R', '-X', 'stream', '-c', 'fast', '--no-sync'];
+    return new Promise((resolve, reject) => {
+      execFile(join(this.bindir, 'pg_basebackup'), args, { ...this.spawnOptions(), timeout: INITDB_TIMEOUT_MS }, (error, _stdout, stderr) => {
+        if (error) reject(new Error(`pg_basebackup failed: ${error.message.split('\n')[0]}\n${stderr}`));
+        else resolve();
+      });
+    });
+  }
+
+  /**
+   * Change a reloadable setting of the running server: appended to postgresql.auto.conf (the last line wins), then
+   * SIGHUP to the postmaster, then a wait until `SHOW` reports it through `check`.
+   */
+  async setSetting(name: string, value: string, check: (shown: string) => Promise<boolean>): Promise<void> {
+    const file = join(this.dataDir, 'postgresql.auto.conf');
+    appendFileSync(file, `${name} = '${value.replace(/'/g, "''")}'\n`);
+    const pid = this.pid;
+    if (pid === undefined) throw new Error('setSetting(): the server is not running');
+    signal(pid, 'SIGHUP');
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (!(await check(value))) {
+      if (Date.now() > deadline) throw new Error(`${name} did not become ${value} within ${START_TIMEOUT_MS} ms:\n${this.logTail()}`);
+      await pause(50);
+    }
+  }
+
+  /** The binaries named, and the OS user to run them as (under root). */
+  private static prerequisites(bins: readonly string[]): { bindir: string; owner: { uid: number; gid: number } | undefined } {
     if (!existsSync('/proc/self/stat')) {
       throw new PrivatePostgresUnavailable('no /proc: the fault tests find the server\'s backends through /proc (Linux only)');
     }
     const { dir: bindir, tried } = findBindir();
-    for (const bin of ['initdb', 'postgres', 'pg_isready']) {
+    for (const bin of bins) {
       try {
         accessSync(join(bindir, bin), constants.X_OK);
       } catch {
@@ -217,19 +287,7 @@ export class PrivatePostgres {
       owner = osUser('postgres');
       if (!owner) throw new PrivatePostgresUnavailable('running as root, and PostgreSQL refuses root: no "postgres" OS user to run it as');
     }
-    const dir = mkdtempSync(join(tmpdir(), 'athanor-pg-'));
-    let server: PrivatePostgres | undefined;
-    try {
-      if (owner) chownSync(dir, owner.uid, owner.gid);
-      server = new PrivatePostgres(bindir, dir, await freePort(), owner);
-      await server.initdb();
-      await server.start();
-      return server;
-    } catch (error) {
-      if (server) await server.destroy();
-      else rmSync(dir, { recursive: true, force: true });
-      throw error instanceof PrivatePostgresUnavailable ? error : new PrivatePostgresUnavailable(`the private cluster did not start: ${(error as Error).message}`);
-    }
+    return { bindir, owner };
   }
 
   private spawnOptions() {
@@ -267,7 +325,7 @@ export class PrivatePostgres {
     if (this.owner) chownSync(join(this.dir, 'server.log'), this.owner.uid, this.owner.gid);
     let child: ChildProcess;
     try {
-      child = spawn(join(this.bindir, 'postgres'), ['-D', this.dataDir, '-p', String(this.port), ...serverSettings(this.dir)], {
+      child = spawn(join(this.bindir, 'postgres'), ['-D', this.dataDir, '-p', String(this.port), ...serverSettings(this.dir, this.extraSettings)], {
         ...this.spawnOptions(),
         stdio: ['ignore', log, log],
       });

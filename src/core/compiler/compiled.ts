@@ -22,4 +22,9 @@ export interface CompiledStatement {
    * clause out): such a read belongs in a transaction, as a write does. Absent on a statement made without a node.
    */
   readonly locksRows?: boolean;
+  /**
+   * True when the statement only reads and locks nothing (a SELECT or compound without `FOR UPDATE` / `FOR
+   * SHARE`): an engine with read replicas may send it to one. Unset (raw SQL, DML) means the primary.
+   */
+  readonly readOnly?: boolean;
 }

@@ -114,7 +114,8 @@ export class SqlCompiler extends ExpressionCompiler {
     const returnsRows = node.kind === 'select' || node.kind === 'compound' || node.kind === 'rawStatement' || items.length > 0;
     // Where the database has no locking reads the SQL leaves the clause out (SQLite): the statement locks nothing, and
     // is the same statement (the same cache entry) as the read without it.
-    return { sql: w.sql, parameters, columns, kind: statementKind(node), returnsRows, locksRows: this.dialect.capabilities.lockingReads && locksRows(node) };
+    const compiled: CompiledStatement = { sql: w.sql, parameters, columns, kind: statementKind(node), returnsRows, locksRows: this.dialect.capabilities.lockingReads && locksRows(node) };
+    return readsOnly(node) ? { ...compiled, readOnly: true } : compiled;
   }
 
   /**
@@ -647,6 +648,13 @@ function resultItems(node: StatementNode): readonly SelectItemNode[] {
 function locksRows(node: StatementNode): boolean {
   if (node.kind === 'select') return node.lock !== undefined;
   if (node.kind === 'compound') return node.queries.some(locksRows);
+  return false;
+}
+
+/** A query that locks no row, nor do its branches and CTEs: a replica can run it. */
+function readsOnly(node: StatementNode): boolean {
+  if (node.kind === 'select') return node.lock === undefined && node.ctes.every((c) => readsOnly(c.query));
+  if (node.kind === 'compound') return node.queries.every(readsOnly) && node.ctes.every((c) => readsOnly(c.query));
   return false;
 }
 

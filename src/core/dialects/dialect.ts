@@ -19,6 +19,7 @@ import type { DdlCompiler } from '../compiler/ddl.js';
 import type { Catalog, CatalogQuery, CatalogReadOptions } from '../introspect/catalog.js';
 import { UnsupportedError } from '../errors.js';
 import type { MigrationCompiler } from '../compiler/migration.js';
+import type { ReplicationPositions } from './replication.js';
 
 export type DialectName = 'sqlite' | 'postgres' | 'mysql';
 
@@ -162,6 +163,16 @@ export abstract class Dialect {
   abstract readonly ddl: DdlCompiler;
   /** @internal Schema changes: migration operations to SQL, and the facts the migration linter needs. */
   abstract readonly migration: MigrationCompiler;
+  /**
+   * Replication positions, for an engine with read replicas (`createEngine({ primary, replicas })`): how to read
+   * the primary's position after a commit and a replica's replayed one, and compare them. Undefined where Athanor
+   * cannot route reads to replicas (SQLite; MySQL, whose GTID sets are another format than MariaDB's).
+   *
+   * ```ts
+   * engine.dialect.replication?.primaryPositionSql; // PostgreSQL: 'SELECT pg_current_wal_lsn()::text'
+   * ```
+   */
+  readonly replication: ReplicationPositions | undefined = undefined;
 
   /** Quote an identifier, doubling the quote character inside it. */
   abstract quoteIdentifier(name: string): string;

@@ -19,14 +19,20 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { Dialect, type DialectName, type TransactionOptions } from '../dialects/dialect.js';
 import type { MysqlFlavor } from '../dialects/mysql/dialect.js';
 import { AthanorError, ConnectionError, InvalidArgumentError } from '../errors.js';
-import type { Driver, DriverConnection, DriverModule, DriverUrlOptions } from './driver.js';
+import type { Driver, DriverConnection, DriverModule, DriverResult, DriverUrlOptions } from './driver.js';
 import { Checkouts, type CheckoutPurpose } from './checkouts.js';
-import { ExecutionEvents } from './events.js';
+import { captureStack, ExecutionEvents, executionHooks, ReplicaFallback } from './events.js';
 import { Connection, Executor, OpenTransaction, runTransaction, type EngineTransactionOptions, type Transaction } from './executor.js';
 import { retryPolicy, runRetried } from './retry.js';
 import { RowShaper } from './rows.js';
-import { Runner, type EngineCore } from './runner.js';
+import { compileExecutable, Runner, type EngineCore } from './runner.js';
 import { connectionError, redactUrl, translateError } from './translate-error.js';
+import type { CompiledStatement } from '../compiler/compiled.js';
+import type { PlaceholderValues, PreparedStatement } from './prepared.js';
+import type { Executable, Result, RowOfStatement } from './result.js';
+import type { ReadConsistency } from './replicas/consistency.js';
+import { ReplicaSet, type ReplicaStats, type ReplicaStatus, type ReplicationOptions } from './replicas/replica-set.js';
+import { recordPosition, RoutedConnection } from './replicas/routed-connection.js';
 
 export interface EngineOptions {
   /** `sqlite::memory:`, `sqlite:path.db`, `postgres://...`, `mysql://...`, `mariadb://...`. */
@@ -95,6 +101,47 @@ export interface EngineOptions {
    * ```
    */
   readonly preparedStatements?: number;
+  /**
+   * The primary's URL, for an engine with read replicas (`url` by another name: give one or the other).
+   *
+   * ```ts
+   * createEngine({ primary: 'postgres://app@db-primary/music', replicas: ['postgres://app@db-replica-1/music'] });
+   * ```
+   */
+  readonly primary?: string;
+  /**
+   * Read replicas of the primary, as URLs (or, with `driver` for the primary, drivers built by hand): reads
+   * outside a write transaction go to one that has replayed the reader's last commit, everything else to the
+   * primary (see docs/scaling.md, "Read replicas"). PostgreSQL streaming replicas and MariaDB GTID replicas.
+   *
+   * ```ts
+   * const engine = createEngine({
+   *   primary: 'postgres://app@db1/music',
+   *   replicas: ['postgres://app@db2/music', 'postgres://app@db3/music'],
+   *   replication: { maxLagMs: 5000 },
+   * });
+   * await engine.all(select(artist.c.name).from(artist));   // on a replica
+   * await engine.execute(insert(artist).values({ name: 'Accept' }));   // on the primary
+   * ```
+   */
+  readonly replicas?: readonly (string | Driver)[];
+  /** How replicas are judged: lag bound, retry delay, position cache (see {@link ReplicationOptions}). */
+  readonly replication?: ReplicationOptions;
+}
+
+/**
+ * How a session's connection is routed on an engine with replicas.
+ *
+ * ```ts
+ * await engine.connectForSession({ primary: true });   // every statement on the primary
+ * ```
+ * @internal
+ */
+export interface SessionConnectOptions {
+  /** Every statement on the primary. */
+  readonly primary?: boolean;
+  /** The position the session's reads must see; moved forward by its commits. */
+  readonly consistency?: ReadConsistency;
 }
 
 /** The default wait for a free connection (SQLAlchemy's `pool_timeout`). */
@@ -127,6 +174,20 @@ export interface EngineSetup extends EngineOptions {
   readonly resolved: Dialect | DialectProbe;
   /** Loads the driver module for `url` (none when a driver was given). */
   readonly load?: () => Promise<DriverModule>;
+  /** Read replicas: each a URL with its driver module, or a driver. */
+  readonly replicaSetups?: readonly ReplicaSetup[];
+  /** A replica's engine shares its primary's listeners and id. */
+  readonly events?: ExecutionEvents;
+  readonly sharedId?: number;
+  /** Where its statements run, for events: `'primary'` (the default) or `'replica:<n>'`. */
+  readonly statementTarget?: string;
+}
+
+/** @internal One replica as `createEngine()` hands it over. */
+export interface ReplicaSetup {
+  readonly url?: string;
+  readonly driver?: Driver;
+  readonly load?: () => Promise<DriverModule>;
 }
 
 /** Engines whose only connection the current async context holds (single-connection drivers). */
@@ -136,9 +197,13 @@ let nextEngineId = 1;
 
 export class Engine extends Executor implements EngineCore {
   /** Tells engines apart in events. */
-  readonly id = nextEngineId++;
-  /** Statement listeners for this engine; see also `executionHooks` for all engines. */
-  readonly events = new ExecutionEvents();
+  readonly id: number;
+  /** Statement listeners for this engine (its replicas' statements included); see also `executionHooks` for all engines. */
+  readonly events: ExecutionEvents;
+  /** @internal Where this engine's statements run, for events: `'primary'`, or `'replica:<n>'` for a replica's. */
+  readonly statementTarget: string;
+  private readonly replicaSet: ReplicaSet<Engine> | undefined;
+  private pinnedView: PrimaryExecutor | undefined;
   private currentDialect: Dialect | undefined;
   private currentShaper: RowShaper | undefined;
   private driver: Driver | undefined;
@@ -156,6 +221,9 @@ export class Engine extends Executor implements EngineCore {
   /** @internal Use `createEngine()`. */
   constructor(private readonly options: EngineSetup) {
     super();
+    this.id = options.sharedId ?? nextEngineId++;
+    this.events = options.events ?? new ExecutionEvents();
+    this.statementTarget = options.statementTarget ?? 'primary';
     this.driver = options.driver;
     this.target = options.url ? redactUrl(options.url) : `a ${options.dialectName} database`;
     this.acquireTimeoutMs = checkedTimeout('acquireTimeoutMs', options.acquireTimeoutMs, DEFAULT_ACQUIRE_TIMEOUT_MS);
@@ -185,7 +253,45 @@ export class Engine extends Executor implements EngineCore {
     });
     if (options.resolved instanceof Dialect) this.setDialect(options.resolved);
     else this.probe = options.resolved;
+    this.replicaSet = this.replicasOf(options);
+    if (this.replicaSet && this.currentDialect) this.settleReplicas(this.currentDialect);
     this.isReady = this.driver !== undefined && this.currentDialect !== undefined;
+  }
+
+  private replicasOf(options: EngineSetup): ReplicaSet<Engine> | undefined {
+    const setups = options.replicaSetups;
+    if (!setups || setups.length === 0) return undefined;
+    const engines = setups.map(
+      (replica, i) =>
+        new Engine({
+          ...(replica.url !== undefined ? { url: replica.url } : {}),
+          ...(replica.driver ? { driver: replica.driver } : {}),
+          ...(replica.load ? { load: replica.load } : {}),
+          ...(options.foreignKeys !== undefined ? { foreignKeys: options.foreignKeys } : {}),
+          ...(options.poolSize !== undefined ? { poolSize: options.poolSize } : {}),
+          ...(options.acquireTimeoutMs !== undefined ? { acquireTimeoutMs: options.acquireTimeoutMs } : {}),
+          ...(options.trackCheckouts !== undefined ? { trackCheckouts: options.trackCheckouts } : {}),
+          ...(options.pooler !== undefined ? { pooler: options.pooler } : {}),
+          ...(options.flavor !== undefined ? { flavor: options.flavor } : {}),
+          dialectName: options.dialectName,
+          resolved: options.resolved,
+          events: this.events,
+          sharedId: this.id,
+          statementTarget: `replica:${i}`,
+        }),
+    );
+    return new ReplicaSet(engines, options.replication);
+  }
+
+  private settleReplicas(dialect: Dialect): void {
+    const flavor = dialect.name === 'mysql' ? `MySQL (its GTID sets are not MariaDB's; MariaDB is supported)` : dialect.name;
+    this.replicaSet!.settle(dialect.name, dialect.replication, flavor);
+    this.replicaSet!.onFallback = (required, lagMs) => {
+      if (!this.events.active && !executionHooks.active) return;
+      const event = new ReplicaFallback(this.id, dialect.name, required, lagMs, captureStack());
+      this.events.emit('replicaFallback', event);
+      executionHooks.emit('replicaFallback', event);
+    };
   }
 
   private setDialect(dialect: Dialect | undefined): void {
@@ -262,6 +368,7 @@ export class Engine extends Executor implements EngineCore {
           throw translateError(undefined, error, sql, []);
         }
         this.setDialect(this.probe.choose(answer));
+        if (this.replicaSet) this.settleReplicas(this.currentDialect!);
       }
     } finally {
       await connection.release();
@@ -300,6 +407,133 @@ export class Engine extends Executor implements EngineCore {
     await runner.release();
   }
 
+  /** @internal A runner on this engine's own server (the primary's, or a replica's for a replica's engine); release it. */
+  leaseRunner(purpose: CheckoutPurpose): Promise<Runner> {
+    return this.lease(purpose);
+  }
+
+  /** @internal One statement on a connection of its own, rows undecoded (replica status probes). */
+  async runRawOnce(compiled: CompiledStatement): Promise<DriverResult> {
+    const runner = await this.lease();
+    try {
+      return await runner.runRaw(compiled);
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** True when `statement` only reads, so a replica may run it. */
+  private routable(statement: Executable): boolean {
+    const chunks = compileExecutable(this.dialect, statement);
+    return chunks.length === 1 && chunks[0]!.readOnly === true;
+  }
+
+  /**
+   * Run a statement. On an engine with read replicas a read (a SELECT that locks nothing) goes to a replica in
+   * rotation and everything else to the primary; see `Executor.execute`.
+   *
+   * ```ts
+   * await engine.execute(select(artist.c.name).from(artist));   // target 'replica:0'
+   * await engine.primary.execute(select(artist.c.name).from(artist));   // target 'primary'
+   * ```
+   */
+  override execute<S extends Executable>(statement: S): Promise<Result<RowOfStatement<S>>> {
+    return this.executeWith(statement, undefined);
+  }
+
+  /** @internal {@link execute}, its reads seeing `consistency` and its writes moving it forward. */
+  async executeWith<S extends Executable>(statement: S, consistency: ReadConsistency | undefined): Promise<Result<RowOfStatement<S>>> {
+    const set = this.replicaSet;
+    if (set === undefined) return super.execute(statement);
+    if (!this.isReady) await this.ready();
+    const routable = this.routable(statement);
+    if (!routable || consistency?.primaryOnly === true) {
+      if (!consistency || routable) return super.execute(statement);
+      const runner = await this.lease();
+      try {
+        const result = await runner.execute<RowOfStatement<S>>(statement);
+        await recordPosition(runner, set, consistency);
+        return result;
+      } finally {
+        await runner.release();
+      }
+    }
+    consistency?.check(this.dialect.name, set.positions!);
+    return set.read(consistency?.position, (node) => node.engine.execute(statement), () => super.execute(statement));
+  }
+
+  /** @internal */
+  override runPrepared<Row>(prepared: PreparedStatement<Row>, values: PlaceholderValues): Promise<Result<Row>> {
+    return this.runPreparedWith(prepared, values, undefined);
+  }
+
+  /** @internal {@link runPrepared}, its reads seeing `consistency`. */
+  async runPreparedWith<Row>(prepared: PreparedStatement<Row>, values: PlaceholderValues, consistency: ReadConsistency | undefined): Promise<Result<Row>> {
+    const set = this.replicaSet;
+    if (set === undefined) return super.runPrepared(prepared, values);
+    if (!this.isReady) await this.ready();
+    if (prepared.bind(values, this.dialect).readOnly !== true || consistency?.primaryOnly === true) {
+      // A prepared write with a consistency: run it through executeWith so its position is kept.
+      if (consistency) return this.executeWith(prepared.bind(values, this.dialect), consistency) as Promise<Result<Row>>;
+      return super.runPrepared(prepared, values);
+    }
+    consistency?.check(this.dialect.name, set.positions!);
+    return set.read(consistency?.position, (node) => node.engine.runPrepared(prepared, values), () => super.runPrepared(prepared, values));
+  }
+
+  /**
+   * Statements whose reads see `consistency` (the commits it has recorded, or a token from an earlier request):
+   * reads go to a replica that has replayed that far, else to the primary; writes and transactions go to the
+   * primary and move it forward. The Core counterpart of an ORM session's read-your-writes. The engine itself
+   * when it has no replicas (the consistency is then never needed).
+   *
+   * ```ts
+   * const reads = engine.consistent(new ReadConsistency(cookies['athanor-rw']));
+   * await reads.execute(insert(artist).values({ name: 'Accept' }));      // primary; the position is kept
+   * await reads.all(select(artist.c.name).from(artist));                  // sees the insert
+   * setCookie('athanor-rw', reads.consistency.token() ?? '');
+   * ```
+   */
+  consistent(consistency: ReadConsistency): ConsistentExecutor {
+    return new ConsistentExecutor(this, consistency);
+  }
+
+  /**
+   * This engine's primary: statements on it never go to a replica. The engine itself when it has no replicas.
+   *
+   * ```ts
+   * const plays = await engine.primary.scalar(select(song.c.plays).from(song).where(song.c.id.eq(7)));
+   * ```
+   */
+  get primary(): PrimaryExecutor {
+    this.pinnedView ??= new PrimaryExecutor(this);
+    return this.pinnedView;
+  }
+
+  /**
+   * Where reads went (replica or primary, and the primary fallbacks of read-your-writes), or undefined for an
+   * engine without replicas.
+   *
+   * ```ts
+   * engine.replicaStats; // { replicaReads: 950, primaryReads: 50, fallbacks: 12, probes: 40, failures: 0 }
+   * ```
+   */
+  get replicaStats(): ReplicaStats | undefined {
+    return this.replicaSet?.stats;
+  }
+
+  /**
+   * Each replica's health as last seen: in rotation or not, its replayed position and lag, and the error that took
+   * it out. Empty for an engine without replicas.
+   *
+   * ```ts
+   * engine.replicaStatus(); // [{ target: 'replica:0', healthy: false, lastError: ConnectionError(...), ... }]
+   * ```
+   */
+  replicaStatus(): ReplicaStatus[] {
+    return this.replicaSet?.status() ?? [];
+  }
+
   /** @internal */
   checkedIn(runner: Runner): void {
     this.checkouts.checkedIn(runner);
@@ -328,19 +562,25 @@ export class Engine extends Executor implements EngineCore {
    * ```
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: EngineTransactionOptions = {}): Promise<T> {
-    const { retry, ...transactionOptions } = options;
+    const { retry, consistency, ...transactionOptions } = options;
     const policy = retryPolicy(retry);
-    if (policy) return runRetried(policy, () => this.transactionOnce(fn, transactionOptions));
-    return this.transactionOnce(fn, transactionOptions);
+    if (policy) return runRetried(policy, () => this.transactionOnce(fn, transactionOptions, consistency));
+    return this.transactionOnce(fn, transactionOptions, consistency);
   }
 
-  private async transactionOnce<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions): Promise<T> {
+  private async transactionOnce<T>(fn: (tx: Transaction) => Promise<T>, options: TransactionOptions, consistency: ReadConsistency | undefined): Promise<T> {
     const runner = await this.lease('transaction');
     try {
-      if (this.driver!.poolSize !== 1) return await runTransaction(this, runner, fn, options);
-      // Remember that this async context holds the only connection, to turn a deadlock into an error.
-      const held = new Set(holding.getStore() ?? []).add(this);
-      return await holding.run(held, () => runTransaction(this, runner, fn, options));
+      let value: T;
+      if (this.driver!.poolSize !== 1) {
+        value = await runTransaction(this, runner, fn, options);
+      } else {
+        // Remember that this async context holds the only connection, to turn a deadlock into an error.
+        const held = new Set(holding.getStore() ?? []).add(this);
+        value = await holding.run(held, () => runTransaction(this, runner, fn, options));
+      }
+      if (consistency && this.replicaSet) await recordPosition(runner, this.replicaSet, consistency);
+      return value;
     } finally {
       await this.unlease(runner);
     }
@@ -384,11 +624,22 @@ export class Engine extends Executor implements EngineCore {
    * ```
    */
   get connectionsCheckedOut(): number {
-    return this.checkouts.checkedOut;
+    let out = this.checkouts.checkedOut;
+    for (const node of this.replicaSet?.nodes ?? []) out += node.engine.connectionsCheckedOut;
+    return out;
   }
 
-  /** @internal A held connection for an ORM session (which opens and ends its own transaction). */
-  async connectForSession(): Promise<Connection> {
+  /**
+   * @internal A held connection for an ORM session (which opens and ends its own transaction). With replicas, a
+   * routed one: reads on a replica that has replayed `options.consistency`, the rest on the primary.
+   */
+  async connectForSession(options: SessionConnectOptions = {}): Promise<Connection | RoutedConnection> {
+    const set = this.replicaSet;
+    if (set) {
+      if (!this.isReady) await this.ready();
+      options.consistency?.check(this.dialect.name, set.positions!);
+      return new RoutedConnection(this, set, options.consistency, options.primary === true);
+    }
     return new Connection(this, await this.lease('session'));
   }
 
@@ -407,6 +658,84 @@ export class Engine extends Executor implements EngineCore {
     this.closed = true;
     this.checkouts.close();
     if (this.readying) await this.readying.catch(() => undefined);
-    await this.driver?.close();
+    await Promise.all([this.driver?.close(), ...(this.replicaSet?.nodes ?? []).map((node) => node.engine.close())]);
+  }
+}
+
+/**
+ * Statements of an engine whose reads see a {@link ReadConsistency}: `engine.consistent(consistency)`. Reads go to
+ * a replica that has replayed the consistency's position, else to the primary; writes and transactions go to the
+ * primary and move the position forward.
+ *
+ * ```ts
+ * const reads = engine.consistent(new ReadConsistency());
+ * await reads.transaction(async (tx) => { await tx.execute(insert(artist).values({ name: 'Accept' })); });
+ * await reads.all(select(artist.c.name).from(artist)); // includes 'Accept', from a replica once it has replayed it
+ * ```
+ */
+export class ConsistentExecutor extends Executor {
+  /** @internal */
+  constructor(
+    private readonly engine: Engine,
+    /** The position its reads must see; moved forward by its writes. */
+    readonly consistency: ReadConsistency,
+  ) {
+    super();
+  }
+
+  /** @internal */
+  protected lease(purpose: CheckoutPurpose = 'statement'): Promise<Runner> {
+    return this.engine.leaseRunner(purpose);
+  }
+
+  /** @internal */
+  protected async unlease(runner: Runner): Promise<void> {
+    await runner.release();
+  }
+
+  /** Run a statement: a read where the consistency allows, a write on the primary (its position then kept). */
+  override execute<S extends Executable>(statement: S): Promise<Result<RowOfStatement<S>>> {
+    return this.engine.executeWith(statement, this.consistency);
+  }
+
+  /** @internal */
+  override runPrepared<Row>(prepared: PreparedStatement<Row>, values: PlaceholderValues): Promise<Result<Row>> {
+    return this.engine.runPreparedWith(prepared, values, this.consistency);
+  }
+
+  /** A transaction on the primary; its commit moves the consistency forward. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options: EngineTransactionOptions = {}): Promise<T> {
+    return this.engine.transaction(fn, { ...options, consistency: this.consistency });
+  }
+}
+
+/**
+ * An engine's primary, as `engine.primary`: the statements of {@link Executor} and transactions, never routed to
+ * a replica. For a read that must see the latest data whatever the replicas have replayed.
+ *
+ * ```ts
+ * await engine.primary.transaction(async (tx) => { ... });   // as engine.transaction()
+ * const n = await engine.primary.scalar(select({ n: count() }).from(artist));
+ * ```
+ */
+export class PrimaryExecutor extends Executor {
+  /** @internal */
+  constructor(private readonly engine: Engine) {
+    super();
+  }
+
+  /** @internal */
+  protected lease(purpose: CheckoutPurpose = 'statement'): Promise<Runner> {
+    return this.engine.leaseRunner(purpose);
+  }
+
+  /** @internal */
+  protected async unlease(runner: Runner): Promise<void> {
+    await runner.release();
+  }
+
+  /** A transaction on the primary: `engine.transaction()`. */
+  transaction<T>(fn: (tx: Transaction) => Promise<T>, options: EngineTransactionOptions = {}): Promise<T> {
+    return this.engine.transaction(fn, options);
   }
 }

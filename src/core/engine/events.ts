@@ -31,6 +31,11 @@ export interface ExecutionEvent {
   readonly statementKind: ExecutionKind;
   readonly inTransaction: boolean;
   /**
+   * Where it ran: `'primary'` (an engine without replicas, or the primary of one with replicas) or `'replica:<n>'`,
+   * the index of the replica in the engine's `replicas`.
+   */
+  readonly target: string;
+  /**
    * `file:line:column` of the first stack frame outside Athanor's own sources
    * and node_modules: the application line that caused the statement.
    * Computed on first read.
@@ -51,10 +56,31 @@ export interface ExecuteErrorEvent extends ExecutionEvent {
   readonly error: Error;
 }
 
+/**
+ * A read on an engine with replicas that had to see a replication position (its session had committed, or it
+ * carried a consistency token) and went to the primary because no replica in rotation had replayed that far: a
+ * sign of replica lag when it happens often.
+ *
+ * ```ts
+ * engine.events.on('replicaFallback', (e) => log.error(`read from the primary (replicas behind ${e.position}) at ${e.callerLocation}`));
+ * ```
+ */
+export interface ReplicaFallbackEvent {
+  readonly engineId: number;
+  readonly dialect: DialectName;
+  /** The position the read had to see (a WAL LSN, a GTID list). */
+  readonly position: string;
+  /** The largest replay lag the replicas last reported, in milliseconds (undefined: none reported one). */
+  readonly lagMs: number | undefined;
+  /** The application line that caused the read; computed on first read. */
+  readonly callerLocation: string | undefined;
+}
+
 export interface ExecutionListeners {
   beforeExecute: (event: ExecutionEvent) => void;
   afterExecute: (event: AfterExecuteEvent) => void;
   error: (event: ExecuteErrorEvent) => void;
+  replicaFallback: (event: ReplicaFallbackEvent) => void;
 }
 
 export type ExecutionEventName = keyof ExecutionListeners;
@@ -67,6 +93,7 @@ export class ExecutionEvents {
     beforeExecute: [],
     afterExecute: [],
     error: [],
+    replicaFallback: [],
   };
 
   /** Add a listener; returns a function that removes it. */
@@ -80,7 +107,8 @@ export class ExecutionEvents {
     const list = this.listeners[name];
     const i = list.indexOf(listener);
     if (i >= 0) list.splice(i, 1);
-    this.active = this.listeners.beforeExecute.length + this.listeners.afterExecute.length + this.listeners.error.length > 0;
+    const l = this.listeners;
+    this.active = l.beforeExecute.length + l.afterExecute.length + l.error.length + l.replicaFallback.length > 0;
   }
 
   /** @internal */
@@ -150,6 +178,7 @@ export class Execution implements AfterExecuteEvent, ExecuteErrorEvent {
     readonly statementKind: ExecutionKind,
     readonly inTransaction: boolean,
     private readonly stack: Error,
+    readonly target: string = 'primary',
   ) {}
 
   get callerLocation(): string | undefined {
@@ -158,7 +187,25 @@ export class Execution implements AfterExecuteEvent, ExecuteErrorEvent {
   }
 
   toJSON(): object {
-    const { engineId, dialect, sql, parameters, connectionId, statementKind, inTransaction, durationMs, rowCount } = this;
-    return { engineId, dialect, sql, parameters, connectionId, statementKind, inTransaction, durationMs, rowCount, callerLocation: this.callerLocation };
+    const { engineId, dialect, sql, parameters, connectionId, statementKind, inTransaction, target, durationMs, rowCount } = this;
+    return { engineId, dialect, sql, parameters, connectionId, statementKind, inTransaction, target, durationMs, rowCount, callerLocation: this.callerLocation };
+  }
+}
+
+/** @internal A {@link ReplicaFallbackEvent}, its caller location read lazily. */
+export class ReplicaFallback implements ReplicaFallbackEvent {
+  private location: string | undefined | null = null;
+
+  constructor(
+    readonly engineId: number,
+    readonly dialect: DialectName,
+    readonly position: string,
+    readonly lagMs: number | undefined,
+    private readonly stack: Error,
+  ) {}
+
+  get callerLocation(): string | undefined {
+    if (this.location === null) this.location = callerLocationFrom(this.stack.stack);
+    return this.location;
   }
 }

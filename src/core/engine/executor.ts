@@ -18,6 +18,7 @@ import type { StatementNode } from '../sql/nodes.js';
 import type { EngineCore, Runner } from './runner.js';
 import type { CheckoutPurpose } from './checkouts.js';
 import { retryPolicy, runRetried, type RetrySetting } from './retry.js';
+import type { ReadConsistency } from './replicas/consistency.js';
 
 export interface StreamOptions {
   /** Rows per batch; memory held is about one batch. Default 1000. */
@@ -36,6 +37,17 @@ const DEFAULT_BATCH_SIZE = 1000;
  */
 export interface EngineTransactionOptions extends TransactionOptions {
   readonly retry?: RetrySetting;
+  /**
+   * On an engine with read replicas: after the commit, record the primary's position in this consistency, so the
+   * reads that carry it (`engine.consistent(consistency)`, a session given its token) see the transaction.
+   *
+   * ```ts
+   * const consistency = new ReadConsistency();
+   * await engine.transaction(work, { consistency });
+   * const token = consistency.token(); // for the next request
+   * ```
+   */
+  readonly consistency?: ReadConsistency;
 }
 
 export abstract class Executor {
@@ -444,7 +456,8 @@ export class Connection extends Executor {
    * again on this same connection after a conflict (see `Engine.transaction`).
    */
   async transaction<T>(fn: (tx: Transaction) => Promise<T>, options: EngineTransactionOptions = {}): Promise<T> {
-    const { retry, ...transactionOptions } = options;
+    // A held connection's commits record no position: `consistency` applies to engine.transaction().
+    const { retry, consistency: _consistency, ...transactionOptions } = options;
     const policy = retryPolicy(retry);
     const once = async (): Promise<T> => {
       const runner = await this.lease();

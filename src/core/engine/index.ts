@@ -3,7 +3,9 @@
  * and the driver contract.
  */
 
-export { Engine, type EngineOptions } from './engine.js';
+export { ConsistentExecutor, Engine, PrimaryExecutor, type EngineOptions } from './engine.js';
+export { ReadConsistency } from './replicas/consistency.js';
+export type { ReplicaStats, ReplicaStatus, ReplicationOptions } from './replicas/replica-set.js';
 export { Connection, Executor, OpenTransaction, Transaction, type EngineTransactionOptions, type StreamOptions } from './executor.js';
 export type { RetryEvent, RetryOptions, RetrySetting } from './retry.js';
 export { Result, type AnyRow, type Executable, type RowOfStatement } from './result.js';
@@ -17,6 +19,7 @@ export {
   type ExecutionEventName,
   type ExecutionKind,
   type ExecutionListeners,
+  type ReplicaFallbackEvent,
 } from './events.js';
 export type { CopySource, Driver, DriverBatch, DriverConnection, DriverModule, DriverResult, DriverUrlOptions } from './driver.js';
 export { rowBuilding } from './rows.js';

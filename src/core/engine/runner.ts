@@ -30,6 +30,8 @@ export interface EngineCore {
   readonly pooler: 'transaction' | undefined;
   /** How long a caller waits for a connection, in milliseconds. */
   readonly acquireTimeoutMs: number;
+  /** Where statements run, for events: `'primary'` or `'replica:<n>'`. */
+  readonly statementTarget: string;
   /** The runner is giving its connection back. */
   checkedIn(runner: Runner): void;
 }
@@ -106,6 +108,7 @@ export class Runner {
       kind,
       this.inTransaction,
       captureStack(),
+      core.statementTarget,
     );
     execution.durationMs = performance.now(); // the start time until finished
     core.events.emit('beforeExecute', execution);

@@ -60,6 +60,28 @@ export function perRowWrites(unit: Unit, t: Thresholds): Finding[] {
   return out;
 }
 
+/** 9. Reads after a write that went to the primary again and again: the replicas lag behind the unit's writes. */
+export function replicaLag(unit: Unit, t: Thresholds): Finding[] {
+  const falls = unit.replicaFallbacks;
+  if (falls.length <= t.replicaFallbacks) return [];
+  const lags = falls.map((f) => f.lagMs).filter((l): l is number => l !== undefined);
+  const lagMs = lags.length > 0 ? Math.max(...lags) : undefined;
+  return [
+    finding({
+      pitfall: 'replica-lag',
+      title:
+        `${falls.length} reads after this unit of work's own write went to the primary: no replica had replayed the write yet` +
+        (lagMs !== undefined ? ` (replay lag up to ${Math.round(lagMs)} ms)` : ''),
+      callSite: falls[0]!.callSite,
+      numbers: { fallbacks: falls.length, threshold: t.replicaFallbacks, ...(lagMs !== undefined ? { lagMs: round(lagMs) } : {}) },
+      fix:
+        'the replicas replay later than this code reads back what it wrote: read it from the objects the session already holds ' +
+        '(they are in its identity map after the commit), read it inside the transaction that wrote it, or pin the reads with ' +
+        '`{ primary: true }` / `engine.primary`; if this happens everywhere, look at the replicas\' lag (`engine.replicaStatus()`).',
+    }),
+  ];
+}
+
 export function round(n: number): number {
   return Math.round(n * 100) / 100;
 }

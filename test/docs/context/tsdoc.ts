@@ -54,6 +54,9 @@ export declare class Forbidden extends Error {}
 /** Page rendering: the items, and a link to the next page. */
 export declare function render(items: readonly unknown[]): void;
 export declare function nextPageLink(cursor: string | undefined): void;
+/** A request's cookies, and setting one on the response (read-replica consistency tokens). */
+export declare const cookies: Record<string, string | undefined>;
+export declare function setCookie(name: string, value: string, options?: { httpOnly?: boolean; maxAge?: number }): void;
 
 /** `user`, as Core examples name the table. */
 export const user = table('user', { id: identity(), name: text().notNull(), active: boolean().notNull().default(true) });

@@ -8,6 +8,8 @@
  * timestamps are DATETIME(3) holding UTC.
  */
 
+import { mariadbReplication } from './replication.js';
+import type { ReplicationPositions } from '../replication.js';
 import type { Column } from '../../schema/column.js';
 import { show } from '../../schema/strings.js';
 import type { Table } from '../../schema/table.js';
@@ -435,6 +437,7 @@ export class MysqlDialect extends Dialect {
   readonly ddl: DdlCompiler = new MysqlDdlCompiler(this);
   readonly migration: MigrationCompiler = new MysqlMigrationCompiler(this);
   readonly flavor: MysqlFlavor;
+  override readonly replication: ReplicationPositions | undefined;
 
   /** @internal The statement whose answer tells MySQL from MariaDB ({@link flavorOfVersion}). */
   static readonly versionQuery = 'SELECT VERSION()';
@@ -448,6 +451,7 @@ export class MysqlDialect extends Dialect {
     super();
     this.flavor = options.flavor ?? 'mariadb';
     this.capabilities = capabilities(this.flavor);
+    this.replication = this.flavor === 'mariadb' ? mariadbReplication : undefined;
   }
 
   /** An `updateFromRows` is split by the size of its JSON document (it binds one parameter whatever its rows). */

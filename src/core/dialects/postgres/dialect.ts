@@ -7,6 +7,7 @@
  * (or bigints) and leave numerics as exact strings.
  */
 
+import { postgresReplication } from './replication.js';
 import type { ForeignKeyDef, IndexDef, Table } from '../../schema/table.js';
 import type { CompiledStatement } from '../../compiler/compiled.js';
 import type { ColumnMeta, TableMeta } from '../../sql/nodes.js';
@@ -259,6 +260,7 @@ function unstorable(value: unknown, what: string): InvalidArgumentError {
 export class PostgresDialect extends Dialect {
   readonly name = 'postgres' as const;
   readonly capabilities = CAPABILITIES;
+  override readonly replication = postgresReplication;
   readonly compiler: SqlCompiler = new PostgresCompiler(this);
   readonly ddl: DdlCompiler = new PostgresDdlCompiler(this);
   readonly migration: MigrationCompiler = new PostgresMigrationCompiler(this);
