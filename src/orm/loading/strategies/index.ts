@@ -21,6 +21,7 @@ import { childrenOf } from '../related.js';
 import type { LoaderStrategy, ParentColumn, RowProcessor, RowProcessorFactory, StrategyContext } from '../strategy.js';
 import { immediateStrategy } from './immediate.js';
 import { joinedStrategy } from './joined.js';
+import { jsonStrategy } from './json.js';
 import { noloadStrategy } from './noload.js';
 import { raiseOnSqlStrategy } from './raise-on-sql.js';
 import { raiseStrategy } from './raise.js';
@@ -44,6 +45,7 @@ function allStrategies() {
     raiseOnSql: raiseOnSqlStrategy,
     noload: noloadStrategy,
     immediate: immediateStrategy,
+    json: jsonStrategy,
   });
 }
 
