@@ -36,6 +36,7 @@ import {
   Model,
   database,
   defineFilter,
+  joinedLoad,
   jsonLoad,
   many,
   mapped,
@@ -89,7 +90,12 @@ const albumTag = table(
   },
   (c) => [primaryKey(c.albumId, c.tagId)],
 );
-const all = [label, artist, album, track, tag, albumTag];
+const person = table('qjl_person', {
+  id: identity(),
+  name: text().notNull(),
+  managerId: integer('manager_id').references((self) => self.id),
+});
+const all = [label, artist, album, track, tag, albumTag, person];
 
 const visible = defineFilter('qjlVisible');
 
@@ -120,6 +126,13 @@ class Label extends Model(label) {}
 
 @mapped
 class Tag extends Model(tag) {}
+
+/** Declared json loads: each person comes with their reports, two levels down by default (`recursionDepth`). */
+@mapped
+class Person extends Model(person) {
+  static readonly reports = many(() => Person, { foreignKey: person.c.managerId, lazy: 'json', recursionDepth: 2, orderBy: [person.c.id] });
+}
+interface Person extends Related<typeof Person> {}
 
 /** A loaded collection's items (the graph's types say loaded only where the query's options say it). */
 function items<T>(collection: unknown): T[] {
@@ -314,6 +327,40 @@ forEachDialect('jsonLoad', (ctx) => {
       }
       assert.equal(seen.length, 10);
     });
+  });
+
+  it("declared as lazy: 'json', loads with the query, a self-referential one recursionDepth levels down", async () => {
+    await ctx.engine.execute(deleteFrom(person));
+    await ctx.engine.execute(
+      insert(person).values([
+        { id: 1, name: 'ceo', managerId: null },
+        { id: 2, name: 'vp', managerId: 1 },
+        { id: 3, name: 'lead', managerId: 2 },
+        { id: 4, name: 'dev', managerId: 3 },
+      ]),
+    );
+    const { value, sql } = await run(async (s) => {
+      const ceo = await s.query(Person).where(Person.id.eq(1)).one();
+      const vp = items<Person>(ceo.reports)[0]!;
+      const lead = items<Person>(vp.reports)[0]!;
+      return { vp: vp.name, lead: lead.name, leadLoaded: (lead.reports as unknown as { loaded: boolean }).loaded };
+    });
+    assert.equal(sql.length, 1, sql.join('\n'));
+    assert.deepEqual(value, { vp: 'vp', lead: 'lead', leadLoaded: false });
+  });
+
+  it('mixes with the other strategies: IN below a json level, json below a joined collection', async () => {
+    await seed(10);
+    const shape = (artists: readonly Artist[]) =>
+      artists.map((a) => [a.id, items<Album>(a.albums).map((al) => [al.id, items<Track>(al.tracks).map((t) => t.id)])]);
+    const viaIn = await run(async (s) => shape(await s.query(Artist).orderBy(Artist.id).withoutFilters().options(selectinLoad(Artist.albums).selectinLoad(Album.tracks)).all()));
+    const below = await run(async (s) => shape(await s.query(Artist).orderBy(Artist.id).withoutFilters().options(jsonLoad(Artist.albums).selectinLoad(Album.tracks)).all()));
+    assert.equal(below.sql.length, 2, 'the parents with their albums, then the tracks of every album with IN');
+    assert.deepEqual(below.value, viaIn.value);
+    // A joined collection repeats each artist over its albums' rows; each album's tracks are read once.
+    const underJoin = await run(async (s) => shape(await s.query(Artist).orderBy(Artist.id).withoutFilters().options(joinedLoad(Artist.albums).jsonLoad(Album.tracks)).all()));
+    assert.equal(underJoin.sql.length, 1);
+    assert.deepEqual(underJoin.value, viaIn.value);
   });
 
   it('writes the SQL of its dialect', async () => {
