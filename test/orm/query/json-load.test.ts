@@ -316,6 +316,9 @@ forEachDialect('jsonLoad', (ctx) => {
       return artists.map((a) => [a.id, a.albums.map((al) => [al.id, al.tracks.map((t) => t.id)])]);
     });
     assert.equal(limited.sql.length, 1);
+    // The parents are cut in a derived table first: the subqueries run for the two rows returned, not for every artist.
+    assert.match(limited.sql[0]!, /^SELECT .* FROM \(SELECT .* LIMIT (\?|\$\d+)\) AS .anon_1.( ORDER BY .*)?$/);
+    assert.doesNotMatch(limited.sql[0]!.slice(limited.sql[0]!.indexOf('FROM (SELECT')), /json/i);
     assert.deepEqual(limited.value, [
       [1, [[1, []]]],
       [2, [[3, [5, 6].reverse()]]],

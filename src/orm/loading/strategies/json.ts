@@ -170,6 +170,7 @@ export const jsonStrategy: LoaderStrategy<'json', true> = {
     const { rows, alias, level } = buildLevel(setup, node, parent.column);
     const position = setup.nextOffset;
     setup.items.push({ expr: rows, alias, explicitAlias: true, type: undefined });
+    setup.perRowSubqueries = true;
     const index = setup.addEntity(node, (ctx) => new JsonRowProcessor(ctx, level, parent.index, index, position));
   },
 
