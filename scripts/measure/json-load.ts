@@ -2,7 +2,7 @@
  * jsonLoad against selectinLoad (and joinedLoad for reference), per dialect: median time of a session loading
  * artists with their albums and the albums' tracks (5 albums of 8 tracks per artist), for one artist by key (a web
  * request's "find with its relations"), a page of 20 ordered by name, and every artist, at 200 and 2,000 artists.
- * Each line also gives the statements the load ran.
+ * Each line also gives the statements the load ran. The strategies run in interleaved rounds (see {@link medians}).
  *
  *   npx tsx scripts/measure/json-load.ts [sqlite::memory: postgres://... mysql://...]
  */
@@ -49,17 +49,20 @@ async function seed(engine: Engine, artists: number): Promise<void> {
   for (let i = 0; i < tr.length; i += 1000) await engine.execute(insert(track).values(tr.slice(i, i + 1000)));
 }
 
-async function median(runs: number, fn: () => Promise<unknown>): Promise<number> {
-  await fn();
-  await fn();
-  const times: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const start = performance.now();
-    await fn();
-    times.push(performance.now() - start);
+/**
+ * Median ms of each of `fns`, run in interleaved rounds (one of each per round) after two warm-up rounds, so that
+ * the load of a shared machine, which changes from second to second, weighs on every strategy alike.
+ */
+async function medians(runs: number, fns: readonly (() => Promise<unknown>)[]): Promise<number[]> {
+  const times = fns.map((): number[] => []);
+  for (let r = -2; r < runs; r++) {
+    for (let f = 0; f < fns.length; f++) {
+      const start = performance.now();
+      await fns[f]!();
+      if (r >= 0) times[f]!.push(performance.now() - start);
+    }
   }
-  times.sort((a, b) => a - b);
-  return times[runs >> 1]!;
+  return times.map((t) => t.sort((a, b) => a - b)[runs >> 1]!);
 }
 
 const strategies: [string, () => QueryOption[]][] = [
@@ -78,11 +81,11 @@ for (const url of urls) {
     const shapes: [string, number, (s: Session, options: QueryOption[]) => Promise<unknown>][] = [
       ['one by key', 201, (s, o) => s.query(Artist).where(Artist.id.eq(Math.ceil(size / 2))).options(...o).all()],
       ['page of 20', 101, (s, o) => s.query(Artist).orderBy(Artist.name, Artist.id).limit(20).options(...o).all()],
-      [`all ${size.toLocaleString('en')}`, size > 200 ? 7 : 21, (s, o) => s.query(Artist).options(...o).all()],
+      [`all ${size.toLocaleString('en')}`, size > 200 ? 11 : 31, (s, o) => s.query(Artist).options(...o).all()],
     ];
     for (const [shape, runs, load] of shapes) {
-      const cells: string[] = [];
-      for (const [key, options] of strategies) {
+      const counts: number[] = [];
+      for (const [, options] of strategies) {
         let statements = 0;
         const count = (e: { statementKind: string }): void => {
           if (e.statementKind !== 'transaction') statements++;
@@ -90,9 +93,10 @@ for (const url of urls) {
         engine.events.on('afterExecute', count);
         await db.session((s) => load(s, options()));
         engine.events.off('afterExecute', count);
-        const ms = await median(runs, () => db.session((s) => load(s, options())));
-        cells.push(`${key} ${ms.toFixed(2).padStart(8)} ms (${statements})`);
+        counts.push(statements);
       }
+      const ms = await medians(runs, strategies.map(([, options]) => () => db.session((s) => load(s, options()))));
+      const cells = strategies.map(([key], i) => `${key} ${ms[i]!.toFixed(2).padStart(8)} ms (${counts[i]})`);
       console.log(`${engine.dialect.name.padEnd(8)} ${size.toLocaleString('en').padStart(5)} artists  ${shape.padEnd(11)} ${cells.join('   ')}`);
     }
   }

@@ -31,7 +31,7 @@ import { toOrderNode } from '../../../core/sql/expression.js';
 import { and } from '../../../core/sql/functions.js';
 import { jsonRowsNode } from '../../../core/sql/node-factories.js';
 import { selectNode } from '../../../core/sql/select.js';
-import type { JoinNode, JsonRowsNode, SelectItemNode } from '../../../core/sql/nodes.js';
+import type { ExprNode, JoinNode, JsonRowsNode, SelectItemNode } from '../../../core/sql/nodes.js';
 import { joinCondition } from '../../relationship.js';
 import { LoadGroup, STATE, type InstanceState } from '../../state.js';
 import type { LoadNode } from '../../query/plan.js';
@@ -69,7 +69,7 @@ function buildLevel(setup: QuerySetup, node: LoadNode, parent: ParentColumn): { 
     setup.loadedByQuery.add(rel);
   }
   let joins: JoinNode[] = [];
-  let where;
+  let where: ExprNode;
   if (direction === 'manyToMany') {
     const secondary = attr.options.secondary!;
     const secAlias = `${secondary.name}_${n}`;
