@@ -205,10 +205,10 @@ export interface TupleNode {
  * embedded as JSON. `query.orderBy` orders the rows inside the aggregate.
  * With no rows the value is an empty array or NULL, as the database makes it.
  *
- * ```sql
- * -- PostgreSQL
- * (SELECT coalesce(json_agg(json_build_array("album"."id", "album"."title") ORDER BY "album"."id"), '[]')
- *    FROM "album" WHERE "album"."artist_id" = "artist"."id")
+ * ```ts
+ * const rows: JsonRowsNode = { kind: 'jsonRows', query: { ...select(album.c.id, album.c.title).where(album.c.artistId.eq(artist.c.id)).orderBy(album.c.id).queryNode as SelectNode } };
+ * // PostgreSQL: (SELECT coalesce(json_agg(json_build_array("album"."id", "album"."title") ORDER BY "album"."id"), '[]')
+ * //   FROM "album" WHERE "album"."artist_id" = "artist"."id")
  * ```
  */
 export interface JsonRowsNode {

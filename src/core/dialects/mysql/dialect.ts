@@ -613,7 +613,7 @@ export class MysqlDialect extends Dialect {
   protected override readonly storedNumbersArrive = true;
 
   /**
-   * What {@link MysqlCompiler.jsonCell} wrote back to the column's value: 64-bit integers and decimals came as
+   * What the compiler's `jsonCell` wrote back to the column's value: 64-bit integers and decimals came as
    * text, blobs as hex; a JSON column came as itself, already parsed.
    */
   override jsonDecoder(type: SqlType): Decoder | undefined {

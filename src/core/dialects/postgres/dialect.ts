@@ -379,7 +379,7 @@ export class PostgresDialect extends Dialect {
   // Only computed results (count(*) as int8, sums as numeric) arrive as strings and need decoding.
   protected override readonly storedNumbersArrive = true;
 
-  /** What {@link PostgresCompiler.jsonCell} wrote, back to what the driver hands over for the column (see the driver's parsers). */
+  /** What the compiler's `jsonCell` wrote, back to what the driver hands over for the column (see the driver's parsers). */
   override jsonDecoder(type: SqlType): Decoder | undefined {
     switch (type.kind) {
       case 'timestamp':

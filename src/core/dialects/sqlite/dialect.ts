@@ -278,7 +278,7 @@ export class SqliteDialect extends Dialect {
     }
   }
 
-  /** What {@link SqliteCompiler.jsonCell} wrote as text (64-bit integers, blobs) back to the column's value. */
+  /** What the compiler's `jsonCell` wrote as text (64-bit integers, blobs) back to the column's value. */
   override jsonDecoder(type: SqlType): Decoder | undefined {
     switch (type.kind) {
       case 'bigint':
