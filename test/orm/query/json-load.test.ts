@@ -420,6 +420,12 @@ describe('jsonLoad SQL without a server', () => {
     assert.match(maria.sql, /JSON_ARRAYAGG\(JSON_ARRAY\(.*\) ORDER BY `qjl_album_1`\.`id` DESC\)/);
   });
 
+  it('a JSON aggregate cut short (MariaDB stops at group_concat_max_len) fails naming the setting', () => {
+    assert.throws(() => new MysqlDialect().parseJsonRows('[[1, "abcdef"],[2, "a]'), /rows of a JSON aggregate could not be read .*group_concat_max_len/);
+    assert.deepEqual(new MysqlDialect().parseJsonRows(null), [], 'no rows: NULL');
+    assert.deepEqual(new PostgresDialect().parseJsonRows([[1, 'x']]), [[1, 'x']], 'parsed by the driver already');
+  });
+
   it('encodes decimals and 64-bit integers as text, blobs as hex, per dialect', async () => {
     const cellsOf = (sql: string) => /JSON_ARRAY\((.*?)\)\) FROM|json_array\((.*?)\) ORDER BY|json_build_array\((.*?)\) ORDER BY/.exec(sql)!.slice(1).find((x) => x !== undefined);
     const mysql = await compiled(new MysqlDialect({ flavor: 'mysql' }), (s) => s.query(Track).withoutFilters().options(jsonLoad(Track.album)));
