@@ -48,6 +48,7 @@ export type { BulkOptions, BulkValues } from './query/bulk.js';
 export {
   joinedLoad,
   selectinLoad,
+  jsonLoad,
   subqueryLoad,
   immediateLoad,
   lazyLoad,

@@ -26,7 +26,7 @@ import type { EagerStrategyKey, StrategyKey } from './loading/strategies/index.j
 /**
  * How a relationship loads when nothing in the query says otherwise: the key
  * of a registered loader strategy (`'select' | 'joined' | 'selectin' |
- * 'subquery' | 'raise' | 'raiseOnSql' | 'noload' | 'immediate'`).
+ * 'subquery' | 'raise' | 'raiseOnSql' | 'noload' | 'immediate' | 'json'`).
  * ```ts
  * @mapped
  * class Artist extends Model(artistTable) {
@@ -38,7 +38,7 @@ export type LoadStrategy = StrategyKey;
 
 /**
  * Strategies that leave the relationship loaded when the parent query returns
- * (`'joined' | 'selectin' | 'subquery' | 'immediate'`).
+ * (`'joined' | 'selectin' | 'subquery' | 'immediate' | 'json'`).
  * ```ts
  * const eager: EagerStrategy = 'joined';
  * ```

@@ -21,7 +21,7 @@ function typeOnly(): void {
 
 it('strategy keys are the registry keys (each strategy registered under its own key, checked by tsc), eager ones with a default depth', () => {
   assert.equal(typeof typeOnly, 'function');
-  const keys: LoadStrategy[] = ['select', 'joined', 'selectin', 'subquery', 'raise', 'raiseOnSql', 'noload', 'immediate'];
+  const keys: LoadStrategy[] = ['select', 'joined', 'selectin', 'subquery', 'raise', 'raiseOnSql', 'noload', 'immediate', 'json'];
   assert.deepEqual(registeredStrategies().map((s) => s.key).sort(), [...keys].sort());
   for (const strategy of registeredStrategies()) {
     assert.equal(typeof strategy.defaultDepth === 'function', strategy.eager, `${strategy.key}: eager strategies say how deep a declared self-referential load goes`);

@@ -25,6 +25,7 @@ import {
   type InsertNode,
   type InsertRowsNode,
   type JoinNode,
+  type JsonRowsNode,
   type OrderNode,
   type ParamNode,
   type QueryNode,
@@ -229,17 +230,24 @@ export class SqlCompiler extends ExpressionCompiler {
     w.write(' ');
   }
 
-  protected select(node: SelectNode, w: SqlWriter): void {
+  /**
+   * `items`: writes the select list instead of `node.items` (a JSON aggregate of them), in the query's scope so
+   * that its columns resolve as the query's own.
+   */
+  protected select(node: SelectNode, w: SqlWriter, items?: () => void): void {
     this.ctes(node.ctes, w);
     // No FROM given: the tables of the columns used, less those enclosing queries correlate.
     const from = node.from.length > 0 || node.items.length === 0 ? node.from : inferFrom(node, w.scopes);
     w.scopes.push(from === node.from ? node : { from, joins: node.joins });
     w.write(node.distinct ? 'SELECT DISTINCT ' : 'SELECT ');
-    if (node.items.length === 0) w.write('*');
-    node.items.forEach((item, i) => {
-      if (i > 0) w.write(', ');
-      this.selectItem(item, w);
-    });
+    if (items) items();
+    else if (node.items.length === 0) w.write('*');
+    else {
+      node.items.forEach((item, i) => {
+        if (i > 0) w.write(', ');
+        this.selectItem(item, w);
+      });
+    }
     if (from.length > 0) {
       w.write(' FROM ');
       from.forEach((f, i) => {
@@ -536,6 +544,46 @@ export class SqlCompiler extends ExpressionCompiler {
     items.forEach((item, i) => {
       if (i > 0) w.write(', ');
       this.selectItem(item, w);
+    });
+  }
+
+  /**
+   * `(SELECT <aggregate of the rows' cells> FROM ... WHERE ...)`: the query's
+   * rows as one JSON array of arrays, ordered inside the aggregate. The
+   * aggregate is the dialect's ({@link jsonAggregate}), each cell as the
+   * dialect encodes its type ({@link jsonCell}).
+   */
+  protected jsonRows(node: JsonRowsNode, w: SqlWriter): void {
+    const q = node.query;
+    if (q.orderBy.length > 0 && !this.dialect.capabilities.jsonAggregateOrderBy) {
+      throw new UnsupportedError(
+        `${this.dialect.name} cannot order the rows of a JSON array aggregate (JSON_ARRAYAGG has no ORDER BY): ` +
+          `load this ordered relationship another way (selectinLoad, joinedLoad), or drop its orderBy`,
+      );
+    }
+    w.write('(');
+    this.select({ ...q, orderBy: [] }, w, () => this.jsonAggregate(q, w));
+    w.write(')');
+  }
+
+  /**
+   * The aggregate of a {@link jsonRows} subquery: one JSON array per row of
+   * `query.items` (each through {@link jsonCell}), in `query.orderBy` order.
+   */
+  protected jsonAggregate(_query: SelectNode, _w: SqlWriter): void {
+    throw new UnsupportedError(`${this.dialect.name} has no JSON array aggregate`);
+  }
+
+  /** One cell of a {@link jsonRows} row, as the dialect puts a value of its type into JSON. */
+  protected jsonCell(item: SelectItemNode, w: SqlWriter): void {
+    this.expr(item.expr, w, 0);
+  }
+
+  /** The cells of a {@link jsonRows} row, comma-separated. */
+  protected jsonCells(items: readonly SelectItemNode[], w: SqlWriter): void {
+    items.forEach((item, i) => {
+      if (i > 0) w.write(', ');
+      this.jsonCell(item, w);
     });
   }
 

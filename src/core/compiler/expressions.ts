@@ -6,7 +6,7 @@
 
 import { InvalidArgumentError } from '../errors.js';
 import type { Dialect } from '../dialects/dialect.js';
-import { assertNever, type ColumnMeta, type ExprNode, type OrderNode, type QueryNode, type RawNode } from '../sql/nodes.js';
+import { assertNever, type ColumnMeta, type ExprNode, type JsonRowsNode, type OrderNode, type QueryNode, type RawNode } from '../sql/nodes.js';
 import { PRECEDENCE } from './precedence.js';
 import { inListValues, type InListValues } from './in-list.js';
 import { SqlWriter } from './writer.js';
@@ -22,6 +22,9 @@ export abstract class ExpressionCompiler {
 
   /** A query inside an expression (a subquery): written by the statement half. */
   protected abstract query(node: QueryNode, w: SqlWriter): void;
+
+  /** A subquery of rows as one JSON array (see {@link JsonRowsNode}): written by the statement half. */
+  protected abstract jsonRows(node: JsonRowsNode, w: SqlWriter): void;
 
   protected orderItem(o: OrderNode, w: SqlWriter): void {
     if (o.nulls && !this.dialect.capabilities.nullsOrdering) {
@@ -195,6 +198,8 @@ export abstract class ExpressionCompiler {
         this.list(node.items, w);
         w.write(')');
         return;
+      case 'jsonRows':
+        return this.jsonRows(node, w);
       default:
         return assertNever(node, 'expression');
     }

@@ -105,6 +105,7 @@ function walk(e: ExprNode, use: (qualifier: string, table: TableRefNode | undefi
     case 'excluded':
     case 'scalarSubquery':
     case 'exists':
+    case 'jsonRows':
       return;
     case 'binary':
       walk(e.left, use);

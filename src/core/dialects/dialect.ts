@@ -17,7 +17,7 @@ import type { CompiledStatement } from '../compiler/compiled.js';
 import type { SqlCompiler } from '../compiler/compiler.js';
 import type { DdlCompiler } from '../compiler/ddl.js';
 import type { Catalog, CatalogQuery, CatalogReadOptions } from '../introspect/catalog.js';
-import { UnsupportedError } from '../errors.js';
+import { AthanorError, UnsupportedError } from '../errors.js';
 import type { MigrationCompiler } from '../compiler/migration.js';
 import type { ReplicationPositions } from './replication.js';
 
@@ -109,6 +109,11 @@ export interface DialectCapabilities {
    * `SET TRANSACTION` before `START TRANSACTION`.
    */
   readonly transactionPooling: boolean;
+  /**
+   * A JSON array aggregate takes an ORDER BY of its own (`json_agg(x ORDER BY y)`, SQLite 3.44+
+   * `json_group_array(x ORDER BY y)`, MariaDB `JSON_ARRAYAGG(x ORDER BY y)`); MySQL 8's JSON_ARRAYAGG has none.
+   */
+  readonly jsonAggregateOrderBy: boolean;
 }
 
 /**
@@ -213,6 +218,43 @@ export abstract class Dialect {
       }
     }
     return this.decoder(type);
+  }
+
+  /**
+   * A decoder for one cell of a JSON rows array (a `jsonRows` subquery) that held a table column of `type`, as the
+   * dialect's compiler put it into JSON: it ends in the value {@link storedDecoder} makes of the column read
+   * directly (exact numerics as strings, 64-bit integers as numbers or bigints, Dates, Buffers, booleans).
+   * Defaults to {@link storedDecoder}; a dialect overrides the types it encodes as text.
+   *
+   * ```ts
+   * dialect.jsonDecoder(types.blob())?.('0102'); // Buffer <01 02> (blobs travel as hex)
+   * ```
+   */
+  jsonDecoder(type: SqlType): Decoder | undefined {
+    return this.storedDecoder(type);
+  }
+
+  /**
+   * The rows of a `jsonRows` subquery as the driver returned them (JSON text, already parsed JSON, or NULL for
+   * none) as arrays of cells.
+   *
+   * ```ts
+   * dialect.parseJsonRows('[[1,"Help!"]]'); // [[1, 'Help!']]
+   * ```
+   */
+  parseJsonRows(raw: unknown): readonly (readonly unknown[])[] {
+    if (raw === null || raw === undefined) return [];
+    if (typeof raw !== 'string') return raw as readonly (readonly unknown[])[];
+    try {
+      return JSON.parse(raw) as readonly (readonly unknown[])[];
+    } catch (error) {
+      throw new AthanorError(`${this.name}: the rows of a JSON aggregate could not be read (${(error as Error).message})${this.jsonRowsHint()}`);
+    }
+  }
+
+  /** Why a JSON aggregate's text may be cut short on this database, for {@link parseJsonRows}'s error. */
+  protected jsonRowsHint(): string {
+    return '';
   }
 
   /** True where the driver hands INTEGER, SMALLINT, REAL and DOUBLE columns over as numbers (pg, mysql2). */

@@ -98,3 +98,8 @@ export const JSON_LONE_SURROGATE = /(?:^|[^\\])(?:\\\\)*\\ud[89a-f][0-9a-f]{2}/i
 
 /** {@link JSON_LONE_SURROGATE}, or `\u0000`, which jsonb refuses too. */
 export const JSON_NUL_OR_LONE_SURROGATE = /(?:^|[^\\])(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+/** Bytes a JSON document carries as hex text (`'0102'`) back to a Buffer, as drivers hand blobs over. */
+export function decodeHex(raw: unknown): unknown {
+  return typeof raw === 'string' ? Buffer.from(raw, 'hex') : raw;
+}

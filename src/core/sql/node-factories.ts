@@ -33,6 +33,7 @@ import type {
   InSubqueryNode,
   InsertNode,
   JoinNode,
+  JsonRowsNode,
   KeywordNode,
   LogicalNode,
   NamedColumnNode,
@@ -116,6 +117,10 @@ export function excludedNode(f: NodeFields<ExcludedNode>): ExcludedNode {
 }
 export function tupleNode(f: NodeFields<TupleNode>): TupleNode {
   return Object.freeze({ kind: 'tuple', items: f.items });
+}
+
+export function jsonRowsNode(f: NodeFields<JsonRowsNode>): JsonRowsNode {
+  return Object.freeze({ kind: 'jsonRows', query: f.query });
 }
 
 /** A select-list item (it has no `kind`: it only appears in select lists and RETURNING). */

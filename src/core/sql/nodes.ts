@@ -195,6 +195,27 @@ export interface TupleNode {
   readonly items: readonly ExprNode[];
 }
 
+/**
+ * A correlated subquery whose value is its rows as one JSON array of arrays
+ * (`[[1, "Abbey Road"], [2, "Help!"]]`), for loading a nested graph in one
+ * statement. Each item of `query` is one cell of a row's array, put into JSON
+ * by the dialect according to the item's type so that it decodes back exactly
+ * (see `Dialect.jsonDecoder`): exact numerics and 64-bit integers as text,
+ * blobs as hex, timestamps as text; an item that is itself a `jsonRows` is
+ * embedded as JSON. `query.orderBy` orders the rows inside the aggregate.
+ * With no rows the value is an empty array or NULL, as the database makes it.
+ *
+ * ```ts
+ * const rows: JsonRowsNode = { kind: 'jsonRows', query: { ...select(album.c.id, album.c.title).where(album.c.artistId.eq(artist.c.id)).orderBy(album.c.id).queryNode as SelectNode } };
+ * // PostgreSQL: (SELECT coalesce(json_agg(json_build_array("album"."id", "album"."title") ORDER BY "album"."id"), '[]')
+ * //   FROM "album" WHERE "album"."artist_id" = "artist"."id")
+ * ```
+ */
+export interface JsonRowsNode {
+  readonly kind: 'jsonRows';
+  readonly query: SelectNode;
+}
+
 export type ExprNode =
   | ColumnNode
   | NamedColumnNode
@@ -215,7 +236,8 @@ export type ExprNode =
   | RawNode
   | IdentifierNode
   | ExcludedNode
-  | TupleNode;
+  | TupleNode
+  | JsonRowsNode;
 
 export type ExprKind = ExprNode['kind'];
 

@@ -40,6 +40,7 @@ import {
   inSubqueryNode,
   insertNode,
   joinNode,
+  jsonRowsNode,
   logicalNode,
   onConflictNode,
   orderNode,
@@ -77,6 +78,7 @@ import {
   type InSubqueryNode,
   type InsertNode,
   type JoinNode,
+  type JsonRowsNode,
   type KeywordNode,
   type LogicalNode,
   type NamedColumnNode,
@@ -203,6 +205,8 @@ export class NodeTransformer {
         return this.transformExcluded(node);
       case 'tuple':
         return this.transformTuple(node);
+      case 'jsonRows':
+        return this.transformJsonRows(node);
       default:
         return assertNever(node, 'expression');
     }
@@ -322,6 +326,13 @@ export class NodeTransformer {
   protected transformTuple(node: TupleNode): ExprNode {
     const items = this.exprs(node.items);
     return items === node.items ? node : tupleNode({ items });
+  }
+  /** Its rows are a SELECT (a rewrite adding filters to SELECTs reaches them); it must stay one. */
+  protected transformJsonRows(node: JsonRowsNode): ExprNode {
+    const query = this.transformQuery(node.query);
+    if (query === node.query) return node;
+    if (query.kind !== 'select') throw new Error('internal: the rows of a jsonRows node must stay a SELECT');
+    return jsonRowsNode({ query });
   }
 
   // --- clauses ---------------------------------------------------------------------------

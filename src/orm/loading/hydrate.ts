@@ -30,6 +30,23 @@ export function decodersFor(mapper: Mapper, dialect: Dialect): readonly (Decoder
   return decoders;
 }
 
+const jsonDecoderCache = new WeakMap<Mapper, WeakMap<Dialect, readonly (Decoder | undefined)[]>>();
+
+/** Decoders for a mapper's columns read from the cells of a JSON rows array (`Dialect.jsonDecoder`). */
+export function jsonDecodersFor(mapper: Mapper, dialect: Dialect): readonly (Decoder | undefined)[] {
+  let byDialect = jsonDecoderCache.get(mapper);
+  if (!byDialect) {
+    byDialect = new WeakMap();
+    jsonDecoderCache.set(mapper, byDialect);
+  }
+  let decoders = byDialect.get(dialect);
+  if (!decoders) {
+    decoders = mapper.columns.map((c) => dialect.jsonDecoder(c.type));
+    byDialect.set(dialect, decoders);
+  }
+  return decoders;
+}
+
 /** Which of a mapper's columns a query selects, in select-list order. */
 export interface EntityShape {
   readonly mapper: Mapper;
@@ -90,9 +107,11 @@ export class RowHydrator {
     private readonly group: LoadGroup | undefined,
     /** Overwrite an identity-map hit's loaded values that have no unflushed change (the row was just written). */
     private readonly overwrite = false,
+    /** The mapper's column decoders, when the row is not the driver's (the cells of a JSON rows array). */
+    decoders?: readonly (Decoder | undefined)[],
   ) {
     const { mapper, keyPositions } = shape;
-    this.decoders = decodersFor(mapper, ctx.dialect);
+    this.decoders = decoders ?? decodersFor(mapper, ctx.dialect);
     this.map = ctx.identityMap.mapFor(mapper);
     this.keyPosition = keyPositions.length === 1 ? keyPositions[0]! : -1;
     this.keyDecoder = keyPositions.length === 1 ? this.decoders[mapper.primaryKeyIndexes[0]!] : undefined;

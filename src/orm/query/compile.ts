@@ -114,7 +114,7 @@ export function entitySelect(mapper: Mapper, state: QueryState, plan: EntityPlan
   // Set up against the table itself; only a LIMIT over joins that repeat parents needs the derived table, set up again below.
   const direct = setUp(plan, (c) => c, items.length);
   const limited = state.limit !== undefined || state.offset !== undefined;
-  if (!(limited && direct.fansOut)) {
+  if (!(limited && (direct.fansOut || direct.perRowSubqueries))) {
     if (direct.loadedByQuery.size === 0 && direct.joins.length === 0) return { node: parents, setup: direct, parents };
     const node: SelectNode = {
       ...parents,
@@ -124,7 +124,7 @@ export function entitySelect(mapper: Mapper, state: QueryState, plan: EntityPlan
     };
     return { node, setup: direct, parents };
   }
-  // LIMIT counts parents: select them in a derived table, then join the eager loads to it.
+  // LIMIT counts parents (or cuts them before per-row subqueries): select them in a derived table, then join the eager loads to it.
   const anon = 'anon_1';
   const outerItems: SelectItemNode[] = cols.map((i) => {
     const col = mapper.columns[i]!;

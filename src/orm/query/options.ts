@@ -106,6 +106,9 @@ export class LoadOption<Steps extends readonly AnyRelationship[], Eager extends 
   selectinLoad<A extends AnyRelationship>(attr: A) {
     return this.then_(attr, 'selectin');
   }
+  jsonLoad<A extends AnyRelationship>(attr: A) {
+    return this.then_(attr, 'json');
+  }
   subqueryLoad<A extends AnyRelationship>(attr: A) {
     return this.then_(attr, 'subquery');
   }
@@ -191,6 +194,22 @@ export function joinedLoad<A extends AnyRelationship>(attr: A) {
  */
 export function selectinLoad<A extends AnyRelationship>(attr: A) {
   return start(attr, 'selectin');
+}
+/**
+ * Load a relationship in the same SELECT as one more column: a correlated subquery that aggregates the related
+ * rows into a JSON array on the server. Chained levels loaded the same way nest inside it, so the whole graph is
+ * one statement with one row per parent (no join repeats a parent; a LIMIT counts parents as written).
+ * ```ts
+ * s.query(Artist).options(jsonLoad(Artist.albums).jsonLoad(Album.tracks)).all();
+ * // SELECT "artist"."id", ..., (SELECT coalesce(json_agg(json_build_array("album_1"."id", ...,
+ * //     (SELECT coalesce(json_agg(json_build_array("track_2"."id", ...)), '[]') FROM "track" AS "track_2" WHERE ...)
+ * //   ) ORDER BY ...), '[]') FROM "album" AS "album_1" WHERE "artist"."id" = "album_1"."artist_id") AS "album_1"
+ * // FROM "artist"
+ * ```
+ * MySQL 8 cannot order inside JSON_ARRAYAGG: an ordered relationship raises UnsupportedError there.
+ */
+export function jsonLoad<A extends AnyRelationship>(attr: A) {
+  return start(attr, 'json');
 }
 /**
  * Load a relationship with one more SELECT that joins the parent query as a derived table.

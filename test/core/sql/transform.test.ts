@@ -27,7 +27,8 @@ import {
   update,
   type Expression,
 } from '../../../src/index.js';
-import { columnNode, paramNode } from '../../../src/core/sql/node-factories.js';
+import { columnNode, jsonRowsNode, paramNode } from '../../../src/core/sql/node-factories.js';
+import { Expression as ExpressionClass } from '../../../src/core/sql/expression.js';
 import type {
   ColumnNode,
   ExprNode,
@@ -41,6 +42,7 @@ import type {
   StatementNode,
   TableRefNode,
   FromNode,
+  SelectNode,
 } from '../../../src/core/sql/nodes.js';
 import { NodeTransformer } from '../../../src/core/sql/transform.js';
 import { album, artist, song } from '../../fixtures/music.js';
@@ -91,6 +93,8 @@ const withColumn: Record<Exclude<ExprKind, 'namedColumn' | 'param' | 'keyword' |
   exists: () => exists(sub),
   raw: () => sql`${title} COLLATE NOCASE`,
   tuple: () => tuple(song.c.id, title),
+  // A correlated subquery of rows as JSON: the outer `song` column in its WHERE moves too.
+  jsonRows: () => new ExpressionClass<unknown>(jsonRowsNode({ query: sub.queryNode as SelectNode }), undefined),
 };
 
 describe('NodeTransformer', () => {

@@ -9,6 +9,7 @@ import { count } from '../../../src/index.js';
 import {
   Model,
   joinedLoad,
+  jsonLoad,
   many,
   mapped,
   one,
@@ -65,6 +66,12 @@ async function typeChecks(s: Session): Promise<void> {
   const nested = await s.query(Artist).options(selectinLoad(Artist.albums).joinedLoad(Album.tracks)).all();
   const names: string[] = nested.flatMap((a) => a.albums.flatMap((al) => al.tracks.map((tr) => tr.name)));
   void names;
+
+  const viaJson = await s.query(Artist).options(jsonLoad(Artist.albums).jsonLoad(Album.tracks)).all();
+  const jsonNames: string[] = viaJson.flatMap((a) => a.albums.flatMap((al) => al.tracks.map((tr) => tr.name)));
+  void jsonNames;
+  // @ts-expect-error -- the album's artist was not asked for
+  void viaJson[0]!.albums[0]!.artist.name;
 
   const joined = await s.query(Album).options(joinedLoad(Album.tracks), joinedLoad(Album.artist)).first();
   void joined?.tracks.length;

@@ -14,7 +14,7 @@ import type { Column } from '../../schema/column.js';
 import { show } from '../../schema/strings.js';
 import type { Table } from '../../schema/table.js';
 import type { SqlType } from '../../schema/types.js';
-import type { ColumnMeta, DeleteNode, ExprNode, InsertNode, InsertRowsNode, TableRefNode, UpdateFromRowsNode, UpdateNode } from '../../sql/nodes.js';
+import type { ColumnMeta, DeleteNode, ExprNode, InsertNode, InsertRowsNode, SelectItemNode, SelectNode, TableRefNode, UpdateFromRowsNode, UpdateNode } from '../../sql/nodes.js';
 import { rowColumnNames, withRows } from '../../compiler/write-rows.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
 import type { MigrationCompiler } from '../../compiler/migration.js';
@@ -30,6 +30,7 @@ import {
   decodeBigint,
   decodeBooleanNumber,
   decodeDate,
+  decodeHex,
   decodeJsonText,
   decodeNumber,
   formatDateUtc,
@@ -88,6 +89,7 @@ function capabilities(flavor: MysqlFlavor): DialectCapabilities {
     alterAddForeignKey: true,
     identityFollowsExplicitValues: true,
     transactionPooling: false,
+    jsonAggregateOrderBy: mariadb,
   } as const);
 }
 
@@ -215,6 +217,41 @@ function jsonTableColumnType(dialect: Dialect, type: SqlType): string {
 const JSON_TABLE_DOCUMENT_BYTES = 4_000_000;
 
 class MysqlCompiler extends SqlCompiler {
+  /**
+   * `JSON_ARRAYAGG(JSON_ARRAY(...) ORDER BY ...)` (the ORDER BY on MariaDB only: MySQL 8 has none, and the base
+   * compiler refuses an ordered one there); NULL for no rows.
+   */
+  protected override jsonAggregate(query: SelectNode, w: SqlWriter): void {
+    w.write('JSON_ARRAYAGG(JSON_ARRAY(');
+    this.jsonCells(query.items, w);
+    w.write(')');
+    this.orderBy(query.orderBy, w);
+    w.write(')');
+  }
+
+  /**
+   * BIGINT and DECIMAL as text (JSON.parse stops at 2^53 and rounds decimals), FLOAT widened to the DOUBLE the
+   * driver reads it as (JSON would write its shortest decimal form), blobs as hex; a JSON column goes in as JSON.
+   */
+  protected override jsonCell(item: SelectItemNode, w: SqlWriter): void {
+    const wrap = (open: string, close: string): void => {
+      w.write(open);
+      this.expr(item.expr, w, 0);
+      w.write(close);
+    };
+    switch (item.type?.kind) {
+      case 'bigint':
+      case 'numeric':
+        return wrap('CAST(', ' AS CHAR)');
+      case 'real':
+        return wrap('CAST(', ' AS DOUBLE)');
+      case 'blob':
+        return wrap('HEX(', ')');
+      default:
+        this.expr(item.expr, w, 0);
+    }
+  }
+
   /**
    * A backslash escape as `CHAR(92 USING utf8mb4)`: the literal `'\\'` means one
    * backslash only without NO_BACKSLASH_ESCAPES (and two with it, which ESCAPE
@@ -579,6 +616,26 @@ export class MysqlDialect extends Dialect {
 
   // Only computed results (count(*) as int8, sums as numeric) arrive as strings and need decoding.
   protected override readonly storedNumbersArrive = true;
+
+  /**
+   * What the compiler's `jsonCell` wrote back to the column's value: 64-bit integers and decimals came as
+   * text, blobs as hex; a JSON column came as itself, already parsed.
+   */
+  override jsonDecoder(type: SqlType): Decoder | undefined {
+    switch (type.kind) {
+      case 'blob':
+        return decodeHex;
+      case 'json':
+        return undefined;
+      default:
+        return this.storedDecoder(type);
+    }
+  }
+
+  /** JSON_ARRAYAGG is GROUP_CONCAT underneath: past `group_concat_max_len` bytes its text is cut (with a warning). */
+  protected override jsonRowsHint(): string {
+    return '; the text may have been cut at group_concat_max_len bytes: raise it (SET SESSION group_concat_max_len = ...) or load this relationship with selectinLoad';
+  }
 
   typeName(type: SqlType, context: 'ddl' | 'cast'): string {
     if (context === 'cast') {

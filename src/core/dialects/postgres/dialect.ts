@@ -14,7 +14,7 @@ import type { ColumnMeta, TableMeta } from '../../sql/nodes.js';
 import type { Column } from '../../schema/column.js';
 import type { SqlType } from '../../schema/types.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
-import type { ExprNode, InsertRowsNode } from '../../sql/nodes.js';
+import type { ExprNode, InsertRowsNode, SelectItemNode, SelectNode } from '../../sql/nodes.js';
 import { InvalidArgumentError, type IntegrityKey } from '../../errors.js';
 import { show } from '../../schema/strings.js';
 import type { MigrationCompiler } from '../../compiler/migration.js';
@@ -24,7 +24,7 @@ import type { Catalog, CatalogQuery, CatalogReadOptions } from '../../introspect
 import { readPostgresCatalog } from './introspect.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type SessionState, type TransactionOptions } from '../dialect.js';
 import { postgresSessionState } from './session-state.js';
-import { JSON_NUL_OR_LONE_SURROGATE, decodeBigint, decodeDate, decodeNumber, formatDateUtc, numericText, toBuffer } from '../values.js';
+import { JSON_NUL_OR_LONE_SURROGATE, decodeBigint, decodeDate, decodeHex, decodeNumber, formatDateUtc, numericText, toBuffer } from '../values.js';
 
 const CAPABILITIES: DialectCapabilities = Object.freeze({
   returning: Object.freeze({ insert: true, update: true, delete: true }),
@@ -52,6 +52,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   alterAddForeignKey: true,
   identityFollowsExplicitValues: false,
   transactionPooling: true,
+  jsonAggregateOrderBy: true,
 } as const);
 
 /** IN lists at least this long become arrays: one statement text whatever their length, and quicker to parse. */
@@ -94,6 +95,38 @@ class PostgresCompiler extends SqlCompiler {
   protected override columnArrays(node: InsertRowsNode, arrays: readonly (readonly unknown[])[], w: SqlWriter): void {
     const typed = arrays.map((values, j) => `${this.bindWhole(values, w)}::${this.dialect.typeName(node.columns[j]!.type, 'cast')}[]`);
     w.write(`SELECT * FROM unnest(${typed.join(', ')})`);
+  }
+
+  /** `coalesce(json_agg(json_build_array(...) ORDER BY ...), '[]')`: an empty array rather than NULL for no rows. */
+  protected override jsonAggregate(query: SelectNode, w: SqlWriter): void {
+    w.write('coalesce(json_agg(json_build_array(');
+    this.jsonCells(query.items, w);
+    w.write(')');
+    this.orderBy(query.orderBy, w);
+    w.write("), '[]')");
+  }
+
+  /**
+   * int8 and numeric as text (a JSON number would lose digits in JSON.parse), bytea as hex; the rest as to_json
+   * writes them: timestamps in ISO 8601 whatever DateStyle says, json as itself.
+   */
+  protected override jsonCell(item: SelectItemNode, w: SqlWriter): void {
+    switch (item.type?.kind) {
+      case 'bigint':
+      case 'numeric':
+      case 'custom':
+        w.write('CAST(');
+        this.expr(item.expr, w, 0);
+        w.write(' AS TEXT)');
+        return;
+      case 'blob':
+        w.write('encode(');
+        this.expr(item.expr, w, 0);
+        w.write(", 'hex')");
+        return;
+      default:
+        this.expr(item.expr, w, 0);
+    }
   }
 
   /** The array's element type: unbounded where a cast would truncate or round a value (`'abc'::VARCHAR(2)` is `'ab'`). */
@@ -348,6 +381,27 @@ export class PostgresDialect extends Dialect {
 
   // Only computed results (count(*) as int8, sums as numeric) arrive as strings and need decoding.
   protected override readonly storedNumbersArrive = true;
+
+  /** What the compiler's `jsonCell` wrote, back to what the driver hands over for the column (see the driver's parsers). */
+  override jsonDecoder(type: SqlType): Decoder | undefined {
+    switch (type.kind) {
+      case 'timestamp':
+        // to_json writes 2026-01-02T03:04:05.123456: UTC wall time, as the driver reads timestamp without time zone.
+        return (raw) => (typeof raw === 'string' && /^\d{4}-/.test(raw) ? new Date(`${raw}Z`) : raw);
+      case 'timestamptz':
+        return (raw) => (typeof raw === 'string' && /^\d{4}-/.test(raw) ? new Date(raw) : raw);
+      case 'blob':
+        return decodeHex;
+      case 'integer':
+      case 'smallint':
+      case 'real':
+      case 'double':
+        // to_json writes NaN and the infinities as strings.
+        return decodeNumber;
+      default:
+        return this.storedDecoder(type);
+    }
+  }
 
   typeName(type: SqlType, _context: 'ddl' | 'cast'): string {
     switch (type.kind) {

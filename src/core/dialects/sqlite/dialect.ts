@@ -14,14 +14,14 @@ import type { Table } from '../../schema/table.js';
 import type { SqlType } from '../../schema/types.js';
 import { SqlCompiler, type InListValues, type SqlWriter } from '../../compiler/compiler.js';
 import { InvalidArgumentError } from '../../errors.js';
-import type { ExprNode } from '../../sql/nodes.js';
+import type { ExprNode, SelectItemNode, SelectNode } from '../../sql/nodes.js';
 import type { MigrationCompiler } from '../../compiler/migration.js';
 import { SqliteMigrationCompiler } from './migration.js';
 import { DdlCompiler } from '../../compiler/ddl.js';
 import type { Catalog, CatalogQuery, CatalogReadOptions } from '../../introspect/catalog.js';
 import { readSqliteCatalog } from './introspect.js';
 import { Dialect, type Decoder, type DialectCapabilities, type ErrorClassification, type TransactionOptions } from '../dialect.js';
-import { decodeBigint, decodeBooleanNumber, decodeJsonText, formatDateUtc, jsonNumber, parseTimestampUtc, toBuffer, wireString } from '../values.js';
+import { decodeBigint, decodeBooleanNumber, decodeHex, decodeJsonText, decodeNumber, formatDateUtc, jsonNumber, parseTimestampUtc, toBuffer, wireString } from '../values.js';
 
 const CAPABILITIES: DialectCapabilities = Object.freeze({
   returning: Object.freeze({ insert: true, update: true, delete: true }),
@@ -49,6 +49,7 @@ const CAPABILITIES: DialectCapabilities = Object.freeze({
   alterAddForeignKey: false,
   identityFollowsExplicitValues: true,
   transactionPooling: false,
+  jsonAggregateOrderBy: true,
 } as const);
 
 /** Significant digits SQLite keeps when it turns decimal text into a REAL. */
@@ -77,6 +78,39 @@ const INT64_MAX = 2n ** 63n - 1n;
 const MAX_LIKE_PATTERN_BYTES = 50_000;
 
 class SqliteCompiler extends SqlCompiler {
+  /** `json_group_array(json_array(...) ORDER BY ...)` (SQLite 3.44+ for the ORDER BY): `[]` for no rows. */
+  protected override jsonAggregate(query: SelectNode, w: SqlWriter): void {
+    w.write('json_group_array(json_array(');
+    this.jsonCells(query.items, w);
+    w.write(')');
+    this.orderBy(query.orderBy, w);
+    w.write(')');
+  }
+
+  /**
+   * Values keep their storage class (an INTEGER as a JSON number, decimal text as a string, a REAL written with
+   * every digit it needs); 64-bit integers go as text (JSON.parse stops at 2^53) and blobs as hex (JSON has no
+   * bytes; hex(NULL) is '', so NULL is kept apart).
+   */
+  protected override jsonCell(item: SelectItemNode, w: SqlWriter): void {
+    switch (item.type?.kind) {
+      case 'bigint':
+        w.write('CAST(');
+        this.expr(item.expr, w, 0);
+        w.write(' AS TEXT)');
+        return;
+      case 'blob':
+        w.write('CASE WHEN ');
+        this.expr(item.expr, w, 5);
+        w.write(' IS NULL THEN NULL ELSE hex(');
+        this.expr(item.expr, w, 0);
+        w.write(') END');
+        return;
+      default:
+        this.expr(item.expr, w, 0);
+    }
+  }
+
   protected override like(op: 'LIKE' | 'NOT LIKE' | 'ILIKE' | 'NOT ILIKE', left: ExprNode, right: ExprNode, escape: string, w: SqlWriter, outer: number): void {
     const p = right.kind === 'param' ? right.value : undefined;
     // A string of at most 16,666 UTF-16 units is at most 50,000 UTF-8 bytes: only longer ones are measured.
@@ -242,6 +276,18 @@ export class SqliteDialect extends Dialect {
       case 'enum':
       case 'custom':
         return undefined;
+    }
+  }
+
+  /** What the compiler's `jsonCell` wrote as text (64-bit integers, blobs) back to the column's value. */
+  override jsonDecoder(type: SqlType): Decoder | undefined {
+    switch (type.kind) {
+      case 'bigint':
+        return type.bigintMode === 'bigint' ? decodeBigint : decodeNumber;
+      case 'blob':
+        return decodeHex;
+      default:
+        return this.storedDecoder(type);
     }
   }
 

@@ -21,6 +21,7 @@ import { childrenOf } from '../related.js';
 import type { LoaderStrategy, ParentColumn, RowProcessor, RowProcessorFactory, StrategyContext } from '../strategy.js';
 import { immediateStrategy } from './immediate.js';
 import { joinedStrategy } from './joined.js';
+import { jsonStrategy } from './json.js';
 import { noloadStrategy } from './noload.js';
 import { raiseOnSqlStrategy } from './raise-on-sql.js';
 import { raiseStrategy } from './raise.js';
@@ -44,6 +45,7 @@ function allStrategies() {
     raiseOnSql: raiseOnSqlStrategy,
     noload: noloadStrategy,
     immediate: immediateStrategy,
+    json: jsonStrategy,
   });
 }
 
@@ -100,6 +102,12 @@ export class QuerySetup {
   readonly loadedByQuery = new Set<LoadNode>();
   /** True once a join can repeat a parent over several rows (a LIMIT must then count parents in a subquery). */
   fansOut = false;
+  /**
+   * True once an item costs a query of its own per row (a correlated subquery): a LIMIT then selects the parents
+   * in a subquery first, so that the database evaluates the item for the rows it returns only (SQLite computes
+   * the select list of every row before it sorts and cuts).
+   */
+  perRowSubqueries = false;
   private readonly processors: RowProcessorFactory[] = [];
   private aliases = 0;
 
