@@ -93,9 +93,10 @@ export class EntityColumnsQuery<M extends ModelCtor, R, V> {
     const plan = buildPlan(q.mapper, q.loadOptions);
     const sel = entitySelect(q.mapper, q.positioned(), plan);
     if (sel.setup.loadedByQuery.size > 0 || sel.setup.joins.length > 0) {
-      // A joined eager load repeats each entity over its children's rows, and every aggregate would count them.
+      // A joined load repeats each entity over its children's rows, which every aggregate would count; a json load
+      // reshapes the statement around its parents (a derived table under a LIMIT) where the columns are written.
       throw new InvalidRequestError(
-        `withColumns() cannot be combined with a relationship loaded by a join (joinedLoad, lazy: 'joined'): its rows would be counted by the computed columns; load it with selectinLoad() instead`,
+        `withColumns() cannot be combined with a relationship loaded by the same statement (joinedLoad, jsonLoad, lazy: 'joined' or 'json'); load it with selectinLoad() instead (one more statement for the whole result)`,
       );
     }
     const items: SelectItemNode[] = Object.entries(this.columns).map(([name, e]) => ({ expr: e.node, alias: name, explicitAlias: true, type: e.sqlType }));
