@@ -51,6 +51,7 @@ export type AthanorErrorCode =
   | 'ATH_MIGRATION_LOCK'
   | 'ATH_MIGRATION_DROP'
   | 'ATH_CONFIG'
+  | 'ATH_MODULE_FORMAT'
   | 'ATH_MISSING_PACKAGE'
   | 'ATH_USAGE';
 

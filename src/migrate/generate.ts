@@ -17,6 +17,7 @@ import { lintMigration, type LintFinding, type LintRule } from './lint.js';
 import { migrationSource } from './source.js';
 import { migrationSql, type Migration } from './migrator.js';
 import { UnconfirmedDropError, type DropReport } from './errors.js';
+import { migrationExtension } from './package-type.js';
 
 export interface GenerateMigrationOptions {
   /** The schema as it is (from the database's introspection, or earlier declarations). */
@@ -34,6 +35,11 @@ export interface GenerateMigrationOptions {
   readonly safe?: boolean;
   /** Write the files here; without it nothing is written. */
   readonly dir?: string;
+  /**
+   * The files' extension. Default: `.ts` where the package.json nearest `dir` says `"type": "module"`, else
+   * `.mts` (a `.ts` file there would load as CommonJS, with a second copy of Athanor).
+   */
+  readonly extension?: '.ts' | '.mts';
   /** The id prefix (default the UTC time, `20260102T103000`). */
   readonly timestamp?: string;
   /** What the files import from (default `athanor`). */
@@ -68,6 +74,7 @@ export interface GenerateResult {
  *   renames: { columns: { 'user.name': 'full_name' } }, dir: 'migrations',
  * });
  * // migrations/20260102T103000_rename_name.ts: op.renameColumn('user', 'name', 'full_name')
+ * // (.mts where the package.json is not "type": "module")
  * ```
  * Fails with {@link UnconfirmedDropError} when a table or column would be dropped and `allowDrop` is not set.
  */
@@ -99,7 +106,7 @@ export async function generateMigration(options: GenerateMigrationOptions): Prom
     let file: string | undefined;
     if (options.dir) {
       await mkdir(options.dir, { recursive: true });
-      file = join(options.dir, `${id}.ts`);
+      file = join(options.dir, `${id}${options.extension ?? migrationExtension(options.dir)}`);
       await writeFile(file, source, { flag: 'wx' });
     }
     out.push({ migration, findings, source, sql: migrationSql(migration, options.dialect), file });

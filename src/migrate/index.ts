@@ -41,4 +41,5 @@ export { Migrator, defineMigration, loadMigrations, migrationSql, operationsFor,
 export { checkDrift, diffSchemas, parseRenames, type DiffOptions, type Drift, type Renames, type SchemaDiff } from './diff.js';
 export { lintMigration, narrows, type LintFinding, type LintOptions, type LintRule } from './lint.js';
 export { migrationSource, type SourceOptions } from './source.js';
+export { migrationExtension } from './package-type.js';
 export { expandContract, generateMigration, type GenerateMigrationOptions, type GenerateResult, type GeneratedMigration } from './generate.js';
