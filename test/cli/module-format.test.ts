@@ -60,6 +60,8 @@ describe('TypeScript files and the package type', () => {
       /^error: \S+athanor\.config\.ts would load as CommonJS \(\S+package\.json does not say "type": "module"\), .* rename it to athanor\.config\.mts .*, or add "type": "module" to \S+package\.json \[ATH_MODULE_FORMAT\]$/m,
     );
 
+    assert.match(refusedConfig.stderr, /^ {2}see docs\/errors\.md#ath_module_format$/m, 'the CLI links the code to its explanation');
+
     renameSync(join(dir, 'athanor.config.ts'), join(dir, 'athanor.config.mts'));
     const refusedSchema = await athanorIn(dir, ['migrate', 'check']);
     assert.equal(refusedSchema.code, 3, refusedSchema.stdout + refusedSchema.stderr);
