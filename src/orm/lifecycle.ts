@@ -129,7 +129,6 @@ export function findHooks(prototype: object): MapperHooks {
       break;
     }
   }
-  if (Object.keys(hooks).length > 0) declareHooks();
   return hooks;
 }
 
@@ -140,21 +139,15 @@ export function findHooks(prototype: object): MapperHooks {
 const hookScope = new AsyncLocalStorage<object>();
 
 /**
- * Whether the program declared anything a flush calls back into (object hooks, column validators, `beforeFlush`).
- * Until it has, no code can run as a hook and the scope is not entered: on Node before 24, the first
- * `AsyncLocalStorage.run()` installs promise hooks that every later promise of the process pays for (measured: the
- * unit-of-work benchmark's flush allocates and runs measurably slower once they are on).
+ * Run `fn` as the hooks of `session`'s flush. Entered around each call into program code, not around the whole
+ * flush: on Node before 24 the first `AsyncLocalStorage.run()` installs promise hooks that every later promise of
+ * the process pays for (measured: the unit-of-work benchmark's flush allocated and ran measurably slower with them
+ * on), so a program without hooks never enters it.
+ *
+ * @internal
  */
-let hooksDeclared = false;
-
-/** Something a flush calls back into exists from now on. @internal */
-export function declareHooks(): void {
-  hooksDeclared = true;
-}
-
-/** Run `fn` as the hooks of `session`'s flush. @internal */
 export function inHookScope<T>(session: object, fn: () => Promise<T>): Promise<T> {
-  return hooksDeclared ? hookScope.run(session, fn) : fn();
+  return hookScope.run(session, fn);
 }
 
 /** True inside a hook of `session`'s flush. @internal */
@@ -222,14 +215,21 @@ export async function callHook(
   return result;
 }
 
-/** Run the session's `beforeFlush`. @internal */
+/** Run an object's hook as part of `session`'s flush (in its hook scope). @internal */
+export function callFlushHook(session: Session, hook: ObjectHookName, fn: ObjectHook, state: InstanceState, changed?: () => readonly string[]): Promise<unknown> {
+  return inHookScope(session, () => callHook(session, hook, fn, state, changed));
+}
+
+/** Run the session's `beforeFlush` (in the flush's hook scope). @internal */
 export async function callBeforeFlush(hook: BeforeFlushHook, e: BeforeFlushEvent): Promise<void> {
-  try {
-    const result = hook(e);
-    if (isThenable(result)) await result;
-  } catch (error) {
-    throw new LifecycleHookError('beforeFlush', undefined, undefined, undefined, error);
-  }
+  await inHookScope(e.session, async () => {
+    try {
+      const result = hook(e);
+      if (isThenable(result)) await result;
+    } catch (error) {
+      throw new LifecycleHookError('beforeFlush', undefined, undefined, undefined, error);
+    }
+  });
 }
 
 /** `afterLoad` of objects just created from rows, in the order they came. @internal */

@@ -14,7 +14,7 @@ import { registerModelFilters } from './filters/define.js';
 import { keyAt, keyOf } from './identity-key.js';
 import { mapperLookup, RelationshipAttribute, type ModelCtor } from './relationship.js';
 import { InstanceState, STATE, type LoadGroup, type SessionHooks, type Status } from './state.js';
-import { declareHooks, findHooks, type MapperHooks } from './lifecycle.js';
+import { findHooks, type MapperHooks } from './lifecycle.js';
 
 const MAPPER: unique symbol = Symbol('athanor.mapper');
 /** Static slot on a model base class holding its table. @internal */
@@ -81,7 +81,6 @@ export class Mapper {
     this.validateOnSet = (model as ModelWithStatics)[MODEL_OPTIONS]?.validateOnSet === true && this.validatedIndexes.length > 0;
     this.prototype = model.prototype as object;
     this.hooks = findHooks(this.prototype);
-    if (this.validatedIndexes.length > 0) declareHooks();
     const shell = function (this: { [STATE]: InstanceState | undefined }) {
       this[STATE] = undefined;
     } as unknown as new () => { [STATE]: InstanceState };

@@ -41,7 +41,7 @@ import { upsertRows, type UpsertOptions } from './upsert.js';
 import type { MappedInstance, PrimaryKeyOf } from './model.js';
 import { ProjectionQuery } from './query/projection.js';
 import { Column } from '../core/schema/column.js';
-import { declareHooks, inHookScope, runAfterLoad, runningHooksOf, type BeforeFlushHook } from './lifecycle.js';
+import { inHookScope, runAfterLoad, runningHooksOf, type BeforeFlushHook } from './lifecycle.js';
 import type { Table } from '../core/schema/table.js';
 import { selectNode, select, SelectStatement, type RowOfItems, type SelectItem } from '../core/sql/select.js';
 import { flushEvent, lazyCaller, ormHooks, ormTrace, transactionKeyOf } from './instrumentation.js';
@@ -126,7 +126,6 @@ export class Session implements SessionHooks {
     private readonly options: SessionOptions = {},
   ) {
     this.autoflush = options.autoflush ?? true;
-    if (options.beforeFlush !== undefined) declareHooks();
     this.batchLazyLoads = options.batchLazyLoads ?? true;
     const off = options.withoutFilters;
     this.filters = FilterScope.defaults.with([
@@ -647,7 +646,7 @@ export class Session implements SessionHooks {
     let before: { pending: InstanceState[]; dirty: InstanceState[]; deleted: InstanceState[] } | undefined;
     try {
       if (savepoint) await conn.savepoint(savepoint);
-      plan = await inHookScope(this, () => uow.prepare(this.flushHooksContext()));
+      plan = await uow.prepare(this.flushHooksContext());
       // One statement alone is atomic; after-hooks, or a connection inside an outer transaction, need the transaction.
       if (alone && (!plan.singleStatement || hasAfterHooks(plan) || conn.inTransaction || conn.joinedToOuter === true)) await this.beginOn(conn);
       before = { pending: Array.from(this.pending), dirty: Array.from(this.dirty), deleted: Array.from(this.deleted) };
@@ -678,7 +677,7 @@ export class Session implements SessionHooks {
     this.flushCount++;
     if (trace) ormHooks.emit('flushed', { session: this, transactionKey: transactionKeyOf(this.source, conn), ok: true, durationMs: performance.now() - startedAt });
     try {
-      await inHookScope(this, () => uow.afterHooks(plan, this));
+      await uow.afterHooks(plan, this);
     } catch (error) {
       // The flush's memory is committed and cannot be taken back alone: the transaction goes, and everything it
       // wrote is pending again, as after a failed COMMIT.
@@ -975,7 +974,8 @@ export class Session implements SessionHooks {
       pending: this.pending,
       dirty: this.dirty,
       deleted: this.deleted,
-      afterLoad: () => this.runAfterLoad(),
+      // In the flush's hook scope, entered only when there are afterLoad hooks to run.
+      afterLoad: () => (this.afterLoadQueue === undefined ? Promise.resolve(false) : inHookScope(this, () => this.runAfterLoad())),
     };
   }
 

@@ -40,11 +40,7 @@ function sourceFiles(dir: string, out: string[] = []): string[] {
 }
 
 const docFiles = documentationFiles(root);
-const docBlocks = docFiles.flatMap((f) => markdownBlocks(f, readFileSync(join(root, f), 'utf8')));
-// README.md is assembled from docs/: only a block of its own (not in any docs/ file) is checked from it.
-const known = new Set(docBlocks.map((b) => b.code));
-const readmeBlocks = markdownBlocks('README.md', readFileSync(join(root, 'README.md'), 'utf8')).filter((b) => !known.has(b.code));
-const markdown = [...docBlocks, ...readmeBlocks];
+const markdown = docFiles.flatMap((f) => markdownBlocks(f, readFileSync(join(root, f), 'utf8')));
 const tsdoc = sourceFiles(join(root, 'src')).flatMap((p) => tsdocBlocks(relative(root, p), readFileSync(p, 'utf8')));
 const tsdocFiles = [...new Set(tsdoc.map((b) => b.file))];
 
@@ -77,8 +73,7 @@ describe('documentation code blocks', () => {
     console.log(`# doc blocks: ${markdown.length} found, ${docChecks.length} type-checked, ${skipped.length} skipped`);
     for (const b of skipped) console.log(`#   skipped ${where(b)}: ${b.reason || 'no reason given'}`);
     const errors = docChecks.flatMap((c) => c.errors);
-    const stale = readmeBlocks.length > 0 ? `\n(README.md has ${readmeBlocks.length} blocks no docs/ file has: rebuild it with \`node scripts/readme.mjs\`)` : '';
-    if (errors.length > 0) assert.fail(`${errors.length} errors in doc blocks:\n${errors.join('\n')}${stale}`);
+    if (errors.length > 0) assert.fail(`${errors.length} errors in doc blocks:\n${errors.join('\n')}`);
     for (const b of skipped) assert.ok(b.reason, `${where(b)}: say why the block is skipped: // doc-check: skip (reason)`);
   });
 

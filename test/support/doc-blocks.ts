@@ -19,7 +19,7 @@
  * for (const c of checks) console.log(c.block.line, c.errors, c.runnable);
  * ```
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
@@ -88,18 +88,19 @@ export function tsdocBlocks(file: string, source: string): DocBlock[] {
   return blocks;
 }
 
-/** The Markdown files README.md is built from (in scripts/readme.mjs's order), then the rest of docs/. */
+/** The documentation's Markdown files: README.md, then docs/ in reading order, then the rest of docs/. */
 export function documentationFiles(root: string): string[] {
-  const script = readFileSync(join(root, 'scripts', 'readme.mjs'), 'utf8');
-  const parts = /const parts = \[([^\]]*)\]/.exec(script)?.[1] ?? '';
-  const assembled = ['docs/README.head.md', ...[...parts.matchAll(/'([^']+)'/g)].map((m) => `docs/${m[1]}`)];
+  const ordered = ['README.md', ...DOCS_ORDER.map((f) => `docs/${f}`)];
   const rest = ts.sys
     .readDirectory(join(root, 'docs'), ['.md'], undefined, undefined, 1)
     .map((p) => relative(root, p))
-    .filter((p) => !assembled.includes(p))
+    .filter((p) => !ordered.includes(p))
     .sort();
-  return [...assembled, ...rest].filter((p) => existsSync(join(root, p)));
+  return [...ordered, ...rest].filter((p) => existsSync(join(root, p)));
 }
+
+/** docs/ in the order the README's table lists it. */
+const DOCS_ORDER = ['core.md', 'orm.md', 'queries-and-loading.md', 'schema.md', 'migrations.md', 'diagnostics.md', 'scaling.md', 'errors.md', 'benchmarks.md', 'development.md'];
 
 export interface CheckOptions {
   /** The repository root (where tsconfig.json is). */

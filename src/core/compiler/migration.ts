@@ -78,7 +78,7 @@ export interface MigrationFeatures {
   readonly notValidConstraints: boolean;
   /** `ADD CONSTRAINT ... UNIQUE USING INDEX` (PostgreSQL). */
   readonly uniqueUsingIndex: boolean;
-  /** ALTER TABLE says how it works (`ALGORITHM=`, MySQL/MariaDB): see {@link MigrationCompiler.algorithm}. */
+  /** ALTER TABLE says how it works (`ALGORITHM=`, MySQL/MariaDB): see `MigrationCompiler.algorithm`. */
   readonly alterAlgorithms: boolean;
   /** Taking a table lock waits behind every running query and blocks all that come after (PostgreSQL). */
   readonly lockQueue: boolean;

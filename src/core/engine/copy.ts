@@ -18,7 +18,7 @@ import { insert } from '../sql/dml.js';
 import type { Runner } from './runner.js';
 import { InvalidArgumentError } from '../errors.js';
 
-/** Rows for {@link copyRows}: an array, any iterable, or an async iterable (a generator reading a file). */
+/** Rows for `engine.copyFrom()`: an array, any iterable, or an async iterable (a generator reading a file). */
 export type CopyRows<C extends AnyColumns> = Iterable<InsertRowOf<C>> | AsyncIterable<InsertRowOf<C>>;
 
 export interface CopyOptions<C extends AnyColumns> {

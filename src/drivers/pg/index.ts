@@ -14,4 +14,4 @@
  * await engine.close();   // leaves the pool open: it is the application's
  * ```
  */
-export { createDriverFromUrl, createPgDriver, PgDriver, type PgDriverOptions } from './driver.js';
+export { createDriverFromUrl, createPgDriver, DEFAULT_PREPARED_STATEMENTS, PgDriver, type PgDriverOptions } from './driver.js';

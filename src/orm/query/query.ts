@@ -38,6 +38,7 @@ import { countSelect, EMPTY_STATE, entitySelect, existsSelect, type QueryState }
 import type { Loaded, OptionsOverlay, QueryOption } from './options.js';
 import { buildPlan, type EntityPlan } from './plan.js';
 import { ProjectionQuery } from './projection.js';
+import { EntityColumnsQuery, type ComputedColumns, type ComputedValues } from './with-columns.js';
 import type { AnyQueryFilter, FilterSwitch } from '../filters/define.js';
 import { onOps, type FilterScope } from '../filters/scope.js';
 import { decodeCursor, encodeCursor, keyOrder, keysetPredicates, sortKeys, type Page, type PageCursor, type PaginateOptions } from './keyset.js';
@@ -309,6 +310,23 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     const node: SelectNode = this.filterScope().rewrite({ ...this.parentsSelect(), items: toSelectItems(items) });
     return new ProjectionQuery<RowOfItems<I>>(this.session, new SelectStatement<RowOfItems<I>>(node));
   }
+  /**
+   * The entities with columns computed by the same SELECT beside each: rows of `[entity, values]`. The entities
+   * go through the identity map and get their eager loads as with `all()`; the values are decoded by their
+   * expressions' types. The way to read posts with their comment counts in one statement:
+   * ```ts
+   * const rows = await s.query(Post).outerJoin(Post.comments).groupBy(Post.id)
+   *   .withColumns({ comments: count(Comment.id) }).orderBy(count(Comment.id).desc()).all();
+   * for (const [post, { comments }] of rows) console.log(post.title, comments);
+   * // SELECT "post"."id", ..., count("comment"."id") AS "comments" FROM "post"
+   * //   LEFT OUTER JOIN "comment" ON "post"."id" = "comment"."post_id" GROUP BY "post"."id" ORDER BY count("comment"."id") DESC
+   * ```
+   */
+  withColumns<C extends ComputedColumns>(columns: C): EntityColumnsQuery<M, R, ComputedValues<C>> {
+    if (Object.keys(columns).length === 0) throw new InvalidRequestError('withColumns() needs at least one column: { name: expression }');
+    return new EntityColumnsQuery<M, R, ComputedValues<C>>(this.session, this, columns);
+  }
+
   /** Same as {@link select} (SQLAlchemy's name). */
   withEntities<I extends SelectItem[]>(...items: I): ProjectionQuery<RowOfItems<I>> {
     return this.select(...items);
@@ -410,7 +428,8 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     return rows;
   }
 
-  private newGroup(): LoadGroup {
+  /** @internal The load group of one result (sibling batching, as the query's options say). */
+  newGroup(): LoadGroup {
     const group = new LoadGroup();
     for (const o of this.loadOptions) {
       if (o.kind !== 'batch') continue;

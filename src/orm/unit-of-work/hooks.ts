@@ -20,7 +20,7 @@
  */
 
 import { InvalidRequestError } from '../errors.js';
-import { callBeforeFlush, callHook, type BeforeFlushHook } from '../lifecycle.js';
+import { callBeforeFlush, callFlushHook, type BeforeFlushHook } from '../lifecycle.js';
 import type { Session } from '../session.js';
 import type { InstanceState } from '../state.js';
 import type { FlushPlan, FlushStep } from './plan.js';
@@ -68,7 +68,7 @@ export async function prepareFlush(ctx: FlushHooksContext, build: () => Promise<
         if (done.has(st) || st.status !== status) continue;
         done.add(st);
         ran = true;
-        await callHook(session, hook!, fn, st);
+        await callFlushHook(session, hook!, fn, st);
       }
     }
     if (!ran) {
@@ -115,7 +115,7 @@ export async function runAfterHooks(session: Session, plan: FlushPlan, record: F
     switch (step.kind) {
       case 'insert': {
         const fn = step.mapper.hooks.afterInsert;
-        if (fn !== undefined) for (const st of step.states) await callHook(session, 'afterInsert', fn, st);
+        if (fn !== undefined) for (const st of step.states) await callFlushHook(session, 'afterInsert', fn, st);
         break;
       }
       case 'update': {
@@ -124,14 +124,14 @@ export async function runAfterHooks(session: Session, plan: FlushPlan, record: F
         const columns = step.mapper.columns;
         for (const st of step.states) {
           const written = record.updated.get(st);
-          if (written !== undefined) await callHook(session, 'afterUpdate', fn, st, () => written.map((i) => columns[i]!.key));
+          if (written !== undefined) await callFlushHook(session, 'afterUpdate', fn, st, () => written.map((i) => columns[i]!.key));
         }
         break;
       }
       case 'delete':
       case 'softDelete': {
         const fn = step.mapper.hooks.afterDelete;
-        if (fn !== undefined) for (const st of step.states) await callHook(session, 'afterDelete', fn, st);
+        if (fn !== undefined) for (const st of step.states) await callFlushHook(session, 'afterDelete', fn, st);
         break;
       }
       case 'postUpdate':

@@ -8,7 +8,7 @@
 
 import { columnCheckFailures } from '../../core/schema/validate.js';
 import { ValidationError, type ValidationIssue } from '../errors.js';
-import { callHook, changedKeys } from '../lifecycle.js';
+import { callFlushHook, changedKeys } from '../lifecycle.js';
 import type { Session } from '../session.js';
 import { NOT_LOADED, primaryKeyOf, type InstanceState } from '../state.js';
 import type { FlushPlan } from './plan.js';
@@ -32,7 +32,7 @@ export async function validatePlan(session: Session, plan: FlushPlan): Promise<v
         }
       }
       if (validate === undefined) continue;
-      const result = await callHook(session, 'validate', validate, st, changedKeys(st, isNew ? 'beforeInsert' : 'validate'));
+      const result = await callFlushHook(session, 'validate', validate, st, changedKeys(st, isNew ? 'beforeInsert' : 'validate'));
       const found = modelIssues(st, result);
       if (found.length > 0) (issues ??= []).push(...found);
     }
