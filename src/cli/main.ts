@@ -118,6 +118,7 @@ export async function runCli(argv: readonly string[], io: CliIo, commands: reado
     const message = error instanceof Error ? error.message : String(error);
     const code = error instanceof AthanorError ? ` [${error.code}]` : '';
     err(`${style.red('error')}: ${message}${code}`);
+    if (error instanceof AthanorError) err(`  ${style.dim('see')} ${error.docs}`);
     return EXIT.failure;
   } finally {
     for (const engine of engines) await engine.close().catch(() => undefined);

@@ -53,13 +53,37 @@ export type AthanorErrorCode =
   | 'ATH_CONFIG'
   | 'ATH_REPLICATION_CONFIG'
   | 'ATH_CONSISTENCY_TOKEN'
+  | 'ATH_MODULE_FORMAT'
   | 'ATH_MISSING_PACKAGE'
   | 'ATH_USAGE';
 
-/** The base of every error Athanor raises: `code` says which, the message names what was wrong. */
+/**
+ * The base of every error Athanor raises: `code` says which, the message names what was wrong, `docs` links
+ * to the code's explanation.
+ *
+ * ```ts
+ * new ConfigError('no URL').docs; // 'docs/errors.md#ath_config'
+ * ```
+ */
 export class AthanorError extends Error {
   readonly code: AthanorErrorCode = 'ATH_ERROR';
   override name = 'AthanorError';
+
+  /** Where the code is explained: its anchor in docs/errors.md (the "Errors and their codes" section of the README). */
+  get docs(): string {
+    return errorDocs(this.code);
+  }
+}
+
+/**
+ * The anchor of `code` in docs/errors.md.
+ *
+ * ```ts
+ * errorDocs('ATH_INTEGRITY'); // 'docs/errors.md#ath_integrity'
+ * ```
+ */
+export function errorDocs(code: AthanorErrorCode): string {
+  return `docs/errors.md#${code.toLowerCase()}`;
 }
 
 /** A statement failed on the database. Carries the SQL and the parameters. */

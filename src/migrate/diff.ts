@@ -423,6 +423,8 @@ function describeDrift(o: Operation): string {
       return `enum type "${o.name}" lacks the value '${o.value}'`;
     case 'dropEnum':
       return `enum type "${o.name}" exists but is not declared`;
+    case 'backfill':
+      return `column "${o.table}"."${o.column}" has rows to fill`;
     case 'sql':
       return 'a statement to run';
     default:

@@ -17,6 +17,7 @@ import { lintMigration, type LintFinding, type LintRule } from './lint.js';
 import { migrationSource } from './source.js';
 import { migrationSql, type Migration } from './migrator.js';
 import { UnconfirmedDropError, type DropReport } from './errors.js';
+import { migrationExtension } from './package-type.js';
 
 export interface GenerateMigrationOptions {
   /** The schema as it is (from the database's introspection, or earlier declarations). */
@@ -34,6 +35,11 @@ export interface GenerateMigrationOptions {
   readonly safe?: boolean;
   /** Write the files here; without it nothing is written. */
   readonly dir?: string;
+  /**
+   * The files' extension. Default: `.ts` where the package.json nearest `dir` says `"type": "module"`, else
+   * `.mts` (a `.ts` file there would load as CommonJS, with a second copy of Athanor).
+   */
+  readonly extension?: '.ts' | '.mts';
   /** The id prefix (default the UTC time, `20260102T103000`). */
   readonly timestamp?: string;
   /** What the files import from (default `athanor`). */
@@ -68,6 +74,7 @@ export interface GenerateResult {
  *   renames: { columns: { 'user.name': 'full_name' } }, dir: 'migrations',
  * });
  * // migrations/20260102T103000_rename_name.ts: op.renameColumn('user', 'name', 'full_name')
+ * // (.mts where the package.json is not "type": "module")
  * ```
  * Fails with {@link UnconfirmedDropError} when a table or column would be dropped and `allowDrop` is not set.
  */
@@ -84,7 +91,7 @@ export async function generateMigration(options: GenerateMigrationOptions): Prom
   }
   if (diff.operations.length === 0) return { migrations: [], drops: diff.drops };
   const stamp = options.timestamp ?? new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '');
-  const steps = options.safe ? expandContract(diff.operations, options.dialect) : [{ suffix: '', up: diff.operations, transactional: true }];
+  const steps = options.safe ? expandContract(diff.operations, options.dialect, options.current) : [{ suffix: '', up: diff.operations, transactional: true }];
   const out: GeneratedMigration[] = [];
   for (const [i, step] of steps.entries()) {
     const id = `${stamp}${steps.length > 1 ? `_${i + 1}` : ''}_${options.name}${step.suffix}`;
@@ -99,7 +106,7 @@ export async function generateMigration(options: GenerateMigrationOptions): Prom
     let file: string | undefined;
     if (options.dir) {
       await mkdir(options.dir, { recursive: true });
-      file = join(options.dir, `${id}.ts`);
+      file = join(options.dir, `${id}${options.extension ?? migrationExtension(options.dir)}`);
       await writeFile(file, source, { flag: 'wx' });
     }
     out.push({ migration, findings, source, sql: migrationSql(migration, options.dialect), file });
@@ -118,15 +125,18 @@ interface Step {
  * 1. expand, in a transaction: everything but indexes, constraints added NOT
  *    VALID, new NOT NULL columns added nullable, NOT NULL to come checked by a
  *    NOT VALID check;
- * 2. backfill (only for new NOT NULL columns without a default): a statement
- *    to fill in, run in batches outside a transaction;
+ * 2. backfill (only for new NOT NULL columns without a default):
+ *    `op.backfill` in batches of 1000 rows by the primary key, each committed
+ *    on its own outside a transaction, with the value left to fill in (a
+ *    TODO that sets NULL, which the contract step's VALIDATE then refuses);
+ *    a table without a one-column primary key gets an UPDATE to fill in;
  * 3. indexes built CONCURRENTLY, outside a transaction (unique constraints
  *    from a unique index built that way);
  * 4. contract, in a transaction: VALIDATE the constraints, SET NOT NULL over
  *    the validated check, drop the check.
  * Elsewhere the operations stay as they are, in one step.
  */
-export function expandContract(operations: readonly Operation[], dialect: Dialect): Step[] {
+export function expandContract(operations: readonly Operation[], dialect: Dialect, tables: readonly Table[] = []): Step[] {
   const f = dialect.migration.features;
   if (!f.concurrentIndexes || !f.notValidConstraints) return [{ suffix: '', up: operations, transactional: true }];
   const created = new Set(operations.flatMap((o) => (o.kind === 'createTable' ? [o.table.name] : [])));
@@ -155,10 +165,13 @@ export function expandContract(operations: readonly Operation[], dialect: Dialec
         const d = o.definition.declaration;
         if (d.notNull && !d.serverDefault && !d.primaryKey) {
           expand.push(op.addColumn(o.table, o.column, new ColumnBuilder<unknown, boolean, boolean>({ ...d, notNull: false })));
+          const key = tables.find((t) => t.name === o.table)?.primaryKey;
           backfill.push(
-            op.sql(
-              `UPDATE ${q(o.table)} SET ${q(o.column)} = NULL /* TODO: the value for existing rows; run in batches on a large table */ WHERE ${q(o.column)} IS NULL`,
-            ),
+            key?.length === 1
+              ? op.backfill(o.table, o.column, { node: { kind: 'raw', parts: ['NULL /* TODO: the value for existing rows */'], values: [] } }, { key: key[0]!.name })
+              : op.sql(
+                  `UPDATE ${q(o.table)} SET ${q(o.column)} = NULL /* TODO: the value for existing rows; run in batches on a large table */ WHERE ${q(o.column)} IS NULL`,
+                ),
           );
           notNullSteps(o.table, o.column);
         } else expand.push(o);

@@ -33,12 +33,14 @@ export {
   type CreateEnumOp,
   type AddEnumValueOp,
   type DropEnumOp,
+  type BackfillOp,
   type RawSqlOp,
 } from '../core/schema/operations.js';
-export type { CompiledMigration, MigrationStatement, MigrationFeatures, AlterAlgorithm } from '../core/compiler/migration.js';
+export type { BatchesStatement, CompiledMigration, MigrationStatement, MigrationFeatures, AlterAlgorithm } from '../core/compiler/migration.js';
 export * from './errors.js';
-export { Migrator, defineMigration, loadMigrations, migrationSql, operationsFor, type Migration, type MigrationStatus, type MigratorOptions } from './migrator.js';
+export { Migrator, defineMigration, loadMigrations, migrationSql, operationsFor, type BackfillProgress, type Migration, type MigrationStatus, type MigratorOptions } from './migrator.js';
 export { checkDrift, diffSchemas, parseRenames, type DiffOptions, type Drift, type Renames, type SchemaDiff } from './diff.js';
 export { lintMigration, narrows, type LintFinding, type LintOptions, type LintRule } from './lint.js';
 export { migrationSource, type SourceOptions } from './source.js';
+export { migrationExtension } from './package-type.js';
 export { expandContract, generateMigration, type GenerateMigrationOptions, type GenerateResult, type GeneratedMigration } from './generate.js';

@@ -149,6 +149,7 @@ export function lintMigration(operations: readonly Operation[], dialect: Dialect
       case 'createEnum':
       case 'addEnumValue':
       case 'dropEnum':
+      case 'backfill':
       case 'sql':
         break;
       default:

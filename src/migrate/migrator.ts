@@ -37,7 +37,7 @@ import { integer, timestamp, varchar } from '../core/schema/column.js';
 import { table, type Table } from '../core/schema/table.js';
 import { checkDrift, type Drift } from './diff.js';
 import { inverseOf, type Operation } from '../core/schema/operations.js';
-import { migrationSqlText, type CompiledMigration, type MigrationStatement } from '../core/compiler/migration.js';
+import { migrationSqlText, type BatchesStatement, type CompiledMigration, type MigrationStatement } from '../core/compiler/migration.js';
 import type { Dialect } from '../core/dialects/dialect.js';
 import {
   IrreversibleMigrationError,
@@ -93,6 +93,23 @@ export interface MigratorOptions {
   readonly historyTable?: string;
   /** Bound how long each DDL statement waits for its table lock (PostgreSQL `lock_timeout`, MySQL `lock_wait_timeout`). */
   readonly lockTimeoutMs?: number;
+  /** Told after each batch of a backfill ({@link op.backfill}) commits: how far it has got. */
+  readonly onProgress?: (progress: BackfillProgress) => void;
+}
+
+/**
+ * How far a backfill has got: `batches` committed so far, `rows` filled by them.
+ *
+ * ```ts
+ * new Migrator({ engine, migrations, onProgress: (p) => console.error(`${p.table}.${p.column}: ${p.rows} rows`) });
+ * ```
+ */
+export interface BackfillProgress {
+  readonly migration: string;
+  readonly table: string;
+  readonly column: string;
+  readonly batches: number;
+  readonly rows: number;
 }
 
 const DEFAULT_HISTORY = 'athanor_migrations';
@@ -119,7 +136,12 @@ interface HistoryRow {
 
 /** A statement with no bound values, as text. */
 function raw(text: string) {
-  return sql(Object.assign([text], { raw: [text] }) as unknown as TemplateStringsArray);
+  return bound([text], []);
+}
+
+/** A statement whose text `parts` surround the bound `values`. */
+function bound(parts: readonly string[], values: readonly unknown[]) {
+  return sql(Object.assign([...parts], { raw: [...parts] }) as unknown as TemplateStringsArray, ...values);
 }
 
 /** The statements of a migration in one direction, as text (what the checksum covers and `--sql` prints). */
@@ -440,7 +462,7 @@ export class Migrator {
         await conn.rollback();
         return false;
       }
-      await this.runStatements(conn, compiled.statements, (sqlText) => {
+      await this.runStatements(conn, m, compiled.statements, (sqlText) => {
         current = sqlText;
       });
       current = undefined;
@@ -462,7 +484,7 @@ export class Migrator {
     const ran: string[] = [];
     let current: string | undefined;
     try {
-      await this.runStatements(conn, compiled.statements, (sqlText) => {
+      await this.runStatements(conn, m, compiled.statements, (sqlText) => {
         if (current !== undefined) ran.push(current);
         current = sqlText;
       });
@@ -484,7 +506,7 @@ export class Migrator {
   }
 
   /** Run the statements in order; `starting` is told each one's SQL before it runs. */
-  private async runStatements(conn: Connection, statements: readonly MigrationStatement[], starting: (sql: string) => void): Promise<void> {
+  private async runStatements(conn: Connection, m: Migration, statements: readonly MigrationStatement[], starting: (sql: string) => void): Promise<void> {
     let captured: string[] = [];
     for (const s of statements) {
       switch (s.kind) {
@@ -508,9 +530,42 @@ export class Migrator {
           if (rows.length > 0) throw new MigrationError(`${s.sql} returned ${rows.length} row(s): ${s.problem}: ${JSON.stringify(rows.slice(0, 5))}`);
           break;
         }
+        case 'batches':
+          await this.runBatches(conn, m, s, starting);
+          break;
         default:
           assertNeverStatement(s);
       }
+    }
+  }
+
+  /**
+   * A backfill, batch after batch by keyset, until no row is left; outside a transaction each batch commits on its
+   * own (inside the migration's, they all commit with it).
+   */
+  private async runBatches(conn: Connection, m: Migration, s: BatchesStatement, starting: (sql: string) => void): Promise<void> {
+    let after: unknown;
+    let batches = 0;
+    let rows = 0;
+    for (;;) {
+      const first = batches === 0;
+      starting(first ? s.bound.first : s.bound.next.join('?'));
+      const last = (await conn.execute(first ? raw(s.bound.first) : bound(s.bound.next, [after]))).scalar();
+      if (last === null || last === undefined) return;
+      const update = first ? bound(s.update.first, [last]) : bound(s.update.next, [after, last]);
+      starting(`${(first ? s.update.first : s.update.next).join('?')} -- batch ${batches + 1}, through ${String(last)}`);
+      const own = !conn.inTransaction;
+      if (own) await conn.begin();
+      try {
+        rows += (await conn.execute(update)).rowCount;
+        if (own) await conn.commit();
+      } catch (error) {
+        if (own && conn.inTransaction) await conn.rollback();
+        throw error;
+      }
+      batches++;
+      after = last;
+      this.options.onProgress?.({ migration: m.id, table: s.table, column: s.column, batches, rows });
     }
   }
 

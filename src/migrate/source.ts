@@ -229,6 +229,8 @@ function operationCode(o: Operation, d: Declarations): string {
       return `op.addEnumValue(${str(o.name)}, ${str(o.value)}${o.position ? `, ${'before' in o.position ? `{ before: ${str(o.position.before)} }` : `{ after: ${str(o.position.after)} }`}` : ''})`;
     case 'dropEnum':
       return `op.dropEnum(${str(o.name)}${o.values ? `, ${strs(o.values)}` : ''})`;
+    case 'backfill':
+      return `op.backfill(${str(o.table)}, ${str(o.column)}, ${d.defaultValue(o.value)}, { key: ${str(o.key)}, batchSize: ${o.batchSize} })`;
     case 'sql':
       return `op.sql(${strs(o.up)}${o.down ? `, ${strs(o.down)}` : ''})`;
     default:

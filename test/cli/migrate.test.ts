@@ -187,6 +187,27 @@ describe('athanor migrate, command line', () => {
     assert.match(generate.stdout, /--allow-drop +drop tables and columns/);
   });
 
+  it('up tells how far a backfill has got after each batch, on stderr', async () => {
+    const dir = join(base, 'backfill');
+    const migrations = join(dir, 'migrations');
+    mkdirSync(migrations, { recursive: true });
+    const from = relative(migrations, join(root, 'src/index.js')).split('\\').join('/');
+    writeFileSync(
+      join(migrations, '20260101T000000_plays.ts'),
+      `import { op } from '${from}';\n\nexport const id = '20260101T000000_plays';\n` +
+        "export const up = [op.sql(['CREATE TABLE clb_song (id INTEGER PRIMARY KEY, plays INTEGER)', 'INSERT INTO clb_song (id) VALUES (1), (2), (3), (4), (5)'], 'DROP TABLE clb_song')];\n",
+    );
+    writeFileSync(
+      join(migrations, '20260102T000000_backfill.ts'),
+      `import { op } from '${from}';\n\nexport const id = '20260102T000000_backfill';\nexport const transactional = false;\n` +
+        "export const up = [op.backfill('clb_song', 'plays', 0, { key: 'id', batchSize: 2 })];\n",
+    );
+    const up = await athanorIn(dir, ['migrate', 'up', '--url', `sqlite:${join(dir, 'app.sqlite')}`]);
+    assert.equal(up.code, 0, up.stderr);
+    assert.match(up.stdout, /^applied 20260102T000000_backfill$/m);
+    assert.deepEqual(up.stderr.trimEnd().split('\n'), [1, 2, 3].map((b) => `  20260102T000000_backfill: backfill "clb_song"."plays": ${Math.min(5, 2 * b)} rows in ${b} batch${b === 1 ? '' : 'es'}`));
+  });
+
   it('a missing name, a bad hint or no schema module exits 2 and says so', async () => {
     const noSubcommand = await athanorIn(project, ['migrate']);
     assert.equal(noSubcommand.code, 2);

@@ -218,6 +218,34 @@ main().catch((error) => { console.error(error); process.exitCode = 1; });
     assert.equal(help.status, 0, help.stderr);
     assert.match(help.stdout, /athanor/);
   });
+
+  it('the athanor command loads a TypeScript config, schema module and migrations through tsx with one copy of Athanor, .mts where the package is not a module', () => {
+    // tsx as an application would have installed it (Node 20 strips no types by itself).
+    if (!existsSync(join(project, 'node_modules/tsx'))) symlinkSync(join(modules, 'tsx'), join(project, 'node_modules/tsx'), 'dir');
+    const bin = join(project, 'node_modules/.bin/athanor');
+    const athanor = (dir: string, ...args: string[]) => spawnSync(bin, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+    const app = (name: string, pkg: Record<string, unknown>, ext: '.ts' | '.mts') => {
+      const dir = join(project, name);
+      mkdirSync(join(dir, 'src'), { recursive: true });
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, ...pkg }));
+      writeFileSync(join(dir, `athanor.config${ext}`), `import { defineConfig } from 'athanor/cli';\nexport default defineConfig({ url: 'sqlite:app.sqlite', schema: './src/schema${ext}', migrations: './migrations' });\n`);
+      writeFileSync(join(dir, `src/schema${ext}`), "import { Model, identity, table, text } from 'athanor';\nexport const bandTable = table('band', { id: identity(), name: text().notNull() });\nexport class Band extends Model(bandTable) {}\n");
+      return dir;
+    };
+    for (const [dir, ext] of [[app('esm-app', { type: 'module' }, '.ts'), 'ts'], [app('cjs-app', {}, '.mts'), 'mts']] as const) {
+      const generated = athanor(dir, 'migrate', 'generate', 'init');
+      assert.equal(generated.status, 0, generated.stdout + generated.stderr);
+      assert.match(generated.stdout, new RegExp(`^wrote migrations/\\d{8}T\\d{6}_init\\.${ext} \\(1 operation\\)$`, 'm'));
+      const up = athanor(dir, 'migrate', 'up');
+      assert.equal(up.status, 0, up.stdout + up.stderr);
+      const check = athanor(dir, 'migrate', 'check');
+      assert.equal(check.status, 0, check.stdout + check.stderr);
+      assert.match(check.stdout, /^no drift: the database matches the schema module \(1 table\)$/m);
+    }
+    const refused = athanor(app('cjs-ts-app', {}, '.ts'), 'migrate', 'status');
+    assert.equal(refused.status, 3, refused.stdout + refused.stderr);
+    assert.match(refused.stderr, /athanor\.config\.ts would load as CommonJS .* \[ATH_MODULE_FORMAT\]\n {2}see docs\/errors\.md#ath_module_format$/m);
+  });
 });
 
 /** Every entry point loads, except the mysql2 driver's, which says that mysql2 (not linked) is missing. */

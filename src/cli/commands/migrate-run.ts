@@ -4,7 +4,7 @@
  * the history table and the lock.
  */
 
-import { Migrator, migrationSql, type Migration, type MigrationStatus } from '../../migrate/migrator.js';
+import { Migrator, migrationSql, type BackfillProgress, type Migration, type MigrationStatus } from '../../migrate/migrator.js';
 import type { Engine } from '../../core/engine/engine.js';
 import { EXIT, UsageError, type Command, type CommandContext, type ParsedArgs } from '../command.js';
 import { LOCK_TIMEOUT_OPTION, lockTimeout, projectMigrations } from '../project.js';
@@ -19,7 +19,10 @@ async function open(ctx: CommandContext, args: ParsedArgs): Promise<Run> {
   const lockTimeoutMs = lockTimeout(args);
   const migrations = await projectMigrations(ctx);
   const engine = await ctx.connect();
-  return { engine, migrations, migrator: new Migrator({ engine, migrations, ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}) }) };
+  // A backfill says how far it has got after each batch, on stderr (stdout stays the list of what was applied).
+  const onProgress = (p: BackfillProgress) =>
+    ctx.err(`  ${p.migration}: backfill "${p.table}"."${p.column}": ${p.rows} row${p.rows === 1 ? '' : 's'} in ${p.batches} batch${p.batches === 1 ? '' : 'es'}`);
+  return { engine, migrations, migrator: new Migrator({ engine, migrations, onProgress, ...(lockTimeoutMs !== undefined ? { lockTimeoutMs } : {}) }) };
 }
 
 function oneTarget(args: ParsedArgs, command: string, migrations: readonly Migration[]): string | undefined {

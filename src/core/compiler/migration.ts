@@ -21,6 +21,7 @@ import {
   type AddUniqueOp,
   type AlterColumnOp,
   type AnyColumnBuilder,
+  type BackfillOp,
   type CreateIndexOp,
   type Operation,
 } from '../schema/operations.js';
@@ -36,9 +37,26 @@ import { UnsupportedError } from '../errors.js';
  */
 export type MigrationStatement =
   | { readonly kind: 'sql'; readonly sql: string }
+  | BatchesStatement
   | { readonly kind: 'expectNoRows'; readonly sql: string; readonly problem: string }
   | { readonly kind: 'capture'; readonly sql: string }
   | { readonly kind: 'replay' };
+
+/**
+ * A backfill ({@link BackfillOp}): the runner reads the last key of the next batch (`bound`), updates the rows
+ * up to it (`update`), and goes on from there until `bound` finds no row. Each text is split where a key is
+ * bound: `first` for the first batch, `next` after the previous batch's last key.
+ */
+export interface BatchesStatement {
+  readonly kind: 'batches';
+  readonly table: string;
+  readonly column: string;
+  readonly batchSize: number;
+  /** One row, one value: the last key of the next batch, NULL when no row is left to fill. */
+  readonly bound: { readonly first: string; readonly next: readonly [string, string] };
+  /** The batch's UPDATE, up to and including the bound (`first`), after the previous bound (`next`). */
+  readonly update: { readonly first: readonly [string, string]; readonly next: readonly [string, string, string] };
+}
 
 /** A migration's operations as statements, and what the runner must arrange around them. */
 export interface CompiledMigration {
@@ -125,10 +143,39 @@ export abstract class MigrationCompiler {
     const statements: MigrationStatement[] = [];
     let needsNoTransaction = false;
     for (const o of operations) {
-      for (const sql of this.compile(o)) statements.push({ kind: 'sql', sql });
+      statements.push(...this.statementsOf(o));
       if ((o.kind === 'createIndex' || o.kind === 'dropIndex') && o.concurrently && this.features.concurrentIndexes) needsNoTransaction = true;
     }
     return { statements, needsNoTransaction, foreignKeysOff: false };
+  }
+
+  /** The statements of one operation: its SQL, or the batches of a backfill. */
+  protected statementsOf(o: Operation): MigrationStatement[] {
+    return o.kind === 'backfill' ? [this.backfill(o)] : this.compile(o).map((sql) => ({ kind: 'sql', sql }));
+  }
+
+  /**
+   * A backfill's batches, by keyset on the primary key: the last key of the next `batchSize` rows still NULL,
+   * then an UPDATE of the rows up to it, so each batch touches at most `batchSize` rows and never the same twice.
+   * ```sql
+   * SELECT MAX("id") FROM (SELECT "id" FROM "account" WHERE "plan" IS NULL AND "id" > $1 ORDER BY "id" LIMIT 1000) AS batch
+   * UPDATE "account" SET "plan" = 'free' WHERE "plan" IS NULL AND "id" > $1 AND "id" <= $2
+   * ```
+   */
+  protected backfill(o: BackfillOp): BatchesStatement {
+    const [t, c, k] = [this.q(o.table), this.q(o.column), this.q(o.key)];
+    const value = this.dialect.compiler.inlineExpression(o.value);
+    const pick = (after: string) => `SELECT MAX(${k}) FROM (SELECT ${k} FROM ${t} WHERE ${c} IS NULL${after}`;
+    const tail = ` ORDER BY ${k} LIMIT ${o.batchSize}) AS batch`;
+    const update = `UPDATE ${t} SET ${c} = ${value} WHERE ${c} IS NULL AND ${k}`;
+    return {
+      kind: 'batches',
+      table: o.table,
+      column: o.column,
+      batchSize: o.batchSize,
+      bound: { first: `${pick('')}${tail}`, next: [`${pick(` AND ${k} > `)}`, tail] },
+      update: { first: [`${update} <= `, ''], next: [`${update} > `, ` AND ${k} <= `, ''] },
+    };
   }
 
   /** The SQL of one operation. */
@@ -176,6 +223,9 @@ export abstract class MigrationCompiler {
         return this.features.enumTypes ? [`DROP TYPE ${this.q(o.name)}`] : [];
       case 'sql':
         return [...o.up];
+      case 'backfill':
+        // Runs in batches the runner drives (statementsOf); as plain SQL, the first batch's shape only.
+        return [this.backfill(o).update.first.join('?')];
       default:
         return assertNeverOperation(o);
     }
@@ -337,6 +387,11 @@ export function migrationSqlText(compiled: CompiledMigration): string {
           return `-- the statements this returns are run again after the rebuild:\n-- ${s.sql};`;
         case 'replay':
           return '-- (the triggers read above are created again here)';
+        case 'batches':
+          return (
+            `-- in batches of ${s.batchSize} rows, each committed on its own outside a transaction, until none is left:\n` +
+            `${s.bound.next.join('?')}; -- the last key of the next batch\n${s.update.next.join('?')};`
+          );
         default:
           return assertNeverStatement(s);
       }

@@ -24,6 +24,7 @@ import type { ColumnBuilder, HasNode, ReferentialAction } from './column.js';
 import type { Table } from './table.js';
 import type { SqlType } from './types.js';
 import type { ExprNode } from '../sql/nodes.js';
+import { InvalidArgumentError } from '../errors.js';
 
 /** A column builder of any type and flags, as `addColumn` takes it. */
 export type AnyColumnBuilder = ColumnBuilder<unknown, boolean, boolean>;
@@ -207,6 +208,22 @@ export interface RawSqlOp {
   readonly down: readonly string[] | undefined;
 }
 
+/**
+ * `op.backfill('account', 'plan', 'free', { key: 'id', batchSize: 1000 })`: set `column` to `value` where it is
+ * NULL, in batches of `batchSize` rows taken in order of the one-column primary key `key`, until none is left.
+ * Outside a transaction (a migration marked `transactional: false`) each batch commits on its own, so no lock
+ * is held on more than one batch's rows. The expand/contract form of `safe: true` writes it for a new NOT NULL
+ * column. Undoing it is doing nothing (the column's drop undoes the values).
+ */
+export interface BackfillOp {
+  readonly kind: 'backfill';
+  readonly table: string;
+  readonly column: string;
+  readonly value: ExprNode;
+  readonly key: string;
+  readonly batchSize: number;
+}
+
 /** Every schema-changing operation. Code that handles operations switches over `kind` exhaustively. */
 export type Operation =
   | CreateTableOp
@@ -228,6 +245,7 @@ export type Operation =
   | CreateEnumOp
   | AddEnumValueOp
   | DropEnumOp
+  | BackfillOp
   | RawSqlOp;
 
 export type OperationKind = Operation['kind'];
@@ -366,6 +384,15 @@ export const op = {
   addEnumValue: (name: string, value: string, position?: { before: string } | { after: string }): AddEnumValueOp =>
     freeze({ kind: 'addEnumValue', name, value, position }),
   dropEnum: (name: string, values?: readonly string[]): DropEnumOp => freeze({ kind: 'dropEnum', name, values }),
+  /**
+   * Fill `column` where it is NULL, in batches of `batchSize` (default 1000) rows by the primary key `key`
+   * ({@link BackfillOp}); `value` is a plain value or an expression (`sql\`lower(email)\``).
+   */
+  backfill: (table: string, column: string, value: HasNode | string | number | boolean, options: { key: string; batchSize?: number }): BackfillOp => {
+    const batchSize = options.batchSize ?? 1000;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`op.backfill("${table}", "${column}"): batchSize must be a whole number of rows, 1 or more (got ${batchSize})`, 'op.backfill', batchSize);
+    return freeze({ kind: 'backfill', table, column, value: defaultNode(value)!, key: options.key, batchSize });
+  },
   /** Statements run as written (for this migration's database), with the ones that undo them. */
   sql: (up: string | readonly string[], down?: string | readonly string[]): RawSqlOp =>
     freeze({
@@ -443,6 +470,9 @@ export function inverseOf(o: Operation): readonly Operation[] | Irreversible {
         : no(`dropCheck "${o.name}" without its condition`);
     case 'validateConstraint':
       // Validation changes no data and no definition: undoing it is doing nothing.
+      return [];
+    case 'backfill':
+      // The values go with the column: the operation that added it drops it on the way down.
       return [];
     case 'addForeignKey':
       return [op.dropForeignKey(o.table, o.name, { definition: o, ...swapped(o.rebuild) })];

@@ -71,6 +71,7 @@ export class MysqlMigrationCompiler extends MigrationCompiler {
       case 'createEnum':
       case 'addEnumValue':
       case 'dropEnum':
+      case 'backfill':
       case 'sql':
         return undefined;
       default:

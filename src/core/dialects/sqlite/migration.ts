@@ -102,14 +102,14 @@ export class SqliteMigrationCompiler extends MigrationCompiler {
     for (const o of operations) {
       const key = owner(o);
       const r = key === undefined ? undefined : rebuilds.get(key);
-      if (r && key !== undefined) {
+      if (r && key !== undefined && o.kind !== 'backfill') {
         if (!done.has(key)) {
           done.add(key);
           statements.push(...this.rebuild(r.before, r.after, r.renames));
         }
         continue;
       }
-      for (const sql of this.compile(o)) statements.push({ kind: 'sql', sql });
+      statements.push(...this.statementsOf(o));
     }
     return { statements, needsNoTransaction: false, foreignKeysOff: rebuilds.size > 0 };
   }
