@@ -56,7 +56,8 @@ export function findConfig(cwd: string): string | undefined {
  * `packageJson` the package.json that decides (undefined when there is none); the message names both fixes.
  *
  * ```ts
- * await runCli(['migrate', 'up'], io);   // athanor.config.ts in a package without "type": "module"
+ * import { runCli } from 'athanor/cli';
+ * await runCli(['migrate', 'up'], { cwd: process.cwd(), env: process.env, stdout: process.stdout, stderr: process.stderr });   // athanor.config.ts, package without "type": "module"
  * // error: athanor.config.ts would load as CommonJS ...: rename it to athanor.config.mts, or add "type": "module" to package.json [ATH_MODULE_FORMAT]
  * ```
  */

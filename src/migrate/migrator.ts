@@ -101,7 +101,7 @@ export interface MigratorOptions {
  * How far a backfill has got: `batches` committed so far, `rows` filled by them.
  *
  * ```ts
- * new Migrator({ engine, migrations, onProgress: (p) => console.error(`${p.table}.${p.column}: ${p.rows} rows`) });
+ * new Migrator({ engine, migrations: { dir: 'migrations' }, onProgress: (p) => console.error(`${p.table}.${p.column}: ${p.rows} rows`) });
  * ```
  */
 export interface BackfillProgress {
