@@ -156,7 +156,6 @@ function writesOf(flushes: readonly FlushRecord[]): FlushWrite[] {
 function flushLoops(writing: readonly FlushRecord[], t: Thresholds): FlushLoop[] {
   const bySite = new Map<string | undefined, number[]>();
   writing.forEach((f, i) => {
-    if (f.trigger === 'autoflush') return;
     const at = bySite.get(f.callSite);
     if (at) at.push(i);
     else bySite.set(f.callSite, [i]);
