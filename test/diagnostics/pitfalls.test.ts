@@ -220,7 +220,7 @@ forEachDialect(
         const s = db.openSession();
         try {
           for (const song of await s.query(Song).where(Song.id.in(songIds)).all()) {
-            song.plays = song.plays + 1;
+            song.plays = 9;
             await s.commit(); // site-update-commit
           }
         } finally {

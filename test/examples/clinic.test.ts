@@ -71,11 +71,16 @@ forEachDialect('pitfall clinic', (ctx) => {
     assert.deepEqual(Object.keys(NAIVE_FINDINGS).sort(), PITFALLS.map((p) => p.key).sort());
     for (const p of PITFALLS) {
       const [naive, ...others] = large.filter((r) => r.pitfall === p.key);
-      const want = NAIVE_FINDINGS[p.key]!;
+      // MySQL/MariaDB index every foreign key themselves: the advisor has nothing to add there.
+      const want = p.key === 'advisor' && ctx.name === 'mysql' ? { code: 'no proposal', fix: /./, not: undefined } : NAIVE_FINDINGS[p.key]!;
       const text = naive?.finding;
       assert.ok(text, `${p.key}: no finding under "${naive?.variant}"`);
       const [head = '', ...rest] = text.split('\n');
       assert.ok(head.startsWith(`[${want.code}] `), `${p.key}: shows ${head}`);
+      if (want.code === 'no proposal') {
+        assert.match(head, /InnoDB gives every foreign key an index of its own/);
+        continue;
+      }
       const fix = rest.find((l) => l.startsWith('fix: '))?.slice(5) ?? '';
       assert.match(fix, want.fix, `${p.key}: ${fix}`);
       if (want.not) assert.doesNotMatch(fix, want.not, `${p.key}: ${fix}`);
