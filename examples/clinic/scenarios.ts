@@ -194,7 +194,7 @@ export async function runClinic(ctx: ClinicContext): Promise<VariantResult[]> {
         n: slice + childCount,
         run: deleteSlice(Artist),
         naive: async (s) => {
-          const [one] = await s.query(Artist).where(Artist.id.gt(sizes.artists / 2)).limit(1).all();
+          const [one] = await s.query(Artist).where(Artist.id.gt(Math.floor(sizes.artists / 2))).limit(1).all();
           if (one) s.delete(one);
           await s.flush();
         },
