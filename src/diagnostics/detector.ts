@@ -231,7 +231,7 @@ function onFlush(e: FlushEvent): void {
   const unit = unitFor(e.transactionKey, e.session);
   if (!unit) return;
   unit.flushing++;
-  unit.flushes.push({ trigger: e.trigger, callSite: e.callerLocation, wrote: e.pending + e.dirty + e.deleted.size, deleted: e.deleted });
+  unit.flushes.push({ trigger: e.trigger, callSite: e.callerLocation, wrote: e.pending + e.dirty + e.deleted.size, deleted: e.deleted, writes: [] });
 }
 
 function onFlushed(e: FlushedEvent): void {

@@ -61,11 +61,24 @@ export interface StatementGroup {
   durationMs: number;
 }
 
+/** The INSERTs, UPDATEs or DELETEs of one kind on one table that one flush ran. */
+export interface FlushWrite {
+  readonly kind: 'insert' | 'update' | 'delete';
+  readonly table: string | undefined;
+  /** The first SQL text seen. */
+  readonly sql: string;
+  count: number;
+  rows: number;
+  durationMs: number;
+}
+
 export interface FlushRecord {
   readonly trigger: FlushTrigger;
   readonly callSite: string | undefined;
   readonly wrote: number;
   readonly deleted: ReadonlyMap<Mapper, number>;
+  /** What the flush wrote, by kind and table (its statements carry no call site of their own). */
+  readonly writes: FlushWrite[];
 }
 
 export class Unit {
@@ -97,5 +110,17 @@ export class Unit {
     g.count++;
     g.rows += rows;
     g.durationMs += durationMs;
+    const flush = inFlush ? this.flushes[this.flushes.length - 1] : undefined;
+    if (flush && (kind === 'insert' || kind === 'update' || kind === 'delete')) {
+      const table = g.table;
+      let w = flush.writes.find((x) => x.kind === kind && x.table === table);
+      if (!w) {
+        w = { kind, table, sql, count: 0, rows: 0, durationMs: 0 };
+        flush.writes.push(w);
+      }
+      w.count++;
+      w.rows += rows;
+      w.durationMs += durationMs;
+    }
   }
 }

@@ -172,6 +172,105 @@ forEachDialect(
       assert.deepEqual(fixed.report.findings, []);
     });
 
+    it('7. flush() to get an id in a loop, from two lines taking turns: premature-flush with the relationship fix', async () => {
+      const { report } = await diagnose(
+        () =>
+          db.session(async (s) => {
+            for (let i = 0; i < 6; i++) {
+              const artist = new Artist({ name: `pair ${i}` });
+              s.add(artist);
+              await s.flush(); // site-pair-flush
+              s.add(new Song({ title: `pair song ${i}`, artistId: artist.id }));
+              await s.flush();
+            }
+          }),
+        quiet,
+      );
+      assert.deepEqual(report.findings.map((f) => f.pitfall), ['premature-flush'], report.toString());
+      const [f] = report.of('premature-flush');
+      assert.equal(f!.numbers['explicitFlushes'], 12);
+      assert.ok(f!.callSite?.includes(`pitfalls.test.ts:${lineOf(here, 'site-pair-flush')}:`), f!.callSite);
+      assert.match(f!.fix, /artist\.songs\.push\(song\)/);
+    });
+
+    it('2. a flush per object in an update loop is a per-row write, with the update fix (not the relationship one)', async () => {
+      const { report } = await diagnose(
+        () =>
+          db.session(async (s) => {
+            for (const song of await s.query(Song).where(Song.id.in(songIds)).all()) {
+              song.plays = 7;
+              await s.flush(); // site-update-flush
+            }
+          }),
+        quiet,
+      );
+      assert.deepEqual(report.findings.map((f) => f.pitfall), ['per-row-writes'], report.toString());
+      const [f] = report.of('per-row-writes');
+      assert.equal(f!.numbers['flushes'], 8);
+      assert.equal(f!.numbers['statements'], 8);
+      assert.match(f!.title, /8 session\.flush\(\) calls from one line, each writing one object: 8 UPDATE statements on "dg_song"/);
+      assert.ok(f!.callSite?.includes(`pitfalls.test.ts:${lineOf(here, 'site-update-flush')}:`), f!.callSite);
+      assert.match(f!.fix, /^move session\.flush\(\) at .*pitfalls\.test\.ts:\d+:\d+ out of the loop/);
+      assert.match(f!.fix, /\.update\(\{ \.\.\. \}\)/);
+      assert.doesNotMatch(f!.fix, /relationships|generated keys/);
+    });
+
+    it('2. a commit per object in an update loop is a per-row write too, not several-commits', async () => {
+      const { report } = await diagnose(async () => {
+        const s = db.openSession();
+        try {
+          for (const song of await s.query(Song).where(Song.id.in(songIds)).all()) {
+            song.plays = 9;
+            await s.commit(); // site-update-commit
+          }
+        } finally {
+          await s.close();
+        }
+      }, quiet);
+      assert.deepEqual(report.findings.map((f) => f.pitfall), ['per-row-writes'], report.toString());
+      const [f] = report.of('per-row-writes');
+      assert.match(f!.title, /8 session\.commit\(\) calls from one line.*UPDATE.*one durable commit each/);
+      assert.ok(f!.callSite?.includes(`pitfalls.test.ts:${lineOf(here, 'site-update-commit')}:`), f!.callSite);
+      assert.match(f!.fix, /^move session\.commit\(\) at /);
+    });
+
+    it('2. add() + flush() per row in an import loop is a per-row write, with the insert fix', async () => {
+      const { report } = await diagnose(
+        () =>
+          db.session(async (s) => {
+            for (let i = 0; i < 8; i++) {
+              s.add(new Song({ title: `imported ${i}` }));
+              await s.flush(); // site-import-flush
+            }
+          }),
+        quiet,
+      );
+      assert.deepEqual(report.findings.map((f) => f.pitfall), ['per-row-writes'], report.toString());
+      const [f] = report.of('per-row-writes');
+      assert.match(f!.title, /8 INSERT statements on "dg_song"/);
+      assert.ok(f!.callSite?.includes(`pitfalls.test.ts:${lineOf(here, 'site-import-flush')}:`), f!.callSite);
+      assert.match(f!.fix, /session\.addAll\(objects\)/);
+      assert.match(f!.fix, /insert\(table\)\.values\(rows\)/);
+      assert.doesNotMatch(f!.fix, /relationships|generated keys/);
+    });
+
+    it('7. a few explicit flushes of updates: premature-flush, with the fix for updates', async () => {
+      const { report } = await diagnose(
+        () =>
+          db.session(async (s) => {
+            const [a, b] = await s.query(Song).where(Song.id.in(songIds.slice(0, 2))).all();
+            a!.plays = 3;
+            await s.flush();
+            b!.plays = 4;
+            await s.flush();
+          }),
+        quiet,
+      );
+      assert.deepEqual(report.findings.map((f) => f.pitfall), ['premature-flush'], report.toString());
+      assert.match(report.of('premature-flush')[0]!.fix, /the single flush at commit writes every change/);
+      assert.doesNotMatch(report.of('premature-flush')[0]!.fix, /relationships/);
+    });
+
     it('7. several commits in one request are reported; one is not', async () => {
       const { report } = await diagnose(async () => {
         await db.session(async (s) => s.add(new Artist({ name: 'A' })));

@@ -11,8 +11,8 @@ import type { ForeignKeyDef } from '../../core/schema/table.js';
 import type { RelationshipAttribute } from '../../orm/relationship.js';
 import type { Mapper } from '../../orm/mapper.js';
 import { finding, type Finding } from '../findings.js';
-import type { Thresholds, Unit } from '../unit.js';
-import { flushStatementsOn } from './statements.js';
+import type { FlushRecord, FlushWrite, Thresholds, Unit } from '../unit.js';
+import { flushStatementsOn, round } from './statements.js';
 
 /** ON DELETE actions under which the database removes or detaches the children itself. */
 const DATABASE_HANDLES = new Set(['CASCADE', 'SET NULL', 'SET DEFAULT']);
@@ -106,26 +106,122 @@ function checkRelationship(
   return undefined;
 }
 
-/** 7. More flushes than needed (an explicit `flush()` before commit), and several commits in one scope. */
+type WriteKind = 'insert' | 'update' | 'delete';
+
+/** One call site that flushed (or committed) once per object, in a loop. */
+interface FlushLoop {
+  readonly site: string | undefined;
+  readonly trigger: 'explicit' | 'commit';
+  readonly flushes: readonly FlushRecord[];
+  /** The loop's main write (most statements): its kind, table, SQL and figures. */
+  readonly writes: FlushWrite;
+}
+
+const LOOP_FIX: Record<WriteKind, string> = {
+  update:
+    'set the attributes on every object and let the one flush at commit write them (one UPDATE per table and column set), ' +
+    'or run one set-based statement: `s.query(Model).where(...).update({ ... })` in the ORM, ' +
+    '`update(table).set({ ... }).where(table.c.id.in(ids))` in Core.',
+  insert:
+    'add every object (`session.addAll(objects)`) and let the one flush at commit insert them (multi-row INSERTs, split at the ' +
+    'bind-parameter limit for you); for a bulk load that needs no objects, `insert(table).values(rows)` or `engine.copyFrom(table, rows)`.',
+  delete:
+    '`session.delete()` every object and let the one flush at commit delete them, or run one set-based statement: ' +
+    '`s.query(Model).where(...).delete()` in the ORM, `deleteFrom(table).where(table.c.id.in(ids))` in Core.',
+};
+
+/** What some flushes wrote, summed by kind and table. */
+function writesOf(flushes: readonly FlushRecord[]): FlushWrite[] {
+  const out: FlushWrite[] = [];
+  for (const f of flushes) {
+    for (const w of f.writes) {
+      const sum = out.find((x) => x.kind === w.kind && x.table === w.table);
+      if (sum) {
+        sum.count += w.count;
+        sum.rows += w.rows;
+        sum.durationMs += w.durationMs;
+      } else out.push({ ...w });
+    }
+  }
+  return out;
+}
+
+/**
+ * Flushes (or commits) from one call site, one after another, each writing an
+ * object or two of one table: a write loop that goes through the session. It
+ * is a per-row write, not a flush for a generated key, and wants the fix of
+ * its statement kind. (Flushes from two lines taking turns, or writing two
+ * tables, are the loop body of "flush to get the id".)
+ */
+function flushLoops(writing: readonly FlushRecord[], t: Thresholds): FlushLoop[] {
+  const bySite = new Map<string | undefined, number[]>();
+  writing.forEach((f, i) => {
+    const at = bySite.get(f.callSite);
+    if (at) at.push(i);
+    else bySite.set(f.callSite, [i]);
+  });
+  const loops: FlushLoop[] = [];
+  for (const [site, at] of bySite) {
+    if (at.length <= t.perRowWrites) continue;
+    if (at[at.length - 1]! - at[0]! + 1 !== at.length) continue; // another line's flushes in between
+    const flushes = at.map((i) => writing[i]!);
+    if (flushes.reduce((n, f) => n + f.wrote, 0) > 2 * flushes.length) continue; // chunks of a large job, not rows
+    const writes = writesOf(flushes);
+    if (writes.length === 0 || new Set(writes.map((g) => g.table)).size !== 1) continue;
+    const main = writes.reduce((a, b) => (b.count > a.count ? b : a));
+    loops.push({ site, trigger: flushes[0]!.trigger === 'commit' ? 'commit' : 'explicit', flushes, writes: main });
+  }
+  return loops;
+}
+
+function flushLoopFinding(loop: FlushLoop, t: Thresholds): Finding {
+  const g = loop.writes;
+  const kind = g.kind as WriteKind;
+  const call = loop.trigger === 'commit' ? 'session.commit()' : 'session.flush()';
+  const objects = loop.flushes.reduce((n, f) => n + f.wrote, 0);
+  const each = loop.trigger === 'commit' ? 'one round trip and one durable commit each' : 'one round trip each';
+  return finding({
+    pitfall: 'per-row-writes',
+    title:
+      `${loop.flushes.length} ${call} calls from one line, each writing ${objects === loop.flushes.length ? 'one object' : 'an object or two'}: ${g.count} ${kind.toUpperCase()} statements` +
+      `${g.table ? ` on "${g.table}"` : ''}, ${each} (${g.rows} rows, ${g.durationMs.toFixed(1)} ms)`,
+    callSite: loop.site,
+    numbers: { flushes: loop.flushes.length, statements: g.count, rows: g.rows, durationMs: round(g.durationMs), threshold: t.perRowWrites },
+    sql: g.sql,
+    fix: `move ${call} at ${loop.site ?? '?'} out of the loop: ${LOOP_FIX[kind]}`,
+  });
+}
+
+/**
+ * 7. More flushes than needed (an explicit `flush()` before commit), and several commits in one scope.
+ * A flush or commit per object in a loop is reported as `per-row-writes`, with the fix of what it wrote.
+ */
 export function prematureFlushes(unit: Unit, t: Thresholds): Finding[] {
-  const out: Finding[] = [];
   const writing = unit.flushes.filter((f) => f.wrote > 0 && f.trigger !== 'autoflush');
-  const explicit = writing.filter((f) => f.trigger === 'explicit');
-  if (writing.length > t.flushes && explicit.length > 0) {
+  const loops = flushLoops(writing, t);
+  const out: Finding[] = loops.map((l) => flushLoopFinding(l, t));
+  const inLoop = new Set(loops.flatMap((l) => l.flushes));
+  const rest = writing.filter((f) => !inLoop.has(f));
+  const explicit = rest.filter((f) => f.trigger === 'explicit');
+  if (rest.length > t.flushes && explicit.length > 0) {
     const sites = [...new Set(explicit.map((f) => f.callSite ?? '?'))];
+    const inserted = writesOf(explicit).some((w) => w.kind === 'insert');
     out.push(
       finding({
         pitfall: 'premature-flush',
-        title: `${writing.length} flushes in one unit of work, ${explicit.length} of them explicit session.flush() calls: each is a round trip per table, and the transaction's writes are split`,
+        title: `${rest.length} flushes in one unit of work, ${explicit.length} of them explicit session.flush() calls: each is a round trip per table, and the transaction's writes are split`,
         callSite: explicit[0]!.callSite,
-        numbers: { flushes: writing.length, explicitFlushes: explicit.length, threshold: t.flushes },
-        fix:
-          `remove session.flush() at ${sites.join(', ')}: link objects through relationships (\`song.artist = artist\` or ` +
-          '`artist.songs.push(song)`) and the single flush at commit orders the INSERTs and copies the generated keys for you.',
+        numbers: { flushes: rest.length, explicitFlushes: explicit.length, threshold: t.flushes },
+        fix: inserted
+          ? `remove session.flush() at ${sites.join(', ')}: link objects through relationships (\`song.artist = artist\` or ` +
+            '`artist.songs.push(song)`) and the single flush at commit orders the INSERTs and copies the generated keys for you.'
+          : `remove session.flush() at ${sites.join(', ')}: the single flush at commit writes every change (one statement per table and ` +
+            'column set), and a query that needs the changes flushes them first by itself (autoflush).',
       }),
     );
   }
-  if (unit.kind === 'scope' && unit.commits.length > t.commits) {
+  const loopCommits = loops.filter((l) => l.trigger === 'commit').reduce((n, l) => n + l.flushes.length, 0);
+  if (unit.kind === 'scope' && unit.commits.length > t.commits && unit.commits.length - loopCommits > t.commits) {
     out.push(
       finding({
         pitfall: 'several-commits',
