@@ -33,6 +33,7 @@ import { entitySelect } from './compile.js';
 import { buildPlan, type EntityPlan } from './plan.js';
 import type { Loaded, OptionsOverlay, QueryOption } from './options.js';
 import type { Query } from './query.js';
+import type { FilterScope } from '../filters/scope.js';
 
 /** The computed columns of {@link Query.withColumns}, by name. */
 export type ComputedColumns = Readonly<Record<string, Expression<unknown>>>;
@@ -88,10 +89,12 @@ export class EntityColumnsQuery<M extends ModelCtor, R, V> {
     return this.build().node;
   }
 
-  private build(): { node: SelectNode; plan: EntityPlan; offset: number; items: readonly SelectItemNode[] } {
+  /** The statement, and what reading its rows needs: the plan, the filters, where the computed columns start. */
+  private build(): { node: SelectNode; parents: SelectNode; plan: EntityPlan; filters: FilterScope; backwards: boolean; offset: number; items: readonly SelectItemNode[] } {
     const q = this.query;
     const plan = buildPlan(q.mapper, q.loadOptions);
-    const sel = entitySelect(q.mapper, q.positioned(), plan);
+    const state = q.positioned();
+    const sel = entitySelect(q.mapper, state, plan);
     if (sel.setup.loadedByQuery.size > 0 || sel.setup.joins.length > 0) {
       // A joined load repeats each entity over its children's rows, which every aggregate would count; a json load
       // reshapes the statement around its parents (a derived table under a LIMIT) where the columns are written.
@@ -101,7 +104,8 @@ export class EntityColumnsQuery<M extends ModelCtor, R, V> {
     }
     const items: SelectItemNode[] = Object.entries(this.columns).map(([name, e]) => ({ expr: e.node, alias: name, explicitAlias: true, type: e.sqlType }));
     const node: SelectNode = { ...sel.node, items: [...sel.node.items, ...items] };
-    return { node: q.filterScope().rewrite(node), plan, offset: sel.node.items.length, items };
+    const filters = q.filterScope();
+    return { node: filters.rewrite(node), parents: sel.parents, plan, filters, backwards: state.keyset?.backwards === true, offset: sel.node.items.length, items };
   }
 
   /** Every row as `[entity, values]`. */
@@ -109,9 +113,8 @@ export class EntityColumnsQuery<M extends ModelCtor, R, V> {
     const session = this.session;
     if (session.autoflush) await session.flush();
     const q = this.query;
-    const { node, plan, offset, items } = this.build();
+    const { node, parents, plan, filters, backwards, offset, items } = this.build();
     const result = await session.run(node);
-    const filters = q.filterScope();
     const ctx = session.loaderContext(filters);
     const group = q.newGroup();
     const hydrator = new RowHydrator(ctx, entityShape(q.mapper, plan.columnIndexes, 0), group);
@@ -136,9 +139,9 @@ export class EntityColumnsQuery<M extends ModelCtor, R, V> {
       }
       out.push([obj as R, values as V]);
     }
-    if (q.positioned().keyset?.backwards) out.reverse();
+    if (backwards) out.reverse();
     if (plan.relations.length > 0) {
-      const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, loadedByQuery: new Set(), rootQuery: q.parentsSelect(), rootPlan: plan };
+      const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, loadedByQuery: new Set(), rootQuery: parents, rootPlan: plan };
       await loadPlan(sctx, plan, states);
     }
     await session.runAfterLoad();
