@@ -20,6 +20,8 @@ export interface Options {
   readonly noSeed: boolean;
   /** Force a full GC before every run, not only before the timed series (see docs/benchmarks.md). */
   readonly gcEachRun: boolean;
+  /** Seconds one (workload, system) task may take before its runs are cut down (0: no limit). */
+  readonly budgetSeconds: number;
 }
 
 export const USAGE = `npm run bench [-- [core] [options]]
@@ -32,7 +34,8 @@ export const USAGE = `npm run bench [-- [core] [options]]
   --warmup N --repeats N
   --json out.json      also write the results as JSON
   --no-seed            reuse the data a previous run seeded at the same scale (refused when the database holds another scale or schema)
-  --gc-each-run        force a full GC before every run (default: once, after the warm-ups)`;
+  --gc-each-run        force a full GC before every run (default: once, after the warm-ups)
+  --budget S           seconds a system may spend on one workload (default 120, 0: no limit): a slower one makes fewer runs, marked in the report`;
 
 function list<T extends string>(value: string, allowed: readonly T[], what: string): T[] {
   const items = value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -55,6 +58,7 @@ export function parseArgs(argv: readonly string[]): Options {
     json: undefined as string | undefined,
     noSeed: false,
     gcEachRun: false,
+    budgetSeconds: 120,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -101,6 +105,9 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--gc-each-run':
         opts.gcEachRun = true;
         break;
+      case '--budget':
+        opts.budgetSeconds = Number(value());
+        break;
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -111,6 +118,7 @@ export function parseArgs(argv: readonly string[]): Options {
     }
   }
   if (opts.scales.some((n) => !(n > 0))) throw new Error('--scale takes positive numbers');
+  if (!(opts.budgetSeconds >= 0)) throw new Error('--budget takes a number of seconds (0: no limit)');
   // raw is the baseline of every ratio: always measured.
   if (!opts.systems.includes('raw')) opts.systems.unshift('raw');
   return opts;

@@ -21,6 +21,11 @@ export interface Task {
   readonly repeats: number;
   /** Force a full GC before every run; else once, before the first timed run. */
   readonly gcEachRun: boolean;
+  /**
+   * Time the task may take, in ms (0: no limit). A system slow enough to pass it runs fewer warm-ups and timed
+   * runs (at least one of each is kept where the first fits) instead of being dropped from the results.
+   */
+  readonly budgetMs: number;
 }
 
 export interface TaskResult {
@@ -31,6 +36,8 @@ export interface TaskResult {
   readonly countedBy: CountingMethod | null;
   readonly peakRssMb: number;
   readonly check: number | null;
+  /** Timed runs left out to stay within the task's budget (absent when every run was made). */
+  readonly runsCapped?: number;
   readonly message?: string;
 }
 
@@ -55,7 +62,13 @@ async function runTask(task: Task): Promise<TaskResult> {
       const timesMs: number[] = [];
       let statements = 0;
       let check: number | null = null;
+      const started = performance.now();
+      let slowest = 0;
       for (let i = 0; i < task.warmup + task.repeats; i++) {
+        // Over budget: skip what is left of the warm-ups (one is made), then stop once one run is timed.
+        const overBudget = task.budgetMs > 0 && i > 0 && performance.now() - started + slowest > task.budgetMs;
+        if (overBudget && i < task.warmup) i = task.warmup;
+        else if (overBudget && timesMs.length > 0) break;
         await beforeRun(task.workload, db, sizes);
         // One full GC before the timed series starts, so the warm-ups' garbage is not charged to it. Not before
         // every run: a forced full GC also throws away optimized code whose hidden classes died with the last
@@ -65,6 +78,7 @@ async function runTask(task: Task): Promise<TaskResult> {
         const t0 = performance.now();
         check = await fn({ sizes, iteration: i });
         const elapsed = performance.now() - t0;
+        slowest = Math.max(slowest, elapsed);
         const executed = await counter.take();
         await verifyAfter(task.workload, db, sizes, i);
         if (i < task.warmup) continue;
@@ -72,7 +86,8 @@ async function runTask(task: Task): Promise<TaskResult> {
         // One-time work of a first run (metadata queries, statement preparation) stays in the warm-up.
         statements = executed;
       }
-      return { status: 'ok', timesMs, statements, countedBy, peakRssMb: peak(), check };
+      const runsCapped = task.repeats - timesMs.length;
+      return { status: 'ok', timesMs, statements, countedBy, peakRssMb: peak(), check, ...(runsCapped > 0 ? { runsCapped } : {}) };
     } finally {
       await system.close();
     }

@@ -16,9 +16,11 @@ const fmt = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixe
 function cell(r: BenchResult | undefined): string {
   if (!r) return '';
   if (r.medianMs === null) return r.status;
+  // A task cut down by its time budget is marked: its median is of fewer runs (see the notes under the table).
+  const capped = r.runsCapped ? '†' : '';
   // A web-request workload's run is many requests: its statements are given per request.
-  if (isWebWorkload(r.workload)) return `${fmt(r.medianMs)} (${r.statements === null ? '?' : `${fmtPerRequest(r.statements / r.n)}/req`})`;
-  return `${fmt(r.medianMs)} (${r.statements ?? '?'})`;
+  if (isWebWorkload(r.workload)) return `${fmt(r.medianMs)}${capped} (${r.statements === null ? '?' : `${fmtPerRequest(r.statements / r.n)}/req`})`;
+  return `${fmt(r.medianMs)}${capped} (${r.statements ?? '?'})`;
 }
 
 function tables(results: readonly BenchResult[], allSystems: readonly string[]): string[] {
@@ -53,10 +55,13 @@ function tables(results: readonly BenchResult[], allSystems: readonly string[]):
       lines.push(`| ${w} | ${cells.join(' | ')} |`);
     }
     lines.push(`| **geomean** | ${others.map((s) => (ratios.get(s)!.length ? `**${fmt(geomean(ratios.get(s)!))}x**` : '')).join(' | ')} |`, '');
-    const notes = rows.filter((r) => r.note);
+    const notes = rows.filter((r) => r.note || r.runsCapped);
     if (notes.length) {
       lines.push('Notes:', '');
-      for (const r of notes) lines.push(`- ${r.system} / ${r.workload}: ${r.status}: ${r.note}`);
+      for (const r of notes) {
+        const capped = r.runsCapped ? `† ${r.runsCapped} of the timed runs left out to stay within the time budget (--budget)` : '';
+        lines.push(`- ${r.system} / ${r.workload}: ${r.note ? `${r.status}: ${r.note}${capped ? `; ${capped}` : ''}` : capped}`);
+      }
       lines.push('');
     }
   }

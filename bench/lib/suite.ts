@@ -32,6 +32,8 @@ export interface BenchResult {
   readonly countedBy?: TaskResult['countedBy'];
   readonly peakRssMb: number | null;
   readonly status: TaskResult['status'];
+  /** Timed runs left out to keep the task within its budget (see --budget). */
+  readonly runsCapped?: number;
   readonly note?: string;
 }
 
@@ -82,7 +84,7 @@ function runChild(task: Task): Promise<TaskResult> {
     const child = fork(`${BENCH_ROOT}lib/child.ts`, [], {
       cwd: REPO_ROOT,
       // ATHANOR_BENCH_CPU_PROF=dir writes a V8 CPU profile of every child into dir (for `node --cpu-prof` work on a workload).
-      execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.ATHANOR_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ATHANOR_BENCH_CPU_PROF}`] : [])],
+      execArgv: ['--import', 'tsx', '--import', `${BENCH_ROOT}lib/from-build.mjs`, '--expose-gc', ...(process.env.ATHANOR_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.ATHANOR_BENCH_CPU_PROF}`] : [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let settled = false;
@@ -114,7 +116,8 @@ function line(r: BenchResult): string {
   const head = `${r.dialect.padEnd(8)} x${String(r.scale).padEnd(5)} ${r.workload.padEnd(18)} ${r.system.padEnd(10)}`;
   if (r.status !== 'ok') return `${head} ${r.status}${r.note ? `: ${r.note}` : ''}`;
   const perRequest = isWebWorkload(r.workload) && r.statements !== null ? ` (${fmtPerRequest(r.statements / r.n)}/request)` : '';
-  return `${head} median ${String(r.medianMs).padStart(9)} ms  [${r.minMs}..${r.maxMs}]  ${r.statements} statements${perRequest}  ${r.peakRssMb} MB`;
+  const capped = r.runsCapped ? `  (${r.runsCapped} runs cut by the budget)` : '';
+  return `${head} median ${String(r.medianMs).padStart(9)} ms  [${r.minMs}..${r.maxMs}]  ${r.statements} statements${perRequest}  ${r.peakRssMb} MB${capped}`;
 }
 
 export async function runSuite(opts: Options): Promise<BenchResult[]> {
@@ -144,7 +147,7 @@ export async function runSuite(opts: Options): Promise<BenchResult[]> {
           if (!info.dialects.includes(dialect)) {
             r = { ...base, medianMs: null, minMs: null, maxMs: null, statements: null, peakRssMb: null, status: 'unsupported', note: info.note ?? `not set up for ${dialect}` };
           } else {
-            const out = await runChild({ system: name, workload, dialect, scale, warmup: opts.warmup, repeats: opts.repeats, gcEachRun: opts.gcEachRun });
+            const out = await runChild({ system: name, workload, dialect, scale, warmup: opts.warmup, repeats: opts.repeats, gcEachRun: opts.gcEachRun, budgetMs: opts.budgetSeconds * 1000 });
             let status = out.status;
             let note = out.message;
             // Fairness: every system must have seen (or written) what raw did.
@@ -163,6 +166,7 @@ export async function runSuite(opts: Options): Promise<BenchResult[]> {
               ...(out.countedBy ? { countedBy: out.countedBy } : {}),
               peakRssMb: out.peakRssMb || null,
               status,
+              ...(ok && out.runsCapped ? { runsCapped: out.runsCapped } : {}),
               ...(note ? { note } : {}),
             };
           }

@@ -70,6 +70,8 @@ export class IdentityMap {
   /** Hold every entry weakly from now on (the session calls this when a new transaction of it starts). */
   weaken(): void {
     const strong = this.strong;
+    // Nothing held strongly (a session's first transaction): keep the empty list rather than allocate another.
+    if (strong.length === 0) return;
     for (let i = 0; i < strong.length; i += 2) {
       const map = strong[i] as ObjectMap;
       const key = strong[i + 1];

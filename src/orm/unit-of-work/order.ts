@@ -132,6 +132,8 @@ function rowStep<K extends 'update' | 'delete' | 'postUpdate' | 'softDelete' | '
 
 /** Buckets in foreign-key order (parents first); mappers sharing a table stay together. */
 function mapperOrder(buckets: ReadonlyMap<Mapper, MapperChanges>): MapperChanges[] {
+  // One model's changes (a request's usual flush) have no order to find: no table sort per flush.
+  if (buckets.size === 1) return [...buckets.values()];
   const byTable = new Map<Table, MapperChanges[]>();
   for (const b of buckets.values()) {
     const list = byTable.get(b.mapper.table) ?? [];
