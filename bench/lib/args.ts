@@ -22,6 +22,8 @@ export interface Options {
   readonly gcEachRun: boolean;
   /** Seconds one (workload, system) task may take before its runs are cut down (0: no limit). */
   readonly budgetSeconds: number;
+  /** Minutes one task's process may live before it is killed and reported as timed out. */
+  readonly timeoutMinutes: number;
 }
 
 export const USAGE = `npm run bench [-- [core] [options]]
@@ -35,7 +37,8 @@ export const USAGE = `npm run bench [-- [core] [options]]
   --json out.json      also write the results as JSON
   --no-seed            reuse the data a previous run seeded at the same scale (refused when the database holds another scale or schema)
   --gc-each-run        force a full GC before every run (default: once, after the warm-ups)
-  --budget S           seconds a system may spend on one workload (default 120, 0: no limit): a slower one makes fewer runs, marked in the report`;
+  --budget S           seconds a system may spend on one workload (default 120, 0: no limit): a slower one makes fewer runs, marked in the report
+  --timeout M          minutes one task may take before it is killed and reported as timed out (default 15)`;
 
 function list<T extends string>(value: string, allowed: readonly T[], what: string): T[] {
   const items = value.split(',').map((v) => v.trim()).filter(Boolean);
@@ -59,6 +62,7 @@ export function parseArgs(argv: readonly string[]): Options {
     noSeed: false,
     gcEachRun: false,
     budgetSeconds: 120,
+    timeoutMinutes: 15,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -108,6 +112,9 @@ export function parseArgs(argv: readonly string[]): Options {
       case '--budget':
         opts.budgetSeconds = Number(value());
         break;
+      case '--timeout':
+        opts.timeoutMinutes = Number(value());
+        break;
       case '--help':
       case '-h':
         console.log(USAGE);
@@ -118,6 +125,7 @@ export function parseArgs(argv: readonly string[]): Options {
     }
   }
   if (opts.scales.some((n) => !(n > 0))) throw new Error('--scale takes positive numbers');
+  if (!(opts.timeoutMinutes > 0)) throw new Error('--timeout takes a positive number of minutes');
   if (!(opts.budgetSeconds >= 0)) throw new Error('--budget takes a number of seconds (0: no limit)');
   // raw is the baseline of every ratio: always measured.
   if (!opts.systems.includes('raw')) opts.systems.unshift('raw');

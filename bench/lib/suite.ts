@@ -37,8 +37,6 @@ export interface BenchResult {
   readonly note?: string;
 }
 
-const TASK_TIMEOUT_MS = 15 * 60_000;
-
 /**
  * Create the benchmark database of a scale on a server if it is missing (and, on PostgreSQL, the
  * pg_stat_statements extension where the server allows it: without it statements are counted at the driver).
@@ -79,7 +77,7 @@ export async function ensureDatabase(dialect: DialectId, scale: number): Promise
   }
 }
 
-function runChild(task: Task): Promise<TaskResult> {
+function runChild(task: Task, timeoutMs: number): Promise<TaskResult> {
   return new Promise((resolve) => {
     const child = fork(`${BENCH_ROOT}lib/child.ts`, [], {
       cwd: REPO_ROOT,
@@ -97,8 +95,8 @@ function runChild(task: Task): Promise<TaskResult> {
     const failed = (message: string): TaskResult => ({ status: 'error', timesMs: [], statements: null, countedBy: null, peakRssMb: 0, check: null, message });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      finish(failed(`timed out after ${TASK_TIMEOUT_MS / 60_000} minutes`));
-    }, TASK_TIMEOUT_MS);
+      finish(failed(`timed out after ${timeoutMs / 60_000} minutes`));
+    }, timeoutMs);
     child.on('message', (m) => finish(m as TaskResult));
     child.on('exit', (code) => finish(failed(`process exited with code ${code}`)));
     child.send(task);
@@ -147,7 +145,7 @@ export async function runSuite(opts: Options): Promise<BenchResult[]> {
           if (!info.dialects.includes(dialect)) {
             r = { ...base, medianMs: null, minMs: null, maxMs: null, statements: null, peakRssMb: null, status: 'unsupported', note: info.note ?? `not set up for ${dialect}` };
           } else {
-            const out = await runChild({ system: name, workload, dialect, scale, warmup: opts.warmup, repeats: opts.repeats, gcEachRun: opts.gcEachRun, budgetMs: opts.budgetSeconds * 1000 });
+            const out = await runChild({ system: name, workload, dialect, scale, warmup: opts.warmup, repeats: opts.repeats, gcEachRun: opts.gcEachRun, budgetMs: opts.budgetSeconds * 1000 }, opts.timeoutMinutes * 60_000);
             let status = out.status;
             let note = out.message;
             // Fairness: every system must have seen (or written) what raw did.
