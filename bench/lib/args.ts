@@ -14,6 +14,8 @@ export interface Options {
   readonly systems: string[];
   readonly workloads: WorkloadId[];
   readonly warmup: number;
+  /** Warm-up runs of the web-request workloads, whose runs are short: enough requests for V8 to optimize the code. */
+  readonly webWarmup: number;
   readonly repeats: number;
   readonly json: string | undefined;
   /** Skip dropping and reseeding (the data of an earlier run at the same scale is reused). */
@@ -34,6 +36,8 @@ export const USAGE = `npm run bench [-- [core] [options]]
   --only athanor,raw   systems (default all: ${SYSTEMS.map((s) => s.name).join(', ')})
   --workload count,load  workloads (default all: ${WORKLOADS.join(', ')}; \`web\` stands for every web-* one)
   --warmup N --repeats N
+  --web-warmup N       warm-up runs of the web-request workloads (default 20, 2 with --quick): a run is 200 requests, and
+                       a server's steady state, not the first requests of a process, is what they measure
   --json out.json      also write the results as JSON
   --no-seed            reuse the data a previous run seeded at the same scale (refused when the database holds another scale or schema)
   --gc-each-run        force a full GC before every run (default: once, after the warm-ups)
@@ -57,6 +61,7 @@ export function parseArgs(argv: readonly string[]): Options {
     systems: SYSTEMS.map((s) => s.name),
     workloads: [...WORKLOADS] as WorkloadId[],
     warmup: quick ? 1 : 2,
+    webWarmup: quick ? 2 : 20,
     repeats: quick ? 3 : 10,
     json: undefined as string | undefined,
     noSeed: false,
@@ -96,6 +101,9 @@ export function parseArgs(argv: readonly string[]): Options {
         break;
       case '--warmup':
         opts.warmup = Number(value());
+        break;
+      case '--web-warmup':
+        opts.webWarmup = Number(value());
         break;
       case '--repeats':
         opts.repeats = Number(value());

@@ -145,7 +145,8 @@ export async function runSuite(opts: Options): Promise<BenchResult[]> {
           if (!info.dialects.includes(dialect)) {
             r = { ...base, medianMs: null, minMs: null, maxMs: null, statements: null, peakRssMb: null, status: 'unsupported', note: info.note ?? `not set up for ${dialect}` };
           } else {
-            const out = await runChild({ system: name, workload, dialect, scale, warmup: opts.warmup, repeats: opts.repeats, gcEachRun: opts.gcEachRun, budgetMs: opts.budgetSeconds * 1000 }, opts.timeoutMinutes * 60_000);
+            const warmup = isWebWorkload(workload) ? opts.webWarmup : opts.warmup;
+            const out = await runChild({ system: name, workload, dialect, scale, warmup, repeats: opts.repeats, gcEachRun: opts.gcEachRun, budgetMs: opts.budgetSeconds * 1000 }, opts.timeoutMinutes * 60_000);
             let status = out.status;
             let note = out.message;
             // Fairness: every system must have seen (or written) what raw did.
