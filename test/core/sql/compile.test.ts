@@ -391,7 +391,7 @@ describe('SELECT', () => {
     expectSql(update(artist).set({ active: false }).where(notExists(albums)), {
       sqlite: ['UPDATE "artist" SET "active" = ? WHERE NOT EXISTS (SELECT "album"."id" FROM "album" WHERE "album"."artist_id" = "artist"."id")', [0]],
       postgres: ['UPDATE "artist" SET "active" = $1 WHERE NOT EXISTS (SELECT "album"."id" FROM "album" WHERE "album"."artist_id" = "artist"."id")', [false]],
-      mariadb: ['UPDATE `artist` SET `active` = ? WHERE NOT EXISTS (SELECT `album`.`id` FROM `album` WHERE `album`.`artist_id` = `artist`.`id`)', [0]],
+      mariadb: ['UPDATE `artist` SET `active` = ? WHERE NOT EXISTS (SELECT `album`.`id` FROM `album` WHERE `album`.`artist_id` = `artist`.`id`)', [false]],
     });
     // A derived table cannot see its siblings in FROM: nothing to correlate with, so both tables are its own.
     const d = select(album.c.id).where(album.c.artistId.eq(artist.c.id)).as('d');
@@ -444,7 +444,7 @@ describe('SELECT', () => {
     expectSql(select(named.c.id).with(named).from(named), {
       sqlite: ['WITH "active_artists" AS (SELECT "artist"."id" FROM "artist" WHERE "artist"."active" = ?) SELECT "active_artists"."id" FROM "active_artists"', [1]],
       postgres: ['WITH "active_artists" AS (SELECT "artist"."id" FROM "artist" WHERE "artist"."active" = $1) SELECT "active_artists"."id" FROM "active_artists"', [true]],
-      mariadb: ['WITH `active_artists` AS (SELECT `artist`.`id` FROM `artist` WHERE `artist`.`active` = ?) SELECT `active_artists`.`id` FROM `active_artists`', [1]],
+      mariadb: ['WITH `active_artists` AS (SELECT `artist`.`id` FROM `artist` WHERE `artist`.`active` = ?) SELECT `active_artists`.`id` FROM `active_artists`', [true]],
     });
   });
 
@@ -503,7 +503,7 @@ describe('INSERT', () => {
     expectSql(insert(artist).values({ name: 'AC/DC' }), {
       sqlite: ['INSERT INTO "artist" ("name", "active") VALUES (?, ?)', ['AC/DC', 1]],
       postgres: ['INSERT INTO "artist" ("name", "active") VALUES ($1, $2)', ['AC/DC', true]],
-      mariadb: ['INSERT INTO `artist` (`name`, `active`) VALUES (?, ?)', ['AC/DC', 1]],
+      mariadb: ['INSERT INTO `artist` (`name`, `active`) VALUES (?, ?)', ['AC/DC', true]],
     });
   });
 
@@ -512,7 +512,7 @@ describe('INSERT', () => {
     expectSql(stmt, {
       sqlite: ['INSERT INTO "artist" ("name", "active") VALUES (?, ?), (?, ?) RETURNING "artist"."id"', ['a', 1, 'b', 0]],
       postgres: ['INSERT INTO "artist" ("name", "active") VALUES ($1, $2), ($3, $4) RETURNING "artist"."id"', ['a', true, 'b', false]],
-      mariadb: ['INSERT INTO `artist` (`name`, `active`) VALUES (?, ?), (?, ?) RETURNING `artist`.`id`', ['a', 1, 'b', 0]],
+      mariadb: ['INSERT INTO `artist` (`name`, `active`) VALUES (?, ?), (?, ?) RETURNING `artist`.`id`', ['a', true, 'b', false]],
       mysql8: { throws: UnsupportedError },
     });
   });
@@ -570,13 +570,13 @@ describe('INSERT', () => {
     expectSql(stmt, {
       sqlite: ['INSERT INTO "artist" ("id", "name", "active") VALUES (?, ?, ?) ON CONFLICT ("id") DO UPDATE SET "name" = excluded."name"', [1, 'x', 1]],
       postgres: ['INSERT INTO "artist" ("id", "name", "active") VALUES ($1, $2, $3) ON CONFLICT ("id") DO UPDATE SET "name" = excluded."name"', [1, 'x', true]],
-      mariadb: ['INSERT INTO `artist` (`id`, `name`, `active`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)', [1, 'x', 1]],
+      mariadb: ['INSERT INTO `artist` (`id`, `name`, `active`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `name` = VALUES(`name`)', [1, 'x', true]],
     });
     const nothing = insert(artist).values({ id: 1, name: 'x' }).onConflictDoNothing([artist.c.id]);
     expectSql(nothing, {
       sqlite: ['INSERT INTO "artist" ("id", "name", "active") VALUES (?, ?, ?) ON CONFLICT ("id") DO NOTHING', [1, 'x', 1]],
       postgres: ['INSERT INTO "artist" ("id", "name", "active") VALUES ($1, $2, $3) ON CONFLICT ("id") DO NOTHING', [1, 'x', true]],
-      mariadb: ['INSERT INTO `artist` (`id`, `name`, `active`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `id` = `id`', [1, 'x', 1]],
+      mariadb: ['INSERT INTO `artist` (`id`, `name`, `active`) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE `id` = `id`', [1, 'x', true]],
     });
   });
 
@@ -631,7 +631,7 @@ describe('UPDATE and DELETE', () => {
     expectSql(using, {
       sqlite: { throws: UnsupportedError },
       postgres: ['DELETE FROM "song" USING "artist" WHERE "song"."artist_id" = "artist"."id" AND "artist"."active" = $1', [false]],
-      mariadb: ['DELETE `song` FROM `song`, `artist` WHERE `song`.`artist_id` = `artist`.`id` AND `artist`.`active` = ?', [0]],
+      mariadb: ['DELETE `song` FROM `song`, `artist` WHERE `song`.`artist_id` = `artist`.`id` AND `artist`.`active` = ?', [false]],
     });
   });
 });

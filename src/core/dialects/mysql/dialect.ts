@@ -151,7 +151,18 @@ function jsonTableColumn(type: SqlType | undefined): JsonTableColumn | undefined
       return {
         type: fixed('BIGINT'),
         read: plain,
-        text: (v) => (typeof v === 'number' ? (Number.isSafeInteger(v) ? String(v) : undefined) : typeof v === 'string' && INTEGER_TEXT.test(v) ? v : undefined),
+        text: (v) =>
+          typeof v === 'boolean'
+            ? v
+              ? '1'
+              : '0'
+            : typeof v === 'number'
+              ? Number.isSafeInteger(v)
+                ? String(v)
+                : undefined
+              : typeof v === 'string' && INTEGER_TEXT.test(v)
+                ? v
+                : undefined,
         quoted: false,
       };
     case 'real':
@@ -193,7 +204,8 @@ function jsonTableRow(dialect: Dialect, node: UpdateFromRowsNode, row: readonly 
   const cells = new Array<unknown>(row.length);
   for (let j = 0; j < row.length; j++) {
     const bound = dialect.bindValue((j < keys ? node.keys[j] : node.set[j - keys])!.type, row[j]);
-    cells[j] = bound instanceof Uint8Array ? toBuffer(bound).toString('hex') : typeof bound === 'bigint' ? bound.toString() : bound;
+    cells[j] =
+      bound instanceof Uint8Array ? toBuffer(bound).toString('hex') : typeof bound === 'bigint' ? bound.toString() : typeof bound === 'boolean' ? Number(bound) : bound;
   }
   return JSON.stringify(cells);
 }
@@ -574,7 +586,10 @@ export class MysqlDialect extends Dialect {
       default:
         break;
     }
-    if (typeof value === 'boolean') return value ? 1 : 0;
+    // A boolean stays one: mysql2 binds it as TINY, an integer, where a JS number goes as DOUBLE, and MariaDB compares
+    // an integer column with a DOUBLE by converting every row's value (a count over a boolean column of 100,000 rows:
+    // 7.3 ms against 12-16 ms).
+    if (typeof value === 'boolean') return value;
     if (typeof value === 'bigint') return value.toString();
     if (value instanceof Date) return formatTimestampUtc(value);
     if (value instanceof Uint8Array) return toBuffer(value);
