@@ -68,6 +68,48 @@ function tables(results: readonly BenchResult[], allSystems: readonly string[]):
   return lines;
 }
 
+/** Athanor's targets (issue 14): within 1.3x of raw in every cell, 1.2x geometric mean, faster than every peer. */
+const TARGET_CELL = 1.3;
+const TARGET_GEOMEAN = 1.2;
+
+/** Where Athanor meets its targets and where not, per dialect and scale: the cells that miss, by how much, and who wins them. */
+function targetLines(results: readonly BenchResult[]): string[] {
+  const groups = [...new Set(results.map((r) => `${r.dialect}|${r.scale}`))];
+  if (!results.some((r) => r.system === 'athanor')) return [];
+  const lines = [
+    '## Targets',
+    '',
+    `Athanor's targets: within ${TARGET_CELL}x of raw on every workload, ${TARGET_GEOMEAN}x geometric mean, and the fastest of all systems on every workload.`,
+    '',
+    '| database, scale | geomean | over 1.3x raw | another system faster (its ratio to raw) |',
+    '|---|---:|---|---|',
+  ];
+  for (const g of groups) {
+    const [dialect, scale] = g.split('|');
+    const rows = results.filter((r) => r.dialect === dialect && String(r.scale) === scale && r.medianMs !== null);
+    const ratios: number[] = [];
+    const over: string[] = [];
+    const beaten: string[] = [];
+    for (const w of WORKLOADS) {
+      const raw = rows.find((r) => r.workload === w && r.system === 'raw')?.medianMs;
+      const own = rows.find((r) => r.workload === w && r.system === 'athanor')?.medianMs;
+      if (!raw || !own) continue;
+      const ratio = own / raw;
+      ratios.push(ratio);
+      if (ratio > TARGET_CELL) over.push(`${w} ${fmt(ratio)}x`);
+      const faster = rows
+        .filter((r) => r.workload === w && r.system !== 'raw' && r.system !== 'athanor' && r.medianMs! < own)
+        .sort((a, b) => a.medianMs! - b.medianMs!);
+      if (faster.length) beaten.push(`${w}: ${faster.map((r) => `${r.system} ${fmt(r.medianMs! / raw)}x`).join(', ')} (athanor ${fmt(ratio)}x)`);
+    }
+    if (!ratios.length) continue;
+    const gm = geomean(ratios);
+    lines.push(`| ${dialect}, ${scale} | ${gm <= TARGET_GEOMEAN ? '' : '**'}${fmt(gm)}x${gm <= TARGET_GEOMEAN ? '' : '**'} | ${over.join('; ') || 'none'} | ${beaten.join('; ') || 'none'} |`);
+  }
+  lines.push('', 'Why each missed cell misses, and what was measured of it: [docs/benchmarks.md](../../docs/benchmarks.md#where-the-targets-are-missed).', '');
+  return lines;
+}
+
 /** Say plainly when the figures cannot be taken as a measurement. */
 function caveats(machine: Machine, opts: ReportOptions): string[] {
   const out: string[] = [];
@@ -102,6 +144,7 @@ export function writeReport(results: readonly BenchResult[], machine: Machine, o
     'How the numbers are taken, and how to reproduce them: [docs/benchmarks.md](../../docs/benchmarks.md).',
     '',
     ...caveats(machine, opts),
+    ...targetLines(results),
     ...tables(results, systems),
     '## Charts',
     '',
