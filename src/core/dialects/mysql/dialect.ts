@@ -112,6 +112,13 @@ const DECIMAL_TEXT = /^[+-]?(\d{1,35}(\.\d{0,30})?|\.\d{1,30})$/;
 const VARCHAR_MAX = 1024;
 
 const fixed = (type: string) => (): string => type;
+
+/** An integer column's bound value as JSON_TABLE text: booleans as 1/0, safe numbers and digit strings as they are. */
+function integerText(v: unknown): string | undefined {
+  if (typeof v === 'boolean') return v ? '1' : '0';
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? String(v) : undefined;
+  return typeof v === 'string' && INTEGER_TEXT.test(v) ? v : undefined;
+}
 const plain = (ref: string): string => ref;
 const string = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -151,18 +158,7 @@ function jsonTableColumn(type: SqlType | undefined): JsonTableColumn | undefined
       return {
         type: fixed('BIGINT'),
         read: plain,
-        text: (v) =>
-          typeof v === 'boolean'
-            ? v
-              ? '1'
-              : '0'
-            : typeof v === 'number'
-              ? Number.isSafeInteger(v)
-                ? String(v)
-                : undefined
-              : typeof v === 'string' && INTEGER_TEXT.test(v)
-                ? v
-                : undefined,
+        text: integerText,
         quoted: false,
       };
     case 'real':
