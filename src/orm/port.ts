@@ -44,6 +44,9 @@ export interface ConnectionSource {
   readonly dialect: Dialect;
   /** Wait until the dialect is known (MySQL vs MariaDB is detected on first connect). */
   ready(): Promise<void>;
-  /** `primary`: every statement on the primary; `consistency`: what reads must see (engines with read replicas). */
+  /**
+   * `primary`: every statement on the primary; `consistency`: what reads must see (engines with read replicas).
+   * Waits for {@link ready} itself: the dialect is known once the connection is there.
+   */
   connectForSession(options?: { readonly primary?: boolean; readonly consistency?: ReadConsistency }): Promise<SessionConnection>;
 }

@@ -155,6 +155,8 @@ export class Session implements SessionHooks {
   private inFlight: Promise<unknown> | undefined;
   private flushCount = 0;
   private savepointCounter = 0;
+  /** True once the session has taken a connection (its later ones start new units of work). */
+  private connected = false;
   private closed = false;
   /** Objects written in this transaction, as they were before it. */
   private readonly txLog = new TransactionRecord();
@@ -461,11 +463,13 @@ export class Session implements SessionHooks {
         if (verdict === 'filtered') return undefined;
       }
     }
-    if (this.autoflush) await this.flush();
+    // Awaited only when there is something to wait for: a lookup by key is a request's whole work, and every
+    // await of a settled promise is a turn of the microtask queue.
+    if (this.autoflush && !this.idle()) await this.flush();
     const found = await this.fetchByKey(mapper, keyParts(mapper, key, pk), filters);
     // A reference just loaded is loaded for the first time: its afterLoad runs now.
     if (hit !== undefined && found === hit && mapper.hooks.afterLoad !== undefined) this.queueAfterLoad(stateOf(hit));
-    await this.runAfterLoad();
+    if (this.afterLoadQueue !== undefined) await this.runAfterLoad();
     return found;
   }
 
@@ -664,7 +668,7 @@ export class Session implements SessionHooks {
   flush(): Promise<void> {
     // From a hook of the flush under way (an autoflush of its query): that flush writes what the hook changed.
     if (this.inFlight !== undefined && runningHooksOf(this)) return Promise.resolve();
-    if (this.inFlight === undefined && this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0) {
+    if (this.idle()) {
       this.checkOpen();
       return Promise.resolve();
     }
@@ -697,8 +701,13 @@ export class Session implements SessionHooks {
     return await this.serialized(async () => {
       const plan = await buildFlushPlan(this, cascadeLoader(this.loaderContext(FilterScope.none)));
       await this.runAfterLoad();
-      return plan;
+      return plan.freeze();
     });
+  }
+
+  /** Nothing to flush and no session-level operation under way: a flush now would do nothing. */
+  private idle(): boolean {
+    return this.inFlight === undefined && this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0;
   }
 
   /** Run one session-level operation after the one under way (flushes, commits, rollbacks and close never overlap). */
@@ -797,6 +806,12 @@ export class Session implements SessionHooks {
     // One stack for both: the flush's trigger and the commit's caller.
     const trace = ormHooks.active ? ormTrace() : undefined;
     const caller = trace ? lazyCaller(trace) : undefined;
+    if (trace === undefined && this.idle() && !runningHooksOf(this)) {
+      // Nothing to flush (a request that only read): the commit only ends what the session holds.
+      if (this.conn === undefined && this.connecting === undefined) return;
+      await this.serialized(() => this.endTransaction('commit', 'retry'));
+      return;
+    }
     await this.serialized(() => this.commitNow(trace, caller));
   }
 
@@ -819,27 +834,37 @@ export class Session implements SessionHooks {
   /** Roll back what is open and release the connection; objects become detached (pending ones transient). */
   async close(): Promise<void> {
     if (this.closed) return;
+    if (this.inFlight === undefined && this.conn === undefined && this.connecting === undefined && this.txLog.empty && !runningHooksOf(this)) {
+      // Nothing held and nothing under way (the session of a request that committed): no transaction to end.
+      this.forgetAll();
+      return;
+    }
     await this.serialized(async () => {
       if (this.closed) return;
       try {
         await this.endTransaction('rollback', 'discard');
       } finally {
-        this.identityMap.forEachObject((obj) => {
-          const st = stateOf(obj);
-          st.session = undefined;
-          st.status = 'detached';
-        });
-        for (const st of this.pending) {
-          st.session = undefined;
-          st.status = 'transient';
-        }
-        this.identityMap.clear();
-        this.pending.clear();
-        this.dirty.clear();
-        this.deleted.clear();
-        this.closed = true;
+        this.forgetAll();
       }
     });
+  }
+
+  /** The end of a close: objects detached (pending ones transient), unflushed changes discarded, the session closed. */
+  private forgetAll(): void {
+    this.identityMap.forEachObject((obj) => {
+      const st = stateOf(obj);
+      st.session = undefined;
+      st.status = 'detached';
+    });
+    for (const st of this.pending) {
+      st.session = undefined;
+      st.status = 'transient';
+    }
+    this.identityMap.clear();
+    this.pending.clear();
+    this.dirty.clear();
+    this.deleted.clear();
+    this.closed = true;
   }
 
   private async endTransaction(how: 'commit' | 'rollback', mode: RestoreMode): Promise<void> {
@@ -987,8 +1012,12 @@ export class Session implements SessionHooks {
     // promise either): V8's async stack traces follow a promise only while it has a single awaiter, and the
     // leak warning names the line that took the connection from that trace.
     if (this.connecting) return await this.connecting;
-    // A new transaction of this session: what the earlier ones loaded or wrote is held weakly from now on.
-    this.identityMap.weaken();
+    // A new transaction of this session: what the earlier ones loaded or wrote is held weakly from now on. Not at
+    // the first: what is in the map then came from this unit of work (references, `add`s), and a WeakRef per object
+    // costs its creation and the garbage collector's work on it (a one-row update by reference spent a fifth of its
+    // time on these).
+    if (this.connected) this.identityMap.weaken();
+    this.connected = true;
     this.connecting = this.acquire();
     return await this.connecting;
   }
@@ -1007,7 +1036,6 @@ export class Session implements SessionHooks {
 
   private async acquire(): Promise<SessionConnection> {
     try {
-      await this.source.ready();
       const conn = await this.source.connectForSession({ primary: this.options.primary === true, consistency: this.consistency });
       this.conn = conn;
       if (ormHooks.active) ormHooks.emit('sessionAcquire', { session: this, transactionKey: transactionKeyOf(this.source, conn) });

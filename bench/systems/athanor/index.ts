@@ -1,16 +1,18 @@
 /**
  * Athanor, used the way its docs show: the ORM session for entity work,
- * eager loading by `selectinLoad`, `query().count()/update()/delete()` for work
+ * eager loading by `selectinLoad` (for one parent, the strategy docs/queries-and-loading.md
+ * recommends: `jsonLoad`, `joinedLoad` on MariaDB), `query().count()/update()/delete()` for work
  * by criteria, bulk paths of Core for imports (COPY on PostgreSQL).
  *
  * Web requests: one `db.session()` per request. `s.get()` for a row by key;
  * `s.reference()` (the key alone, no SELECT) for a row updated or deleted by
- * key; new objects with `s.add()`; upserts, which the ORM has no verb for, as
- * Core `insert().onConflictDoUpdate()` through `s.execute()`.
+ * key; new objects with `s.add()`; upserts as Core `insert().onConflictDoUpdate()`
+ * through `s.execute()` (the statement's rows are all a request needs; `s.upsert()` would
+ * also make them objects), alone with `{ commit: true }` where it is the only write.
  */
 
 import { createEngine, excluded, insert, type Engine } from '../../../src/index.js';
-import { database, selectinLoad, type Session } from '../../../src/orm/index.js';
+import { database, joinedLoad, jsonLoad, selectinLoad, type Session } from '../../../src/orm/index.js';
 import type { SystemFactory, SystemInstance } from '../../lib/system.js';
 import { importRows as importData } from '../../lib/schema.js';
 import { CITY, PAGE, type Sizes } from '../../lib/workloads.js';
@@ -26,7 +28,7 @@ export const open: SystemFactory = async (env): Promise<SystemInstance> => {
 
   return {
     workloads: {
-      ...webWorkloads(db, s),
+      ...webWorkloads(db, s, env.dialect),
       count: () => session((x) => x.query(User).where(User.active.eq(true)).count()),
       projection: () => session(async (x) => (await x.select(User.username, User.email).all()).length),
       load: () => session(async (x) => (await x.query(User).all()).length),
@@ -94,7 +96,10 @@ export const open: SystemFactory = async (env): Promise<SystemInstance> => {
 };
 
 /** The web-request workloads: each request its own session, run one after another. */
-function webWorkloads(db: ReturnType<typeof database>, s: Sizes): SystemInstance['workloads'] {
+function webWorkloads(db: ReturnType<typeof database>, s: Sizes, dialect: string): SystemInstance['workloads'] {
+  // One parent with a small collection, as docs/queries-and-loading.md ("Choosing") says: `json` on SQLite and
+  // PostgreSQL (one statement), `joined` on MariaDB.
+  const oneParentLoad = dialect === 'mysql' ? joinedLoad : jsonLoad;
   const session = <T>(fn: (x: Session) => Promise<T>): Promise<T> => db.session(fn);
   const requests = async (fn: (k: number) => Promise<number>): Promise<number> => {
     let done = 0;
@@ -109,7 +114,7 @@ function webWorkloads(db: ReturnType<typeof database>, s: Sizes): SystemInstance
   return {
     'web-find': () => requests(async (k) => ((await session((x) => x.get(User, web.findUserId(s, k)))) ? 1 : 0)),
     'web-find-related': () =>
-      requests(async (k) => (await session((x) => x.query(Artist).options(selectinLoad(Artist.albums)).get(web.findArtistId(s, k))))?.albums.length ?? 0),
+      requests(async (k) => (await session((x) => x.query(Artist).options(oneParentLoad(Artist.albums)).get(web.findArtistId(s, k))))?.albums.length ?? 0),
     'web-create': ({ iteration }) =>
       requests(async (k) => {
         const author = new WebAuthor(web.newAuthor(k, iteration));
@@ -138,7 +143,8 @@ function webWorkloads(db: ReturnType<typeof database>, s: Sizes): SystemInstance
         });
         return 2;
       }),
-    'web-upsert': ({ iteration }) => requests(async (k) => (await session((x) => x.execute(upsertAuthor(web.upsertedAuthor(k, iteration))))).rows.length),
+    // `commit: true`: the statement is the unit of work's only write, so it goes alone, without BEGIN/COMMIT.
+    'web-upsert': ({ iteration }) => requests(async (k) => (await session((x) => x.execute(upsertAuthor(web.upsertedAuthor(k, iteration)), { commit: true }))).rows.length),
     // No nested upsert in the ORM: the closest honest form is two Core upserts in the session's transaction, the
     // post's foreign key taken from the author's RETURNING.
     'web-upsert-nested': ({ iteration }) =>

@@ -53,7 +53,7 @@ export async function prepareFlush(ctx: FlushHooksContext, build: () => Promise<
     });
   }
   // Each before-hook runs once per object and flush, however many times the plan is built.
-  const hooked = { beforeInsert: new Set<InstanceState>(), beforeUpdate: new Set<InstanceState>(), beforeDelete: new Set<InstanceState>() };
+  const hooked: Partial<Record<'beforeInsert' | 'beforeUpdate' | 'beforeDelete', Set<InstanceState>>> = {};
   for (let plans = 1; ; plans++) {
     const plan = await build();
     let ran = await ctx.afterLoad();
@@ -62,7 +62,7 @@ export async function prepareFlush(ctx: FlushHooksContext, build: () => Promise<
       const fn = hook === undefined ? undefined : step.mapper.hooks[hook];
       if (fn === undefined) continue;
       const status = hook === 'beforeInsert' ? 'pending' : 'persistent';
-      const done = hooked[hook!];
+      const done = (hooked[hook!] ??= new Set());
       for (const st of step.states) {
         // An earlier hook of this round may have deleted or expunged it: the next plan says what it is now.
         if (done.has(st) || st.status !== status) continue;

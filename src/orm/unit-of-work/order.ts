@@ -28,17 +28,25 @@ export function orderChanges(changes: ChangeSet): FlushPlan {
   // OrderingRule.EarlyDelete: rows of tables nothing in this flush points at can go before the inserts — replacing
   // a one-to-one child (a unique foreign key) must free the key before the new row takes it. Not when link rows or
   // children's keys are to be detached first (OrderingRule.DetachBeforeDelete comes after the inserts).
-  const referenced = new Set<Table>();
-  for (const m of buckets.keys()) for (const fk of m.table.foreignKeys) referenced.add(fk.targetColumns()[0]!.table as Table);
+  // (Sets and maps below are made only when their case comes up: most flushes are inserts and updates alone, and
+  // a one-row flush spent a microsecond allocating them.)
+  let referenced: Set<Table> | undefined;
+  const isReferenced = (table: Table): boolean => {
+    if (referenced === undefined) {
+      referenced = new Set();
+      for (const m of buckets.keys()) for (const fk of m.table.foreignKeys) referenced.add(fk.targetColumns()[0]!.table as Table);
+    }
+    return referenced.has(table);
+  };
   const detachFirst = changes.linkClears.length > 0 || changes.nullOuts.length > 0;
-  const deletedEarly = new Set<Mapper>();
+  let deletedEarly: Set<Mapper> | undefined;
 
   // OrderingRule.ParentsFirst: inserts and updates in foreign-key order, a child's row needs its parent's key.
   for (const bucket of order) {
     const { mapper } = bucket;
-    if (!referenced.has(mapper.table) && !detachFirst) {
-      if (bucket.deletes.length > 0) steps.push(rowStep('delete', OrderingRule.EarlyDelete, mapper, bucket.deletes));
-      deletedEarly.add(mapper);
+    if (bucket.deletes.length > 0 && !detachFirst && !isReferenced(mapper.table)) {
+      steps.push(rowStep('delete', OrderingRule.EarlyDelete, mapper, bucket.deletes));
+      (deletedEarly ??= new Set()).add(mapper);
     }
     if (bucket.inserts.length > 0) planInserts(bucket, keys, steps);
     if (bucket.updates.length > 0) {
@@ -47,40 +55,13 @@ export function orderChanges(changes: ChangeSet): FlushPlan {
     }
   }
 
-  // OrderingRule.PostUpdate: keys that closed a cycle, once both rows exist — one UPDATE per mapper.
-  const postByMapper = new Map<Mapper, { states: Set<InstanceState>; writes: KeyWrite[] }>();
-  for (const w of keys.deferred) {
-    let entry = postByMapper.get(w.child.mapper);
-    if (entry === undefined) {
-      entry = { states: new Set(), writes: [] };
-      postByMapper.set(w.child.mapper, entry);
-    }
-    entry.states.add(w.child);
-    entry.writes.push(w);
-  }
-  for (const [mapper, { states, writes: keyWrites }] of postByMapper) {
-    steps.push({ ...rowStep('postUpdate', OrderingRule.PostUpdate, mapper, [...states]), keyWrites });
-  }
-
-  // OrderingRule.SoftDelete: the soft-delete column of marked objects, one UPDATE per model, after the other updates.
-  // An object that also had a key to write was updated with it above.
-  const updated = new Set<InstanceState>();
-  for (const bucket of order) for (const s of bucket.updates) updated.add(s);
-  for (const [kind, marked] of [['softDelete', changes.softDeleted], ['restore', changes.restored]] as const) {
-    const byMapper = new Map<Mapper, InstanceState[]>();
-    marked.forEach((_, s) => {
-      if (updated.has(s)) return;
-      const list = byMapper.get(s.mapper) ?? [];
-      list.push(s);
-      byMapper.set(s.mapper, list);
-    });
-    for (const [mapper, states] of byMapper) steps.push(rowStep(kind, OrderingRule.SoftDelete, mapper, states));
-  }
+  if (keys.deferred.length > 0) planPostUpdates(keys.deferred, steps);
+  if (changes.softDeleted.size > 0 || changes.restored.size > 0) planSoftDeletes(changes, order, steps);
 
   // OrderingRule.LinksAfterRows + LinkRemovesBeforeAdds: link rows need both ends' keys; a link removed and
   // re-added in one flush must end up present.
-  for (const links of bySecondary(writes.linkRemoves)) steps.push(linkStep('linkDelete', OrderingRule.LinkRemovesBeforeAdds, links));
-  for (const links of bySecondary(writes.linkAdds)) steps.push(linkStep('linkInsert', OrderingRule.LinksAfterRows, links));
+  if (writes.linkRemoves.length > 0) for (const links of bySecondary(writes.linkRemoves)) steps.push(linkStep('linkDelete', OrderingRule.LinkRemovesBeforeAdds, links));
+  if (writes.linkAdds.length > 0) for (const links of bySecondary(writes.linkAdds)) steps.push(linkStep('linkInsert', OrderingRule.LinksAfterRows, links));
 
   // OrderingRule.DetachBeforeDelete: what points at a deleted parent goes before the parent's row.
   for (const { relationship, parents } of changes.linkClears) {
@@ -114,7 +95,7 @@ export function orderChanges(changes: ChangeSet): FlushPlan {
   // OrderingRule.ChildrenFirst: a parent's row must outlive the rows pointing at it.
   for (let i = order.length - 1; i >= 0; i--) {
     const bucket = order[i]!;
-    if (deletedEarly.has(bucket.mapper) || bucket.deletes.length === 0) continue;
+    if (bucket.deletes.length === 0 || deletedEarly?.has(bucket.mapper)) continue;
     steps.push(rowStep('delete', OrderingRule.ChildrenFirst, bucket.mapper, bucket.deletes));
   }
 
@@ -124,6 +105,40 @@ export function orderChanges(changes: ChangeSet): FlushPlan {
     touched: changes.touched,
     deferred: keys.deferredWrites,
   });
+}
+
+/** OrderingRule.PostUpdate: keys that closed a cycle, once both rows exist — one UPDATE per mapper. */
+function planPostUpdates(deferred: readonly KeyWrite[], steps: FlushStep[]): void {
+  const postByMapper = new Map<Mapper, { states: Set<InstanceState>; writes: KeyWrite[] }>();
+  for (const w of deferred) {
+    let entry = postByMapper.get(w.child.mapper);
+    if (entry === undefined) {
+      entry = { states: new Set(), writes: [] };
+      postByMapper.set(w.child.mapper, entry);
+    }
+    entry.states.add(w.child);
+    entry.writes.push(w);
+  }
+  for (const [mapper, { states, writes: keyWrites }] of postByMapper) {
+    steps.push({ ...rowStep('postUpdate', OrderingRule.PostUpdate, mapper, [...states]), keyWrites });
+  }
+}
+
+/** OrderingRule.SoftDelete: the soft-delete column of marked objects, one UPDATE per model, after the other updates. */
+function planSoftDeletes(changes: ChangeSet, order: readonly MapperChanges[], steps: FlushStep[]): void {
+  // An object that also had a key to write was updated with it above.
+  const updated = new Set<InstanceState>();
+  for (const bucket of order) for (const s of bucket.updates) updated.add(s);
+  for (const [kind, marked] of [['softDelete', changes.softDeleted], ['restore', changes.restored]] as const) {
+    const byMapper = new Map<Mapper, InstanceState[]>();
+    marked.forEach((_, s) => {
+      if (updated.has(s)) return;
+      const list = byMapper.get(s.mapper) ?? [];
+      list.push(s);
+      byMapper.set(s.mapper, list);
+    });
+    for (const [mapper, states] of byMapper) steps.push(rowStep(kind, OrderingRule.SoftDelete, mapper, states));
+  }
 }
 
 function rowStep<K extends 'update' | 'delete' | 'postUpdate' | 'softDelete' | 'restore'>(kind: K, rule: OrderingRule, mapper: Mapper, states: readonly InstanceState[]) {
@@ -183,6 +198,8 @@ function planInserts(bucket: MapperChanges, keys: KeySync, steps: FlushStep[]): 
   }
 }
 
+const NO_WRITES: ReadonlySet<KeyWrite> = new Set();
+
 /**
  * Which key writes each step applies, and which wait for a post-update. A parent's key is ready when its columns
  * hold values now (a persistent parent, a key the program assigned) or when the parent is inserted by an earlier step.
@@ -192,9 +209,9 @@ class KeySync {
   readonly deferred: KeyWrite[] = [];
   /** Mappers whose new objects were all inserted by one earlier step (no set of every object: most flushes). */
   private readonly mappersInserted = new Set<Mapper>();
-  /** Objects inserted by earlier steps of self-referential levels. */
-  private readonly insertedBefore = new Set<InstanceState>();
-  private readonly deferredSet = new Set<KeyWrite>();
+  /** Objects inserted by earlier steps of self-referential levels (made for self-referential mappers only). */
+  private insertedBefore: Set<InstanceState> | undefined;
+  private deferredSet: Set<KeyWrite> | undefined;
 
   constructor(
     private readonly writes: RelationshipWrites,
@@ -212,7 +229,8 @@ class KeySync {
 
   /** `states` were inserted by the step just planned (one level of a self-referential mapper). */
   inserted(states: readonly InstanceState[]): void {
-    for (const s of states) this.insertedBefore.add(s);
+    const before = (this.insertedBefore ??= new Set());
+    for (const s of states) before.add(s);
   }
 
   /** The writes of `children`, deciding for each set whether it can be applied now or waits for a post-update. */
@@ -221,7 +239,7 @@ class KeySync {
     for (const child of children) {
       for (const w of this.writesOf(child)) {
         out.push(w);
-        if (w.parent === null || w.onlyIfParent || this.deferredSet.has(w) || this.ready(w.parent, w.parentColumns)) continue;
+        if (w.parent === null || w.onlyIfParent || this.deferredSet?.has(w) === true || this.ready(w.parent, w.parentColumns)) continue;
         // OrderingRule.PostUpdate: the parent is not inserted yet (a cycle) — insert NULL now, write the key after.
         for (const ci of w.childColumns) {
           const col = child.mapper.columns[ci]!;
@@ -232,7 +250,7 @@ class KeySync {
             );
           }
         }
-        this.deferredSet.add(w);
+        (this.deferredSet ??= new Set()).add(w);
         this.deferred.push(w);
       }
     }
@@ -240,11 +258,11 @@ class KeySync {
   }
 
   get deferredWrites(): ReadonlySet<KeyWrite> {
-    return this.deferredSet;
+    return this.deferredSet ?? NO_WRITES;
   }
 
   private ready(parent: InstanceState, columns: readonly number[]): boolean {
-    if (this.insertedBefore.has(parent)) return true;
+    if (this.insertedBefore?.has(parent) === true) return true;
     // In its mapper's inserts (bucketByMapper's rule) when that mapper's one insert step came earlier.
     if (this.mappersInserted.has(parent.mapper) && this.changes.pending.has(parent) && !this.changes.deleted.has(parent)) return true;
     for (let j = 0; j < columns.length; j++) {

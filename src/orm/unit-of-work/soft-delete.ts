@@ -61,10 +61,11 @@ function markerOf(state: InstanceState, sd: SoftDelete): { value: unknown } | un
  * their cascades (before the hard delete cascades run, which then start from hard deletes only).
  */
 export async function expandSoftDeletes(changes: ChangeSet, load: RelationshipLoader): Promise<void> {
-  const now = new Date();
+  // One time for every marker this flush writes; taken only when one is written.
+  let now: Date | undefined;
   const deleting: InstanceState[] = [];
   const restoring: InstanceState[] = [];
-  for (const s of [...changes.deleted]) {
+  if (changes.deleted.size > 0) for (const s of [...changes.deleted]) {
     const sd = softDeleteOf(s.mapper);
     if (!sd || hardDeletes.has(s) || changes.statusOf(s) !== 'persistent') continue;
     changes.removeDeleted(s);
@@ -74,7 +75,7 @@ export async function expandSoftDeletes(changes: ChangeSet, load: RelationshipLo
       changes.mark(s, markerIndex(s.mapper, sd), marker.value, 'unchanged');
       continue;
     }
-    changes.mark(s, markerIndex(s.mapper, sd), sd.deletedValue(now), 'softDelete');
+    changes.mark(s, markerIndex(s.mapper, sd), sd.deletedValue((now ??= new Date())), 'softDelete');
     deleting.push(s);
   }
   // The column set by hand: a soft delete or a restore all the same.
@@ -94,8 +95,8 @@ export async function expandSoftDeletes(changes: ChangeSet, load: RelationshipLo
       restoring.push(s);
     }
   });
-  await cascade(changes, load, deleting, 'softDelete', now);
-  await cascade(changes, load, restoring, 'restore', now);
+  if (deleting.length > 0) await cascade(changes, load, deleting, 'softDelete', (now ??= new Date()));
+  if (restoring.length > 0) await cascade(changes, load, restoring, 'restore', now ?? new Date());
 }
 
 /** Breadth first along `delete` cascades to soft-delete models: mark each level's children as their parents. */

@@ -58,6 +58,11 @@ export class TransactionRecord {
     flush.forEachTouched(this.recordFlushed);
   }
 
+  /** True when no flush of the current transaction wrote anything. */
+  get empty(): boolean {
+    return this.entries.size === 0;
+  }
+
   /** Forget the transaction (it ended). */
   clear(): void {
     this.entries.clear();
