@@ -1,7 +1,7 @@
 /**
  * Athanor, used the way its docs show: the ORM session for entity work,
  * eager loading by `selectinLoad` (for one parent, the strategy docs/queries-and-loading.md
- * recommends: `jsonLoad`, `joinedLoad` on MariaDB), `query().count()/update()/delete()` for work
+ * recommends: `jsonLoad` on PostgreSQL, `joinedLoad` on MariaDB), `query().count()/update()/delete()` for work
  * by criteria, bulk paths of Core for imports (COPY on PostgreSQL).
  *
  * Web requests: one `db.session()` per request. `s.get()` for a row by key;
@@ -97,9 +97,10 @@ export const open: SystemFactory = async (env): Promise<SystemInstance> => {
 
 /** The web-request workloads: each request its own session, run one after another. */
 function webWorkloads(db: ReturnType<typeof database>, s: Sizes, dialect: string): SystemInstance['workloads'] {
-  // One parent with a small collection, as docs/queries-and-loading.md ("Choosing") says: `json` on SQLite and
-  // PostgreSQL (one statement), `joined` on MariaDB.
-  const oneParentLoad = dialect === 'mysql' ? joinedLoad : jsonLoad;
+  // One parent with one level of a small collection, as docs/queries-and-loading.md ("Choosing") says: `selectin`
+  // on SQLite (in-process, two statements cost less than aggregating JSON), `json` on PostgreSQL (one round trip),
+  // `joined` on MariaDB.
+  const oneParentLoad = dialect === 'sqlite' ? selectinLoad : dialect === 'mysql' ? joinedLoad : jsonLoad;
   const session = <T>(fn: (x: Session) => Promise<T>): Promise<T> => db.session(fn);
   const requests = async (fn: (k: number) => Promise<number>): Promise<number> => {
     let done = 0;

@@ -162,6 +162,8 @@ export interface RelationshipWrites {
   readonly linkRemoves: readonly LinkRow[];
 }
 
+const NONE: readonly object[] = Object.freeze([]);
+
 /** Turn changed relationships of pending and dirty objects into key writes and link rows. @internal */
 export function collectRelationshipWrites(changes: ChangeSet): RelationshipWrites {
   const clears: KeyWrite[] = [];
@@ -183,8 +185,8 @@ export function collectRelationshipWrites(changes: ChangeSet): RelationshipWrite
         const value = slot.value as object | null;
         sets.push({ child: s, childColumns: localIndexes, parent: value ? stateOf(value) : null, parentColumns: remoteIndexes });
       } else if (direction === 'oneToMany') {
-        const added = relationship.many ? (slot.added ?? []) : slot.loaded && slot.value ? [slot.value as object] : [];
-        const removed = relationship.many ? (slot.removed ?? []) : slot.previous && slot.previous !== slot.value ? [slot.previous] : [];
+        const added = relationship.many ? (slot.added ?? NONE) : slot.loaded && slot.value ? [slot.value as object] : NONE;
+        const removed = relationship.many ? (slot.removed ?? NONE) : slot.previous && slot.previous !== slot.value ? [slot.previous] : NONE;
         for (let j = 0; j < removed.length; j++) {
           clears.push({ child: stateOf(removed[j]!), childColumns: remoteIndexes, parent: null, parentColumns: localIndexes, onlyIfParent: s });
         }
