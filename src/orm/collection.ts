@@ -17,8 +17,8 @@ export interface CollectionOwner {
   readonly modelName: string;
 }
 
-/** The empty side of a change report (no array per append). */
-const NONE: readonly never[] = Object.freeze([]);
+/** The empty side of a change report (no array per append). @internal */
+export const NO_ITEMS: readonly never[] = Object.freeze([]);
 
 const OWNER: unique symbol = Symbol('athanor.collectionOwner');
 const KEY: unique symbol = Symbol('athanor.collectionKey');
@@ -90,25 +90,25 @@ export class Collection<T> extends Array<T> implements RelationOps<T> {
   // Collections are lists, as in SQLAlchemy: appending an object twice lists it twice (its row is written once).
   override push(...items: T[]): number {
     for (let i = 0; i < items.length; i++) Array.prototype.push.call(this, items[i]);
-    this.report(items, NONE);
+    this.report(items, NO_ITEMS);
     return this.length;
   }
 
   override unshift(...items: T[]): number {
     Array.prototype.unshift.apply(this, items);
-    this.report(items, NONE);
+    this.report(items, NO_ITEMS);
     return this.length;
   }
 
   override pop(): T | undefined {
     const item = Array.prototype.pop.call(this) as T | undefined;
-    if (item !== undefined) this.report(NONE, [item]);
+    if (item !== undefined) this.report(NO_ITEMS, [item]);
     return item;
   }
 
   override shift(): T | undefined {
     const item = Array.prototype.shift.call(this) as T | undefined;
-    if (item !== undefined) this.report(NONE, [item]);
+    if (item !== undefined) this.report(NO_ITEMS, [item]);
     return item;
   }
 
@@ -129,7 +129,7 @@ export class Collection<T> extends Array<T> implements RelationOps<T> {
         removed.push(item);
       }
     }
-    this.report(NONE, removed);
+    this.report(NO_ITEMS, removed);
   }
 
   /** Replace the whole contents. */

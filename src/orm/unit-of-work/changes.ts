@@ -5,6 +5,7 @@
  * @internal
  */
 
+import { NO_ITEMS } from '../collection.js';
 import type { Mapper } from '../mapper.js';
 import type { RelationshipAttribute } from '../relationship.js';
 import { STATE, type InstanceState } from '../state.js';
@@ -162,8 +163,6 @@ export interface RelationshipWrites {
   readonly linkRemoves: readonly LinkRow[];
 }
 
-const NONE: readonly object[] = Object.freeze([]);
-
 /** Turn changed relationships of pending and dirty objects into key writes and link rows. @internal */
 export function collectRelationshipWrites(changes: ChangeSet): RelationshipWrites {
   const clears: KeyWrite[] = [];
@@ -185,8 +184,8 @@ export function collectRelationshipWrites(changes: ChangeSet): RelationshipWrite
         const value = slot.value as object | null;
         sets.push({ child: s, childColumns: localIndexes, parent: value ? stateOf(value) : null, parentColumns: remoteIndexes });
       } else if (direction === 'oneToMany') {
-        const added = relationship.many ? (slot.added ?? NONE) : slot.loaded && slot.value ? [slot.value as object] : NONE;
-        const removed = relationship.many ? (slot.removed ?? NONE) : slot.previous && slot.previous !== slot.value ? [slot.previous] : NONE;
+        const added = relationship.many ? (slot.added ?? NO_ITEMS) : slot.loaded && slot.value ? [slot.value as object] : NO_ITEMS;
+        const removed = relationship.many ? (slot.removed ?? NO_ITEMS) : slot.previous && slot.previous !== slot.value ? [slot.previous] : NO_ITEMS;
         for (let j = 0; j < removed.length; j++) {
           clears.push({ child: stateOf(removed[j]!), childColumns: remoteIndexes, parent: null, parentColumns: localIndexes, onlyIfParent: s });
         }

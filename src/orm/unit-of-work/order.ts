@@ -60,8 +60,8 @@ export function orderChanges(changes: ChangeSet): FlushPlan {
 
   // OrderingRule.LinksAfterRows + LinkRemovesBeforeAdds: link rows need both ends' keys; a link removed and
   // re-added in one flush must end up present.
-  if (writes.linkRemoves.length > 0) for (const links of bySecondary(writes.linkRemoves)) steps.push(linkStep('linkDelete', OrderingRule.LinkRemovesBeforeAdds, links));
-  if (writes.linkAdds.length > 0) for (const links of bySecondary(writes.linkAdds)) steps.push(linkStep('linkInsert', OrderingRule.LinksAfterRows, links));
+  for (const links of bySecondary(writes.linkRemoves)) steps.push(linkStep('linkDelete', OrderingRule.LinkRemovesBeforeAdds, links));
+  for (const links of bySecondary(writes.linkAdds)) steps.push(linkStep('linkInsert', OrderingRule.LinksAfterRows, links));
 
   // OrderingRule.DetachBeforeDelete: what points at a deleted parent goes before the parent's row.
   for (const { relationship, parents } of changes.linkClears) {
@@ -278,6 +278,8 @@ class KeySync {
  * same objects feeding the same columns of the secondary table).
  */
 function bySecondary(links: readonly LinkRow[]): LinkRow[][] {
+  // Most flushes have no link rows: no maps for them.
+  if (links.length === 0) return [];
   const groups = new Map<Table, LinkRow[]>();
   const ids = new Map<InstanceState, number>();
   const idOf = (s: InstanceState): number => {

@@ -65,7 +65,7 @@ export async function expandSoftDeletes(changes: ChangeSet, load: RelationshipLo
   let now: Date | undefined;
   const deleting: InstanceState[] = [];
   const restoring: InstanceState[] = [];
-  if (changes.deleted.size > 0) for (const s of [...changes.deleted]) {
+  for (const s of [...changes.deleted]) {
     const sd = softDeleteOf(s.mapper);
     if (!sd || hardDeletes.has(s) || changes.statusOf(s) !== 'persistent') continue;
     changes.removeDeleted(s);
