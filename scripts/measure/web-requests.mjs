@@ -1,8 +1,8 @@
 /**
  * A web request's fixed cost: one `db.session()` per request on SQLite in memory (no I/O, so the session's own
  * work shows), CPU time per request, median of 10 rounds after a warm-up round: a user by key, an artist by key
- * with its 10 albums by each eager strategy, an update by reference, a create; and the raw better-sqlite3 prepared
- * SELECT by key beside them. Runs the build, as the package ships (and as `npm run bench` measures):
+ * with its 10 albums by each eager strategy (built per call, then prepared once with `db.prepare`), an update by
+ * reference, a create; and the raw better-sqlite3 prepared SELECT by key beside them. Runs the build, as the package ships (and as `npm run bench` measures):
  *
  *   npm run build && node scripts/measure/web-requests.mjs
  *
@@ -11,7 +11,7 @@
 import Database from 'better-sqlite3';
 
 const root = process.env.ROOT ?? new URL('../../dist', import.meta.url).href;
-const { createEngine, table, identity, text, integer, boolean, sql } = await import(`${root}/index.js`);
+const { createEngine, table, identity, text, integer, boolean, sql, placeholder } = await import(`${root}/index.js`);
 const orm = await import(`${root}/orm/index.js`);
 const { database, Model, mapped, many, one } = orm;
 
@@ -73,12 +73,20 @@ async function median(n, fn) {
   return rounds[5];
 }
 
+// The same lookups prepared once (`db.prepare`), run per request with the key bound.
+const byIdWith = (load) => db.prepare((s) => s.query(Artist).where(Artist.id.eq(placeholder('id'))).options(load(Artist.albums)));
+const prepared = { selectin: byIdWith(orm.selectinLoad), joined: byIdWith(orm.joinedLoad), json: byIdWith(orm.jsonLoad) };
+if (prepared.json.sqlFor === undefined) throw new Error(`${root} has no prepared ORM queries`);
+
 const requests = {
   'raw prepared SELECT by key': async (k) => rawById.get(1 + (k % 10000)),
   'get(User, key)': (k) => db.session((s) => s.get(User, 1 + (k % 10000))),
   'artist + 10 albums, selectinLoad': (k) => db.session((s) => s.query(Artist).options(orm.selectinLoad(Artist.albums)).get(1 + (k % 1000))),
   'artist + 10 albums, joinedLoad': (k) => db.session((s) => s.query(Artist).options(orm.joinedLoad(Artist.albums)).get(1 + (k % 1000))),
   'artist + 10 albums, jsonLoad': (k) => db.session((s) => s.query(Artist).options(orm.jsonLoad(Artist.albums)).get(1 + (k % 1000))),
+  'artist + 10 albums, prepared selectinLoad': (k) => db.session((s) => prepared.selectin.oneOrNull(s, { id: 1 + (k % 1000) })),
+  'artist + 10 albums, prepared joinedLoad': (k) => db.session((s) => prepared.joined.oneOrNull(s, { id: 1 + (k % 1000) })),
+  'artist + 10 albums, prepared jsonLoad': (k) => db.session((s) => prepared.json.oneOrNull(s, { id: 1 + (k % 1000) })),
   'update by reference': (k) =>
     db.session(async (s) => {
       s.reference(User, 1 + (k % 10000)).score = k;
@@ -89,7 +97,7 @@ const requests = {
     }),
 };
 for (const [label, fn] of Object.entries(requests)) {
-  console.log(`${label.padEnd(34)} ${((await median(20_000, fn)) / 1000).toFixed(2)} µs`);
+  console.log(`${label.padEnd(42)} ${((await median(20_000, fn)) / 1000).toFixed(2)} µs`);
 }
 await engine.close();
 raw.close();

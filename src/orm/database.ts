@@ -16,6 +16,9 @@ import type { ConnectionSource } from './port.js';
 import { Session, type SessionOptions } from './session.js';
 import { retryPolicy, runRetried } from '../core/engine/retry.js';
 import type { SessionRunOptions } from './retry.js';
+import type { Query } from './query/query.js';
+import type { PreparedQuery } from './query/prepared.js';
+import type { ModelCtor } from './relationship.js';
 
 export class Database {
   constructor(
@@ -30,6 +33,20 @@ export class Database {
   /** A new session; the caller commits (or rolls back) and closes it. */
   openSession(options: SessionOptions = {}): Session {
     return new Session(this.source, { ...this.defaults, ...options });
+  }
+
+  /**
+   * A query prepared once, for every session of this database to run with its placeholders' values: `build`
+   * gets a session to build the query on (it never connects), and the query comes back compiled on first use
+   * (see {@link PreparedQuery}).
+   * ```ts
+   * const userById = db.prepare((s) => s.query(User).where(User.id.eq(placeholder('id'))));
+   * app.get('/users/:id', (req) => db.session((s) => userById.oneOrNull(s, { id: Number(req.params.id) })));
+   * ```
+   */
+  prepare<M extends ModelCtor, R>(build: (session: Session) => Query<M, R>): PreparedQuery<M, R> {
+    // A session that runs nothing holds nothing: no connection, no transaction, so there is nothing to close.
+    return build(new Session(this.source, this.defaults)).prepare();
   }
 
   /**

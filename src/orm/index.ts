@@ -41,6 +41,7 @@ export { mapperOf, isModel, Mapper } from './mapper.js';
 export * from './errors.js';
 export { Query, type JoinTarget, type EntityStreamOptions } from './query/query.js';
 export { ProjectionQuery } from './query/projection.js';
+export { PreparedQuery } from './query/prepared.js';
 export { EntityColumnsQuery, type ComputedColumns, type ComputedValues } from './query/with-columns.js';
 export type { Page, PageCursor, PaginateOptions } from './query/keyset.js';
 export { aliased, type AliasedModel, type ModelColumns } from './query/aliased.js';

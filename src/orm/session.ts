@@ -705,8 +705,8 @@ export class Session implements SessionHooks {
     });
   }
 
-  /** Nothing to flush and no session-level operation under way: a flush now would do nothing. */
-  private idle(): boolean {
+  /** @internal Nothing to flush and no session-level operation under way: a flush now would do nothing. */
+  idle(): boolean {
     return this.inFlight === undefined && this.pending.size === 0 && this.dirty.size === 0 && this.deleted.size === 0;
   }
 
@@ -996,7 +996,8 @@ export class Session implements SessionHooks {
   // ---------------------------------------------------------------------------
   // Plumbing
 
-  private checkOpen(): void {
+  /** @internal Raises when the session is closed. */
+  checkOpen(): void {
     if (this.closed) throw new InvalidRequestError('this session is closed');
   }
 

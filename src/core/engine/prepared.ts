@@ -29,43 +29,44 @@ export interface PreparedRunner {
 
 type Slot = { readonly fixed: unknown } | { readonly name: string; readonly type: SqlType | undefined };
 
-interface Compiled {
-  readonly dialect: Dialect;
-  readonly template: CompiledStatement;
-  /** For each bound parameter: a fixed, already bound value, or a placeholder to fill. */
-  readonly slots: readonly Slot[];
-  readonly names: readonly string[];
-}
-
-export class PreparedStatement<Row = AnyRow> {
-  private compiled: Compiled | undefined;
-
-  /** @internal */
-  constructor(
-    private readonly runner: PreparedRunner,
-    private readonly node: StatementNode,
+/**
+ * A statement compiled for one dialect with its placeholders left open: binding values gives the statement to
+ * send, without building or compiling anything again. Prepared Core statements and prepared ORM queries bind
+ * through it.
+ *
+ * ```ts
+ * const template = StatementTemplate.compile(dialect, statement.node);
+ * const compiled = template.bind({ id: 7 }); // { sql: 'SELECT ... WHERE "artist"."id" = ?', parameters: [7], ... }
+ * ```
+ * @internal
+ */
+export class StatementTemplate {
+  private constructor(
+    readonly dialect: Dialect,
+    private readonly template: CompiledStatement,
+    /** For each bound parameter: a fixed, already bound value, or a placeholder to fill. */
+    private readonly slots: readonly Slot[],
+    /** The placeholders' names, each once, for errors. */
+    private readonly names: readonly string[],
   ) {}
 
-  /** Compiled on first use: the engine may learn its dialect only when it connects (MySQL vs MariaDB). */
-  private compile(dialect: Dialect): Compiled {
-    if (this.compiled?.dialect === dialect) return this.compiled;
-    const { compiled, params } = dialect.compiler.compileWithParams(this.node);
+  static compile(dialect: Dialect, node: StatementNode): StatementTemplate {
+    const { compiled, params } = dialect.compiler.compileWithParams(node);
     const slots: Slot[] = params.map((p: ParamNode, i) =>
       p.value instanceof Placeholder ? { name: p.value.name, type: p.type } : { fixed: compiled.parameters[i] },
     );
     const names = [...new Set(slots.flatMap((s) => ('name' in s ? [s.name] : [])))];
-    this.compiled = { dialect, template: compiled, slots, names };
-    return this.compiled;
+    return new StatementTemplate(dialect, compiled, slots, names);
   }
 
-  /** The SQL text for a dialect (compiled once). */
-  sqlFor(dialect: Dialect): string {
-    return this.compile(dialect).template.sql;
+  get sql(): string {
+    return this.template.sql;
   }
 
-  /** @internal The compiled statement with these values bound. */
-  bind(values: PlaceholderValues, dialect: Dialect): CompiledStatement {
-    const { template, slots, names } = this.compile(dialect);
+  /** The compiled statement with these values bound (each checked against the type of what it is compared with). */
+  bind(values: PlaceholderValues): CompiledStatement {
+    const { dialect, slots, names } = this;
+    if (names.length === 0) return this.template;
     const parameters = slots.map((slot) => {
       if ('fixed' in slot) return slot.fixed;
       if (!(slot.name in values)) {
@@ -79,7 +80,34 @@ export class PreparedStatement<Row = AnyRow> {
       if (value === undefined) throw new InvalidArgumentError(`prepared statement: placeholder "${slot.name}" is undefined (use null for NULL)`, slot.name, value);
       return dialect.bindValue(slot.type, value);
     });
-    return { ...template, parameters };
+    return { ...this.template, parameters };
+  }
+}
+
+export class PreparedStatement<Row = AnyRow> {
+  private template: StatementTemplate | undefined;
+
+  /** @internal */
+  constructor(
+    private readonly runner: PreparedRunner,
+    private readonly node: StatementNode,
+  ) {}
+
+  /** Compiled on first use: the engine may learn its dialect only when it connects (MySQL vs MariaDB). */
+  private compile(dialect: Dialect): StatementTemplate {
+    if (this.template?.dialect === dialect) return this.template;
+    this.template = StatementTemplate.compile(dialect, this.node);
+    return this.template;
+  }
+
+  /** The SQL text for a dialect (compiled once). */
+  sqlFor(dialect: Dialect): string {
+    return this.compile(dialect).sql;
+  }
+
+  /** @internal The compiled statement with these values bound. */
+  bind(values: PlaceholderValues, dialect: Dialect): CompiledStatement {
+    return this.compile(dialect).bind(values);
   }
 
   execute(values: PlaceholderValues = {}): Promise<Result<Row>> {

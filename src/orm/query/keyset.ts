@@ -29,6 +29,9 @@ import { InvalidCursorError, PaginationError } from '../errors.js';
 import type { Mapper } from '../mapper.js';
 import type { ModelCtor } from '../relationship.js';
 import { NOT_LOADED, type InstanceState } from '../state.js';
+import { predicate } from '../../core/sql/expression.js';
+import { andNodes } from '../../core/sql/select.js';
+import type { QueryState } from './compile.js';
 
 declare const cursorModel: unique symbol;
 
@@ -262,4 +265,14 @@ export interface Page<R, M extends ModelCtor> {
   readonly hasNextPage: boolean;
   /** Rows come before this page (for `last`: one extra row fetched; for `first`: an `after` cursor was given). */
   readonly hasPreviousPage: boolean;
+}
+
+/** The state the statements are built from: with a keyset position, its WHERE terms and ORDER BY. */
+export function positionedState(mapper: Mapper, st: QueryState, capabilities: DialectCapabilities): QueryState {
+  const keyset = st.keyset;
+  if (keyset === undefined) return st;
+  if (st.offset !== undefined) throw new PaginationError(`${mapper.name}: a keyset-paginated query takes no offset(); the cursor says where the page starts`);
+  const keys = sortKeys(mapper, st.orderBy);
+  const terms = keysetPredicates(mapper, keys, keyset, capabilities);
+  return { ...st, where: andNodes(st.where, terms.map((t) => predicate(t))), orderBy: keyOrder(keys, keyset.backwards) };
 }

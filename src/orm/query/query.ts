@@ -18,7 +18,7 @@
 
 import type { Column } from '../../core/schema/column.js';
 import type { Expression, Ordering, Predicate } from '../../core/sql/expression.js';
-import { exprNodes, predicate, toOrderNode } from '../../core/sql/expression.js';
+import { exprNodes, toOrderNode } from '../../core/sql/expression.js';
 import { and } from '../../core/sql/functions.js';
 import { andNodes, checkRowCount, SelectStatement, toSelectItems, type RowOfItems, type SelectItem } from '../../core/sql/select.js';
 import type { FromNode, JoinNode, SelectNode } from '../../core/sql/nodes.js';
@@ -27,21 +27,21 @@ import { InvalidRequestError } from '../errors.js';
 import { isModel, mapperOf, type Mapper } from '../mapper.js';
 import { joinCondition, RelationshipAttribute, type ModelCtor } from '../relationship.js';
 import type { Session } from '../session.js';
-import { lazyCaller, ormHooks, trackResultAccess, type EagerLoad, type ResultAccess } from '../instrumentation.js';
-import { LoadGroup, STATE, type InstanceState } from '../state.js';
+import { STATE, type InstanceState, type LoadGroup } from '../state.js';
 import { entityShape, RowHydrator } from '../loading/hydrate.js';
-import { isEager, loadPlan, strategyFor } from '../loading/strategies/index.js';
-import type { StrategyContext } from '../loading/strategy.js';
+import { strategyFor } from '../loading/strategies/index.js';
+import { newLoadGroup, readEntities, traceCaller } from './entities.js';
+import { PreparedQuery } from './prepared.js';
 import { aliasInfo, type AliasedModel } from './aliased.js';
 import { bulkDelete, bulkUpdate, type BulkOptions, type BulkValues } from './bulk.js';
 import { countSelect, EMPTY_STATE, entitySelect, existsSelect, type QueryState } from './compile.js';
 import type { Loaded, OptionsOverlay, QueryOption } from './options.js';
-import { buildPlan, type EntityPlan } from './plan.js';
+import { buildPlan } from './plan.js';
 import { ProjectionQuery } from './projection.js';
 import { EntityColumnsQuery, type ComputedColumns, type ComputedValues } from './with-columns.js';
 import type { AnyQueryFilter, FilterSwitch } from '../filters/define.js';
 import { onOps, type FilterScope } from '../filters/scope.js';
-import { decodeCursor, encodeCursor, keyOrder, keysetPredicates, sortKeys, type Page, type PageCursor, type PaginateOptions } from './keyset.js';
+import { decodeCursor, encodeCursor, positionedState, sortKeys, type Page, type PageCursor, type PaginateOptions } from './keyset.js';
 import { PaginationError } from '../errors.js';
 
 type Instance<M> = M extends abstract new (...args: never[]) => infer I ? I : never;
@@ -193,13 +193,7 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
 
   /** @internal The state the statements are built from: with a keyset position, its WHERE terms and ORDER BY. */
   positioned(): QueryState {
-    const st = this.state;
-    const keyset = st.keyset;
-    if (keyset === undefined) return st;
-    if (st.offset !== undefined) throw new PaginationError(`${this.mapper.name}: a keyset-paginated query takes no offset(); the cursor says where the page starts`);
-    const keys = sortKeys(this.mapper, st.orderBy);
-    const terms = keysetPredicates(this.mapper, keys, keyset, this.session.dialect.capabilities);
-    return { ...st, where: andNodes(st.where, terms.map((t) => predicate(t))), orderBy: keyOrder(keys, keyset.backwards) };
+    return positionedState(this.mapper, this.state, this.session.dialect.capabilities);
   }
 
   /** @internal The filters this query applies: the session's, then this query's switches. */
@@ -344,99 +338,31 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
 
   async all(): Promise<R[]> {
     const session = this.session;
-    // Diagnostics: where the application called from (the stack is cheap to keep, costly to read).
-    const caller = ormHooks.active ? lazyCaller() : undefined;
+    const caller = traceCaller();
     if (session.autoflush) await session.flush();
     const plan = buildPlan(this.mapper, this.loadOptions);
     const state = this.positioned();
-    const sel = entitySelect(this.mapper, state, plan);
+    const select = entitySelect(this.mapper, state, plan);
     const filters = this.filterScope();
-    const result = await session.run(filters.rewrite(sel.node));
-    const group = this.newGroup();
-    const shape = entityShape(this.mapper, plan.columnIndexes, 0);
-    const ctx = session.loaderContext(filters);
-    const joined = sel.setup.rows(ctx);
-    const hydrator = new RowHydrator(ctx, shape, group);
-    const out: object[] = [];
-    if (joined === undefined && state.joins.length === 0) {
-      // One table, no joins: every row is a different primary key, so a different object.
-      const rows = result.rows;
-      for (let i = 0; i < rows.length; i++) {
-        const obj = hydrator.row(rows[i]!);
-        if (obj !== undefined) out.push(obj);
-      }
-    } else {
-      // Joins repeat an entity over several rows: list it once, where it first appears.
-      const seen = new Set<object>();
-      for (const row of result.rows) {
-        const obj = hydrator.row(row);
-        if (!obj) continue;
-        if (!seen.has(obj)) {
-          seen.add(obj);
-          out.push(obj);
-        }
-        joined?.row(row, obj);
-      }
-      joined?.finish();
-    }
-    // Read backwards (the rows before a cursor): returned in the query's order.
-    if (state.keyset?.backwards) out.reverse();
-    if (plan.relations.length > 0) {
-      const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, loadedByQuery: sel.setup.loadedByQuery, rootQuery: sel.parents, rootPlan: plan };
-      // The group lists this result's states in order, without a second pass over the objects.
-      await loadPlan(sctx, plan, group.states.length === out.length ? group.states : out.map(stateOfObj));
-    }
-    // Once the whole result is loaded, eager loads included: the hook sees its object complete.
-    await session.runAfterLoad();
-    if (caller && ormHooks.active) return this.reportResult(out, result.rows.length, plan, caller) as R[];
-    return out as R[];
+    const result = await session.run(filters.rewrite(select.node));
+    return (await readEntities({ session, mapper: this.mapper, loadOptions: this.loadOptions, plan, select, state, filters }, result, caller)) as R[];
   }
 
-  /** Tell diagnostics about a result (unused eager loads, unread columns, counts done in JavaScript, row fan-out). */
-  private reportResult(objects: object[], rowCount: number, plan: EntityPlan, caller: { readonly callerLocation: string | undefined }): object[] {
-    const eager: EagerLoad[] = [];
-    const walk = (node: EntityPlan, path: readonly string[]) => {
-      for (const rel of node.relations) {
-        const strategy = rel.strategy;
-        if (!isEager(strategy)) continue;
-        const p = [...path, rel.attr.key];
-        eager.push({ path: p, attr: rel.attr, strategy });
-        if (rel.entity) walk(rel.entity, p);
-      }
-    };
-    walk(plan, []);
-    let rows = objects;
-    let access: ResultAccess | undefined;
-    if (ormHooks.trackReads) {
-      const tracked = trackResultAccess(objects);
-      rows = tracked.rows;
-      access = tracked.access;
-    }
-    ormHooks.emit('queryResult', {
-      session: this.session,
-      transactionKey: this.session.transactionKey,
-      mapper: this.mapper,
-      objects,
-      rowCount,
-      columns: plan.columnIndexes,
-      eager,
-      access,
-      get callerLocation() {
-        return caller.callerLocation;
-      },
-    });
-    return rows;
+  /**
+   * This query compiled once, to run again in any session with values for its placeholders: no building, no
+   * compiling, no load plan per call. See {@link PreparedQuery}.
+   * ```ts
+   * const artistById = s.query(Artist).where(Artist.id.eq(placeholder('id'))).options(selectinLoad(Artist.albums)).prepare();
+   * const artist = await artistById.oneOrNull(otherSession, { id: 7 });
+   * ```
+   */
+  prepare(): PreparedQuery<M, R> {
+    return new PreparedQuery<M, R>(this.mapper, this.state, this.loadOptions);
   }
 
   /** @internal The load group of one result (sibling batching, as the query's options say). */
   newGroup(): LoadGroup {
-    const group = new LoadGroup();
-    for (const o of this.loadOptions) {
-      if (o.kind !== 'batch') continue;
-      if (o.attrs.length === 0) group.batch = false;
-      else group.noBatch = new Set([...(group.noBatch ?? []), ...o.attrs.map((a) => a.key)]);
-    }
-    return group;
+    return newLoadGroup(this.loadOptions);
   }
 
   async first(): Promise<R | undefined> {
