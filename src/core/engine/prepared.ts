@@ -35,7 +35,8 @@ type Slot = { readonly fixed: unknown } | { readonly name: string; readonly type
  * through it.
  *
  * ```ts
- * const template = StatementTemplate.compile(dialect, statement.node);
+ * const byId = select(artist.c.id, artist.c.name).from(artist).where(artist.c.id.eq(placeholder('id')));
+ * const template = StatementTemplate.compile(dialect, byId.node);
  * const compiled = template.bind({ id: 7 }); // { sql: 'SELECT ... WHERE "artist"."id" = ?', parameters: [7], ... }
  * ```
  * @internal

@@ -68,6 +68,20 @@ export interface StrategyContext extends LoaderContext {
   readonly rootPlan: EntityPlan;
 }
 
+/**
+ * The context of one result's after-rows loads. Written out field by field: a spread of the loader context with
+ * fields added after it takes V8's slow object-clone path, which cost a tenth of a one-row request's time.
+ */
+export function strategyContext(
+  ctx: LoaderContext,
+  batch: boolean,
+  loadedByQuery: ReadonlySet<LoadNode>,
+  rootQuery: SelectNode | undefined,
+  rootPlan: EntityPlan,
+): StrategyContext {
+  return { dialect: ctx.dialect, identityMap: ctx.identityMap, hooks: ctx.hooks, filters: ctx.filters, run: ctx.run, batch, loadedByQuery, rootQuery, rootPlan };
+}
+
 /** What a load on access needs from the session: the session itself satisfies it. */
 export interface AccessContext {
   /** Flush before a lazy load, so it sees pending changes. */

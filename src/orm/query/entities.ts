@@ -14,7 +14,7 @@ import type { Session } from '../session.js';
 import { LoadGroup, STATE, type InstanceState } from '../state.js';
 import { entityShape, RowHydrator } from '../loading/hydrate.js';
 import { isEager, loadPlan } from '../loading/strategies/index.js';
-import type { StrategyContext } from '../loading/strategy.js';
+import { strategyContext } from '../loading/strategy.js';
 import type { FilterScope } from '../filters/scope.js';
 import type { EntitySelect, QueryState } from './compile.js';
 import type { QueryOption } from './options.js';
@@ -83,7 +83,7 @@ export async function readEntities(run: EntityRun, result: RawResult, caller: Ca
   // Read backwards (the rows before a cursor): returned in the query's order.
   if (state.keyset?.backwards) out.reverse();
   if (plan.relations.length > 0) {
-    const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, loadedByQuery: sel.setup.loadedByQuery, rootQuery: sel.parents, rootPlan: plan };
+    const sctx = strategyContext(ctx, session.batchLazyLoads, sel.setup.loadedByQuery, sel.parents, plan);
     // The group lists this result's states in order, without a second pass over the objects.
     await loadPlan(sctx, plan, group.states.length === out.length ? group.states : out.map(stateOfObj));
   }

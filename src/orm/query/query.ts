@@ -353,7 +353,7 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
    * compiling, no load plan per call. See {@link PreparedQuery}.
    * ```ts
    * const artistById = s.query(Artist).where(Artist.id.eq(placeholder('id'))).options(selectinLoad(Artist.albums)).prepare();
-   * const artist = await artistById.oneOrNull(otherSession, { id: 7 });
+   * const artist = await db.session((other) => artistById.oneOrNull(other, { id: 7 }));
    * ```
    */
   prepare(): PreparedQuery<M, R> {

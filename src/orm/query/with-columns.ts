@@ -28,7 +28,7 @@ import type { Session } from '../session.js';
 import { STATE, type InstanceState } from '../state.js';
 import { entityShape, RowHydrator } from '../loading/hydrate.js';
 import { loadPlan } from '../loading/strategies/index.js';
-import type { StrategyContext } from '../loading/strategy.js';
+import { strategyContext } from '../loading/strategy.js';
 import { entitySelect } from './compile.js';
 import { buildPlan, type EntityPlan } from './plan.js';
 import type { Loaded, OptionsOverlay, QueryOption } from './options.js';
@@ -141,7 +141,7 @@ export class EntityColumnsQuery<M extends ModelCtor, R, V> {
     }
     if (backwards) out.reverse();
     if (plan.relations.length > 0) {
-      const sctx: StrategyContext = { ...ctx, batch: session.batchLazyLoads, loadedByQuery: new Set(), rootQuery: parents, rootPlan: plan };
+      const sctx = strategyContext(ctx, session.batchLazyLoads, new Set(), parents, plan);
       await loadPlan(sctx, plan, states);
     }
     await session.runAfterLoad();
