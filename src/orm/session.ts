@@ -17,7 +17,7 @@
  * options (an isolation level, read only).
  */
 
-import type { CompiledStatement } from '../core/compiler/compiled.js';
+import { withParameters, type CompiledStatement } from '../core/compiler/compiled.js';
 import type { Dialect, TransactionOptions } from '../core/dialects/dialect.js';
 import type { ExprNode, SelectNode } from '../core/sql/nodes.js';
 import { and, keysIn } from '../core/sql/functions.js';
@@ -623,7 +623,7 @@ export class Session implements SessionHooks {
       const filtered = await conn.runRaw(dialect.compile(filters.rewrite(node)));
       return filtered.rows.length === 0 ? undefined : hydrateRow(this.loaderContext(), template.shape, filtered.rows[0]!, new LoadGroup());
     }
-    const result = await conn.runRaw({ ...template.compiled, parameters });
+    const result = await conn.runRaw(withParameters(template.compiled, parameters));
     if (result.rows.length === 0) return undefined;
     return hydrateRow(this.loaderContext(), template.shape, result.rows[0]!, new LoadGroup());
   }

@@ -37,7 +37,7 @@ import {
   type UpdateFromRowsNode,
   type UpdateNode,
 } from '../sql/nodes.js';
-import type { CompiledStatement, ResultColumn } from './compiled.js';
+import { withParameters, type CompiledStatement, type ResultColumn } from './compiled.js';
 import { StatementCache } from './cache.js';
 import { Placeholder } from '../sql/placeholder.js';
 import { inferFrom } from './infer-from.js';
@@ -57,7 +57,7 @@ export class SqlCompiler extends ExpressionCompiler {
     if (!this.cache.enabled) return this.compileUncached(node);
     const w = this.write(node);
     const shared = this.cache.shared(w.sql, resultItems(node));
-    if (shared) return { ...shared, parameters: this.bind(w.params) };
+    if (shared) return withParameters(shared, this.bind(w.params));
     const compiled = this.finish(node, w);
     this.cache.store(compiled);
     return compiled;
@@ -115,8 +115,8 @@ export class SqlCompiler extends ExpressionCompiler {
     const returnsRows = node.kind === 'select' || node.kind === 'compound' || node.kind === 'rawStatement' || items.length > 0;
     // Where the database has no locking reads the SQL leaves the clause out (SQLite): the statement locks nothing, and
     // is the same statement (the same cache entry) as the read without it.
-    const compiled: CompiledStatement = { sql: w.sql, parameters, columns, kind: statementKind(node), returnsRows, locksRows: this.dialect.capabilities.lockingReads && locksRows(node) };
-    return readsOnly(node) ? { ...compiled, readOnly: true } : compiled;
+    const locks = this.dialect.capabilities.lockingReads && locksRows(node);
+    return { sql: w.sql, parameters, columns, kind: statementKind(node), returnsRows, locksRows: locks, readOnly: readsOnly(node) ? true : undefined };
   }
 
   /**
@@ -167,7 +167,7 @@ export class SqlCompiler extends ExpressionCompiler {
         this.rowTemplates.set(shape, template);
       }
     }
-    return { ...template, sql: head.sql + values + tail.sql, parameters };
+    return withParameters(template, parameters, head.sql + values + tail.sql);
   }
 
   /** Templates of {@link compileValueRows} by statement shape (the SQL less its rows). */

@@ -11,6 +11,7 @@
  */
 
 import type { CompiledStatement } from '../compiler/compiled.js';
+import { withParameters } from '../compiler/compiled.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { typeMismatch } from '../schema/validate.js';
 import type { SqlType } from '../schema/types.js';
@@ -81,7 +82,7 @@ export class StatementTemplate {
       if (value === undefined) throw new InvalidArgumentError(`prepared statement: placeholder "${slot.name}" is undefined (use null for NULL)`, slot.name, value);
       return dialect.bindValue(slot.type, value);
     });
-    return { ...this.template, parameters };
+    return withParameters(this.template, parameters);
   }
 }
 
