@@ -35,6 +35,7 @@ export interface CompiledStatement {
  * hands out.
  *
  * ```ts
+ * const compiled = dialect.compile(select(artist.c.name).from(artist).where(artist.c.id.eq(1)).node);
  * const next = withParameters(compiled, [7]); // the same statement, bound to 7
  * ```
  */

@@ -63,12 +63,18 @@ export class SqlCompiler extends ExpressionCompiler {
     return compiled;
   }
 
-  private bind(params: readonly ParamNode[]): unknown[] {
+  private bind(params: readonly ParamNode[], keepPlaceholders = false): unknown[] {
     const parameters = new Array<unknown>(params.length);
     for (let i = 0; i < params.length; i++) {
       const p = params[i]!;
-      // A placeholder's value arrives at execution (prepared statements): keep the marker.
-      parameters[i] = p.value instanceof Placeholder ? p.value : this.dialect.bindValue(p.type, p.value);
+      if (p.value instanceof Placeholder) {
+        // A placeholder's value arrives at execution: a prepared statement keeps the marker and binds it per run;
+        // a statement compiled to run now has nothing to send for it.
+        if (!keepPlaceholders) throw unboundPlaceholder(p.value);
+        parameters[i] = p.value;
+      } else {
+        parameters[i] = this.dialect.bindValue(p.type, p.value);
+      }
     }
     return parameters;
   }
@@ -76,7 +82,7 @@ export class SqlCompiler extends ExpressionCompiler {
   /** @internal Compile, also returning the parameter nodes in placeholder order (for prepared statements). */
   compileWithParams(node: StatementNode): { compiled: CompiledStatement; params: readonly ParamNode[] } {
     const w = this.write(node);
-    return { compiled: this.finish(node, w), params: w.params };
+    return { compiled: this.finish(node, w, true), params: w.params };
   }
 
   /** An expression as SQL text with its values inlined as literals (for DDL). */
@@ -108,8 +114,8 @@ export class SqlCompiler extends ExpressionCompiler {
     return again;
   }
 
-  private finish(node: StatementNode, w: SqlWriter): CompiledStatement {
-    const parameters = this.bind(w.params);
+  private finish(node: StatementNode, w: SqlWriter, keepPlaceholders = false): CompiledStatement {
+    const parameters = this.bind(w.params, keepPlaceholders);
     const items = resultItems(node);
     const columns: ResultColumn[] = items.map((i) => ({ name: i.alias, type: i.type }));
     const returnsRows = node.kind === 'select' || node.kind === 'compound' || node.kind === 'rawStatement' || items.length > 0;
@@ -728,4 +734,14 @@ function byOutputColumn(node: CompoundNode): readonly OrderNode[] {
     if (!item) return o;
     return Object.freeze({ ...o, expr: Object.freeze({ kind: 'namedColumn' as const, qualifier: undefined, name: item.alias, type: item.type }) });
   });
+}
+
+/** A placeholder in a statement run as it is, not prepared: name it, and say how it gets a value. */
+function unboundPlaceholder(p: Placeholder): InvalidArgumentError {
+  return new InvalidArgumentError(
+    `placeholder "${p.name}" has no value: a statement with placeholders runs prepared, with their values ` +
+      `(engine.prepare(statement).all({ ${p.name}: ... }), or db.prepare(...) for an ORM query)`,
+    p.name,
+    p,
+  );
 }

@@ -15,7 +15,8 @@ import { withParameters } from '../compiler/compiled.js';
 import type { Dialect } from '../dialects/dialect.js';
 import { typeMismatch } from '../schema/validate.js';
 import type { SqlType } from '../schema/types.js';
-import type { ParamNode, StatementNode } from '../sql/nodes.js';
+import type { ExprNode, ParamNode, StatementNode } from '../sql/nodes.js';
+import { NodeTransformer } from '../sql/transform.js';
 import { Placeholder } from '../sql/placeholder.js';
 import { AthanorError, InvalidArgumentError } from '../errors.js';
 import type { Result, AnyRow } from './result.js';
@@ -42,6 +43,47 @@ type Slot = { readonly fixed: unknown } | { readonly name: string; readonly type
  * ```
  * @internal
  */
+/** The value given for placeholder `name`, checked against the type of what it is compared with. */
+function placeholderValue(name: string, type: SqlType | undefined, values: PlaceholderValues, names: readonly string[]): unknown {
+  if (!(name in values)) throw new AthanorError(`prepared statement: no value for placeholder "${name}" (needs: ${names.join(', ')})`);
+  const value = values[name];
+  if (value === undefined) throw new InvalidArgumentError(`prepared statement: placeholder "${name}" is undefined (use null for NULL)`, name, value);
+  if (value !== null && type) {
+    const expected = typeMismatch(type, value);
+    if (expected) throw new InvalidArgumentError(`prepared statement: placeholder "${name}" expects ${expected}, got ${JSON.stringify(value)}`, name, value);
+  }
+  return value;
+}
+
+/** Replaces each placeholder's parameter with its value (checked as {@link StatementTemplate.bind} checks it). */
+class PlaceholderBinding extends NodeTransformer {
+  constructor(
+    private readonly values: PlaceholderValues,
+    private readonly names: readonly string[],
+  ) {
+    super();
+  }
+
+  protected override transformParam(node: ParamNode): ExprNode {
+    if (!(node.value instanceof Placeholder)) return node;
+    return { kind: 'param', value: placeholderValue(node.value.name, node.type, this.values, this.names), type: node.type };
+  }
+}
+
+/**
+ * `node` with its placeholders replaced by these values, for a statement built around a prepared one (a
+ * subquery load embeds its parents' query). `names` are the placeholders the values are for, for errors.
+ *
+ * ```ts
+ * const byId = select(artist.c.name).from(artist).where(artist.c.id.eq(placeholder('id')));
+ * const bound = bindPlaceholders(byId.node, { id: 7 }, ['id']); // ... WHERE "artist"."id" = ? with 7 bound
+ * ```
+ * @internal
+ */
+export function bindPlaceholders<N extends StatementNode>(node: N, values: PlaceholderValues, names: readonly string[]): N {
+  return new PlaceholderBinding(values, names).transformStatement(node) as N;
+}
+
 export class StatementTemplate {
   private constructor(
     readonly dialect: Dialect,
@@ -49,7 +91,7 @@ export class StatementTemplate {
     /** For each bound parameter: a fixed, already bound value, or a placeholder to fill. */
     private readonly slots: readonly Slot[],
     /** The placeholders' names, each once, for errors. */
-    private readonly names: readonly string[],
+    readonly names: readonly string[],
   ) {}
 
   static compile(dialect: Dialect, node: StatementNode): StatementTemplate {
@@ -69,19 +111,7 @@ export class StatementTemplate {
   bind(values: PlaceholderValues): CompiledStatement {
     const { dialect, slots, names } = this;
     if (names.length === 0) return this.template;
-    const parameters = slots.map((slot) => {
-      if ('fixed' in slot) return slot.fixed;
-      if (!(slot.name in values)) {
-        throw new AthanorError(`prepared statement: no value for placeholder "${slot.name}" (needs: ${names.join(', ')})`);
-      }
-      const value = values[slot.name];
-      if (value !== null && value !== undefined && slot.type) {
-        const expected = typeMismatch(slot.type, value);
-        if (expected) throw new InvalidArgumentError(`prepared statement: placeholder "${slot.name}" expects ${expected}, got ${JSON.stringify(value)}`, slot.name, value);
-      }
-      if (value === undefined) throw new InvalidArgumentError(`prepared statement: placeholder "${slot.name}" is undefined (use null for NULL)`, slot.name, value);
-      return dialect.bindValue(slot.type, value);
-    });
+    const parameters = slots.map((slot) => ('fixed' in slot ? slot.fixed : dialect.bindValue(slot.type, placeholderValue(slot.name, slot.type, values, names))));
     return withParameters(this.template, parameters);
   }
 }

@@ -21,8 +21,9 @@ import type { KeysetState } from './keyset.js';
 export interface QueryState {
   readonly where: ExprNode | undefined;
   readonly orderBy: readonly OrderNode[];
-  readonly limit: number | undefined;
-  readonly offset: number | undefined;
+  /** A count, or an expression of one (a placeholder of a prepared query). */
+  readonly limit: number | ExprNode | undefined;
+  readonly offset: number | ExprNode | undefined;
   readonly distinct: boolean;
   readonly joins: readonly JoinNode[];
   /** Unaliased tables in FROM / JOIN (to refuse joining one twice without an alias). */
@@ -54,8 +55,8 @@ export const EMPTY_STATE: QueryState = {
 
 const INT = { kind: 'integer' } as const;
 
-function intParam(n: number | undefined): ExprNode | undefined {
-  return n === undefined ? undefined : { kind: 'param', value: n, type: INT };
+function intParam(n: number | ExprNode | undefined): ExprNode | undefined {
+  return n === undefined ? undefined : typeof n === 'number' ? { kind: 'param', value: n, type: INT } : n;
 }
 
 /** The query's SELECT with the given select list (no eager joins). */

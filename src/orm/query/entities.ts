@@ -16,6 +16,7 @@ import { entityShape, RowHydrator } from '../loading/hydrate.js';
 import { isEager, loadPlan } from '../loading/strategies/index.js';
 import { strategyContext } from '../loading/strategy.js';
 import type { FilterScope } from '../filters/scope.js';
+import type { SelectNode } from '../../core/sql/nodes.js';
 import type { EntitySelect, QueryState } from './compile.js';
 import type { QueryOption } from './options.js';
 import type { EntityPlan } from './plan.js';
@@ -37,6 +38,8 @@ export interface EntityRun {
   readonly select: EntitySelect;
   readonly state: QueryState;
   readonly filters: FilterScope;
+  /** The parents' SELECT that subquery loads embed, when it is not the one in `select` (a prepared query's, bound). */
+  readonly rootQuery?: SelectNode;
 }
 
 /** The load group of one result (sibling batching, as the query's options say). */
@@ -83,7 +86,7 @@ export async function readEntities(run: EntityRun, result: RawResult, caller: Ca
   // Read backwards (the rows before a cursor): returned in the query's order.
   if (state.keyset?.backwards) out.reverse();
   if (plan.relations.length > 0) {
-    const sctx = strategyContext(ctx, session.batchLazyLoads, sel.setup.loadedByQuery, sel.parents, plan);
+    const sctx = strategyContext(ctx, session.batchLazyLoads, sel.setup.loadedByQuery, run.rootQuery ?? sel.parents, plan);
     // The group lists this result's states in order, without a second pass over the objects.
     await loadPlan(sctx, plan, group.states.length === out.length ? group.states : out.map(stateOfObj));
   }

@@ -21,7 +21,7 @@
  */
 
 import type { Dialect } from '../../core/dialects/dialect.js';
-import { StatementTemplate, type PlaceholderValues } from '../../core/engine/prepared.js';
+import { bindPlaceholders, StatementTemplate, type PlaceholderValues } from '../../core/engine/prepared.js';
 import { MultipleResultsError, NoResultError } from '../../core/errors.js';
 import type { Mapper } from '../mapper.js';
 import type { ModelCtor } from '../relationship.js';
@@ -55,6 +55,8 @@ interface Compiled {
  */
 export class PreparedQuery<M extends ModelCtor, R = Instance<M>> {
   private readonly plan: EntityPlan;
+  /** Whether the plan loads a relationship of the queried entity by subquery (which embeds the parents' query). */
+  private readonly subqueryLoads: boolean;
   private dialect: Dialect | undefined;
   private compiled: { [C in Cut]?: Compiled } = {};
 
@@ -65,6 +67,7 @@ export class PreparedQuery<M extends ModelCtor, R = Instance<M>> {
     private readonly loadOptions: readonly QueryOption[],
   ) {
     this.plan = buildPlan(mapper, loadOptions);
+    this.subqueryLoads = this.plan.relations.some((r) => r.strategy === 'subquery');
   }
 
   /** Every matching object, as `Query.all()`. */
@@ -107,7 +110,9 @@ export class PreparedQuery<M extends ModelCtor, R = Instance<M>> {
     // A session's filters that add conditions make a statement of their own, with this session's values in it.
     const template = node === compiled.select.node ? compiled.template : StatementTemplate.compile(conn.dialect, node);
     const result = await conn.runRaw(template.bind(values));
-    const run = { session, mapper: this.mapper, loadOptions: this.loadOptions, plan: this.plan, select: compiled.select, state: compiled.state, filters };
+    // A subquery load embeds the parents' SELECT: with this run's values in it.
+    const rootQuery = this.subqueryLoads ? bindPlaceholders(compiled.select.parents, values, compiled.template.names) : undefined;
+    const run = { session, mapper: this.mapper, loadOptions: this.loadOptions, plan: this.plan, select: compiled.select, state: compiled.state, filters, rootQuery };
     return await readEntities(run, result, caller);
   }
 

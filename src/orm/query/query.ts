@@ -17,11 +17,11 @@
  */
 
 import type { Column } from '../../core/schema/column.js';
-import type { Expression, Ordering, Predicate } from '../../core/sql/expression.js';
-import { exprNodes, toOrderNode } from '../../core/sql/expression.js';
+import type { Ordering, Predicate } from '../../core/sql/expression.js';
+import { Expression, exprNodes, toOrderNode } from '../../core/sql/expression.js';
 import { and } from '../../core/sql/functions.js';
 import { andNodes, checkRowCount, SelectStatement, toSelectItems, type RowOfItems, type SelectItem } from '../../core/sql/select.js';
-import type { FromNode, JoinNode, SelectNode } from '../../core/sql/nodes.js';
+import type { ExprNode, FromNode, JoinNode, SelectNode } from '../../core/sql/nodes.js';
 import { MultipleResultsError, NoResultError } from '../../core/errors.js';
 import { InvalidRequestError } from '../errors.js';
 import { isModel, mapperOf, type Mapper } from '../mapper.js';
@@ -90,11 +90,19 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
   orderBy(...items: (Expression<unknown> | Ordering)[]): Query<M, R> {
     return this.with({ orderBy: [...this.state.orderBy, ...items.map(toOrderNode)] });
   }
-  limit(n: number | bigint): Query<M, R> {
-    return this.with({ limit: checkRowCount(n, 'limit') });
+  /**
+   * LIMIT: a non-negative integer, or a placeholder for a prepared query (its value checked as an integer).
+   * ```ts
+   * const page = db.prepare((s) => s.query(User).orderBy(User.id).limit(placeholder('n')).offset(placeholder('skip')));
+   * await page.all(s, { n: 20, skip: 40 });
+   * ```
+   */
+  limit(n: number | bigint | Expression<number> | Expression<unknown>): Query<M, R> {
+    return this.with({ limit: rowCount(n, 'limit') });
   }
-  offset(n: number | bigint): Query<M, R> {
-    return this.with({ offset: checkRowCount(n, 'offset') });
+  /** OFFSET, as {@link limit}. */
+  offset(n: number | bigint | Expression<number> | Expression<unknown>): Query<M, R> {
+    return this.with({ offset: rowCount(n, 'offset') });
   }
   distinct(): Query<M, R> {
     return this.with({ distinct: true });
@@ -484,6 +492,15 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     }
     if (options.clearIdentityMap) for (const obj of previous) session.release(obj);
   }
+}
+
+const INT_TYPE = { kind: 'integer' } as const;
+
+/** A row count: checked when it is a number; an expression as it is, a placeholder taking the integer type it is checked against. */
+function rowCount(n: number | bigint | Expression<unknown>, method: string): number | ExprNode {
+  if (!(n instanceof Expression)) return checkRowCount(n, method);
+  const node = n.node;
+  return node.kind === 'param' && node.type === undefined ? { ...node, type: INT_TYPE } : node;
 }
 
 function stateOfObj(obj: object): InstanceState {

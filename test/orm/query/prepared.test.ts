@@ -3,11 +3,13 @@
  * for their placeholders. On every database: the same SQL text every run, the same objects as the query built per
  * call (identity map, eager loads by each strategy), the same statement count at 10 and 10,000 parents, the cuts
  * (`first`, `oneOrNull`, `one`) and their errors, autoflush, a missing or mistyped value refused before any SQL,
- * and a session's filters (compiled for that session's values, placeholders still bound).
+ * a session's filters (compiled for that session's values, placeholders still bound), LIMIT and OFFSET
+ * placeholders, subquery loads (the parents' query they embed gets the values), and a query with a placeholder
+ * run without preparing it.
  */
 import { before, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { identity, insert, integer, MultipleResultsError, NoResultError, placeholder, table, text } from '../../../src/index.js';
+import { identity, insert, integer, InvalidArgumentError, MultipleResultsError, NoResultError, placeholder, table, text } from '../../../src/index.js';
 import {
   Model,
   database,
@@ -19,6 +21,7 @@ import {
   mapped,
   one,
   selectinLoad,
+  subqueryLoad,
   type Database,
   type Related,
 } from '../../../src/orm/index.js';
@@ -172,6 +175,41 @@ forEachDialect('prepared entity queries', (ctx) => {
     assert.deepEqual(await ids(undefined), [1, 2, 3, 4, 5, 6]);
     const onQuery = db.prepare((s) => s.query(Artist).withFilters(tenant.with({ id: 2 })).where(Artist.id.le(placeholder('max'))).orderBy(Artist.id));
     assert.deepEqual(await db.session(async (s) => (await onQuery.all(s, { max: 4 })).map((a) => a.id)), [2, 4]);
+  });
+
+  it('takes placeholders for LIMIT and OFFSET, checked as integers', async () => {
+    const page = db.prepare((s) => s.query(Artist).orderBy(Artist.id).limit(placeholder('n')).offset(placeholder('skip')).options(selectinLoad(Artist.albums)));
+    await db.session(async (s) => {
+      assert.deepEqual((await page.all(s, { n: 3, skip: 0 })).map((a) => a.id), [1, 2, 3]);
+      const third = await page.all(s, { n: 3, skip: 6 });
+      assert.deepEqual(third.map((a) => [a.id, a.albums.length]), [[7, 2], [8, 2], [9, 2]]);
+      await assert.rejects(page.all(s, { n: 'three', skip: 0 }), /placeholder "n" expects an integer, got "three"/);
+    });
+  });
+
+  it('binds the values into the parents query a subqueryLoad embeds', async () => {
+    const upTo = db.prepare((s) => s.query(Artist).where(Artist.id.le(placeholder('max'))).orderBy(Artist.id).options(subqueryLoad(Artist.albums)));
+    const log = new StatementLog(ctx.engine);
+    for (const max of [2, 4]) {
+      const statements = await log.during(() =>
+        db.session(async (s) => {
+          const artists = await upTo.all(s, { max });
+          assert.deepEqual(artists.map((a) => a.albums.map((al) => al.id)), Array.from({ length: max }, (_, i) => [i + 1, i + 1 + PARENTS]));
+        }),
+      );
+      assert.equal(statements.length, 2);
+      assert.ok(statements[1]!.parameters.includes(max), 'the value in the embedded query');
+    }
+  });
+
+  it('a query with a placeholder run as it is, not prepared, names the placeholder before any SQL', async () => {
+    const log = new StatementLog(ctx.engine);
+    const statements = await log.during(() =>
+      db.session(async (s) => {
+        await assert.rejects(s.query(Artist).where(Artist.id.eq(placeholder('id'))).all(), (e: unknown) => e instanceof InvalidArgumentError && /placeholder "id" has no value/.test(e.message));
+      }),
+    );
+    assert.equal(statements.length, 0);
   });
 
   it('Query.prepare() keeps the query and forgets its session', async () => {
