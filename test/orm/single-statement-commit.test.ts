@@ -98,6 +98,29 @@ forEachDialect('single-statement commit', (ctx) => {
     assert.equal(await rows(tagTable), 4);
   });
 
+  it('a bulk update or delete by criteria with { commit: true } is one statement; with pending work first, one transaction', async () => {
+    await db.session(async (s) => {
+      for (const label of ['a', 'b', 'c']) s.add(new Tag({ label }));
+    });
+    const updated = await sequence(() => db.session((s) => s.query(Tag).where(Tag.label.eq('a')).update({ label: 'ab' }, { synchronize: false, commit: true })));
+    assert.deepEqual(updated, ['UPDATE']);
+    const deleted = await sequence(() => db.session((s) => s.query(Tag).where(Tag.label.in(['ab', 'b'])).delete({ synchronize: false, commit: true })));
+    assert.deepEqual(deleted, ['DELETE']);
+    assert.equal(await rows(tagTable), 1);
+    // Pending objects are flushed first, in the transaction the statement then joins, and all of it commits.
+    const afterPending = await sequence(() =>
+      db.session(async (s) => {
+        s.add(new Tag({ label: 'd' }));
+        return s.query(Tag).where(Tag.label.eq('c')).delete({ synchronize: false, commit: true });
+      }),
+    );
+    assert.deepEqual(afterPending, ['BEGIN', 'INSERT', 'DELETE', 'COMMIT']);
+    assert.deepEqual((await db.session((s) => s.query(Tag).all())).map((t) => t.label), ['d']);
+    // Without commit, the bulk statement stays in the session's transaction until the session commits.
+    const inTransaction = await sequence(() => db.session((s) => s.query(Tag).where(Tag.label.eq('d')).update({ label: 'e' }, { synchronize: false })));
+    assert.deepEqual(inTransaction, ['BEGIN', 'UPDATE', 'COMMIT']);
+  });
+
   it('keeps the transaction when the model has after-hooks: what they write belongs with the row', async () => {
     const inserted = await sequence(() =>
       db.session(async (s) => {

@@ -108,6 +108,9 @@ export class PrivateMariadb {
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       '--skip-name-resolve',
+      // Its bootstrap server's temporary tables in this pair's directory, not in /tmp beside another server's: one
+      // run failed there with "Could not remove temporary table '/tmp/#sql-temptable-...'".
+      `--tmpdir=${this.dir}`,
     ];
     await new Promise<void>((resolve, reject) => {
       execFile(this.bin.install, args, { cwd: this.dir, timeout: START_TIMEOUT_MS }, (error, _stdout, stderr) => {

@@ -73,11 +73,12 @@ export const open: SystemFactory = async (env): Promise<SystemInstance> => {
           }
           return seen;
         }),
-      update: ({ iteration }) => session((x) => x.query(User).where(User.id.le(s.updated)).update({ score: updatedScore(iteration) }, { synchronize: false })),
+      // `commit: true`: the bulk statement is the session's only write, so it goes alone, without BEGIN/COMMIT.
+      update: ({ iteration }) => session((x) => x.query(User).where(User.id.le(s.updated)).update({ score: updatedScore(iteration) }, { synchronize: false, commit: true })),
       // Bulk delete by criteria (one DELETE; ON DELETE CASCADE removes the children), as the docs advise
       // when the objects are not needed in memory. The unit-of-work path (load, session.delete) is the clinic's pitfall 4.
       delete: () =>
-        session((x) => x.query(DelParent).where(DelParent.id.le(s.deletedParents)).delete({ synchronize: false })),
+        session((x) => x.query(DelParent).where(DelParent.id.le(s.deletedParents)).delete({ synchronize: false, commit: true })),
       import: async () => {
         const rows = importData(s);
         if (env.dialect === 'postgres') return engine.copyFrom(importRows, rows);

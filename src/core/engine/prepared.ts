@@ -31,18 +31,6 @@ export interface PreparedRunner {
 
 type Slot = { readonly fixed: unknown } | { readonly name: string; readonly type: SqlType | undefined };
 
-/**
- * A statement compiled for one dialect with its placeholders left open: binding values gives the statement to
- * send, without building or compiling anything again. Prepared Core statements and prepared ORM queries bind
- * through it.
- *
- * ```ts
- * const byId = select(artist.c.id, artist.c.name).from(artist).where(artist.c.id.eq(placeholder('id')));
- * const template = StatementTemplate.compile(dialect, byId.node);
- * const compiled = template.bind({ id: 7 }); // { sql: 'SELECT ... WHERE "artist"."id" = ?', parameters: [7], ... }
- * ```
- * @internal
- */
 /** The value given for placeholder `name`, checked against the type of what it is compared with. */
 function placeholderValue(name: string, type: SqlType | undefined, values: PlaceholderValues, names: readonly string[]): unknown {
   if (!(name in values)) throw new AthanorError(`prepared statement: no value for placeholder "${name}" (needs: ${names.join(', ')})`);
@@ -84,6 +72,18 @@ export function bindPlaceholders<N extends StatementNode>(node: N, values: Place
   return new PlaceholderBinding(values, names).transformStatement(node) as N;
 }
 
+/**
+ * A statement compiled for one dialect with its placeholders left open: binding values gives the statement to
+ * send, without building or compiling anything again. Prepared Core statements and prepared ORM queries bind
+ * through it.
+ *
+ * ```ts
+ * const byId = select(artist.c.id, artist.c.name).from(artist).where(artist.c.id.eq(placeholder('id')));
+ * const template = StatementTemplate.compile(dialect, byId.node);
+ * const compiled = template.bind({ id: 7 }); // { sql: 'SELECT ... WHERE "artist"."id" = ?', parameters: [7], ... }
+ * ```
+ * @internal
+ */
 export class StatementTemplate {
   private constructor(
     readonly dialect: Dialect,
