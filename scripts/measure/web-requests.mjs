@@ -74,9 +74,9 @@ async function median(n, fn) {
 }
 
 // The same lookups prepared once (`db.prepare`), run per request with the key bound.
+if (typeof db.prepare !== 'function') throw new Error(`${root} has no prepared ORM queries (db.prepare)`);
 const byIdWith = (load) => db.prepare((s) => s.query(Artist).where(Artist.id.eq(placeholder('id'))).options(load(Artist.albums)));
 const prepared = { selectin: byIdWith(orm.selectinLoad), joined: byIdWith(orm.joinedLoad), json: byIdWith(orm.jsonLoad) };
-if (prepared.json.sqlFor === undefined) throw new Error(`${root} has no prepared ORM queries`);
 
 const requests = {
   'raw prepared SELECT by key': async (k) => rawById.get(1 + (k % 10000)),

@@ -6,7 +6,7 @@
  * @internal
  */
 
-import { selectNode } from '../../core/sql/select.js';
+import { checkRowCount, selectNode } from '../../core/sql/select.js';
 import type { Column } from '../../core/schema/column.js';
 import { Expression } from '../../core/sql/expression.js';
 import type { ExprNode, JoinNode, OrderNode, SelectItemNode, SelectNode } from '../../core/sql/nodes.js';
@@ -54,6 +54,13 @@ export const EMPTY_STATE: QueryState = {
 };
 
 const INT = { kind: 'integer' } as const;
+
+/** A row count for `limit()`/`offset()`: checked when it is a number; an expression as it is, a placeholder taking the integer type it is checked against. */
+export function rowCount(n: number | bigint | Expression<unknown>, method: string): number | ExprNode {
+  if (!(n instanceof Expression)) return checkRowCount(n, method);
+  const node = n.node;
+  return node.kind === 'param' && node.type === undefined ? { ...node, type: INT } : node;
+}
 
 function intParam(n: number | ExprNode | undefined): ExprNode | undefined {
   return n === undefined ? undefined : typeof n === 'number' ? { kind: 'param', value: n, type: INT } : n;

@@ -11,7 +11,8 @@ import { lazyCaller, ormHooks, trackResultAccess, type EagerLoad, type ResultAcc
 import type { Mapper } from '../mapper.js';
 import type { RawResult } from '../port.js';
 import type { Session } from '../session.js';
-import { LoadGroup, STATE, type InstanceState } from '../state.js';
+import { LoadGroup, stateOf } from '../state.js';
+import { MultipleResultsError, NoResultError } from '../../core/errors.js';
 import { entityShape, RowHydrator } from '../loading/hydrate.js';
 import { isEager, loadPlan } from '../loading/strategies/index.js';
 import { strategyContext } from '../loading/strategy.js';
@@ -53,6 +54,18 @@ export function newLoadGroup(loadOptions: readonly QueryOption[]): LoadGroup {
   return group;
 }
 
+/** The one object of an entity query's rows read with LIMIT 2, or null; several are a `MultipleResultsError`. */
+export function oneOrNullOf<R>(mapper: Mapper, rows: readonly R[]): R | null {
+  if (rows.length > 1) throw new MultipleResultsError(`${mapper.name} query returned more than one row; add a condition, or use first()`);
+  return rows[0] ?? null;
+}
+
+/** The object `oneOrNullOf` found; none is a `NoResultError`. */
+export function oneOf<R>(mapper: Mapper, found: R | null): R {
+  if (found === null) throw new NoResultError(`${mapper.name} query returned no row`);
+  return found;
+}
+
 /** The objects of `result`, the rows of `run`'s SELECT, loaded as its plan says. */
 export async function readEntities(run: EntityRun, result: RawResult, caller: CallerTrace | undefined): Promise<object[]> {
   const { session, mapper, plan, select: sel, state, filters } = run;
@@ -88,7 +101,7 @@ export async function readEntities(run: EntityRun, result: RawResult, caller: Ca
   if (plan.relations.length > 0) {
     const sctx = strategyContext(ctx, session.batchLazyLoads, sel.setup.loadedByQuery, run.rootQuery ?? sel.parents, plan);
     // The group lists this result's states in order, without a second pass over the objects.
-    await loadPlan(sctx, plan, group.states.length === out.length ? group.states : out.map(stateOfObj));
+    await loadPlan(sctx, plan, group.states.length === out.length ? group.states : out.map((obj) => stateOf(obj)));
   }
   // Once the whole result is loaded, eager loads included: the hook sees its object complete.
   await session.runAfterLoad();
@@ -132,6 +145,3 @@ function reportResult(session: Session, mapper: Mapper, objects: object[], rowCo
   return rows;
 }
 
-function stateOfObj(obj: object): InstanceState {
-  return (obj as { [STATE]: InstanceState })[STATE];
-}

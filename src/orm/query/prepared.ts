@@ -22,12 +22,11 @@
 
 import type { Dialect } from '../../core/dialects/dialect.js';
 import { bindPlaceholders, StatementTemplate, type PlaceholderValues } from '../../core/engine/prepared.js';
-import { MultipleResultsError, NoResultError } from '../../core/errors.js';
 import type { Mapper } from '../mapper.js';
 import type { ModelCtor } from '../relationship.js';
 import type { Session } from '../session.js';
 import { entitySelect, type EntitySelect, type QueryState } from './compile.js';
-import { readEntities, traceCaller } from './entities.js';
+import { oneOf, oneOrNullOf, readEntities, traceCaller } from './entities.js';
 import { positionedState } from './keyset.js';
 import type { QueryOption } from './options.js';
 import { buildPlan, type EntityPlan } from './plan.js';
@@ -82,16 +81,12 @@ export class PreparedQuery<M extends ModelCtor, R = Instance<M>> {
 
   /** The one matching object, or null; several raise `MultipleResultsError` (LIMIT 2), as `Query.oneOrNull()`. */
   async oneOrNull(session: Session, values: PlaceholderValues = {}): Promise<R | null> {
-    const rows = await this.run(session, values, 'oneOrNull');
-    if (rows.length > 1) throw new MultipleResultsError(`${this.mapper.name} query returned more than one row; add a condition, or use first()`);
-    return (rows[0] as R | undefined) ?? null;
+    return oneOrNullOf(this.mapper, (await this.run(session, values, 'oneOrNull')) as R[]);
   }
 
   /** The one matching object; none raises `NoResultError`, several `MultipleResultsError`, as `Query.one()`. */
   async one(session: Session, values: PlaceholderValues = {}): Promise<R> {
-    const r = await this.oneOrNull(session, values);
-    if (r === null) throw new NoResultError(`${this.mapper.name} query returned no row`);
-    return r;
+    return oneOf(this.mapper, await this.oneOrNull(session, values));
   }
 
   /** The SQL text this query sends on `dialect` (the statement `all()` runs, without a session's filters). */

@@ -17,12 +17,11 @@
  */
 
 import type { Column } from '../../core/schema/column.js';
-import type { Ordering, Predicate } from '../../core/sql/expression.js';
-import { Expression, exprNodes, toOrderNode } from '../../core/sql/expression.js';
+import type { Expression, Ordering, Predicate } from '../../core/sql/expression.js';
+import { exprNodes, toOrderNode } from '../../core/sql/expression.js';
 import { and } from '../../core/sql/functions.js';
 import { andNodes, checkRowCount, SelectStatement, toSelectItems, type RowOfItems, type SelectItem } from '../../core/sql/select.js';
-import type { ExprNode, FromNode, JoinNode, SelectNode } from '../../core/sql/nodes.js';
-import { MultipleResultsError, NoResultError } from '../../core/errors.js';
+import type { FromNode, JoinNode, SelectNode } from '../../core/sql/nodes.js';
 import { InvalidRequestError } from '../errors.js';
 import { isModel, mapperOf, type Mapper } from '../mapper.js';
 import { joinCondition, RelationshipAttribute, type ModelCtor } from '../relationship.js';
@@ -30,11 +29,11 @@ import type { Session } from '../session.js';
 import { STATE, type InstanceState, type LoadGroup } from '../state.js';
 import { entityShape, RowHydrator } from '../loading/hydrate.js';
 import { strategyFor } from '../loading/strategies/index.js';
-import { newLoadGroup, readEntities, traceCaller } from './entities.js';
+import { newLoadGroup, oneOf, oneOrNullOf, readEntities, traceCaller } from './entities.js';
 import { PreparedQuery } from './prepared.js';
 import { aliasInfo, type AliasedModel } from './aliased.js';
 import { bulkDelete, bulkUpdate, type BulkOptions, type BulkValues } from './bulk.js';
-import { countSelect, EMPTY_STATE, entitySelect, existsSelect, type QueryState } from './compile.js';
+import { countSelect, EMPTY_STATE, entitySelect, existsSelect, rowCount, type QueryState } from './compile.js';
 import type { Loaded, OptionsOverlay, QueryOption } from './options.js';
 import { buildPlan } from './plan.js';
 import { ProjectionQuery } from './projection.js';
@@ -378,15 +377,11 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
   }
 
   async oneOrNull(): Promise<R | null> {
-    const rows = await this.limit(2).all();
-    if (rows.length > 1) throw new MultipleResultsError(`${this.mapper.name} query returned more than one row; add a condition, or use first()`);
-    return rows[0] ?? null;
+    return oneOrNullOf(this.mapper, await this.limit(2).all());
   }
 
   async one(): Promise<R> {
-    const r = await this.oneOrNull();
-    if (r === null) throw new NoResultError(`${this.mapper.name} query returned no row`);
-    return r;
+    return oneOf(this.mapper, await this.oneOrNull());
   }
 
   /**
@@ -492,15 +487,6 @@ export class Query<M extends ModelCtor, R = Instance<M>> {
     }
     if (options.clearIdentityMap) for (const obj of previous) session.release(obj);
   }
-}
-
-const INT_TYPE = { kind: 'integer' } as const;
-
-/** A row count: checked when it is a number; an expression as it is, a placeholder taking the integer type it is checked against. */
-function rowCount(n: number | bigint | Expression<unknown>, method: string): number | ExprNode {
-  if (!(n instanceof Expression)) return checkRowCount(n, method);
-  const node = n.node;
-  return node.kind === 'param' && node.type === undefined ? { ...node, type: INT_TYPE } : node;
 }
 
 function stateOfObj(obj: object): InstanceState {
